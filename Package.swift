@@ -1,0 +1,67 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Numeric code is compiled with full optimisation even in debug builds' dependencies;
+// tests of the models run in release (see Scripts/test.sh).
+let numeric: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "mmsearch",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "mmsearch", targets: ["mmsearch"]),
+        .library(name: "MMSearchKit", targets: ["MMSearchKit"]),
+        .library(name: "MMTensor", targets: ["MMTensor"]),
+        .library(name: "MMMedia", targets: ["MMMedia"]),
+        .library(name: "MMLitePack", targets: ["MMText", "MMImage"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+    ],
+    targets: [
+        // System libraries.
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        // libjpeg-turbo / libpng decoding behind a small C shim: both libraries report errors
+        // with setjmp/longjmp, which Swift cannot catch, so the shim turns them into status codes.
+        .target(name: "CCodecs", path: "Sources/CCodecs",
+                cSettings: [.unsafeFlags(["-O2"])],
+                linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16")]),
+
+        // Runtime and media.
+        .target(name: "MMTensor", dependencies: ["CBLAS"], swiftSettings: numeric),
+        .target(name: "MMMedia", dependencies: ["CCodecs"], swiftSettings: numeric),
+
+        // The host.
+        .target(name: "MMSearchKit", dependencies: [
+            "MMMedia",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+
+        // Built-in encoder plugins (the `lite` pack).
+        .target(name: "MMText", dependencies: ["MMTensor", "MMSearchKit"], path: "Plugins/Text",
+                swiftSettings: numeric),
+        .target(name: "MMImage", dependencies: ["MMTensor", "MMMedia", "MMSearchKit", "MMText"],
+                path: "Plugins/Image", resources: [.copy("Resources")], swiftSettings: numeric),
+
+        // The command line.
+        .executableTarget(name: "mmsearch", dependencies: [
+            "MMSearchKit", "MMText", "MMImage",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // Tests.
+        .testTarget(name: "MMTensorTests", dependencies: ["MMTensor"]),
+        .testTarget(name: "MMMediaTests", dependencies: ["MMMedia"]),
+        .testTarget(name: "MMTextTests", dependencies: ["MMText", "MMTensor"]),
+        .testTarget(name: "MMImageTests", dependencies: ["MMImage", "MMMedia", "MMTensor"]),
+        .testTarget(name: "MMSearchKitTests", dependencies: ["MMSearchKit"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["MMSearchKit", "MMText", "MMImage"]),
+    ]
+)

@@ -1,0 +1,3 @@
+import MMTensor
+import MMMedia
+import MMSearchKit

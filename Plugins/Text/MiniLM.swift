@@ -1,0 +1,2 @@
+import MMTensor
+import MMSearchKit

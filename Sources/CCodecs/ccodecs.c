@@ -1,0 +1,2 @@
+#include "ccodecs.h"
+int mm_codecs_version(void) { return 1; }

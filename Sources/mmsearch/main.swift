@@ -1,0 +1,2 @@
+import MMSearchKit
+print("mmsearch")
