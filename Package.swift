@@ -15,7 +15,7 @@ let package = Package(
         .library(name: "MMSearchKit", targets: ["MMSearchKit"]),
         .library(name: "MMTensor", targets: ["MMTensor"]),
         .library(name: "MMMedia", targets: ["MMMedia"]),
-        .library(name: "MMLitePack", targets: ["MMText", "MMImage"]),
+        .library(name: "MMLite", targets: ["MMLite"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -49,9 +49,12 @@ let package = Package(
         .target(name: "MMImage", dependencies: ["MMTensor", "MMMedia", "MMSearchKit", "MMText"],
                 path: "Plugins/Image", resources: [.copy("Resources")], swiftSettings: numeric),
 
+        // The `lite` model pack: assembles the text and image encoders into one space.
+        .target(name: "MMLite", dependencies: ["MMText", "MMImage", "MMSearchKit"], path: "Plugins/Lite"),
+
         // The command line.
         .executableTarget(name: "mmsearch", dependencies: [
-            "MMSearchKit", "MMText", "MMImage",
+            "MMSearchKit", "MMLite",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -62,6 +65,6 @@ let package = Package(
         .testTarget(name: "MMTextTests", dependencies: ["MMText", "MMTensor"]),
         .testTarget(name: "MMImageTests", dependencies: ["MMImage", "MMMedia", "MMTensor"]),
         .testTarget(name: "MMSearchKitTests", dependencies: ["MMSearchKit"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["MMSearchKit", "MMText", "MMImage"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["MMSearchKit", "MMLite"]),
     ]
 )

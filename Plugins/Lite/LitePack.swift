@@ -1,0 +1,3 @@
+import MMSearchKit
+import MMText
+import MMImage
