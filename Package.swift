@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "MMText", dependencies: ["MMTensor", "MMSearchKit"], path: "Plugins/Text",
                 swiftSettings: numeric),
         .target(name: "MMImage", dependencies: ["MMTensor", "MMMedia", "MMSearchKit", "MMText"],
-                path: "Plugins/Image", resources: [.copy("Resources")], swiftSettings: numeric),
+                path: "Plugins/Image", exclude: ["imagenet-classes.txt"], swiftSettings: numeric),
 
         // The `lite` model pack: assembles the text and image encoders into one space.
         .target(name: "MMLite", dependencies: ["MMText", "MMImage", "MMSearchKit"], path: "Plugins/Lite"),
@@ -60,11 +60,12 @@ let package = Package(
         ]),
 
         // Tests.
-        .testTarget(name: "MMTensorTests", dependencies: ["MMTensor"]),
-        .testTarget(name: "MMMediaTests", dependencies: ["MMMedia"]),
-        .testTarget(name: "MMTextTests", dependencies: ["MMText", "MMTensor"]),
-        .testTarget(name: "MMImageTests", dependencies: ["MMImage", "MMMedia", "MMTensor"]),
-        .testTarget(name: "MMSearchKitTests", dependencies: ["MMSearchKit"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["MMSearchKit", "MMLite"]),
+        .target(name: "MMTestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "MMTensorTests", dependencies: ["MMTestSupport", "MMTensor"]),
+        .testTarget(name: "MMMediaTests", dependencies: ["MMTestSupport", "MMMedia"]),
+        .testTarget(name: "MMTextTests", dependencies: ["MMTestSupport", "MMText", "MMTensor"]),
+        .testTarget(name: "MMImageTests", dependencies: ["MMTestSupport", "MMImage", "MMMedia", "MMTensor"]),
+        .testTarget(name: "MMSearchKitTests", dependencies: ["MMTestSupport", "MMSearchKit"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["MMTestSupport", "MMSearchKit", "MMLite"]),
     ]
 )

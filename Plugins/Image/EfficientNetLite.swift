@@ -1,3 +1,164 @@
+import Foundation
 import MMTensor
-import MMMedia
-import MMSearchKit
+
+/// EfficientNet-Lite (Tan & Le 2019; the Lite variants: no squeeze-excitation, ReLU6, fixed stem
+/// and head) as in efficientnet-lite-pytorch's `model.py`, for inference: every batch norm is
+/// folded into the convolution before it at load time.
+///
+/// Activations flow in CNHW layout (`[channels, batch, h, w]`) so each 1×1 convolution is one
+/// matrix product for the whole batch.
+public struct EfficientNetLite: Sendable {
+    public let config: EfficientNetConfig
+    private let stem: Conv2D
+    private let blocks: [MBConvBlock]
+    private let head: Conv2D
+    private let classifier: Linear
+
+    /// Mobile inverted bottleneck (`MBConvBlock`): expand 1×1 → depthwise k×k → project 1×1,
+    /// with a residual connection when shape allows.
+    struct MBConvBlock: Sendable {
+        let expand: Conv2D?
+        let depthwise: DepthwiseConv2D
+        let project: Conv2D
+        let residual: Bool
+    }
+
+    public init(config: EfficientNetConfig, weights w: Weights) throws {
+        self.config = config
+        let eps = Float(config.batch_norm_epsilon)
+        let divisor = config.depth_divisor ?? 8
+
+        func roundFilters(_ filters: Int, fixed: Bool = false) -> Int {
+            // utils.round_filters: scale by width, round to a multiple of the divisor, never
+            // more than 10 % below the scaled value.
+            if fixed || config.width_coefficient == 1 { return filters }
+            let scaled = Double(filters) * config.width_coefficient
+            var rounded = max(divisor, Int(scaled + Double(divisor) / 2) / divisor * divisor)
+            if Double(rounded) < 0.9 * scaled { rounded += divisor }
+            return rounded
+        }
+        func conv(_ w: Weights, _ name: String, bn: String, inC: Int, outC: Int, k: Int, stride: Int) throws -> Conv2D {
+            let weight = try w.tensor("\(name).weight", shape: [outC, inC, k, k])
+            let folded = try BatchNormFolding.fold(weight: weight, outChannels: outC, batchNorm: w.scoped(bn), eps: eps)
+            return Conv2D(weight: folded.weight, bias: folded.bias, inChannels: inC, outChannels: outC, kernel: k, stride: stride)
+        }
+
+        let stemChannels = roundFilters(32, fixed: config.fix_head_stem)
+        stem = try conv(w, "_conv_stem", bn: "_bn0", inC: 3, outC: stemChannels, k: 3, stride: 2)
+
+        var blocks: [MBConvBlock] = []
+        let stages = try config.blocks_args.map(BlockArgs.init)
+        for (i, var args) in stages.enumerated() {
+            let isEnd = i == 0 || i == stages.count - 1
+            args.inputFilters = roundFilters(args.inputFilters)
+            args.outputFilters = roundFilters(args.outputFilters)
+            if config.fix_head_stem && isEnd {
+                if i == 0 { args.inputFilters = stemChannels }
+            } else {
+                args.repeats = Int((config.depth_coefficient * Double(args.repeats)).rounded(.up))
+            }
+            for r in 0..<args.repeats {
+                let b = w.scoped("_blocks.\(blocks.count)")
+                let inC = r == 0 ? args.inputFilters : args.outputFilters
+                let stride = r == 0 ? args.stride : 1
+                let mid = inC * args.expandRatio
+                let expand = args.expandRatio == 1 ? nil
+                    : try conv(b, "_expand_conv", bn: "_bn0", inC: inC, outC: mid, k: 1, stride: 1)
+                let dwWeight = try b.tensor("_depthwise_conv.weight", shape: [mid, 1, args.kernel, args.kernel])
+                let dw = try BatchNormFolding.fold(weight: dwWeight, outChannels: mid, batchNorm: b.scoped("_bn1"), eps: eps)
+                let projWeight = try b.tensor("_project_conv.weight", shape: [args.outputFilters, mid, 1, 1])
+                let proj = try BatchNormFolding.fold(weight: projWeight, outChannels: args.outputFilters,
+                                                     batchNorm: b.scoped("_bn2"), eps: eps)
+                blocks.append(MBConvBlock(
+                    expand: expand,
+                    depthwise: DepthwiseConv2D(weight: dw.weight, bias: dw.bias, channels: mid,
+                                               kernel: args.kernel, stride: stride),
+                    project: Conv2D(weight: proj.weight, bias: proj.bias, inChannels: mid,
+                                    outChannels: args.outputFilters, kernel: 1, stride: 1),
+                    residual: args.idSkip && stride == 1 && inC == args.outputFilters))
+            }
+        }
+        self.blocks = blocks
+        guard !w.contains("_blocks.\(blocks.count)._depthwise_conv.weight") else {
+            throw WeightsError(w.file.url.lastPathComponent, "checkpoint has more blocks than the configuration (\(blocks.count))")
+        }
+        let lastChannels = blocks.last?.project.outChannels ?? stemChannels
+        let headChannels = roundFilters(1280, fixed: config.fix_head_stem)
+        head = try conv(w, "_conv_head", bn: "_bn1", inC: lastChannels, outC: headChannels, k: 1, stride: 1)
+        classifier = try Linear(w.scoped("_fc"), inFeatures: headChannels, outFeatures: config.num_classes)
+    }
+
+    private enum Slot: Int { case a, b, c, im2col }
+
+    /// Logits `[batch × num_classes]` for preprocessed images given as NCHW float32
+    /// `[batch, 3, size, size]` with `size = config.image_size`.
+    public func logits(_ images: UnsafePointer<Float>, batch: Int, arena: ScratchArena) -> [Float] {
+        let size = config.image_size
+        let hw = size * size
+        // Largest activation: the widest expanded block at its resolution.
+        var largest = 3 * hw
+        var h = size
+        let stemPad = Padding2D.same(height: h, width: h, kernel: 3, stride: 2)
+        h = stemPad.outputSize(height: h, width: h, kernel: 3, stride: 2).height
+        largest = max(largest, stem.outChannels * h * h)
+        for block in blocks {
+            largest = max(largest, block.depthwise.channels * h * h)
+            h = (h + block.depthwise.stride - 1) / block.depthwise.stride
+        }
+        let a = arena.buffer(Slot.a.rawValue, count: batch * largest)
+        let b = arena.buffer(Slot.b.rawValue, count: batch * largest)
+        let c = arena.buffer(Slot.c.rawValue, count: batch * largest)
+
+        // NCHW → CNHW.
+        for n in 0..<batch {
+            for ch in 0..<3 {
+                (a + (ch * batch + n) * hw).update(from: images + (n * 3 + ch) * hw, count: hw)
+            }
+        }
+        let cols = arena.buffer(Slot.im2col.rawValue, count: stem.scratchCount(batch: batch, height: size, width: size, padding: stemPad))
+        stem.forward(a, batch: batch, height: size, width: size, padding: stemPad, activation: .relu6, into: b, scratch: cols)
+        h = stemPad.outputSize(height: size, width: size, kernel: 3, stride: 2).height
+
+        // x lives in `x`; t1 and t2 hold the block's intermediate results.
+        var (x, t1, t2) = (b, a, c)
+        for block in blocks {
+            let dw = block.depthwise
+            let pad = Padding2D.same(height: h, width: h, kernel: dw.kernel, stride: dw.stride)
+            let outH = pad.outputSize(height: h, width: h, kernel: dw.kernel, stride: dw.stride).height
+            var depthwiseIn = x, depthwiseOut = t1, out = t2
+            if let expand = block.expand {
+                expand.forward(x, batch: batch, height: h, width: h, padding: .zero, activation: .relu6,
+                               into: t1, scratch: nil)
+                (depthwiseIn, depthwiseOut, out) = (t1, t2, t1)
+            }
+            dw.forward(depthwiseIn, batch: batch, height: h, width: h, padding: pad, activation: .relu6, into: depthwiseOut)
+            block.project.forward(depthwiseOut, batch: batch, height: outH, width: outH, padding: .zero, into: out, scratch: nil)
+            if block.residual {
+                Ops.add(x, into: out, count: block.project.outChannels * batch * outH * outH)
+            }
+            if out == t1 { swap(&x, &t1) } else { swap(&x, &t2) }
+            h = outH
+        }
+        let spare = t1
+        head.forward(x, batch: batch, height: h, width: h, padding: .zero, activation: .relu6, into: spare, scratch: nil)
+
+        // Global average pooling → [batch × channels], then the classifier.
+        let channels = head.outChannels, spatial = h * h
+        var pooled = [Float](repeating: 0, count: batch * channels)
+        for ch in 0..<channels {
+            for n in 0..<batch {
+                let plane = spare + (ch * batch + n) * spatial
+                var s: Float = 0
+                for i in 0..<spatial { s += plane[i] }
+                pooled[n * channels + ch] = s / Float(spatial)
+            }
+        }
+        var logits = [Float](repeating: 0, count: batch * config.num_classes)
+        pooled.withUnsafeBufferPointer { p in
+            logits.withUnsafeMutableBufferPointer { l in
+                classifier.forward(p.baseAddress!, rows: batch, into: l.baseAddress!)
+            }
+        }
+        return logits
+    }
+}

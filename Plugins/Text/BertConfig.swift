@@ -1,0 +1,37 @@
+import Foundation
+import MMTensor
+
+/// A BERT checkpoint's `config.json` (Hugging Face `BertConfig`), with its own key names.
+public struct BertConfig: Decodable, Sendable {
+    public let hidden_size: Int
+    public let num_hidden_layers: Int
+    public let num_attention_heads: Int
+    public let intermediate_size: Int
+    public let max_position_embeddings: Int
+    public let type_vocab_size: Int
+    public let vocab_size: Int
+    public let layer_norm_eps: Double
+    public let hidden_act: String
+    public let position_embedding_type: String?
+
+    public var headDim: Int { hidden_size / num_attention_heads }
+
+    public static func load(_ url: URL) throws -> BertConfig {
+        let config: BertConfig
+        do {
+            config = try JSONDecoder().decode(BertConfig.self, from: Data(contentsOf: url))
+        } catch let error as DecodingError {
+            throw WeightsError(url.lastPathComponent, "not a BERT config.json (\(error))")
+        }
+        guard config.hidden_act == "gelu" else {
+            throw WeightsError(url.lastPathComponent, "hidden_act \(config.hidden_act) is not supported (gelu only)")
+        }
+        guard (config.position_embedding_type ?? "absolute") == "absolute" else {
+            throw WeightsError(url.lastPathComponent, "only absolute position embeddings are supported")
+        }
+        guard config.hidden_size % config.num_attention_heads == 0 else {
+            throw WeightsError(url.lastPathComponent, "hidden_size is not a multiple of num_attention_heads")
+        }
+        return config
+    }
+}

@@ -1,2 +1,0 @@
-import MMTensor
-import MMSearchKit
