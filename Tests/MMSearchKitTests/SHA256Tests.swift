@@ -32,3 +32,18 @@ struct SHA256Tests {
         #expect(h.finalize() == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 }
+
+struct SHA256RawBufferTests {
+    @Test func rawBufferUpdatesEqualByteUpdatesAcrossBlockBoundaries() {
+        let bytes = (0..<777).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
+        var viaBytes = SHA256()
+        viaBytes.update(bytes)
+        var viaRaw = SHA256()
+        bytes.withUnsafeBytes { raw in
+            viaRaw.update(UnsafeRawBufferPointer(rebasing: raw[0..<10]))
+            viaRaw.update(UnsafeRawBufferPointer(rebasing: raw[10..<300]))
+            viaRaw.update(UnsafeRawBufferPointer(rebasing: raw[300...]))
+        }
+        #expect(viaBytes.finalize() == viaRaw.finalize())
+    }
+}
