@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Prepares a fresh Debian/Ubuntu machine for mmsearch: installs the C libraries the build links
+# (only those missing), checks the Swift toolchain, fetches the `lite` model pack and builds in
+# release mode. Idempotent: a second run only checks.
+#
+#   Scripts/setup.sh            # everything
+#   SKIP_BUILD=1 Scripts/setup.sh
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+# 1. System packages.
+PACKAGES=(pkg-config libjpeg-dev libpng-dev libopenblas-dev libsqlite3-dev libsndfile1-dev
+          libsamplerate0-dev python3 python3-pip curl ca-certificates)
+missing=()
+for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    say "installing ${missing[*]}"
+    SUDO=""
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null || { echo "setup: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+        SUDO="sudo"
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# 2. Swift toolchain (not packaged by Debian: see https://www.swift.org/install/linux/).
+if ! command -v swift >/dev/null && [ -x /opt/swift/usr/bin/swift ]; then
+    export PATH="/opt/swift/usr/bin:$PATH"
+fi
+if ! command -v swift >/dev/null; then
+    echo "setup: no Swift toolchain on PATH. Install Swift 6 from https://www.swift.org/install/linux/ and re-run." >&2
+    exit 1
+fi
+
+# 3. Model weights (the offline default pack).
+"$ROOT/Scripts/fetch-models.sh" lite
+
+# 4. Release build.
+if [ -z "${SKIP_BUILD:-}" ]; then
+    say "building mmsearch (release)"
+    swift build -c release --product mmsearch
+fi
