@@ -15,12 +15,18 @@ public struct EfficientNetConfig: Decodable, Sendable {
     public let depth_divisor: Int?
     public let relu_fn: String
     public let fix_head_stem: Bool
+    public let use_se: Bool?
+    public let local_pooling: Bool?
+    public let padding: String?
     public let preprocessing: Preprocessing
 
+    /// The reference's input pipeline: resize the shorter side, centre-crop, then
+    /// `(x · rescale - mean) / std` per channel.
     public struct Preprocessing: Decodable, Sendable {
         public let resize_shortest_side: Int
-        public let crop_size: Int
+        public let crop: Int
         public let interpolation: String
+        public let rescale: Double?
         public let mean: [Float]
         public let std: [Float]
     }
@@ -37,6 +43,12 @@ public struct EfficientNetConfig: Decodable, Sendable {
         }
         guard config.preprocessing.mean.count == 3, config.preprocessing.std.count == 3 else {
             throw WeightsError(url.path, "preprocessing mean/std must have 3 values")
+        }
+        guard abs((config.preprocessing.rescale ?? 1.0 / 255) - 1.0 / 255) < 1e-12 else {
+            throw WeightsError(url.path, "preprocessing rescale must be 1/255")
+        }
+        guard config.use_se != true, config.local_pooling != true, (config.padding ?? "same") == "same" else {
+            throw WeightsError(url.path, "only EfficientNet-Lite (no squeeze-excitation, global pooling, SAME padding) is supported")
         }
         return config
     }
