@@ -28,8 +28,13 @@ public struct MMSearchError: Error, Sendable, CustomStringConvertible, Equatable
 extension MMSearchError {
     /// An index built in one space met an encoder of another.
     public static func spaceMismatch(index: SpaceID, encoder: SpaceID) -> MMSearchError {
-        .init(.fatal, "index built with \(index), encoder is \(encoder): "
-              + "re-index into another --index or pick --model \(index.name)")
+        var (built, asked) = (index.description, encoder.description)
+        if built == asked {  // fingerprints differ beyond the short form: show them whole
+            built = "\(index.name) (\(index.dimension)-d, \(index.fingerprint))"
+            asked = "\(encoder.name) (\(encoder.dimension)-d, \(encoder.fingerprint))"
+        }
+        return .init(.fatal, "index built with \(built), encoder is \(asked): "
+                     + "re-index into another --index or pick --model \(index.name)")
     }
 
     static func indexUnreadable(_ directory: URL, _ reason: String) -> MMSearchError {
