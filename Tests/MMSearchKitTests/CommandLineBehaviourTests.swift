@@ -47,6 +47,7 @@ import Testing
         #expect(FilePaths.display("/work/here/photos/dog.jpg", from: "/work/here") == "photos/dog.jpg")
         #expect(FilePaths.display("/work/hereafter/dog.jpg", from: "/work/here") == "/work/hereafter/dog.jpg")
         #expect(FilePaths.display("/elsewhere/dog.jpg", from: "/work/here") == "/elsewhere/dog.jpg")
+        #expect(FilePaths.display("/elsewhere/dog.jpg", from: "/") == "/elsewhere/dog.jpg")
         #expect(FilePaths.fileExtension("/a/b.tar.JPG") == "jpg")
         #expect(FilePaths.fileExtension("/a/.png") == "")
     }

@@ -31,6 +31,8 @@ import Testing
         } throws: { error in
             let message = String(describing: error)
             return message.contains("(24-d, f00d)") && message.contains("(24-d, beefcafe)")
+                && message.hasSuffix("the test weights changed since the index was built; "
+                                     + "re-index into another --index")
         }
     }
 

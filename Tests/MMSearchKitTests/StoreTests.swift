@@ -187,6 +187,20 @@ import Glibc
         _ = try store.lockForWriting()
     }
 
+    @Test func filesWhoseVectorsWereLostAreEmbeddedAgain() throws {
+        let f = try Fixture()
+        let a = try f.photo("a.jpg", "a")
+        try f.photo("b.jpg", "b")
+        _ = try f.index()
+        try FileManager.default.removeItem(at: f.indexDirectory.appendingPathComponent("vectors"))
+        try FileManager.default.createDirectory(at: f.indexDirectory.appendingPathComponent("vectors"),
+                                                withIntermediateDirectories: true)
+        #expect(throws: MMSearchError.self) { _ = try f.engine.reader() }
+        let (summary, _) = try f.index()
+        #expect(summary.indexed == 2 && summary.unchanged == 0)
+        #expect(try f.search(content: "a").first?.path == a)
+    }
+
     @Test func readersSeeNewCommitsWithoutReopening() throws {
         let f = try Fixture()
         try f.photo("a.jpg", "a")

@@ -62,8 +62,7 @@ enum EmbeddingWorkers {
                 guard failure == nil else { continue }
                 do { try handle(result) } catch {
                     failure = error
-                    cancel?.cancel()
-                    next.withLock { $0 = jobs.count }
+                    next.withLock { $0 = jobs.count }  // hand out no more jobs
                 }
             }
         }

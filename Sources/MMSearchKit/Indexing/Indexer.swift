@@ -15,6 +15,9 @@ struct Indexer {
         defer { withExtendedLifetime(lock) {} }
         let space = try store.space(matching: pack.space) ?? store.addSpace(pack.space)
         let writer = try store.segmentWriter(for: space)
+        // Records that point past the end of the segment (a deleted or replaced vector file)
+        // would otherwise count as unchanged, or later point at other files' vectors.
+        _ = try store.catalog.markLostVectors(space: space.id, rowCount: writer.rowCount)
         var summary = IndexSummary()
         var progress = IndexProgress(phase: .scanning, found: 0, total: 0, done: 0, failed: 0,
                                      unchanged: 0, elapsed: 0)

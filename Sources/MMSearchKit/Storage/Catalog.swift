@@ -123,6 +123,22 @@ public final class Catalog: Sendable {
         }
     }
 
+    /// Marks as failed every file of `space` whose vector row is not below `rowCount`: its
+    /// vector is gone from the segment (a damaged or replaced file), so it must be embedded
+    /// again. Returns how many there were.
+    func markLostVectors(space: Int64, rowCount: Int) throws -> Int {
+        try guarded {
+            try pool.write { db in
+                try db.execute(sql: """
+                    UPDATE file SET status = 'failed', vector_row = NULL,
+                      error = 'its vector was lost from the vector file; index it again'
+                    WHERE space_id = ? AND status = 'ok' AND vector_row >= ?
+                    """, arguments: [space, rowCount])
+                return db.changesCount
+            }
+        }
+    }
+
     /// Forgets the given files of `space`.
     func remove(paths: [String], space: Int64) throws {
         guard !paths.isEmpty else { return }

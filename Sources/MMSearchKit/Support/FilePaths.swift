@@ -27,8 +27,9 @@ public enum FilePaths {
     }
 
     /// How to show `path` to a user standing in `directory`: relative when it lies inside,
-    /// absolute otherwise.
+    /// absolute otherwise (and always absolute from `/`).
     public static func display(_ path: String, from directory: String) -> String {
+        if directory == "/" { return path }
         let prefix = directory.hasSuffix("/") ? directory : directory + "/"
         if path.hasPrefix(prefix), path.count > prefix.count {
             return String(path.dropFirst(prefix.count))

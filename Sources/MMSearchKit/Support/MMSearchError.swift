@@ -33,8 +33,10 @@ extension MMSearchError {
             built = "\(index.name) (\(index.dimension)-d, \(index.fingerprint))"
             asked = "\(encoder.name) (\(encoder.dimension)-d, \(encoder.fingerprint))"
         }
-        return .init(.fatal, "index built with \(built), encoder is \(asked): "
-                     + "re-index into another --index or pick --model \(index.name)")
+        let advice = index.name == encoder.name
+            ? "the \(index.name) weights changed since the index was built; re-index into another --index"
+            : "re-index into another --index or pick --model \(index.name)"
+        return .init(.fatal, "index built with \(built), encoder is \(asked): \(advice)")
     }
 
     static func indexUnreadable(_ directory: URL, _ reason: String) -> MMSearchError {
