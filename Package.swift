@@ -31,6 +31,10 @@ let package = Package(
         .target(name: "CCodecs", path: "Sources/CCodecs",
                 cSettings: [.unsafeFlags(["-O2"])],
                 linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16")]),
+        // Vector-search inner loops (f32/f16/int8 dot products) with AVX2/F16C versions picked
+        // at run time: Swift code here is built for baseline x86-64, where they do not vectorise.
+        .target(name: "CVectorKernels", path: "Sources/CVectorKernels",
+                cSettings: [.unsafeFlags(["-O2"])]),
 
         // Runtime and media.
         .target(name: "MMTensor", dependencies: ["CBLAS"], swiftSettings: numeric),
@@ -38,7 +42,7 @@ let package = Package(
 
         // The host.
         .target(name: "MMSearchKit", dependencies: [
-            "MMMedia",
+            "MMMedia", "CVectorKernels",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),

@@ -70,11 +70,32 @@ public struct EncoderError: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
+/// How a text encoder measures text, so that the host can cut long documents into pieces the
+/// encoder reads whole instead of truncating them.
+public struct TextChunking: Sendable {
+    /// The most tokens one input may have (special tokens not counted).
+    public let maxTokens: Int
+    /// Tokens in a text (special tokens not counted). May stop counting past `maxTokens`: any
+    /// value above it means "too long".
+    public let countTokens: @Sendable (String) -> Int
+
+    public init(maxTokens: Int, countTokens: @escaping @Sendable (String) -> Int) {
+        self.maxTokens = max(1, maxTokens)
+        self.countTokens = countTokens
+    }
+
+    /// The guess for encoders that say nothing: 256 tokens of about 4 bytes of UTF-8 each.
+    public static let approximate = TextChunking(maxTokens: 256) { ($0.utf8.count + 3) / 4 }
+}
+
 /// The plugin protocol: every encoder, built in or loaded from a shared library, conforms.
 ///
 /// Output vectors are L2-normalised and `info.space.dimension` long.
 public protocol Encoder: Sendable {
     var info: EncoderInfo { get }
+    /// For text encoders: how to measure text, so long documents are cut into fitting chunks.
+    /// nil (the default) makes the host guess with `TextChunking.approximate`.
+    var textChunking: TextChunking? { get }
     /// Embeds one input.
     func embed(_ input: EncoderInput) throws -> [Float]
     /// Embeds a batch; one result per input, in order, so one bad file never fails the rest.
@@ -83,6 +104,8 @@ public protocol Encoder: Sendable {
 }
 
 extension Encoder {
+    public var textChunking: TextChunking? { nil }
+
     public func embed(batch: [EncoderInput]) -> [Result<[Float], Error>] {
         batch.map { input in Result { try embed(input) } }
     }

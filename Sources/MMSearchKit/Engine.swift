@@ -15,7 +15,9 @@ public struct Engine: Sendable {
     }
 
     /// Indexes the files under `roots` (folders or single files) incrementally: unchanged files
-    /// are not embedded again, changed ones are, and files gone from a root leave the index.
+    /// are not read, moved and copied ones keep their vectors (recognised by content hash),
+    /// changed ones are embedded again, and files gone from a root leave the index. Plain-text
+    /// files (`.txt`, `.md`) go through the pack's text encoder, one vector per chunk.
     /// A file that fails is reported through `progress` and recorded; the run goes on.
     /// Setting `cancel` stops the run early; what was committed stays.
     public func index(roots: [URL], options: IndexOptions = IndexOptions(),
@@ -77,12 +79,18 @@ public struct Engine: Sendable {
         try IndexReader(directory: indexDirectory, space: pack.space)
     }
 
-    /// The `limit` indexed files closest to `query`, best first.
-    public func search(_ query: Query, limit: Int) throws -> [SearchHit] {
+    /// The `limit` indexed files (text files: chunks) closest to `query`, best first.
+    public func search(_ query: Query, limit: Int, options: SearchOptions = SearchOptions()) throws -> [SearchHit] {
         // Open the index first: a missing index or a space mismatch is reported before the
         // (slower) embedding.
         let reader = try reader()
-        return try reader.search(embed(query).vector, limit: limit)
+        return try reader.search(embed(query).vector, limit: limit, options: options)
+    }
+
+    /// Rewrites the index's vector segments without dead rows (replaced and deleted files),
+    /// converting them to `storage` when given. Needs no models.
+    public func compact(storage: VectorElementType? = nil) throws -> [CompactedSpace] {
+        try IndexCompaction.run(directory: indexDirectory, storage: storage)
     }
 
     /// Files that failed to index, with their reasons.

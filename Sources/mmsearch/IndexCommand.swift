@@ -9,15 +9,23 @@ struct IndexCommand: ParsableCommand {
         abstract: "Scan folders and embed new or changed files into the index.",
         discussion: """
             Folders are scanned recursively for the file types the model pack reads \
-            (lite: jpg, jpeg, png). Hidden files and folders are skipped. Files whose size \
-            and modification time are unchanged are not embedded again; files gone from a \
-            scanned folder leave the index. A file that cannot be read is reported once as \
-            "path: reason", recorded, and skipped. Progress is shown when stderr is a \
-            terminal; a summary line always.
+            (lite: jpg, jpeg, png, and txt, md through its text encoder, one vector per \
+            paragraph-aware chunk). Hidden files and folders are skipped unless \
+            --include-hidden; folders named \(IndexOptions.defaultExcludedNames.joined(separator: ", ")) \
+            are skipped unless --no-default-excludes.
+
+            Re-running is incremental: files whose size and modification time are unchanged \
+            are not even read; new and changed files are hashed (XXH64), and one with the \
+            content of a moved, renamed or copied file takes that file's vectors without \
+            being embedded again; files gone from a scanned folder leave the index. A file \
+            that cannot be read is reported once as "path: reason", recorded (see `mmsearch \
+            stats --failures`), and skipped. Progress with rate and ETA is shown when stderr \
+            is a terminal; a summary line always.
 
             EXAMPLES
               mmsearch index ~/Pictures
               mmsearch index ./photos ./scans --index /tmp/my-index --threads 2
+              mmsearch index ~/Documents --exclude build --exclude ~/Documents/old
               mmsearch index ./photos 2>failures.txt; echo "exit $?"
             """)
 
@@ -31,7 +39,25 @@ struct IndexCommand: ParsableCommand {
                                valueName: "n"))
     var threads: Int?
 
+    @Option(name: .customLong("exclude"), help: ArgumentHelp(
+        "Skip folders (and files) with this name (a pattern such as 'build*'), or this folder when the value contains a '/'. Repeatable.",
+        valueName: "dir"))
+    var excludes: [String] = []
+
+    @Flag(name: .customLong("no-default-excludes"), help: "Also enter .git, node_modules and the other folders skipped by default.")
+    var noDefaultExcludes = false
+
+    @Flag(name: .customLong("include-hidden"), help: "Also index hidden files and folders (names starting with '.').")
+    var includeHidden = false
+
+    @Option(help: ArgumentHelp("How a new index stores vectors: f32 (default; exact scores) or f16 (half the disk). `mmsearch compact --storage` converts an existing one.",
+                               valueName: "type"))
+    var storage: String?
+
     func validate() throws {
+        if let storage, !["f32", "f16"].contains(storage) {
+            throw ValidationError("--storage must be f32 or f16")
+        }
         if folders.isEmpty { throw ValidationError("give at least one folder to index, e.g. `mmsearch index ./photos`") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
@@ -43,6 +69,16 @@ struct IndexCommand: ParsableCommand {
         let roots = folders.map { URL(fileURLWithPath: locations.absolutePath($0)) }
         var options = IndexOptions()
         if let threads { options.threads = threads }
+        if noDefaultExcludes { options.excludedNames = [] }
+        for exclude in excludes {
+            if exclude.contains("/") {
+                options.excludedPaths.append(locations.absolutePath(exclude))
+            } else {
+                options.excludedNames.append(exclude)
+            }
+        }
+        options.includeHidden = includeHidden
+        if let storage, let type = VectorElementType(rawValue: storage) { options.storage = type }
 
         let interrupt = InterruptHandler()
         let line = ProgressLine(enabled: Console.stderrIsTerminal)

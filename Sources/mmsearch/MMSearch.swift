@@ -30,5 +30,6 @@ struct MMSearch: ParsableCommand {
                    running `mmsearch index`
               130  interrupted (Ctrl-C); what was committed stays in the index
             """,
-        subcommands: [IndexCommand.self, QueryCommand.self, EmbedCommand.self])
+        subcommands: [IndexCommand.self, QueryCommand.self, EmbedCommand.self, CompactCommand.self,
+                      StatsCommand.self])
 }

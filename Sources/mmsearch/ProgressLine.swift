@@ -13,7 +13,7 @@ final class ProgressLine {
     func update(_ progress: IndexProgress) {
         guard enabled else { return }
         let now = Date()
-        let finished = progress.phase == .embedding && progress.done == progress.total
+        let finished = progress.phase != .scanning && progress.done == progress.total
         guard finished || now.timeIntervalSince(lastDraw) >= 0.1 else { return }
         lastDraw = now
         Console.errorRaw("\r\u{1B}[K" + Self.text(progress))
@@ -31,8 +31,9 @@ final class ProgressLine {
         switch progress.phase {
         case .scanning:
             return "scanning… \(progress.found) files"
-        case .embedding:
-            var parts = ["\(progress.done)/\(progress.total) files"]
+        case .hashing, .embedding:
+            let verb = progress.phase == .hashing ? "hashing" : "embedding"
+            var parts = ["\(verb) \(progress.done)/\(progress.total) files"]
             if let rate = progress.rate { parts.append(String(format: "%.1f files/s", rate)) }
             if let eta = progress.eta, progress.done < progress.total { parts.append("ETA " + clock(eta)) }
             if progress.failed > 0 { parts.append("\(progress.failed) failed") }

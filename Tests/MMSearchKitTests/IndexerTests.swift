@@ -125,7 +125,7 @@ import Testing
         let upper = try f.photo("UPPER.JPG", "upper case extension")
         try f.photo(".hidden.jpg", "hidden file")
         try f.photo(".cache/inside.jpg", "hidden folder")
-        try f.photo("notes.txt", "not an image type")
+        try f.photo("anim.gif", "not a type the pack reads")
         try f.photo("noext", "no extension")
         // An index that lives inside the indexed folder must not index itself.
         let engine = Engine(pack: f.pack, indexDirectory: f.photos.appendingPathComponent("idx"))

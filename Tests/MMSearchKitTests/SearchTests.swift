@@ -3,40 +3,154 @@ import Testing
 @testable import MMSearchKit
 
 @Suite struct SearchTests {
-    @Test(arguments: [1, 7, 15, 16, 17, 31, 32, 33, 48, 384, 385])
-    func theSIMDDotProductMatchesAScalarSum(length: Int) {
-        let a = hashVector(Array("a\(length)".utf8), dimension: length)
-        let b = hashVector(Array("b\(length)".utf8), dimension: length)
-        let expected = zip(a, b).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
-        let got = a.withUnsafeBufferPointer { pa in
-            b.withUnsafeBufferPointer { pb in DotProduct.dot(pa.baseAddress!, pb.baseAddress!, count: length) }
+    /// The best `k` of `rows` by a Double-precision dot product with `query`.
+    func naiveTop(_ query: [Float], _ vectors: [Float], dimension: Int, rows: [Int], k: Int) -> [(row: Int, score: Double)] {
+        var scored: [(row: Int, score: Double)] = []
+        for row in rows {
+            var sum = 0.0
+            for j in 0..<dimension { sum += Double(query[j]) * Double(vectors[row * dimension + j]) }
+            scored.append((row, sum))
         }
-        #expect(abs(Double(got) - expected) < 1e-6)
+        scored.sort { a, b in a.score > b.score || (a.score == b.score && a.row < b.row) }
+        return Array(scored.prefix(k))
     }
 
-    @Test func topKOrderAndScoresMatchANaiveScan() throws {
+    @Test func exactTopKMatchesANaiveScanAndSkipsDeadRows() throws {
         let temp = try TemporaryDirectory()
-        let dimension = 40
-        let count = 2_000
-        let vectors = (0..<count).map { hashVector(Array("v\($0)".utf8), dimension: dimension) }
-        let writer = try VectorSegmentWriter(url: temp.sub("s.f32"), dimension: dimension,
-                                             elementType: .f32, fingerprint: "t")
-        _ = try writer.append(vectors)
-        let segment = try MappedVectorSegment(url: temp.sub("s.f32"))
-        // Every third row is dead (not referenced by the catalog).
-        let live = (0..<count).filter { $0 % 3 != 0 }
+        let (dimension, count) = (40, 2_000)
+        let vectors = randomUnitVectors(count: count, dimension: dimension, seed: 1)
+        let (master, codes) = try writeSegments(vectors, dimension: dimension, storage: .f32, in: temp.url)
+        // Every third row is dead.
+        var live = LiveRows()
+        live.update(rowCount: count, tombstones: stride(from: 0, to: count, by: 3).enumerated().map {
+            Tombstone(seq: Int64($0.offset + 1), rows: $0.element..<($0.element + 1))
+        })
+        let liveRows = (0..<count).filter { $0 % 3 != 0 }
+        let search = VectorSearch(master: master, codes: codes, live: live)
         for q in 0..<5 {
             let query = hashVector(Array("query \(q)".utf8), dimension: dimension)
-            let naive = live.map { row -> (row: Int, score: Double) in
-                (row, zip(query, vectors[row]).reduce(0.0) { $0 + Double($1.0) * Double($1.1) })
-            }.sorted { $0.score > $1.score }
+            let naive = naiveTop(query, vectors, dimension: dimension, rows: liveRows, k: 100)
             for k in [1, 10, 100] {
-                let got = ExactSearch.topK(query: query, rows: segment.rows, dimension: dimension,
-                                           live: live, k: k)
-                #expect(got.map(\.row) == naive.prefix(k).map(\.row))
-                for (g, n) in zip(got, naive) { #expect(abs(Double(g.score) - n.score) < 1e-5) }
+                for method in SearchOptions.Method.allCases {
+                    let (got, _) = search.topK(query, k: k, options: SearchOptions(method: method, threads: 1))
+                    #expect(got.map(\.row) == naive.prefix(k).map(\.row), "k \(k), \(method)")
+                    for (g, n) in zip(got, naive) { #expect(abs(Double(g.score) - n.score) < 1e-5) }
+                }
             }
         }
+    }
+
+    @Test func int8WithRescoringGivesTheExactTop10On100kRandomVectors() throws {
+        let temp = try TemporaryDirectory()
+        let (dimension, count) = (384, 100_000)
+        let vectors = randomUnitVectors(count: count, dimension: dimension, seed: 42)
+        let (master, codes) = try writeSegments(vectors, dimension: dimension, storage: .f32, in: temp.url)
+        let search = VectorSearch(master: master, codes: codes, live: allLive(count))
+        let queries = randomUnitVectors(count: 20, dimension: dimension, seed: 7)
+        var rescored = 0
+        for q in 0..<20 {
+            // Half the queries are near a stored row, as "more like this" queries are.
+            var query = Array(queries[(q * dimension)..<((q + 1) * dimension)])
+            if q % 2 == 0 {
+                let row = q * 4_999
+                query = zip(query, vectors[(row * dimension)..<((row + 1) * dimension)]).map { 0.3 * $0 + $1 }
+                let norm = query.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                query = query.map { $0 / norm }
+            }
+            let (exact, _) = search.topK(query, k: 10, options: SearchOptions(method: .exact, threads: 1))
+            let (fast, statistics) = search.topK(query, k: 10, options: SearchOptions(method: .quantized, threads: 1))
+            #expect(fast == exact, "query \(q)")
+            #expect(statistics.quantizedRows == count && statistics.exactRows == 0)
+            rescored += statistics.rescored
+        }
+        // The bound is tight enough that rescoring stays a small fraction of the scan.
+        #expect(rescored / 20 < 2_000, "rescored \(rescored / 20) rows per query")
+    }
+
+    @Test func int8WithRescoringIsExactAmongTiesAndNearDuplicates() throws {
+        let temp = try TemporaryDirectory()
+        let dimension = 64
+        // 500 copies of one vector, 500 tiny perturbations of it, and noise: scores within
+        // the int8 error of each other everywhere near the top.
+        let base = hashVector(Array("base".utf8), dimension: dimension)
+        let noise = randomUnitVectors(count: 3_000, dimension: dimension, seed: 3)
+        var vectors: [Float] = []
+        for i in 0..<1_000 {
+            var v = base
+            if i >= 500 { v[i % dimension] += 1e-3 * Float(i % 7) }
+            let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            vectors += v.map { $0 / norm }
+        }
+        vectors += noise
+        let count = vectors.count / dimension
+        let (master, codes) = try writeSegments(vectors, dimension: dimension, storage: .f32, in: temp.url)
+        let search = VectorSearch(master: master, codes: codes, live: allLive(count))
+        for query in [base, Array(noise[0..<dimension])] {
+            for k in [1, 10, 600] {
+                let (exact, _) = search.topK(query, k: k, options: SearchOptions(method: .exact, threads: 1))
+                let (fast, _) = search.topK(query, k: k, options: SearchOptions(method: .quantized, threads: 1))
+                #expect(fast == exact)
+            }
+        }
+    }
+
+    @Test func twoThreadsGiveTheSameResultsAsOne() throws {
+        let temp = try TemporaryDirectory()
+        let (dimension, count) = (96, 20_000)
+        let vectors = randomUnitVectors(count: count, dimension: dimension, seed: 11)
+        for storage in [VectorElementType.f32, .f16] {
+            let (master, codes) = try writeSegments(vectors, dimension: dimension, storage: storage, in: temp.url,
+                                                    name: "s-\(storage)")
+            let search = VectorSearch(master: master, codes: codes, live: allLive(count))
+            let query = Array(vectors[0..<dimension])
+            for method in SearchOptions.Method.allCases {
+                let (one, s1) = search.topK(query, k: 25, options: SearchOptions(method: method, threads: 1, rowsPerThread: 1_000))
+                let (two, s2) = search.topK(query, k: 25, options: SearchOptions(method: method, threads: 2, rowsPerThread: 1_000))
+                #expect(one == two)
+                #expect(s1.threads == 1 && s2.threads == 2)
+                #expect(one.first?.row == 0)
+            }
+        }
+    }
+
+    @Test func f16StorageRanksLikeF32WithinItsPrecision() throws {
+        let temp = try TemporaryDirectory()
+        let (dimension, count) = (384, 5_000)
+        let vectors = randomUnitVectors(count: count, dimension: dimension, seed: 5)
+        let f32 = try writeSegments(vectors, dimension: dimension, storage: .f32, in: temp.url, name: "a")
+        let f16 = try writeSegments(vectors, dimension: dimension, storage: .f16, in: temp.url, name: "b")
+        let query = randomUnitVectors(count: 1, dimension: dimension, seed: 99)
+        let (a, _) = VectorSearch(master: f32.master, codes: f32.codes, live: allLive(count))
+            .topK(query, k: 50, options: SearchOptions(method: .exact, threads: 1))
+        let (b, _) = VectorSearch(master: f16.master, codes: f16.codes, live: allLive(count))
+            .topK(query, k: 50, options: SearchOptions(method: .exact, threads: 1))
+        // Same rows; scores within f16's rounding (about 1e-4 for 384-d unit vectors).
+        #expect(Set(a.prefix(40).map(\.row)).isSubset(of: Set(b.map(\.row))))
+        let scores = Dictionary(uniqueKeysWithValues: b.map { ($0.row, $0.score) })
+        for entry in a { if let s = scores[entry.row] { #expect(abs(s - entry.score) < 5e-4) } }
+        // And int8 + rescoring over f16 rows gives exactly the f16 exact ranking.
+        let (c, _) = VectorSearch(master: f16.master, codes: f16.codes, live: allLive(count))
+            .topK(query, k: 50, options: SearchOptions(method: .quantized, threads: 1))
+        #expect(c == b)
+    }
+
+    @Test func rowsWithoutInt8CodesAreScannedExactly() throws {
+        let temp = try TemporaryDirectory()
+        let (dimension, count) = (32, 3_000)
+        let vectors = randomUnitVectors(count: count, dimension: dimension, seed: 8)
+        let (master, _) = try writeSegments(vectors, dimension: dimension, storage: .f32, in: temp.url)
+        // Codes for the first 1000 rows only, as an index written before codes existed and
+        // extended since would have... or none at all.
+        let short = try writeSegments(Array(vectors[0..<(1_000 * dimension)]), dimension: dimension,
+                                      storage: .f32, in: temp.url, name: "short")
+        let query = Array(vectors[(2_500 * dimension)..<(2_501 * dimension)])
+        let (exact, _) = VectorSearch(master: master, codes: nil, live: allLive(count))
+            .topK(query, k: 10, options: SearchOptions(method: .exact, threads: 1))
+        let (mixed, statistics) = VectorSearch(master: master, codes: short.codes, live: allLive(count))
+            .topK(query, k: 10, options: SearchOptions(threads: 1))
+        #expect(mixed == exact)
+        #expect(exact.first?.row == 2_500)
+        #expect(statistics.quantizedRows == 1_000 && statistics.exactRows == 2_000)
     }
 
     @Test func topKKeepsTheBestAndBreaksTiesByRow() {
@@ -62,7 +176,7 @@ import Testing
         let hits = try f.engine.reader().search(query, limit: 5)
         #expect(hits.count == 5)
         #expect(hits.first?.path == f.photos.path + "/p7.png")
-        #expect(hits.allSatisfy { $0.modality == .image })
+        #expect(hits.allSatisfy { $0.modality == .image && $0.chunk == nil })
         #expect(zip(hits, hits.dropFirst()).allSatisfy { $0.score >= $1.score })
         #expect(try f.engine.reader().search(query, limit: 100).count == 30)
     }

@@ -1,94 +1,101 @@
 import Foundation
 
-/// Files to embed with one encoder, in one call.
+/// Files to embed along one route, in one encoder call.
 struct EmbeddingJob: Sendable {
-    let encoder: any Encoder
+    let route: EncoderRouting.Route
     let files: [ScannedFile]
 }
 
-/// The result of one job: for each file, its vector or why it has none.
+/// What embedding one file gave: one vector, or for a text file one per chunk.
+struct EmbeddedFile: Sendable {
+    let vectors: [[Float]]
+    /// The chunks of a text file, one per vector; empty for other files.
+    let chunks: [TextChunk]
+}
+
+/// The result of one job: for each file, its vectors or why it has none.
 struct EmbeddingJobResult: Sendable {
     let files: [ScannedFile]
     let modality: Modality
-    let vectors: [Result<[Float], FailureReason>]
+    let results: [Result<EmbeddedFile, FailureReason>]
 }
 
-/// Runs embedding jobs on a fixed number of threads and hands every result to the caller's
-/// thread, which is the only one that writes.
+/// Embeds jobs on worker threads (see `WorkerPool`); every failure is recorded against its
+/// file, never thrown.
 enum EmbeddingWorkers {
-    private enum Message: Sendable {
-        case result(EmbeddingJobResult)
-        case finished
-    }
-
-    /// Runs `jobs` on `threads` threads; calls `handle` on the calling thread for each result,
-    /// and `tick` about every `tickInterval` seconds while waiting. Stops handing out jobs once
-    /// `cancel` is set; jobs already started finish and are handled.
+    /// Runs `jobs` on `threads` threads; calls `handle` on the calling thread for each result.
     static func run(_ jobs: [EmbeddingJob], threads: Int, dimension: Int,
                     cancel: CancellationFlag?, tickInterval: TimeInterval = 0.25,
                     tick: () throws -> Void = {},
                     handle: (EmbeddingJobResult) throws -> Void) throws {
-        guard !jobs.isEmpty else { return }
-        let channel = Channel<Message>()
-        let next = Locked(0)
-        let workerCount = max(1, min(threads, jobs.count))
-        for _ in 0..<workerCount {
-            let thread = Thread {
-                while cancel?.isCancelled != true {
-                    let index = next.withLock { value -> Int in
-                        defer { value += 1 }
-                        return value
-                    }
-                    guard index < jobs.count else { break }
-                    channel.send(.result(embed(jobs[index], dimension: dimension)))
-                }
-                channel.send(.finished)
-            }
-            thread.stackSize = 16 << 20
-            thread.start()
-        }
-        var running = workerCount
-        var failure: Error?
-        while running > 0 {
-            guard let message = channel.receive(before: Date().addingTimeInterval(tickInterval)) else {
-                if failure == nil { do { try tick() } catch { failure = error } }
-                continue
-            }
-            switch message {
-            case .finished:
-                running -= 1
-            case .result(let result):
-                // After a writer failure keep draining, so no worker is left behind.
-                guard failure == nil else { continue }
-                do { try handle(result) } catch {
-                    failure = error
-                    next.withLock { $0 = jobs.count }  // hand out no more jobs
-                }
-            }
-        }
-        if let failure { throw failure }
+        try WorkerPool.run(jobs, threads: threads, cancel: cancel, tickInterval: tickInterval,
+                           work: { embed($0, dimension: dimension) }, tick: tick,
+                           handle: { _, result in try handle(result) })
     }
 
-    /// Embeds one job; never throws: every failure is recorded against its file.
+    /// Embeds one job.
     static func embed(_ job: EmbeddingJob, dimension: Int) -> EmbeddingJobResult {
-        let inputs = job.files.map { EncoderInput.file(URL(fileURLWithPath: $0.path)) }
-        let outputs = job.encoder.embed(batch: inputs)
-        let vectors: [Result<[Float], FailureReason>]
-        if outputs.count != inputs.count {
-            let reason = FailureReason("encoder \(job.encoder.info.name) returned \(outputs.count) "
-                                       + "results for \(inputs.count) inputs")
-            vectors = Array(repeating: .failure(reason), count: inputs.count)
-        } else {
-            vectors = zip(job.files, outputs).map { file, output in
-                switch output {
-                case .success(let vector):
-                    return VectorCheck.validated(vector, dimension: dimension)
-                case .failure(let error):
-                    return .failure(FailureReason(failureText(error, path: file.path)))
-                }
+        let encoder = job.route.encoder
+        let results: [Result<EmbeddedFile, FailureReason>]
+        switch job.route {
+        case .file:
+            let inputs = job.files.map { EncoderInput.file(URL(fileURLWithPath: $0.path)) }
+            let outputs = checked(encoder.embed(batch: inputs), encoder: encoder, count: inputs.count,
+                                  dimension: dimension, paths: job.files.map(\.path))
+            results = outputs.map { $0.map { EmbeddedFile(vectors: [$0], chunks: []) } }
+        case .document(_, let chunking):
+            results = embedDocuments(job.files, encoder: encoder, chunking: chunking, dimension: dimension)
+        }
+        return EmbeddingJobResult(files: job.files, modality: encoder.info.modality, results: results)
+    }
+
+    /// Reads and chunks each text file, then embeds every chunk of the job in one batch.
+    private static func embedDocuments(_ files: [ScannedFile], encoder: any Encoder, chunking: TextChunking,
+                                       dimension: Int) -> [Result<EmbeddedFile, FailureReason>] {
+        let chunked = files.map { TextDocument.chunks($0.path, chunking: chunking) }
+        var inputs: [EncoderInput] = []
+        var owners: [String] = []
+        for (file, chunks) in zip(files, chunked) {
+            for chunk in (try? chunks.get()) ?? [] {
+                inputs.append(.text(chunk.text))
+                owners.append(file.path)
             }
         }
-        return EmbeddingJobResult(files: job.files, modality: job.encoder.info.modality, vectors: vectors)
+        var outputs = checked(encoder.embed(batch: inputs), encoder: encoder, count: inputs.count,
+                              dimension: dimension, paths: owners)[...]
+        return chunked.map { chunks in
+            chunks.flatMap { chunks -> Result<EmbeddedFile, FailureReason> in
+                let mine = outputs.prefix(chunks.count)
+                outputs = outputs.dropFirst(chunks.count)
+                var vectors: [[Float]] = []
+                for (chunk, output) in zip(chunks, mine) {
+                    switch output {
+                    case .success(let vector): vectors.append(vector)
+                    case .failure(let reason):
+                        return .failure(FailureReason("chunk \(chunk.index + 1) of \(chunks.count): \(reason.text)"))
+                    }
+                }
+                return .success(EmbeddedFile(vectors: vectors, chunks: chunks))
+            }
+        }
+    }
+
+    /// The encoder's outputs checked by the host: one per input, right length, finite, unit.
+    private static func checked(_ outputs: [Result<[Float], Error>], encoder: any Encoder, count: Int,
+                                dimension: Int, paths: [String]) -> [Result<[Float], FailureReason>] {
+        guard outputs.count == count else {
+            let reason = FailureReason("encoder \(encoder.info.name) returned \(outputs.count) "
+                                       + "results for \(count) inputs")
+            return Array(repeating: .failure(reason), count: count)
+        }
+        return zip(paths, outputs).map { path, output in
+            switch output {
+            case .success(let vector):
+                return VectorCheck.validated(vector, dimension: dimension)
+            case .failure(let error):
+                return .failure(FailureReason(failureText(error, path: path)))
+            }
+        }
     }
 
     /// An encoder error as a reason to print after `path: `. Errors that already start with

@@ -10,13 +10,36 @@ public struct IndexOptions: Sendable {
     public var commitEvery: Int
     /// …or after this many seconds, whichever comes first.
     public var commitInterval: TimeInterval
+    /// Names (`fnmatch` patterns) of folders and files below the roots that are never looked
+    /// at. Defaults to `defaultExcludedNames`.
+    public var excludedNames: [String]
+    /// Folders (absolute paths) never entered.
+    public var excludedPaths: [String]
+    /// Also index hidden files and folders (names starting with `.`) below the roots.
+    public var includeHidden: Bool
+    /// How a new index stores its vectors: `.f32` (the default: exact search gives the
+    /// encoder's own scores) or `.f16` (half the disk). An existing index keeps its format;
+    /// `Engine.compact(storage:)` converts it.
+    public var storage: VectorElementType
+
+    /// Version-control folders, package caches, trash and thumbnail folders.
+    public static let defaultExcludedNames = [
+        ".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", ".tox", ".cache",
+        ".Trash", ".Trash-*", "@eaDir", "$RECYCLE.BIN", "System Volume Information",
+    ]
 
     public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount, batchSize: Int = 16,
-                commitEvery: Int = 256, commitInterval: TimeInterval = 1) {
+                commitEvery: Int = 256, commitInterval: TimeInterval = 1,
+                excludedNames: [String] = IndexOptions.defaultExcludedNames, excludedPaths: [String] = [],
+                includeHidden: Bool = false, storage: VectorElementType = .f32) {
         self.threads = max(1, threads)
         self.batchSize = max(1, batchSize)
         self.commitEvery = max(1, commitEvery)
         self.commitInterval = commitInterval
+        self.excludedNames = excludedNames
+        self.excludedPaths = excludedPaths
+        self.includeHidden = includeHidden
+        self.storage = storage == .int8 ? .f32 : storage
     }
 }
 
@@ -25,6 +48,9 @@ public struct IndexProgress: Sendable, Equatable {
     public enum Phase: Sendable, Equatable {
         /// Walking the folders; `found` grows.
         case scanning
+        /// Reading new and changed files to recognise moved and copied ones; `done` grows
+        /// towards `total`.
+        case hashing
         /// Embedding the new and changed files; `done` grows towards `total`.
         case embedding
     }
@@ -32,9 +58,10 @@ public struct IndexProgress: Sendable, Equatable {
     public var phase: Phase
     /// Files of a readable type found so far.
     public var found: Int
-    /// Files that need embedding (new or changed).
+    /// Files the current phase works through: new or changed files while hashing, files that
+    /// need embedding while embedding.
     public var total: Int
-    /// Of those, how many are finished (indexed or failed).
+    /// Of those, how many are finished.
     public var done: Int
     public var failed: Int
     public var unchanged: Int
@@ -71,8 +98,12 @@ public struct IndexFailure: Sendable, Equatable {
 public struct IndexSummary: Sendable, CustomStringConvertible {
     /// Files embedded and stored by this run.
     public var indexed = 0
-    /// Files whose size and modification time had not changed since they were indexed.
+    /// Files whose size and modification time had not changed since they were indexed, or
+    /// whose content had not.
     public var unchanged = 0
+    /// Files stored with the vectors of a file with the same content (moved, renamed or
+    /// copied), without embedding.
+    public var reused = 0
     /// Files (and folders) that could not be indexed; see `failures`.
     public var failed = 0
     /// Files gone from the scanned folders, removed from the index.
@@ -83,9 +114,11 @@ public struct IndexSummary: Sendable, CustomStringConvertible {
     public var interrupted = false
     public var failures: [IndexFailure] = []
 
-    /// `indexed 24, unchanged 0, failed 5 (2.1 s)`, with `removed N` when some were.
+    /// `indexed 24, unchanged 0, failed 5 (2.1 s)`, with `reused N` and `removed N` when
+    /// some were.
     public var description: String {
         var text = "indexed \(indexed), unchanged \(unchanged), failed \(failed)"
+        if reused > 0 { text += ", reused \(reused)" }
         if removed > 0 { text += ", removed \(removed)" }
         text += " (\(String(format: "%.1f", seconds)) s)"
         if interrupted { text += ", interrupted" }

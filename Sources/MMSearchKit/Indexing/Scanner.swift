@@ -25,17 +25,25 @@ struct ScanResult: Sendable {
 
 /// Walks folders for files with the given extensions.
 ///
-/// Skips hidden files and folders (names starting with `.`) below the root and the folders
-/// in `excluded` (the index itself). Follows symbolic links to files and to folders, but
-/// enters each folder once, so link cycles end.
+/// Below the root it skips hidden files and folders (names starting with `.`) unless told
+/// otherwise, entries whose name matches an excluded pattern (`fnmatch`, as `node_modules` or
+/// `.Trash*`), and the folders in `excludedDirectories` (the index itself, `--exclude` paths).
+/// Follows symbolic links to files and to folders, but enters each folder once, so link
+/// cycles end.
 struct Scanner: Sendable {
     /// Lower-case extensions without the dot.
     let extensions: Set<String>
     /// Folders never entered, by identity.
     let excluded: Set<FileInfo.Identity>
+    /// Name patterns of folders and files never looked at.
+    let excludedNames: [String]
+    let includeHidden: Bool
 
-    init(extensions: some Sequence<String>, excludedDirectories: [String]) {
+    init(extensions: some Sequence<String>, excludedDirectories: [String], excludedNames: [String] = [],
+         includeHidden: Bool = false) {
         self.extensions = Set(extensions.map { $0.lowercased() })
+        self.excludedNames = excludedNames
+        self.includeHidden = includeHidden
         var excluded = Set<FileInfo.Identity>()
         for path in excludedDirectories {
             if case .success(let info) = FileInfo.of(path), info.kind == .directory {
@@ -100,7 +108,9 @@ struct Scanner: Sendable {
                     result.problems.append((directory, "skipped an entry whose name is not valid UTF-8"))
                     continue
                 }
-                if name.hasPrefix(".") { continue }  // ".", "..", and hidden entries
+                if name == "." || name == ".." { continue }
+                if name.hasPrefix("."), !includeHidden { continue }
+                if isExcluded(name) { continue }
                 let path = directory == "/" ? "/" + name : directory + "/" + name
                 if type == UInt8(DT_REG), !accepts(path) { continue }
                 guard case .success(let info) = FileInfo.of(path) else {
@@ -123,6 +133,10 @@ struct Scanner: Sendable {
         }
         found(result.files.count)
         return result
+    }
+
+    private func isExcluded(_ name: String) -> Bool {
+        excludedNames.contains { fnmatch($0, name, 0) == 0 }
     }
 
     private func accepts(_ path: String) -> Bool {

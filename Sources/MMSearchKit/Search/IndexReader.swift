@@ -1,28 +1,22 @@
 import Foundation
 import GRDB
 
-/// One search result.
-public struct SearchHit: Sendable, Equatable {
-    /// Absolute path of the indexed file.
-    public let path: String
-    /// Cosine similarity with the query, in [-1, 1].
-    public let score: Float
-    public let modality: Modality
-
-    public init(path: String, score: Float, modality: Modality) {
-        self.path = path
-        self.score = score
-        self.modality = modality
-    }
-}
-
-/// Searches one space of an index. Cheap to open: it reads the catalog's space list and maps
-/// the segment's header. Sees every commit made before each search, also while another process
-/// is indexing.
+/// Searches one space of an index. Cheap to open, whatever the index's size: it reads the
+/// catalog's space row and tombstones and maps the segments (headers only). Every search
+/// sees the catalog as last committed, also while another process is indexing: the reader
+/// catches up on new rows and tombstones at the start of each search, in the same read
+/// transaction that turns rows into paths.
 public final class IndexReader: Sendable {
     public let store: IndexStore
     public let space: SpaceRecord
-    private let segment: Locked<MappedVectorSegment>
+    private let state: Locked<Snapshot?>
+
+    /// What a search works on: mapped segments and the live rows, as of one catalog state.
+    private struct Snapshot: Sendable {
+        let segment: String
+        let epoch: Int64
+        let search: VectorSearch
+    }
 
     /// Opens the index in `directory` for queries in `space`. A missing or empty index, or one
     /// built in another space, is an error that says what to do.
@@ -32,60 +26,78 @@ public final class IndexReader: Sendable {
             throw MMSearchError.indexMissing(directory)
         }
         self.space = record
-        segment = Locked(try store.mapSegment(of: record))
+        state = Locked(nil)
+        _ = try store.catalog.read { db in try refresh(db) }
     }
 
-    /// Number of files with a vector.
+    /// Number of files with vectors.
     public func count() throws -> Int {
-        try store.catalog.counts(space: space.id).ok
+        try store.catalog.read { db in try Catalog.searchableFiles(space: space.id, in: db) }
     }
 
-    /// The `limit` files whose vectors are closest to `vector` (unit length, the space's
-    /// dimension), best first.
-    public func search(_ vector: [Float], limit: Int) throws -> [SearchHit] {
+    /// The `limit` files (text files: chunks) whose vectors are closest to `vector` (unit
+    /// length, the space's dimension), best first.
+    public func search(_ vector: [Float], limit: Int, options: SearchOptions = SearchOptions()) throws -> [SearchHit] {
+        try searchWithStatistics(vector, limit: limit, options: options).hits
+    }
+
+    /// `search`, with what the scan did.
+    public func searchWithStatistics(_ vector: [Float], limit: Int,
+                                     options: SearchOptions = SearchOptions()) throws -> (hits: [SearchHit], statistics: SearchStatistics) {
         guard vector.count == space.dimension else {
             throw MMSearchError(.fatal, "query vector has \(vector.count) values, the index's space "
                                 + "\(space.spaceID) has \(space.dimension)")
         }
-        guard limit > 0 else { return [] }
+        guard limit > 0 else { return ([], SearchStatistics()) }
         return try store.catalog.read { db in
-            let live = try Int.fetchAll(db, sql: """
-                SELECT vector_row FROM file
-                WHERE space_id = ? AND status = 'ok' AND vector_row IS NOT NULL
-                ORDER BY vector_row
-                """, arguments: [space.id])
-            guard let last = live.last else { return [] }
-            let mapped = try segment(covering: last)
-            let best = withExtendedLifetime(mapped) {
-                ExactSearch.topK(query: vector, rows: mapped.rows, dimension: space.dimension,
-                                 live: live, k: limit)
-            }
-            let lookup = try db.cachedStatement(sql: """
-                SELECT path, modality FROM file
-                WHERE space_id = ? AND status = 'ok' AND vector_row = ?
-                """)
-            return try best.compactMap { entry -> SearchHit? in
-                guard let row = try Row.fetchOne(lookup, arguments: [space.id, entry.row]) else {
+            let snapshot = try refresh(db)
+            let (best, statistics) = snapshot.search.topK(vector, k: limit, options: options)
+            let hits = try best.compactMap { entry -> SearchHit? in
+                guard let (file, chunk) = try Catalog.owner(ofRow: entry.row, space: space.id, in: db) else {
                     return nil
                 }
-                return SearchHit(path: row["path"], score: entry.score,
-                                 modality: Modality(rawValue: row["modality"]))
+                return SearchHit(path: file.path, score: entry.score, modality: file.modality, chunk: chunk)
             }
+            return (hits, statistics)
         }
     }
 
-    /// The current mapping, re-mapped when the catalog refers to rows appended since.
-    private func segment(covering row: Int) throws -> MappedVectorSegment {
-        try segment.withLock { current in
-            if row < current.rowCount { return current }
-            let fresh = try store.mapSegment(of: space)
-            guard row < fresh.rowCount else {
-                throw MMSearchError(.fatal, "index \(store.directory.path) is damaged: the catalog refers "
-                                    + "to vector row \(row) but \(fresh.url.lastPathComponent) has "
-                                    + "\(fresh.rowCount) rows; re-index into a new --index")
+    /// Brings the snapshot up to the catalog's state in `db`: new rows are mapped, new
+    /// tombstones applied; a new segment (compaction) or epoch (lost rows) starts afresh.
+    private func refresh(_ db: Database) throws -> Snapshot {
+        try state.withLock { current in
+            func fetch(after seq: Int64) throws -> SpaceState {
+                guard let state = try Catalog.spaceState(space.id, tombstonesAfter: seq, in: db) else {
+                    throw MMSearchError.indexMissing(store.directory)
+                }
+                return state
             }
-            current = fresh
-            return fresh
+            var previous = current
+            var state = try fetch(after: previous?.search.live.lastSeq ?? 0)
+            if let known = previous, state.segment != known.segment || state.epoch != known.epoch
+                || state.rowCount < known.search.live.rowCount {
+                previous = nil
+                state = try fetch(after: 0)
+            }
+            var master = previous?.search.master
+            var codes = previous?.search.codes
+            if master == nil || state.rowCount > master?.rowCount ?? 0 {
+                master = try store.mapSegment(named: state.segment, of: space)
+                // An index from before int8 codes, or one whose codes are missing, is scanned exactly.
+                codes = try? store.mapCodes(named: state.segment, of: space)
+            }
+            guard let master else { throw MMSearchError.indexMissing(store.directory) }
+            guard state.rowCount <= master.rowCount else {
+                throw MMSearchError(.fatal, "index \(store.directory.path) is damaged: the catalog counts "
+                                    + "\(state.rowCount) vector rows but \(master.url.lastPathComponent) has "
+                                    + "\(master.rowCount); re-index into a new --index")
+            }
+            var live = previous?.search.live ?? LiveRows()
+            live.update(rowCount: state.rowCount, tombstones: state.tombstones)
+            let snapshot = Snapshot(segment: state.segment, epoch: state.epoch,
+                                    search: VectorSearch(master: master, codes: codes, live: live))
+            current = snapshot
+            return snapshot
         }
     }
 }

@@ -1,8 +1,8 @@
 /// Keeps the `k` best (row, score) pairs seen, in a binary min-heap whose root is the worst
 /// kept pair. Higher scores are better; among equal scores the lower row wins, so results are
 /// deterministic.
-struct TopK {
-    struct Entry: Equatable {
+struct TopK: Sendable {
+    struct Entry: Equatable, Sendable {
         let row: Int
         let score: Float
     }
@@ -34,6 +34,14 @@ struct TopK {
             siftDown(0)
         }
     }
+
+    /// Adds the entries of `other`.
+    mutating func merge(_ other: TopK) {
+        for entry in other.heap { insert(row: entry.row, score: entry.score) }
+    }
+
+    /// Number of kept entries.
+    var count: Int { heap.count }
 
     /// The kept entries, best first.
     func sorted() -> [Entry] {

@@ -31,6 +31,12 @@ public final class Catalog: Sendable {
                 }
             } else {
                 try migrator.migrate(pool)
+                let recorded = try pool.read { db in
+                    try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'schema_version'")
+                }
+                if recorded != String(CatalogSchema.version) {
+                    try pool.write { try CatalogSchema.recordVersion(in: $0) }
+                }
             }
         } catch let error as MMSearchError {
             throw error
@@ -90,67 +96,6 @@ public final class Catalog: Sendable {
         }
     }
 
-    /// Records outcomes in one transaction: a file seen again replaces its old record.
-    func record(_ outcomes: [FileOutcome], space: Int64) throws {
-        guard !outcomes.isEmpty else { return }
-        let now = Date().timeIntervalSince1970
-        try guarded {
-            try pool.write { db in
-                let statement = try db.cachedStatement(sql: """
-                    INSERT INTO file (path, space_id, size, mtime_ns, modality, vector_row, status,
-                                      error, indexed_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (path, space_id) DO UPDATE SET
-                      size = excluded.size, mtime_ns = excluded.mtime_ns,
-                      modality = excluded.modality, vector_row = excluded.vector_row,
-                      status = excluded.status, error = excluded.error,
-                      indexed_at = excluded.indexed_at
-                    """)
-                for outcome in outcomes {
-                    let row: Int64?
-                    let status: FileStatus
-                    let error: String?
-                    switch outcome.result {
-                    case .success(let r): (row, status, error) = (r, .ok, nil)
-                    case .failure(let reason): (row, status, error) = (nil, .failed, reason.text)
-                    }
-                    try statement.execute(arguments: [
-                        outcome.path, space, outcome.size, outcome.mtimeNs, outcome.modality,
-                        row, status, error, now,
-                    ])
-                }
-            }
-        }
-    }
-
-    /// Marks as failed every file of `space` whose vector row is not below `rowCount`: its
-    /// vector is gone from the segment (a damaged or replaced file), so it must be embedded
-    /// again. Returns how many there were.
-    func markLostVectors(space: Int64, rowCount: Int) throws -> Int {
-        try guarded {
-            try pool.write { db in
-                try db.execute(sql: """
-                    UPDATE file SET status = 'failed', vector_row = NULL,
-                      error = 'its vector was lost from the vector file; index it again'
-                    WHERE space_id = ? AND status = 'ok' AND vector_row >= ?
-                    """, arguments: [space, rowCount])
-                return db.changesCount
-            }
-        }
-    }
-
-    /// Forgets the given files of `space`.
-    func remove(paths: [String], space: Int64) throws {
-        guard !paths.isEmpty else { return }
-        try guarded {
-            try pool.write { db in
-                let statement = try db.cachedStatement(
-                    sql: "DELETE FROM file WHERE space_id = ? AND path = ?")
-                for path in paths { try statement.execute(arguments: [space, path]) }
-            }
-        }
-    }
-
     /// Every file of `space` that failed, by path.
     public func failures(space: Int64? = nil) throws -> [FileRecord] {
         try guarded {
@@ -168,6 +113,22 @@ public final class Catalog: Sendable {
             try pool.read { db in
                 try FileRecord.filter(Column("space_id") == space && Column("path") == path).fetchOne(db)
             }
+        }
+    }
+
+    /// The chunks of a text file, in order.
+    public func chunks(fileID: Int64) throws -> [TextChunk] {
+        try guarded {
+            try pool.read { db in try Self.chunks(fileID: fileID, in: db) }
+        }
+    }
+
+    static func chunks(fileID: Int64, in db: Database) throws -> [TextChunk] {
+        try Row.fetchAll(db, sql: """
+            SELECT idx, byte_start, byte_end, text FROM chunk WHERE file_id = ? ORDER BY idx
+            """, arguments: [fileID]).map { row in
+            TextChunk(index: row["idx"], byteRange: row["byte_start"]..<max(row["byte_start"], row["byte_end"]),
+                      text: row["text"])
         }
     }
 
@@ -197,8 +158,13 @@ public final class Catalog: Sendable {
         try guarded { try pool.read(body) }
     }
 
+    /// Runs `body` in one write transaction.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        try guarded { try pool.write(body) }
+    }
+
     /// Turns database errors into a message naming the catalog.
-    private func guarded<T>(_ body: () throws -> T) throws -> T {
+    func guarded<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as MMSearchError {

@@ -15,12 +15,15 @@ public struct SpaceRecord: Sendable, Equatable, Codable, FetchableRecord, TableR
     public var name: String
     public var dimension: Int
     public var fingerprint: String
-    /// `f32` now; `f16`/`int8` later.
+    /// How the master segment stores numbers: `f32` or `f16`.
     public var elementType: String
     /// File name of the vector segment inside the index's `vectors/` folder.
     public var segment: String
     /// Seconds since 1970.
     public var createdAt: Double
+    /// Rows of the segment the catalog has accounted for: each row below is either a file's or
+    /// a tombstone's. Rows at or above it are invisible (not committed yet, or orphans).
+    public var rowCount: Int
 
     public var spaceID: SpaceID { SpaceID(name: name, dimension: dimension, fingerprint: fingerprint) }
 
@@ -29,6 +32,7 @@ public struct SpaceRecord: Sendable, Equatable, Codable, FetchableRecord, TableR
         case elementType = "element_type"
         case segment
         case createdAt = "created_at"
+        case rowCount = "row_count"
     }
 }
 
@@ -44,8 +48,13 @@ public struct FileRecord: Sendable, Equatable, Codable, FetchableRecord, TableRe
     public var size: Int64
     public var mtimeNs: Int64
     public var modality: Modality
-    /// Row of the file's vector in its space's segment; nil when the file failed.
+    /// First row of the file's vectors in its space's segment; nil when the file failed or
+    /// gave no vector (an empty text file).
     public var vectorRow: Int64?
+    /// Number of rows from `vectorRow` on: 1, or a text file's chunk count.
+    public var vectorCount: Int
+    /// XXH64 of the file's content (as a bit pattern), when it was hashed.
+    public var contentHash: Int64?
     public var status: FileStatus
     /// Why the file failed, for a person to read.
     public var error: String?
@@ -59,9 +68,18 @@ public struct FileRecord: Sendable, Equatable, Codable, FetchableRecord, TableRe
         case mtimeNs = "mtime_ns"
         case modality
         case vectorRow = "vector_row"
+        case vectorCount = "vector_count"
+        case contentHash = "content_hash"
         case status, error
         case indexedAt = "indexed_at"
     }
+}
+
+/// Where a file's vectors went: a run of segment rows, and for a text file its chunks (one
+/// per row, in order).
+struct StoredRows: Sendable, Equatable {
+    let rows: Range<Int>
+    let chunks: [TextChunk]
 }
 
 /// The outcome of indexing one file, as the writer records it.
@@ -70,8 +88,9 @@ struct FileOutcome: Sendable {
     let size: Int64
     let mtimeNs: Int64
     let modality: Modality
-    /// `.success(row)` or `.failure(reason)`.
-    let result: Result<Int64, FailureReason>
+    let contentHash: UInt64?
+    /// `.success(rows)` or `.failure(reason)`.
+    let result: Result<StoredRows, FailureReason>
 }
 
 /// A failure's text; an `Error` only so it can sit in a `Result`.

@@ -1,10 +1,11 @@
 import GRDB
 
 /// The catalog's schema, as a list of named migrations. Never edit a migration that has
-/// shipped: add a new one (and bump `version`).
+/// shipped: add a new one. Each group of migrations lives in its own file and registers itself
+/// below, so that groups added side by side merge as one line each.
 enum CatalogSchema {
-    /// Bumped with every migration; stored in the `meta` table.
-    static let version = 1
+    /// The number of migrations; stored in the `meta` table once they have run.
+    static var version: Int { migrator.migrations.count }
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -41,7 +42,13 @@ enum CatalogSchema {
                           columns: ["space_id", "status", "vector_row"])
             try setVersion(1, in: db)
         }
+        registerStoreMigrations(in: &migrator)
         return migrator
+    }
+
+    /// Records `version` in the `meta` table; called after migrating.
+    static func recordVersion(in db: Database) throws {
+        try setVersion(version, in: db)
     }
 
     private static func setVersion(_ version: Int, in db: Database) throws {

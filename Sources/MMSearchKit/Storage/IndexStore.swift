@@ -3,7 +3,8 @@ import Foundation
 /// An index directory on disk:
 ///
 ///     DIR/catalog.sqlite        SQLite catalog (WAL: also -wal and -shm files)
-///     DIR/vectors/<space>.f32   one append-only vector segment per space
+///     DIR/vectors/<space>.f32   one append-only vector segment per space (or .f16)
+///     DIR/vectors/<space>.f32.i8  its int8 twin, for the fast scan
 ///     DIR/lock                  held by the process writing to the index
 public final class IndexStore: Sendable {
     public let directory: URL
@@ -52,35 +53,70 @@ public final class IndexStore: Sendable {
         return nil
     }
 
-    /// Records `space` in the catalog with a new segment file name.
-    func addSpace(_ space: SpaceID) throws -> SpaceRecord {
-        let safeName = space.name.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" }
-        let segment = "\(String(safeName))-\(space.dimension)-\(space.fingerprint.prefix(16)).f32"
-        return try catalog.addSpace(space, elementType: .f32, segment: segment)
+    /// Records `space` in the catalog, its vectors to be stored as `storage` (f32 or f16).
+    func addSpace(_ space: SpaceID, storage: VectorElementType) throws -> SpaceRecord {
+        try catalog.addSpace(space, elementType: storage,
+                             segment: Self.segmentName(space, storage: storage, generation: 0))
     }
 
-    func segmentURL(_ space: SpaceRecord) -> URL {
-        directory.appendingPathComponent(Self.vectorsFolder).appendingPathComponent(space.segment)
+    /// The file name of a segment of `space`: `<pack>-<dimension>-<fingerprint>.f32`, with
+    /// `-<generation>` before the extension for segments written by compaction.
+    static func segmentName(_ space: SpaceID, storage: VectorElementType, generation: Int) -> String {
+        let safeName = String(space.name.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" })
+        let suffix = generation > 0 ? "-\(generation)" : ""
+        return "\(safeName)-\(space.dimension)-\(space.fingerprint.prefix(16))\(suffix).\(storage.rawValue)"
     }
+
+    func segmentURL(_ space: SpaceRecord) -> URL { segmentURL(named: space.segment) }
+
+    func segmentURL(named name: String) -> URL {
+        directory.appendingPathComponent(Self.vectorsFolder).appendingPathComponent(name)
+    }
+
+    /// The int8 twin of a segment: the segment's name with `.i8` appended.
+    func codesURL(named name: String) -> URL { segmentURL(named: name + ".i8") }
 
     /// Maps the vector segment of `space` (reads its header only).
     public func mapSegment(of space: SpaceRecord) throws -> MappedVectorSegment {
-        let segment = try MappedVectorSegment(url: segmentURL(space))
+        try mapSegment(named: space.segment, of: space)
+    }
+
+    /// Maps the master segment `name` of `space`, checking that it holds that space's vectors.
+    func mapSegment(named name: String, of space: SpaceRecord) throws -> MappedVectorSegment {
+        try checked(MappedVectorSegment(url: segmentURL(named: name)), of: space, codes: false)
+    }
+
+    /// Maps the int8 twin of segment `name` of `space`.
+    func mapCodes(named name: String, of space: SpaceRecord) throws -> MappedVectorSegment {
+        try checked(MappedVectorSegment(url: codesURL(named: name)), of: space, codes: true)
+    }
+
+    private func checked(_ segment: MappedVectorSegment, of space: SpaceRecord, codes: Bool) throws -> MappedVectorSegment {
+        let path = segment.url.path
         guard segment.dimension == space.dimension else {
-            throw MMSearchError(.fatal, "vector file \(segment.url.path) holds \(segment.dimension)-d "
+            throw MMSearchError(.fatal, "vector file \(path) holds \(segment.dimension)-d "
                                 + "vectors but space \(space.spaceID) is \(space.dimension)-d")
+        }
+        guard segment.header.fingerprint == VectorSegmentHeader.storedFingerprint(space.fingerprint) else {
+            throw MMSearchError(.fatal, "vector file \(path) holds vectors of space "
+                                + "\(segment.header.fingerprint), not of \(space.spaceID)")
+        }
+        guard (segment.elementType == .int8) == codes else {
+            throw MMSearchError(.fatal, "vector file \(path) holds \(segment.elementType) rows, "
+                                + "expected \(codes ? "int8" : space.elementType)")
         }
         return segment
     }
 
-    /// Opens the segment of `space` for appending (creating it when missing).
-    func segmentWriter(for space: SpaceRecord) throws -> VectorSegmentWriter {
-        guard let type = VectorElementType(rawValue: space.elementType) else {
+    /// Opens the segments of `space` for appending (creating them when missing).
+    func segmentWriter(for space: SpaceRecord) throws -> SpaceSegmentWriter {
+        guard let type = VectorElementType(rawValue: space.elementType), type != .int8 else {
             throw MMSearchError(.fatal, "catalog \(catalog.url.path): space \(space.spaceID) has "
                                 + "unknown element type '\(space.elementType)': upgrade mmsearch")
         }
-        return try VectorSegmentWriter(url: segmentURL(space), dimension: space.dimension,
-                                       elementType: type, fingerprint: space.fingerprint)
+        return try SpaceSegmentWriter(masterURL: segmentURL(space), codesURL: codesURL(named: space.segment),
+                                      dimension: space.dimension, elementType: type,
+                                      fingerprint: space.fingerprint)
     }
 
     /// Takes the writer's lock of this index.

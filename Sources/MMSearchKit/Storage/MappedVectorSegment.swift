@@ -1,3 +1,4 @@
+import CVectorKernels
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -5,7 +6,7 @@ import Glibc
 import Darwin
 #endif
 
-/// A read-only, memory-mapped view of a vector segment file.
+/// A read-only, memory-mapped view of a vector segment file (f32, f16 or int8 rows).
 ///
 /// Opening reads only the 64-byte header and maps the rest: the kernel pages rows in as a
 /// search touches them, so opening a million-vector segment costs the same as an empty one.
@@ -16,11 +17,13 @@ public final class MappedVectorSegment: @unchecked Sendable {
     let header: VectorSegmentHeader
     /// Number of whole rows visible in this mapping.
     public let rowCount: Int
-    private let base: UnsafeMutableRawPointer?
+    private let mapping: UnsafeMutableRawPointer
     private let length: Int
 
     public var dimension: Int { header.dimension }
     public var elementType: VectorElementType { header.elementType }
+    /// Bytes from one row to the next.
+    var rowStride: Int { header.rowStride }
 
     /// Maps the segment at `url`; a missing, short or foreign file is an error naming it.
     public init(url: URL) throws {
@@ -42,34 +45,42 @@ public final class MappedVectorSegment: @unchecked Sendable {
                 throw MMSearchError(.fatal, "vector file \(path) is damaged: \(error.reason)")
             }
         }
-        guard header.elementType == .f32 else {
-            throw MMSearchError(.fatal, "vector file \(path): \(header.elementType) rows are not supported yet")
-        }
         rowCount = (size - VectorSegmentHeader.size) / header.rowStride
         length = size
-        let mapped = mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0)
-        guard let mapped, mapped != MAP_FAILED else {
+        guard let mapped = mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0), mapped != MAP_FAILED else {
             throw MMSearchError(.fatal, "vector file \(path) cannot be mapped: \(POSIX.lastError)")
         }
-        base = mapped
+        mapping = mapped
     }
 
     deinit {
-        if let base { munmap(base, length) }
+        munmap(mapping, length)
     }
 
-    /// The rows as one contiguous block of `rowCount * dimension` floats.
-    /// Valid as long as this object is alive.
-    var rows: UnsafeBufferPointer<Float> {
-        guard let base, rowCount > 0 else { return UnsafeBufferPointer(start: nil, count: 0) }
-        let start = (base + VectorSegmentHeader.size).assumingMemoryBound(to: Float.self)
-        return UnsafeBufferPointer(start: start, count: rowCount * header.dimension)
+    /// The first byte of row `index` (`0 ≤ index ≤ rowCount`). Valid while this object lives.
+    func row(_ index: Int) -> UnsafeRawPointer {
+        precondition(index >= 0 && index <= rowCount, "row \(index) of \(rowCount)")
+        return UnsafeRawPointer(mapping) + VectorSegmentHeader.size + index * header.rowStride
     }
 
-    /// A copy of row `index`.
+    /// Row `index` as f32 values (decoded from f16; int8 rows as codes × scale).
     public func vector(at index: Int) -> [Float]? {
         guard index >= 0, index < rowCount else { return nil }
         let d = header.dimension
-        return Array(rows[(index * d)..<((index + 1) * d)])
+        let start = row(index)
+        switch header.elementType {
+        case .f32:
+            return Array(UnsafeBufferPointer(start: start.assumingMemoryBound(to: Float.self), count: d))
+        case .f16:
+            var out = [Float](repeating: 0, count: d)
+            out.withUnsafeMutableBufferPointer {
+                mms_f16_to_f32(start.assumingMemoryBound(to: UInt16.self), $0.baseAddress!, d)
+            }
+            return out
+        case .int8:
+            let scale = start.loadUnaligned(fromByteOffset: d, as: Float.self)
+            let codes = start.assumingMemoryBound(to: Int8.self)
+            return (0..<d).map { Float(codes[$0]) * scale }
+        }
     }
 }

@@ -4,9 +4,10 @@ import Foundation
 public enum VectorElementType: String, Sendable, CaseIterable {
     /// 32-bit IEEE float, little-endian.
     case f32
-    /// 16-bit IEEE float (reserved: not written yet).
+    /// 16-bit IEEE float, little-endian: half the disk of f32, about 3 significant digits.
     case f16
-    /// 8-bit integer with a per-row f32 scale (reserved: not written yet).
+    /// 8-bit signed integers in [-127, 127] followed by the row's f32 scale: the quantised
+    /// copy of a space's vectors that the fast scan reads (see `Quantizer`).
     case int8
 
     /// The code stored in a segment header.
@@ -39,6 +40,7 @@ public enum VectorElementType: String, Sendable, CaseIterable {
 /// (u32), dimension (u32), header size (u32), row stride in bytes (u32), reserved (u32),
 /// space fingerprint (32 bytes, ASCII, zero-padded). Rows follow the header back to back; the
 /// row count is `(file size - header size) / row stride`, so a torn last row is ignored.
+/// An int8 row is `dimension` codes then the f32 scale (`code × scale ≈ value`).
 struct VectorSegmentHeader: Equatable, Sendable {
     static let magic: [UInt8] = Array("MMSVECS".utf8) + [0]
     static let size = 64

@@ -1,3 +1,4 @@
+import CVectorKernels
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -18,12 +19,12 @@ final class VectorSegmentWriter {
     /// Number of whole rows in the file.
     private(set) var rowCount: Int
 
+    var dimension: Int { header.dimension }
+    var elementType: VectorElementType { header.elementType }
+
     /// Opens `url` for appending, creating it with a fresh header when missing. A torn row left
     /// at the end by a crash is cut off so the next row starts on a row boundary.
     init(url: URL, dimension: Int, elementType: VectorElementType, fingerprint: String) throws {
-        guard elementType == .f32 else {
-            throw MMSearchError(.fatal, "vector file \(url.path): \(elementType) rows are not supported yet")
-        }
         self.url = url
         let path = url.path
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
@@ -62,14 +63,10 @@ final class VectorSegmentWriter {
                                         + "expected \(wanted.dimension)-d \(wanted.elementType) of \(wanted.fingerprint)")
                 }
                 header = found
-                let rows = (size - VectorSegmentHeader.size) / found.rowStride
-                let whole = VectorSegmentHeader.size + rows * found.rowStride
-                if whole != size {
-                    guard ftruncate(fd, off_t(whole)) == 0, fsync(fd) == 0 else {
-                        throw MMSearchError(.fatal, "vector file \(path) cannot be repaired: \(POSIX.lastError)")
-                    }
+                rowCount = (size - VectorSegmentHeader.size) / found.rowStride
+                if VectorSegmentHeader.size + rowCount * found.rowStride != size {
+                    try truncate(toRows: rowCount)
                 }
-                rowCount = rows
             }
         } catch {
             close(fd)
@@ -79,26 +76,80 @@ final class VectorSegmentWriter {
 
     deinit { close(fd) }
 
-    /// Appends `vectors` (each `header.dimension` long) and syncs them to disk.
+    /// Appends `vectors` (each `dimension` long) and syncs them to disk.
     /// Returns the row numbers they got.
     func append(_ vectors: [[Float]]) throws -> Range<Int> {
-        let first = rowCount
-        guard !vectors.isEmpty else { return first..<first }
-        let dimension = header.dimension
-        var flat = [Float]()
-        flat.reserveCapacity(vectors.count * dimension)
-        for vector in vectors {
-            precondition(vector.count == dimension, "vector of \(vector.count) values in a \(dimension)-d segment")
-            flat += vector
+        let rows = try write(encoded(vectors), count: vectors.count)
+        try sync()
+        return rows
+    }
+
+    /// `vectors` in this segment's row format, back to back.
+    func encoded(_ vectors: [[Float]]) -> [UInt8] {
+        let d = dimension
+        let stride = header.rowStride
+        var bytes = [UInt8](repeating: 0, count: vectors.count * stride)
+        bytes.withUnsafeMutableBytes { out in
+            for (i, vector) in vectors.enumerated() {
+                precondition(vector.count == d, "vector of \(vector.count) values in a \(d)-d segment")
+                let row = out.baseAddress! + i * stride
+                vector.withUnsafeBufferPointer { v in
+                    switch elementType {
+                    case .f32:
+                        row.copyMemory(from: v.baseAddress!, byteCount: d * 4)
+                    case .f16:
+                        mms_f32_to_f16(v.baseAddress!, row.assumingMemoryBound(to: UInt16.self), d)
+                    case .int8:
+                        let scale = Quantizer.quantize(v, into: row.assumingMemoryBound(to: Int8.self))
+                        row.storeBytes(of: scale, toByteOffset: d, as: Float.self)
+                    }
+                }
+            }
         }
+        return bytes
+    }
+
+    /// Writes `count` rows already in this segment's format after the last row, without
+    /// syncing. Returns the row numbers they got. On failure nothing of them stays.
+    func write(_ rows: [UInt8], count: Int) throws -> Range<Int> {
+        precondition(rows.count == count * header.rowStride, "\(rows.count) bytes for \(count) rows")
+        let first = rowCount
+        guard count > 0 else { return first..<first }
         let offset = VectorSegmentHeader.size + first * header.rowStride
-        let ok = flat.withUnsafeBytes { POSIX.writeAll(fd, $0, at: offset) }
-        guard ok, fsync(fd) == 0 else {
+        let ok = rows.withUnsafeBytes { POSIX.writeAll(fd, $0, at: offset) }
+        guard ok else {
             let reason = POSIX.lastError
             _ = ftruncate(fd, off_t(offset))
             throw MMSearchError(.fatal, "vector file \(url.path) cannot be written: \(reason)")
         }
-        rowCount += vectors.count
+        rowCount += count
         return first..<rowCount
+    }
+
+    /// Flushes every written row to disk.
+    func sync() throws {
+        guard fsync(fd) == 0 else {
+            throw MMSearchError(.fatal, "vector file \(url.path) cannot be written: \(POSIX.lastError)")
+        }
+    }
+
+    /// The raw bytes of `rows` (each `rowStride` long), read back from the file.
+    func read(_ rows: Range<Int>) throws -> [UInt8] {
+        precondition(rows.lowerBound >= 0 && rows.upperBound <= rowCount, "rows \(rows) of \(rowCount)")
+        let stride = header.rowStride
+        let bytes = POSIX.read(fd, count: rows.count * stride, at: VectorSegmentHeader.size + rows.lowerBound * stride)
+        guard let bytes, bytes.count == rows.count * stride else {
+            throw MMSearchError(.fatal, "vector file \(url.path) cannot be read: \(POSIX.lastError)")
+        }
+        return bytes
+    }
+
+    /// Cuts the file after `rows` rows and syncs it.
+    func truncate(toRows rows: Int) throws {
+        precondition(rows >= 0 && rows <= rowCount, "truncating \(rowCount) rows to \(rows)")
+        guard ftruncate(fd, off_t(VectorSegmentHeader.size + rows * header.rowStride)) == 0, fsync(fd) == 0 else {
+            throw MMSearchError(.fatal, "vector file \(url.path) cannot be repaired: \(POSIX.lastError)")
+        }
+        rowCount = rows
     }
 }

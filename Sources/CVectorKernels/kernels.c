@@ -1,0 +1,286 @@
+#include "vector_kernels.h"
+
+#include <math.h>
+#include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define MMS_X86 1
+#else
+#define MMS_X86 0
+#endif
+
+// ---------------------------------------------------------------------------------------------
+// Portable versions. Eight partial sums, so compilers vectorise them for the baseline ISA.
+
+static float dot_f32_portable(const float *a, const float *b, size_t d) {
+    float s[8] = {0};
+    size_t i = 0;
+    for (; i + 8 <= d; i += 8)
+        for (int k = 0; k < 8; k++) s[k] += a[i + k] * b[i + k];
+    float sum = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+    for (; i < d; i++) sum += a[i] * b[i];
+    return sum;
+}
+
+static float half_to_float(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16;
+    uint32_t exponent = (h >> 10) & 0x1f;
+    uint32_t mantissa = h & 0x3ff;
+    uint32_t bits;
+    if (exponent == 0x1f) {
+        bits = sign | 0x7f800000u | (mantissa << 13);  // inf, nan
+    } else if (exponent == 0) {
+        // Zero or subnormal: mantissa * 2^-24, exact in f32.
+        float value = (float)mantissa * 5.9604644775390625e-8f;
+        memcpy(&bits, &value, 4);
+        bits |= sign;
+    } else {
+        bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
+    }
+    float out;
+    memcpy(&out, &bits, 4);
+    return out;
+}
+
+static uint16_t float_to_half(float f) {
+    uint32_t x;
+    memcpy(&x, &f, 4);
+    uint16_t sign = (uint16_t)((x >> 16) & 0x8000);
+    uint32_t magnitude = x & 0x7fffffffu;
+    if (magnitude >= 0x7f800000u)  // inf, nan
+        return sign | 0x7c00 | (magnitude > 0x7f800000u ? 0x200 : 0);
+    if (magnitude >= 0x477ff000u)  // rounds to beyond the largest half: infinity
+        return sign | 0x7c00;
+    if (magnitude < 0x38800000u) {  // below the smallest normal half: subnormal or zero
+        // Adding 0.5 makes the FPU round the value to a multiple of 2^-24 (nearest even).
+        float value;
+        memcpy(&value, &magnitude, 4);
+        value += 0.5f;
+        uint32_t bits;
+        memcpy(&bits, &value, 4);
+        return sign | (uint16_t)(bits - 0x3f000000u);
+    }
+    // Normal: rebias the exponent and round the 13 dropped bits to nearest even.
+    uint32_t odd = (magnitude >> 13) & 1;
+    magnitude += 0xc8000fffu + odd;  // (15 - 127) << 23, plus the rounding bias
+    return sign | (uint16_t)(magnitude >> 13);
+}
+
+static float dot_f16_portable(const float *a, const uint16_t *b, size_t d) {
+    float s[8] = {0};
+    size_t i = 0;
+    for (; i + 8 <= d; i += 8)
+        for (int k = 0; k < 8; k++) s[k] += a[i + k] * half_to_float(b[i + k]);
+    float sum = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+    for (; i < d; i++) sum += a[i] * half_to_float(b[i]);
+    return sum;
+}
+
+static int32_t dot_i8_portable(const int8_t *a, const int8_t *b, size_t d) {
+    int32_t sum = 0;
+    for (size_t i = 0; i < d; i++) sum += (int32_t)a[i] * (int32_t)b[i];
+    return sum;
+}
+
+// ---------------------------------------------------------------------------------------------
+// AVX2 + FMA + F16C versions.
+
+#if MMS_X86
+#define AVX2 __attribute__((target("avx2,fma,f16c")))
+
+AVX2 static inline float hsum256(__m256 s) {
+    __m128 h = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
+    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_add_ss(h, _mm_movehdup_ps(h));
+    return _mm_cvtss_f32(h);
+}
+
+AVX2 static float dot_f32_avx2(const float *a, const float *b, size_t d) {
+    __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+    size_t i = 0;
+    for (; i + 32 <= d; i += 32) {
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
+        s2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16), s2);
+        s3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24), s3);
+    }
+    for (; i + 8 <= d; i += 8)
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+    float sum = hsum256(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+    for (; i < d; i++) sum += a[i] * b[i];
+    return sum;
+}
+
+AVX2 static inline __m256 load_half8(const uint16_t *p) {
+    return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));
+}
+
+AVX2 static float dot_f16_avx2(const float *a, const uint16_t *b, size_t d) {
+    __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+    size_t i = 0;
+    for (; i + 32 <= d; i += 32) {
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), load_half8(b + i), s0);
+        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), load_half8(b + i + 8), s1);
+        s2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 16), load_half8(b + i + 16), s2);
+        s3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 24), load_half8(b + i + 24), s3);
+    }
+    for (; i + 8 <= d; i += 8)
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), load_half8(b + i), s0);
+    float sum = hsum256(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+    for (; i < d; i++) sum += a[i] * half_to_float(b[i]);
+    return sum;
+}
+
+// Σ x*y over 32 int8 pairs, as 8 int32 partial sums. maddubs needs one unsigned operand:
+// |x| and y carrying x's sign give the same products; two products of values in [-127, 127]
+// fit an int16 (2 * 127 * 127 < 32767).
+AVX2 static inline __m256i madd_i8(__m256i x, __m256i y) {
+    __m256i pairs = _mm256_maddubs_epi16(_mm256_abs_epi8(x), _mm256_sign_epi8(y, x));
+    return _mm256_madd_epi16(pairs, _mm256_set1_epi16(1));
+}
+
+AVX2 static inline int32_t hsum256i(__m256i v) {
+    __m128i h = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0x4e));
+    h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0xb1));
+    return _mm_cvtsi128_si32(h);
+}
+
+AVX2 static int32_t dot_i8_avx2(const int8_t *q, const int8_t *r, size_t d) {
+    __m256i acc = _mm256_setzero_si256();
+    size_t i = 0;
+    for (; i + 32 <= d; i += 32)
+        acc = _mm256_add_epi32(acc, madd_i8(_mm256_loadu_si256((const __m256i *)(q + i)),
+                                            _mm256_loadu_si256((const __m256i *)(r + i))));
+    int32_t sum = hsum256i(acc);
+    for (; i < d; i++) sum += (int32_t)q[i] * (int32_t)r[i];
+    return sum;
+}
+
+// Four rows against one query: the query is loaded once per step and the four sums are
+// reduced together.
+AVX2 static void dot_i8x4_avx2(const int8_t *q, const int8_t *r, size_t d, size_t stride,
+                               int32_t *out) {
+    __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
+    size_t i = 0;
+    for (; i + 32 <= d; i += 32) {
+        __m256i x = _mm256_loadu_si256((const __m256i *)(q + i));
+        a0 = _mm256_add_epi32(a0, madd_i8(x, _mm256_loadu_si256((const __m256i *)(r + i))));
+        a1 = _mm256_add_epi32(a1, madd_i8(x, _mm256_loadu_si256((const __m256i *)(r + stride + i))));
+        a2 = _mm256_add_epi32(a2, madd_i8(x, _mm256_loadu_si256((const __m256i *)(r + 2 * stride + i))));
+        a3 = _mm256_add_epi32(a3, madd_i8(x, _mm256_loadu_si256((const __m256i *)(r + 3 * stride + i))));
+    }
+    __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(a0, a1), _mm256_hadd_epi32(a2, a3));
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+    int32_t sums[4];
+    _mm_storeu_si128((__m128i *)sums, s);
+    for (; i < d; i++)
+        for (int k = 0; k < 4; k++) sums[k] += (int32_t)q[i] * (int32_t)r[k * stride + i];
+    memcpy(out, sums, sizeof sums);
+}
+
+AVX2 static void f32_to_f16_avx2(const float *src, uint16_t *dst, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm_storeu_si128((__m128i *)(dst + i),
+                         _mm256_cvtps_ph(_mm256_loadu_ps(src + i), _MM_FROUND_TO_NEAREST_INT));
+    for (; i < n; i++) dst[i] = float_to_half(src[i]);
+}
+
+AVX2 static void f16_to_f32_avx2(const uint16_t *src, float *dst, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, load_half8(src + i));
+    for (; i < n; i++) dst[i] = half_to_float(src[i]);
+}
+
+static int has_avx2(void) {
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")
+        && __builtin_cpu_supports("f16c");
+}
+#else
+static int has_avx2(void) { return 0; }
+#endif
+
+// ---------------------------------------------------------------------------------------------
+// Entry points.
+
+void mms_dot_f32(const float *query, const float *rows, size_t dim, size_t stride, size_t n,
+                 float *out) {
+#if MMS_X86
+    if (has_avx2()) {
+        for (size_t i = 0; i < n; i++) out[i] = dot_f32_avx2(query, rows + i * stride, dim);
+        return;
+    }
+#endif
+    for (size_t i = 0; i < n; i++) out[i] = dot_f32_portable(query, rows + i * stride, dim);
+}
+
+void mms_dot_f16(const float *query, const uint16_t *rows, size_t dim, size_t stride, size_t n,
+                 float *out) {
+#if MMS_X86
+    if (has_avx2()) {
+        for (size_t i = 0; i < n; i++) out[i] = dot_f16_avx2(query, rows + i * stride, dim);
+        return;
+    }
+#endif
+    for (size_t i = 0; i < n; i++) out[i] = dot_f16_portable(query, rows + i * stride, dim);
+}
+
+void mms_dot_i8(const int8_t *query, const int8_t *rows, size_t dim, size_t stride, size_t n,
+                int32_t *out) {
+#if MMS_X86
+    if (has_avx2()) {
+        size_t i = 0;
+        for (; i + 4 <= n; i += 4) dot_i8x4_avx2(query, rows + i * stride, dim, stride, out + i);
+        for (; i < n; i++) out[i] = dot_i8_avx2(query, rows + i * stride, dim);
+        return;
+    }
+#endif
+    for (size_t i = 0; i < n; i++) out[i] = dot_i8_portable(query, rows + i * stride, dim);
+}
+
+void mms_f32_to_f16(const float *src, uint16_t *dst, size_t n) {
+#if MMS_X86
+    if (has_avx2()) {
+        f32_to_f16_avx2(src, dst, n);
+        return;
+    }
+#endif
+    for (size_t i = 0; i < n; i++) dst[i] = float_to_half(src[i]);
+}
+
+void mms_f16_to_f32(const uint16_t *src, float *dst, size_t n) {
+#if MMS_X86
+    if (has_avx2()) {
+        f16_to_f32_avx2(src, dst, n);
+        return;
+    }
+#endif
+    for (size_t i = 0; i < n; i++) dst[i] = half_to_float(src[i]);
+}
+
+void mms_dot_f32_portable(const float *query, const float *rows, size_t dim, size_t stride,
+                          size_t n, float *out) {
+    for (size_t i = 0; i < n; i++) out[i] = dot_f32_portable(query, rows + i * stride, dim);
+}
+
+void mms_dot_f16_portable(const float *query, const uint16_t *rows, size_t dim, size_t stride,
+                          size_t n, float *out) {
+    for (size_t i = 0; i < n; i++) out[i] = dot_f16_portable(query, rows + i * stride, dim);
+}
+
+void mms_dot_i8_portable(const int8_t *query, const int8_t *rows, size_t dim, size_t stride,
+                         size_t n, int32_t *out) {
+    for (size_t i = 0; i < n; i++) out[i] = dot_i8_portable(query, rows + i * stride, dim);
+}
+
+void mms_f32_to_f16_portable(const float *src, uint16_t *dst, size_t n) {
+    for (size_t i = 0; i < n; i++) dst[i] = float_to_half(src[i]);
+}
+
+void mms_f16_to_f32_portable(const uint16_t *src, float *dst, size_t n) {
+    for (size_t i = 0; i < n; i++) dst[i] = half_to_float(src[i]);
+}
+
+const char *mms_kernels_isa(void) { return has_avx2() ? "avx2+fma+f16c" : "portable"; }

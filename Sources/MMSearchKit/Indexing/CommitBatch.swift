@@ -1,0 +1,38 @@
+/// Outcomes waiting to be committed. Commit order is the crash-safety rule of the index:
+/// vectors are appended and synced first, then one catalog transaction makes them visible.
+struct CommitBatch {
+    private var entries: [(file: ScannedFile, modality: Modality, hash: UInt64?,
+                           outcome: Result<EmbeddedFile, FailureReason>)] = []
+
+    var count: Int { entries.count }
+    var isEmpty: Bool { entries.isEmpty }
+
+    mutating func add(_ file: ScannedFile, modality: Modality, hash: UInt64?,
+                      outcome: Result<EmbeddedFile, FailureReason>) {
+        entries.append((file, modality, hash, outcome))
+    }
+
+    /// Writes the batch and empties it; returns how many files were stored with vectors.
+    mutating func commit(to writer: SpaceSegmentWriter, catalog: Catalog, space: Int64) throws -> Int {
+        guard !entries.isEmpty else { return 0 }
+        var vectors: [[Float]] = []
+        for entry in entries {
+            if case .success(let embedded) = entry.outcome { vectors += embedded.vectors }
+        }
+        let rows = try writer.append(vectors)
+        var next = rows.lowerBound
+        var stored = 0
+        let outcomes = entries.map { entry -> FileOutcome in
+            let result = entry.outcome.map { embedded -> StoredRows in
+                defer { next += embedded.vectors.count }
+                stored += 1
+                return StoredRows(rows: next..<(next + embedded.vectors.count), chunks: embedded.chunks)
+            }
+            return FileOutcome(path: entry.file.path, size: entry.file.size, mtimeNs: entry.file.mtimeNs,
+                               modality: entry.modality, contentHash: entry.hash, result: result)
+        }
+        try catalog.record(outcomes, space: space, rowCount: writer.rowCount)
+        entries.removeAll(keepingCapacity: true)
+        return stored
+    }
+}

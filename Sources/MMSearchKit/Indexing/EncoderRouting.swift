@@ -1,0 +1,45 @@
+/// Which encoder reads which file: the pack's encoders by extension, and its text encoder for
+/// plain-text documents (cut into chunks) when no encoder claims `.txt`/`.md` itself.
+struct EncoderRouting: Sendable {
+    enum Route: Sendable {
+        /// The encoder reads the whole file.
+        case file(any Encoder)
+        /// The host reads the text and embeds it chunk by chunk with this text encoder.
+        case document(any Encoder, TextChunking)
+
+        var encoder: any Encoder {
+            switch self {
+            case .file(let encoder), .document(let encoder, _): encoder
+            }
+        }
+
+        var isDocument: Bool {
+            if case .document = self { return true }
+            return false
+        }
+    }
+
+    let pack: ModelPack
+    private let documentEncoder: (any Encoder)?
+
+    init(pack: ModelPack) {
+        self.pack = pack
+        documentEncoder = pack.encoder(for: .text)
+    }
+
+    /// Every extension some route reads, lower-case.
+    var extensions: [String] {
+        var all = Set(pack.fileExtensions)
+        if documentEncoder != nil { all.formUnion(TextDocument.extensions) }
+        return all.sorted()
+    }
+
+    /// How the file at `path` is embedded; nil when nothing reads it.
+    func route(_ path: String) -> Route? {
+        if let encoder = pack.encoder(forFile: path) { return .file(encoder) }
+        if let encoder = documentEncoder, TextDocument.extensions.contains(FilePaths.fileExtension(path)) {
+            return .document(encoder, encoder.textChunking ?? .approximate)
+        }
+        return nil
+    }
+}

@@ -1,0 +1,42 @@
+/// One search result.
+public struct SearchHit: Sendable, Equatable {
+    /// Absolute path of the indexed file.
+    public let path: String
+    /// Cosine similarity with the query, in [-1, 1].
+    public let score: Float
+    public let modality: Modality
+    /// For a text file: the piece of it that matched (its offsets and text).
+    public let chunk: TextChunk?
+
+    public init(path: String, score: Float, modality: Modality, chunk: TextChunk? = nil) {
+        self.path = path
+        self.score = score
+        self.modality = modality
+        self.chunk = chunk
+    }
+}
+
+/// A piece of a text file that was embedded on its own: paragraphs that fit the text
+/// encoder's input together.
+public struct TextChunk: Sendable, Equatable, Hashable {
+    /// Position among the file's chunks, from 0.
+    public let index: Int
+    /// Byte offsets in the file (UTF-8): the chunk is `bytes[byteRange]`.
+    public let byteRange: Range<Int>
+    /// The chunk's text, as it was embedded.
+    public let text: String
+
+    public init(index: Int, byteRange: Range<Int>, text: String) {
+        self.index = index
+        self.byteRange = byteRange
+        self.text = text
+    }
+
+    /// The start of the text on one line, at most `limit` characters, for showing next to a
+    /// result (whitespace runs become one space; "…" marks a cut).
+    public func snippet(limit: Int = 160) -> String {
+        let words = text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        guard words.count > limit else { return words }
+        return String(words.prefix(max(0, limit - 1))) + "…"
+    }
+}

@@ -1,0 +1,48 @@
+/// Top-k search over one space's rows: the master segment (f32 or f16), its int8 twin when
+/// there is one, and which rows are live.
+struct VectorSearch: Sendable {
+    let master: MappedVectorSegment
+    let codes: MappedVectorSegment?
+    let live: LiveRows
+
+    /// The `k` live rows with the highest dot product with `query`, best first.
+    func topK(_ query: [Float], k: Int, options: SearchOptions) -> ([TopK.Entry], SearchStatistics) {
+        precondition(query.count == master.dimension, "query of \(query.count) values in a \(master.dimension)-d space")
+        precondition(live.rowCount <= master.rowCount, "live rows beyond the segment")
+        var statistics = SearchStatistics()
+        let rows = 0..<live.rowCount
+        guard k > 0, !rows.isEmpty else { return ([], statistics) }
+        let quantizedEnd = options.method == .exact ? 0 : min(codes?.rowCount ?? 0, rows.upperBound)
+        let threads = max(1, min(options.threads, rows.count / options.rowsPerThread))
+        statistics.threads = threads
+
+        // Rows without int8 codes (all of them for `.exact`) are scanned exactly.
+        let exactRows = quantizedEnd..<rows.upperBound
+        statistics.exactRows = exactRows.count
+        var exact = TopK(k: k)
+        let master = master, live = live
+        for part in ParallelScan.map(exactRows, threads: threads, minimumRows: options.rowsPerThread, {
+            ExactScan.topK(query, master, rows: $0, live: live, k: k)
+        }) { exact.merge(part) }
+        guard quantizedEnd > 0, let codes else { return (exact.sorted(), statistics) }
+
+        statistics.quantizedRows = quantizedEnd
+        let quantized = QuantizedScan.Query(query)
+        let parts = ParallelScan.map(0..<quantizedEnd, threads: threads, minimumRows: options.rowsPerThread) {
+            QuantizedScan.scan(quantized, codes, rows: $0, live: live, k: k)
+        }
+        // Exact scores are their own lower bounds: the k-th best of all bounds is a score the
+        // k-th result reaches for sure, and rows whose upper bound is below it cannot be in.
+        var lower = exact
+        for part in parts { lower.merge(part.lower) }
+        let threshold = lower.threshold
+        var best = exact
+        for part in parts {
+            let (top, rescored) = QuantizedScan.rescore(quantized, master, candidates: part.candidates,
+                                                        threshold: threshold, k: k)
+            statistics.rescored += rescored
+            best.merge(top)
+        }
+        return (best.sorted(), statistics)
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import GRDB
+
+/// What `IndexCompaction.run` did to one space.
+public struct CompactedSpace: Sendable, Equatable {
+    public let space: SpaceID
+    /// Rows in the old segment and in the new one (the live rows).
+    public let rowsBefore: Int
+    public let rowsAfter: Int
+    /// Bytes of the old and the new segment files (master and int8 twin).
+    public let bytesBefore: Int
+    public let bytesAfter: Int
+    public let storageBefore: VectorElementType
+    public let storageAfter: VectorElementType
+    /// False when there was nothing to do (no dead rows, same storage).
+    public let rewritten: Bool
+}
+
+/// Rewrites the vector segments of an index without their dead rows (replaced, deleted and
+/// never-committed vectors), optionally converting between f32 and f16.
+///
+/// The new segment is written and synced beside the old one; one catalog transaction then
+/// points every file at its new row and the space at the new segment; the old files are
+/// removed last. A crash at any point leaves a working index (at worst with a stray file that
+/// the next compaction removes). Readers that mapped the old segment keep using it until
+/// their next search, which maps the new one.
+public enum IndexCompaction {
+    /// Compacts every space of the index in `directory`; `storage` converts them too.
+    public static func run(directory: URL, storage: VectorElementType? = nil) throws -> [CompactedSpace] {
+        if storage == .int8 {
+            throw MMSearchError(.usage, "vectors are stored as f32 or f16 (int8 codes are always kept beside them)")
+        }
+        // A missing index is an error, not a new empty one.
+        guard FileManager.default.fileExists(atPath: directory.appendingPathComponent(IndexStore.catalogName).path) else {
+            throw MMSearchError.indexMissing(directory)
+        }
+        let writable = try IndexStore.openForWriting(at: directory)
+        let lock = try writable.lockForWriting()
+        defer { withExtendedLifetime(lock) {} }
+        var report: [CompactedSpace] = []
+        for space in try writable.catalog.spaces() {
+            report.append(try compact(space, in: writable, storage: storage))
+        }
+        try removeStrayFiles(in: writable)
+        return report
+    }
+
+    private static func compact(_ space: SpaceRecord, in store: IndexStore,
+                                storage: VectorElementType?) throws -> CompactedSpace {
+        // Rows past row_count (never committed) become a tombstone first, so they go too.
+        let old = try store.segmentWriter(for: space)
+        _ = try store.catalog.reconcile(space: space.id, segmentRows: old.rowCount)
+        let before = try store.catalog.read { db in try SpaceRecord.fetchOne(db, key: space.id) } ?? space
+        let oldType = VectorElementType(rawValue: before.elementType) ?? .f32
+        let newType = storage ?? oldType
+        let oldBytes = fileSize(store.segmentURL(named: before.segment)) + fileSize(store.codesURL(named: before.segment))
+        let (tombstones, epoch) = try store.catalog.read { db in
+            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tombstone WHERE space_id = ?", arguments: [space.id]) ?? 0,
+             try Int.fetchOne(db, sql: "SELECT epoch FROM space WHERE id = ?", arguments: [space.id]) ?? 0)
+        }
+        guard tombstones > 0 || newType != oldType else {
+            return CompactedSpace(space: space.spaceID, rowsBefore: before.rowCount, rowsAfter: before.rowCount,
+                                  bytesBefore: oldBytes, bytesAfter: oldBytes, storageBefore: oldType,
+                                  storageAfter: oldType, rewritten: false)
+        }
+
+        // Copy the live rows, file by file in row order, into a new segment.
+        let files = try store.catalog.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT id, vector_row, vector_count FROM file
+                WHERE space_id = ? AND status = 'ok' AND vector_row IS NOT NULL AND vector_count > 0
+                ORDER BY vector_row
+                """, arguments: [space.id]).map { (id: $0["id"] as Int64, row: $0["vector_row"] as Int, count: $0["vector_count"] as Int) }
+        }
+        let name = IndexStore.segmentName(space.spaceID, storage: newType, generation: epoch + 1)
+        for url in [store.segmentURL(named: name), store.codesURL(named: name)] {
+            try? FileManager.default.removeItem(at: url)
+        }
+        let source = try store.mapSegment(named: before.segment, of: before)
+        let target = try SpaceSegmentWriter(masterURL: store.segmentURL(named: name), codesURL: store.codesURL(named: name),
+                                            dimension: space.dimension, elementType: newType,
+                                            fingerprint: space.fingerprint)
+        var moves: [(id: Int64, row: Int)] = []
+        var pending: [[Float]] = []
+        for file in files {
+            moves.append((file.id, target.rowCount + pending.count))
+            for row in file.row..<(file.row + file.count) {
+                guard let vector = source.vector(at: row) else {
+                    throw MMSearchError(.fatal, "index \(store.directory.path) is damaged: the catalog refers to "
+                                        + "vector row \(row) but \(source.url.lastPathComponent) has \(source.rowCount) rows")
+                }
+                pending.append(vector)
+            }
+            if pending.count >= 4096 {
+                _ = try target.append(pending)
+                pending.removeAll(keepingCapacity: true)
+            }
+        }
+        _ = try target.append(pending)
+        POSIX.syncDirectory(store.directory.appendingPathComponent(IndexStore.vectorsFolder).path)
+
+        // Point the catalog at it in one transaction.
+        let rows = target.rowCount
+        try store.catalog.write { db in
+            let update = try db.cachedStatement(sql: "UPDATE file SET vector_row = ? WHERE id = ?")
+            for move in moves { try update.execute(arguments: [move.row, move.id]) }
+            try db.execute(sql: "DELETE FROM tombstone WHERE space_id = ?", arguments: [space.id])
+            try db.execute(sql: """
+                UPDATE space SET segment = ?, element_type = ?, row_count = ?, epoch = epoch + 1 WHERE id = ?
+                """, arguments: [name, newType.rawValue, rows, space.id])
+        }
+        for url in [store.segmentURL(named: before.segment), store.codesURL(named: before.segment)] {
+            try? FileManager.default.removeItem(at: url)
+        }
+        return CompactedSpace(space: space.spaceID, rowsBefore: old.rowCount, rowsAfter: rows,
+                              bytesBefore: oldBytes,
+                              bytesAfter: fileSize(store.segmentURL(named: name)) + fileSize(store.codesURL(named: name)),
+                              storageBefore: oldType, storageAfter: newType, rewritten: true)
+    }
+
+    /// Removes files in `vectors/` that no space uses (left by a crash during compaction).
+    private static func removeStrayFiles(in store: IndexStore) throws {
+        let folder = store.directory.appendingPathComponent(IndexStore.vectorsFolder)
+        let used = Set(try store.catalog.spaces().flatMap { [$0.segment, $0.segment + ".i8"] })
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] where !used.contains(name) {
+            try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+        }
+    }
+
+    private static func fileSize(_ url: URL) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber)?.intValue ?? 0
+    }
+}

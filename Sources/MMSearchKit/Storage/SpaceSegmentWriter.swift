@@ -1,0 +1,84 @@
+import CVectorKernels
+import Foundation
+
+/// Writes the vectors of one space: the master segment (f32 or f16: what exact search and
+/// rescoring read) and its int8 twin (what the fast scan reads), kept in step row for row.
+///
+/// The twin is derived data: it quantises the master's rows as stored (after f16 rounding),
+/// and opening repairs it from the master when a crash left it shorter or longer.
+final class SpaceSegmentWriter {
+    let master: VectorSegmentWriter
+    let codes: VectorSegmentWriter
+
+    /// Rows in the master segment.
+    var rowCount: Int { master.rowCount }
+
+    init(masterURL: URL, codesURL: URL, dimension: Int, elementType: VectorElementType,
+         fingerprint: String) throws {
+        precondition(elementType != .int8, "the master segment holds f32 or f16 rows")
+        master = try VectorSegmentWriter(url: masterURL, dimension: dimension, elementType: elementType,
+                                         fingerprint: fingerprint)
+        codes = try VectorSegmentWriter(url: codesURL, dimension: dimension, elementType: .int8,
+                                        fingerprint: fingerprint)
+        if codes.rowCount > master.rowCount { try codes.truncate(toRows: master.rowCount) }
+        if codes.rowCount < master.rowCount {
+            while codes.rowCount < master.rowCount {
+                let rows = codes.rowCount..<min(master.rowCount, codes.rowCount + 4096)
+                let values = decoded(try master.read(rows), count: rows.count)
+                _ = try codes.write(codes.encoded(values), count: rows.count)
+            }
+            try codes.sync()
+        }
+    }
+
+    /// Appends `vectors` to both segments and syncs them; returns their rows.
+    func append(_ vectors: [[Float]]) throws -> Range<Int> {
+        let bytes = master.encoded(vectors)
+        let stored = master.elementType == .f32 ? vectors : decoded(bytes, count: vectors.count)
+        return try write(master: bytes, codes: codes.encoded(stored), count: vectors.count)
+    }
+
+    /// Appends copies of `rows` (as stored, bit for bit) to both segments and syncs them;
+    /// returns the new rows.
+    func appendCopies(of rows: Range<Int>) throws -> Range<Int> {
+        try write(master: master.read(rows), codes: codes.read(rows), count: rows.count)
+    }
+
+    private func write(master masterBytes: [UInt8], codes codeBytes: [UInt8], count: Int) throws -> Range<Int> {
+        let first = master.rowCount
+        let rows = try master.write(masterBytes, count: count)
+        do {
+            _ = try codes.write(codeBytes, count: count)
+            try master.sync()
+            try codes.sync()
+        } catch {
+            try? master.truncate(toRows: first)
+            if codes.rowCount > first { try? codes.truncate(toRows: first) }
+            throw error
+        }
+        return rows
+    }
+
+    /// Master rows in their stored format, as f32 vectors.
+    private func decoded(_ bytes: [UInt8], count: Int) -> [[Float]] {
+        let d = master.dimension
+        let stride = master.header.rowStride
+        return bytes.withUnsafeBytes { raw in
+            (0..<count).map { i in
+                let row = raw.baseAddress! + i * stride
+                switch master.elementType {
+                case .f32:
+                    return Array(UnsafeBufferPointer(start: row.assumingMemoryBound(to: Float.self), count: d))
+                case .f16:
+                    var out = [Float](repeating: 0, count: d)
+                    out.withUnsafeMutableBufferPointer {
+                        mms_f16_to_f32(row.assumingMemoryBound(to: UInt16.self), $0.baseAddress!, d)
+                    }
+                    return out
+                case .int8:
+                    preconditionFailure("the master segment holds f32 or f16 rows")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import CVectorKernels
+import Foundation
+import Testing
+@testable import MMSearchKit
+
+/// The C kernels against their definitions, on the CPU's fast path and the portable one.
+@Suite struct VectorKernelTests {
+    @Test(arguments: [1, 7, 8, 31, 32, 33, 64, 100, 384, 385, 512])
+    func dotProductsMatchADoubleSumOnBothPaths(length: Int) {
+        let rows = 5
+        let query = hashVector(Array("q\(length)".utf8), dimension: length)
+        let data = (0..<rows).flatMap { hashVector(Array("r\($0)-\(length)".utf8), dimension: length) }
+        let halves = data.map { Float16($0).bitPattern }
+        let (qCodes, _) = Quantizer.quantize(query)
+        let rowCodes = (0..<rows).flatMap { Quantizer.quantize(Array(data[($0 * length)..<(($0 + 1) * length)])).codes }
+        var fast = [Float](repeating: 0, count: rows), slow = fast
+        var fastH = fast, slowH = fast
+        var fastI = [Int32](repeating: 0, count: rows), slowI = fastI
+        mms_dot_f32(query, data, length, length, rows, &fast)
+        mms_dot_f32_portable(query, data, length, length, rows, &slow)
+        mms_dot_f16(query, halves, length, length, rows, &fastH)
+        mms_dot_f16_portable(query, halves, length, length, rows, &slowH)
+        mms_dot_i8(qCodes, rowCodes, length, length, rows, &fastI)
+        mms_dot_i8_portable(qCodes, rowCodes, length, length, rows, &slowI)
+        for r in 0..<rows {
+            var exact = 0.0, exactHalf = 0.0
+            var exactInt: Int32 = 0
+            for j in 0..<length {
+                exact += Double(query[j]) * Double(data[r * length + j])
+                exactHalf += Double(query[j]) * Double(Float(Float16(bitPattern: halves[r * length + j])))
+                exactInt += Int32(qCodes[j]) * Int32(rowCodes[r * length + j])
+            }
+            #expect(abs(Double(fast[r]) - exact) < 1e-6 && abs(Double(slow[r]) - exact) < 1e-6)
+            #expect(abs(Double(fastH[r]) - exactHalf) < 1e-6 && abs(Double(slowH[r]) - exactHalf) < 1e-6)
+            #expect(fastI[r] == exactInt && slowI[r] == exactInt)
+        }
+    }
+
+    @Test func aRowScoresTheSameAloneAsInABlock() {
+        let (d, n) = (384, 37)
+        let data = randomUnitVectors(count: n, dimension: d, seed: 2)
+        let query = randomUnitVectors(count: 1, dimension: d, seed: 3)
+        var block = [Float](repeating: 0, count: n)
+        mms_dot_f32(query, data, d, d, n, &block)
+        for r in 0..<n {
+            var alone: Float = 0
+            data.withUnsafeBufferPointer { mms_dot_f32(query, $0.baseAddress! + r * d, d, d, 1, &alone) }
+            #expect(alone.bitPattern == block[r].bitPattern)
+        }
+    }
+
+    @Test func int8ExtremesDoNotOverflow() {
+        let d = 65_536 / 64  // many products of ±127
+        let a = [Int8](repeating: 127, count: d)
+        let b = [Int8](repeating: -127, count: d)
+        var fast: Int32 = 0, slow: Int32 = 0
+        mms_dot_i8(a, b, d, d, 1, &fast)
+        mms_dot_i8_portable(a, b, d, d, 1, &slow)
+        #expect(fast == -127 * 127 * Int32(d) && slow == fast)
+    }
+
+    @Test func halfConversionRoundsToNearestEvenLikeSwiftOnBothPaths() {
+        var values: [Float] = [0, -0, 1, -1, 65504, -65504, 65519, 6.1035156e-05, 6.097555e-05, 5.9604645e-08,
+                               2.9802322e-08, 2.9802326e-08, 1e-9, 0.1, 1.0009765, 1.00048828125, 1.000732421875]
+        var state: UInt64 = 1
+        for _ in 0..<20_000 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let exponent = Float(Int(state >> 59)) - 24  // 2^-24 … 2^7
+            let mantissa = Float(state >> 40 & 0xFFFF) / 65536 + 1
+            values.append((state & 1 == 0 ? 1 : -1) * mantissa * Float(sign: .plus, exponent: Int(exponent), significand: 1))
+        }
+        var fast = [UInt16](repeating: 0, count: values.count), slow = fast
+        mms_f32_to_f16(values, &fast, values.count)
+        mms_f32_to_f16_portable(values, &slow, values.count)
+        for (i, value) in values.enumerated() {
+            let expected = Float16(value).bitPattern
+            #expect(fast[i] == expected && slow[i] == expected, "\(value)")
+        }
+        // Every finite half widens exactly.
+        let all = (0...UInt16.max).filter { Float16(bitPattern: $0).isFinite }
+        var wideFast = [Float](repeating: 0, count: all.count), wideSlow = wideFast
+        mms_f16_to_f32(all, &wideFast, all.count)
+        mms_f16_to_f32_portable(all, &wideSlow, all.count)
+        for (i, bits) in all.enumerated() {
+            let expected = Float(Float16(bitPattern: bits)).bitPattern
+            #expect(wideFast[i].bitPattern == expected && wideSlow[i].bitPattern == expected)
+        }
+    }
+
+    @Test func quantisationErrorIsWithinHalfAStep() {
+        let vectors = randomUnitVectors(count: 200, dimension: 97, seed: 4)
+        for r in 0..<200 {
+            let v = Array(vectors[(r * 97)..<((r + 1) * 97)])
+            let (codes, scale) = Quantizer.quantize(v)
+            #expect(codes.allSatisfy { $0 != -128 })
+            #expect(codes.contains { abs(Int($0)) == 127 })
+            for (x, c) in zip(v, codes) { #expect(abs(x - Float(c) * scale) <= scale * 0.50001) }
+        }
+        #expect(Quantizer.quantize([0, 0, 0]).scale == 0)
+    }
+}
