@@ -10,11 +10,11 @@ final class Fixture {
     var photos: URL { temp.sub("photos") }
     var indexDirectory: URL { temp.sub("index") }
 
-    init(dimension: Int = 24, counter: CallCounter = CallCounter()) throws {
+    init(dimension: Int = 24, counter: CallCounter = CallCounter(), chunking: TextChunking? = nil) throws {
         self.counter = counter
         temp = try TemporaryDirectory()
         try FileManager.default.createDirectory(at: temp.sub("photos"), withIntermediateDirectories: true)
-        pack = try testPack(dimension: dimension, counter: counter)
+        pack = try testPack(dimension: dimension, counter: counter, chunking: chunking)
         engine = Engine(pack: pack, indexDirectory: temp.sub("index"))
     }
 
@@ -42,6 +42,24 @@ final class Fixture {
     func search(content: String, limit: Int = 100) throws -> [SearchHit] {
         try engine.reader().search(hashVector(Array(content.utf8), dimension: pack.space.dimension),
                                    limit: limit)
+    }
+
+    /// How many files the image encoder embedded (text chunks not counted).
+    var imageEmbeds: Int { counter.names.filter { !$0.hasPrefix("text: ") }.count }
+
+    /// The catalog of the index, opened for reading.
+    func catalog() throws -> Catalog { try IndexStore.openForReading(at: indexDirectory).catalog }
+
+    /// Checks the row invariant: every committed row belongs to one `ok` file or one tombstone.
+    func rowsAddUp() throws -> Bool {
+        try catalog().read { db in
+            let committed = try Int.fetchOne(db, sql: "SELECT SUM(row_count) FROM space") ?? 0
+            let dead = try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(row_count), 0) FROM tombstone") ?? 0
+            let owned = try Int.fetchOne(db, sql: """
+                SELECT COALESCE(SUM(vector_count), 0) FROM file WHERE status = 'ok' AND vector_row IS NOT NULL
+                """) ?? 0
+            return committed == dead + owned
+        }
     }
 
     /// Every indexed path, in the order of a search for `content`.

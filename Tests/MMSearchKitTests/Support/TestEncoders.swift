@@ -63,14 +63,20 @@ struct HashImageEncoder: Encoder {
 /// "x" finds a file whose content is "x" with score 1.
 struct HashTextEncoder: Encoder {
     let info: EncoderInfo
+    let textChunking: TextChunking?
+    let counter: CallCounter?
 
-    init(space: SpaceID) {
+    init(space: SpaceID, chunking: TextChunking? = nil, counter: CallCounter? = nil) {
         info = EncoderInfo(name: "hash-text", version: "1", modality: .text, space: space,
                            fileExtensions: [])
+        textChunking = chunking
+        self.counter = counter
     }
 
     func embed(_ input: EncoderInput) throws -> [Float] {
         guard case .text(let text) = input else { throw EncoderError("hash-text reads text only") }
+        counter?.record("text: " + text)
+        if text.contains("poison") { throw EncoderError("poisoned text") }
         return hashVector(Array(text.utf8), dimension: info.space.dimension)
     }
 }
@@ -99,9 +105,12 @@ struct GarbageEncoder: Encoder {
 
 /// A pack of the hash encoders in a space of the given name and fingerprint.
 func testPack(name: String = "test", fingerprint: String = "f00d", dimension: Int = 24,
-              counter: CallCounter = CallCounter()) throws -> ModelPack {
+              counter: CallCounter = CallCounter(), chunking: TextChunking? = nil) throws -> ModelPack {
     let space = SpaceID(name: name, dimension: dimension, fingerprint: fingerprint)
     return try ModelPack(name: name, space: space,
-                         encoders: [HashTextEncoder(space: space),
+                         encoders: [HashTextEncoder(space: space, chunking: chunking, counter: counter),
                                     HashImageEncoder(space: space, counter: counter)])
 }
+
+/// A token counter for tests: one token per whitespace-separated word.
+let wordChunking = TextChunking(maxTokens: 8) { $0.split(whereSeparator: \.isWhitespace).count }

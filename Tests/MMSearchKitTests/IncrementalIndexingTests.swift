@@ -1,0 +1,154 @@
+import Foundation
+import Testing
+@testable import MMSearchKit
+
+/// Re-runs: what is read, hashed, embedded, reused and forgotten.
+@Suite struct IncrementalIndexingTests {
+    @Test func aRenamedFileKeepsItsVectorAndIsNotEmbeddedAgain() throws {
+        let f = try Fixture()
+        let old = try f.photo("a.jpg", "a photo")
+        try f.photo("b.jpg", "b photo")
+        _ = try f.index()
+        let row = try #require(try f.catalog().file(path: old, space: 1)?.vectorRow)
+        let new = f.photos.path + "/renamed.jpg"
+        try FileManager.default.moveItem(atPath: old, toPath: new)
+        let (summary, _) = try f.index()
+        #expect(f.imageEmbeds == 2, "the rename was not embedded")
+        #expect(summary.indexed == 0 && summary.reused == 1 && summary.removed == 0 && summary.unchanged == 1)
+        #expect(try f.catalog().file(path: new, space: 1)?.vectorRow == row)
+        #expect(try f.catalog().file(path: old, space: 1) == nil)
+        let hit = try #require(try f.search(content: "a photo").first)
+        #expect(hit.path == new && abs(hit.score - 1) < 1e-5)
+        #expect(try f.rowsAddUp())
+    }
+
+    @Test func aMovedFolderKeepsItsVectors() throws {
+        let f = try Fixture()
+        for i in 0..<5 { try f.photo("trip/p\(i).jpg", "trip \(i)") }
+        _ = try f.index()
+        try FileManager.default.createDirectory(at: f.photos.appendingPathComponent("2024"),
+                                                withIntermediateDirectories: true)
+        try FileManager.default.moveItem(at: f.photos.appendingPathComponent("trip"),
+                                         to: f.photos.appendingPathComponent("2024/italy"))
+        let (summary, _) = try f.index()
+        #expect(f.imageEmbeds == 5)
+        #expect(summary.reused == 5 && summary.removed == 0)
+        #expect(try f.indexedPaths() == Set((0..<5).map { f.photos.path + "/2024/italy/p\($0).jpg" }))
+    }
+
+    @Test func aCopyTakesACopyOfTheVectorWithoutEmbedding() throws {
+        let f = try Fixture()
+        let original = try f.photo("a.jpg", "same bytes")
+        _ = try f.index()
+        let copy = f.photos.path + "/copy.jpg"
+        try FileManager.default.copyItem(atPath: original, toPath: copy)
+        let (summary, _) = try f.index()
+        #expect(f.imageEmbeds == 1)
+        #expect(summary.reused == 1 && summary.indexed == 0)
+        let hits = try f.search(content: "same bytes")
+        #expect(Set(hits.prefix(2).map(\.path)) == [original, copy])
+        #expect(hits.prefix(2).allSatisfy { abs($0.score - 1) < 1e-5 })
+        // Deleting the original leaves the copy searchable.
+        try FileManager.default.removeItem(atPath: original)
+        _ = try f.index()
+        #expect(try f.search(content: "same bytes").first?.path == copy)
+        #expect(try f.rowsAddUp())
+    }
+
+    @Test func identicalNewFilesAreEmbeddedOnce() throws {
+        let f = try Fixture()
+        for name in ["x.jpg", "y.jpg", "sub/z.jpg"] { try f.photo(name, "duplicate") }
+        try f.photo("other.jpg", "other")
+        let (summary, _) = try f.index()
+        #expect(f.imageEmbeds == 2)
+        #expect(summary.indexed == 2 && summary.reused == 2)
+        #expect(try f.search(content: "duplicate").prefix(3).allSatisfy { abs($0.score - 1) < 1e-5 })
+    }
+
+    @Test func aTouchedFileWithTheSameContentIsNotEmbeddedAgain() throws {
+        let f = try Fixture()
+        let a = try f.photo("a.jpg", "content", mtime: Date(timeIntervalSince1970: 1_000))
+        _ = try f.index()
+        try f.photo("a.jpg", "content", mtime: Date(timeIntervalSince1970: 2_000))
+        let (summary, _) = try f.index()
+        #expect(f.imageEmbeds == 1)
+        #expect(summary.unchanged == 1 && summary.indexed == 0)
+        // Recorded: the third run does not even hash it.
+        #expect(try f.catalog().file(path: a, space: 1)?.mtimeNs == 2_000_000_000_000)
+    }
+
+    @Test func anUnchangedFileIsNotReadAtAll() throws {
+        // Same size and modification time, other bytes: only a run that reads the file could
+        // notice. An unchanged run does stat work only, so it does not.
+        let f = try Fixture()
+        let when = Date(timeIntervalSince1970: 5_000)
+        let a = try f.photo("a.jpg", "version one", mtime: when)
+        _ = try f.index()
+        try f.photo("a.jpg", "version two", mtime: when)
+        let (summary, _) = try f.index()
+        #expect(summary.unchanged == 1 && summary.indexed == 0 && f.imageEmbeds == 1)
+        #expect(try f.search(content: "version one").first?.path == a)
+    }
+
+    @Test func aFileMovedOntoAnIndexedPathReplacesItsVector() throws {
+        let f = try Fixture()
+        let a = try f.photo("a.jpg", "alpha")
+        let b = try f.photo("b.jpg", "bravo")
+        _ = try f.index()
+        try FileManager.default.removeItem(atPath: b)
+        try FileManager.default.moveItem(atPath: a, toPath: b)
+        let (summary, _) = try f.index()
+        #expect(f.imageEmbeds == 2)
+        #expect(summary.reused == 1 && summary.indexed == 0)
+        #expect(try f.indexedPaths() == [b])
+        #expect(try f.search(content: "alpha").first.map { $0.path == b && abs($0.score - 1) < 1e-5 } == true)
+        #expect(try f.search(content: "bravo").allSatisfy { $0.score < 0.99 })
+        #expect(try f.rowsAddUp())
+    }
+
+    @Test func theDefaultExcludesAndHiddenFilesAreSkippedUnlessAskedFor() throws {
+        let f = try Fixture()
+        let kept = try f.photo("a.jpg", "kept")
+        let modules = try f.photo("node_modules/pkg/logo.png", "npm logo")
+        let git = try f.photo("repo/.git/objects/x.jpg", "git object")
+        let hidden = try f.photo(".hidden/h.jpg", "hidden")
+        _ = try f.index()
+        #expect(try f.indexedPaths() == [kept])
+        _ = try f.index(options: IndexOptions(threads: 1, includeHidden: true))
+        #expect(try f.indexedPaths() == [kept, hidden], ".git stays excluded by name")
+        _ = try f.index(options: IndexOptions(threads: 1, excludedNames: [], includeHidden: true))
+        #expect(try f.indexedPaths() == [kept, hidden, modules, git])
+        // Back to the defaults: what is now excluded leaves the index.
+        let (summary, _) = try f.index()
+        #expect(summary.removed == 3)
+        #expect(try f.indexedPaths() == [kept])
+    }
+
+    @Test func excludeTakesNamePatternsAndFolderPaths() throws {
+        let f = try Fixture()
+        let kept = try f.photo("keep/a.jpg", "a")
+        try f.photo("build-1/b.jpg", "b")
+        try f.photo("build-2/c.jpg", "c")
+        try f.photo("old/d.jpg", "d")
+        let nested = try f.photo("keep/old/e.jpg", "e")
+        let options = IndexOptions(threads: 1, excludedNames: ["build-*"],
+                                   excludedPaths: [f.photos.path + "/old"])
+        _ = try f.index(options: options)
+        #expect(try f.indexedPaths() == [kept, nested], "a path excludes that folder only")
+    }
+
+    @Test func theRowInvariantHoldsThroughChangesDeletesAndFailures() throws {
+        let f = try Fixture()
+        for i in 0..<20 { try f.photo("p\(i).jpg", "photo \(i)") }
+        _ = try f.index()
+        for i in 0..<5 { try FileManager.default.removeItem(atPath: f.photos.path + "/p\(i).jpg") }
+        for i in 5..<10 { try f.photo("p\(i).jpg", "changed \(i)", mtime: Date().addingTimeInterval(100)) }
+        for i in 10..<12 { try f.photo("p\(i).jpg", "bad now", mtime: Date().addingTimeInterval(100)) }
+        try FileManager.default.moveItem(atPath: f.photos.path + "/p12.jpg", toPath: f.photos.path + "/q12.jpg")
+        let (summary, _) = try f.index()
+        #expect(summary.removed == 5 && summary.indexed == 5 && summary.failed == 2 && summary.reused == 1)
+        #expect(try f.rowsAddUp())
+        #expect(try f.engine.reader().count() == 13)
+        #expect(try f.indexedPaths().count == 13)
+    }
+}
