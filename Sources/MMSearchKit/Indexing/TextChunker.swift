@@ -88,19 +88,22 @@ struct TextChunker: Sendable {
         var offset = range.lowerBound
         var rest = Substring(word)
         while !rest.isEmpty {
-            // The longest prefix that fits, by halving.
-            var length = rest.count
-            var piece = rest.prefix(length)
-            var tokens = chunking.countTokens(String(piece))
-            while tokens > chunking.maxTokens && length > 1 {
-                length = max(1, length / 2)
-                piece = rest.prefix(length)
-                tokens = chunking.countTokens(String(piece))
+            // The longest prefix that fits (at least one character), by bisection.
+            var (low, high) = (1, rest.count)
+            while low < high {
+                let middle = (low + high + 1) / 2
+                if chunking.countTokens(String(rest.prefix(middle))) <= chunking.maxTokens {
+                    low = middle
+                } else {
+                    high = middle - 1
+                }
             }
+            let piece = rest.prefix(low)
             let size = piece.utf8.count
-            units.append(Unit(range: offset..<(offset + size), tokens: tokens, joinable: false))
+            units.append(Unit(range: offset..<(offset + size), tokens: chunking.countTokens(String(piece)),
+                              joinable: false))
             offset += size
-            rest = rest.dropFirst(length)
+            rest = rest.dropFirst(low)
         }
         return units
     }

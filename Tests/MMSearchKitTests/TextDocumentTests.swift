@@ -1,0 +1,116 @@
+import Foundation
+import Testing
+@testable import MMSearchKit
+
+/// Plain-text files: chunking, offsets, and chunks as search results.
+@Suite struct TextDocumentTests {
+    let chunker = TextChunker(chunking: wordChunking)  // 8 words a chunk
+
+    func bytes(_ text: String, _ range: Range<Int>) -> String {
+        String(decoding: Array(text.utf8)[range], as: UTF8.self)
+    }
+
+    @Test func shortParagraphsArePackedAndNeverSplit() {
+        let text = "One two three.\n\nFour five.\n\n\n  Six seven eight nine.\n\nTen."
+        let chunks = chunker.chunks(text)
+        #expect(chunks.map(\.text) == ["One two three.\n\nFour five.", "Six seven eight nine.\n\nTen."])
+        for chunk in chunks {
+            #expect(bytes(text, chunk.byteRange) == chunk.text)
+            #expect(wordChunking.countTokens(chunk.text) <= 8)
+        }
+        #expect(chunks.map(\.index) == [0, 1])
+    }
+
+    @Test func aLongParagraphIsCutAtSentencesThenWordsThenCharacters() {
+        let long = "Alpha beta gamma delta. Epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho. Sigma!"
+        let chunks = chunker.chunks("Intro words here.\n\n" + long + "\n\nOutro.")
+        for chunk in chunks { #expect(wordChunking.countTokens(chunk.text) <= 8) }
+        // The long paragraph starts its own chunk; its first sentence stays whole.
+        #expect(chunks.first?.text == "Intro words here.")
+        #expect(chunks[1].text == "Alpha beta gamma delta.")
+        #expect(chunks.map(\.text).joined(separator: " ").split(whereSeparator: \.isWhitespace)
+                == ("Intro words here. " + long + " Outro.").split(whereSeparator: \.isWhitespace), "no word lost")
+
+        // One word longer than the budget (by a character counter) is cut between characters.
+        let byCharacters = TextChunker(chunking: TextChunking(maxTokens: 4) { $0.count })
+        let cut = byCharacters.chunks("ab\n\nabcdefghij")
+        #expect(cut.map(\.text) == ["ab", "abcd", "efgh", "ij"])
+    }
+
+    @Test func offsetsAreUTF8ByteOffsets() {
+        let text = "Ünïcødé façade — naïve.\n\n日本語のテキスト。\n\nEnd ✓"
+        let chunks = TextChunker(chunking: TextChunking(maxTokens: 3) { $0.split(separator: " ").count }).chunks(text)
+        #expect(chunks.count >= 2)
+        for chunk in chunks { #expect(bytes(text, chunk.byteRange) == chunk.text) }
+    }
+
+    @Test func textFilesAreIndexedAsChunksThatResultsCarry() throws {
+        let f = try Fixture(chunking: wordChunking)
+        let notes = try f.photo("notes.md", "# Trip\n\nWe saw a dog on the beach.\n\nThen it rained all day long, and the whole town was wet and grey.")
+        try f.photo("a.jpg", "an image")
+        let (summary, _) = try f.index()
+        #expect(summary.indexed == 2 && summary.failed == 0)
+        let record = try #require(try f.catalog().file(path: notes, space: 1))
+        #expect(record.modality == .text && record.vectorCount >= 3)
+        let chunks = try f.catalog().chunks(fileID: record.id)
+        #expect(chunks.count == record.vectorCount)
+        let content = try Data(contentsOf: URL(fileURLWithPath: notes))
+        for chunk in chunks {
+            #expect(String(decoding: content[chunk.byteRange], as: UTF8.self) == chunk.text)
+        }
+        // Searching for a chunk's text finds that chunk, with its offsets and text.
+        let target = try #require(chunks.first { $0.text.contains("dog") })
+        let hit = try #require(try f.engine.search(.text(target.text), limit: 3).first)
+        #expect(hit.path == notes && hit.modality == .text && hit.chunk == target)
+        #expect(abs(hit.score - 1) < 1e-5)
+        #expect(hit.chunk?.snippet(limit: 10) == "# Trip We…" || hit.chunk?.snippet(limit: 10).hasSuffix("…") == true)
+    }
+
+    @Test func aByteOrderMarkShiftsOffsetsAndBadTextIsAFailureWithAReason() throws {
+        let f = try Fixture(chunking: wordChunking)
+        let bom = f.photos.path + "/bom.txt"
+        try Data([0xEF, 0xBB, 0xBF] + Array("Hello there.".utf8)).write(to: URL(fileURLWithPath: bom))
+        let latin1 = f.photos.path + "/latin1.txt"
+        try Data([0x63, 0x61, 0x66, 0xE9]).write(to: URL(fileURLWithPath: latin1))
+        let binary = f.photos.path + "/binary.txt"
+        try Data([0x41, 0x00, 0x42]).write(to: URL(fileURLWithPath: binary))
+        let empty = try f.photo("empty.md", "  \n\n ")
+        let poisoned = try f.photo("poison.txt", "fine words, quite a few of them here.\n\nbut poison here")
+        let (summary, failures) = try f.index()
+        let reasons = Dictionary(uniqueKeysWithValues: failures.map { ($0.path, $0.reason) })
+        #expect(reasons[latin1] == "not UTF-8 text")
+        #expect(reasons[binary] == "not a text file (it contains NUL bytes)")
+        #expect(reasons[poisoned] == "chunk 2 of 2: poisoned text")
+        #expect(summary.failed == 3)
+        let record = try #require(try f.catalog().file(path: bom, space: 1))
+        #expect(try f.catalog().chunks(fileID: record.id).map(\.byteRange) == [3..<15])
+        // An empty document is indexed with no vectors: not a failure, and not retried.
+        #expect(try f.catalog().file(path: empty, space: 1)?.status == .ok)
+        #expect(try f.catalog().file(path: empty, space: 1)?.vectorRow == nil)
+        #expect(try f.rowsAddUp())
+    }
+
+    @Test func aRenamedTextFileKeepsItsChunks() throws {
+        let counter = CallCounter()
+        let f = try Fixture(counter: counter, chunking: wordChunking)
+        let old = try f.photo("a.txt", "One paragraph here, with enough words in it.\n\nAnother one there.")
+        _ = try f.index()
+        let embedded = counter.count
+        let new = f.photos.path + "/b.txt"
+        try FileManager.default.moveItem(atPath: old, toPath: new)
+        let (summary, _) = try f.index()
+        #expect(summary.reused == 1 && counter.count == embedded)
+        let hit = try #require(try f.engine.search(.text("Another one there."), limit: 1).first)
+        #expect(hit.path == new && hit.chunk?.index == 1)
+    }
+
+    @Test func theLitePackStyleHintIsUsedWhenTheEncoderGivesOne() throws {
+        // Without a hint the host assumes 256 tokens of about 4 bytes: a 2000-byte paragraph of
+        // short words is cut; with a generous hint it is one chunk.
+        let paragraph = String(repeating: "word ", count: 400)
+        let guessed = TextChunker(chunking: .approximate).chunks(paragraph)
+        let hinted = TextChunker(chunking: TextChunking(maxTokens: 1000) { $0.split(separator: " ").count }).chunks(paragraph)
+        #expect(guessed.count == 2)
+        #expect(hinted.count == 1)
+    }
+}
