@@ -63,6 +63,10 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        // Benchmark of the vector store against FAISS (Scripts/bench-search.sh); not a test.
+        .executableTarget(name: "mmsearch-bench", dependencies: ["MMSearchKit"],
+                          path: "Sources/mmsearch-bench"),
+
         // Tests.
         .target(name: "MMTestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "MMTensorTests", dependencies: ["MMTestSupport", "MMTensor"]),

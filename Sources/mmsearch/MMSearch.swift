@@ -12,6 +12,8 @@ struct MMSearch: ParsableCommand {
               mmsearch query ./cat.jpg -t 5   the 5 files most like an image
               mmsearch query "a beach" -f | xargs feh
               mmsearch embed "a dog" --json   the vector of a text
+              mmsearch stats --failures       files that could not be indexed, and why
+              mmsearch compact                drop the vectors of deleted and changed files
 
             ENVIRONMENT
               MMSEARCH_INDEX   index directory when --index is not given; default

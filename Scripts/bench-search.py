@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""The Python half of Scripts/bench-search.sh (a benchmark, not a test).
+
+  bench-search.py data  --n N --dim D --queries Q --out DIR   vectors.f32, queries.f32, truth.i64
+  bench-search.py faiss --dim D --k K --dir DIR --threads T   FAISS IndexFlatIP timings, one JSON line
+  bench-search.py tree  --files N --out DIR                   a folder of N small text files
+  bench-search.py report RESULTS.jsonl                        the table, with ratios
+
+Vectors are unit vectors with independent N(0, 1) components (seeded). Half the queries are
+random unit vectors; the other half are stored vectors plus noise (0.3 of a random unit
+vector, renormalised), as "more like this" queries are. The true neighbours are computed in
+float64 from the float32 vectors: f32 exact search, without rounding ties.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+
+CHUNK = 100_000
+
+
+def unit(rows):
+    return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+
+
+def make_data(args):
+    os.makedirs(args.out, exist_ok=True)
+    rng = np.random.default_rng(20240601 + args.dim)
+    picks = rng.choice(args.n, size=args.queries // 2, replace=False)
+    picked = {}
+    with open(os.path.join(args.out, "vectors.f32"), "wb") as f:
+        for start in range(0, args.n, CHUNK):
+            block = unit(rng.standard_normal((min(CHUNK, args.n - start), args.dim)))
+            block.tofile(f)
+            for p in picks[(picks >= start) & (picks < start + len(block))]:
+                picked[int(p)] = block[p - start].copy()
+    noise = unit(rng.standard_normal((len(picks), args.dim)))
+    near = unit(np.stack([picked[int(p)] for p in picks]) + 0.3 * noise)
+    far = unit(rng.standard_normal((args.queries - len(picks), args.dim)))
+    queries = np.concatenate([near, far]).astype(np.float32)
+    queries.tofile(os.path.join(args.out, "queries.f32"))
+
+    # True top-k in float64, chunk by chunk.
+    k = args.k
+    best_scores = np.full((len(queries), k), -np.inf)
+    best_rows = np.zeros((len(queries), k), dtype=np.int64)
+    q64 = queries.astype(np.float64)
+    vectors = np.memmap(os.path.join(args.out, "vectors.f32"), dtype=np.float32, mode="r").reshape(-1, args.dim)
+    for start in range(0, args.n, CHUNK):
+        scores = q64 @ vectors[start:start + CHUNK].astype(np.float64).T
+        rows = np.arange(start, start + scores.shape[1])
+        all_scores = np.concatenate([best_scores, scores], axis=1)
+        all_rows = np.concatenate([best_rows, np.broadcast_to(rows, scores.shape)], axis=1)
+        order = np.argsort(-all_scores, axis=1, kind="stable")[:, :k]
+        best_scores = np.take_along_axis(all_scores, order, axis=1)
+        best_rows = np.take_along_axis(all_rows, order, axis=1)
+    best_rows.astype(np.int64).tofile(os.path.join(args.out, "truth.i64"))
+
+
+def rss_mb():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def run_faiss(args):
+    import faiss
+
+    faiss.omp_set_num_threads(args.threads)
+    queries = np.fromfile(os.path.join(args.dir, "queries.f32"), dtype=np.float32).reshape(-1, args.dim)
+    truth = np.fromfile(os.path.join(args.dir, "truth.i64"), dtype=np.int64).reshape(len(queries), -1)
+    before = rss_mb()
+    start = time.perf_counter()
+    index = faiss.IndexFlatIP(args.dim)
+    vectors = np.memmap(os.path.join(args.dir, "vectors.f32"), dtype=np.float32, mode="r").reshape(-1, args.dim)
+    for s in range(0, len(vectors), CHUNK):
+        index.add(np.ascontiguousarray(vectors[s:s + CHUNK]))
+    del vectors
+    build = time.perf_counter() - start
+    for i in range(len(queries)):  # warm-up
+        index.search(queries[i:i + 1], args.k)
+    latencies = []
+    found = 0
+    for _ in range(args.repeat):
+        for i in range(len(queries)):
+            t = time.perf_counter()
+            _, rows = index.search(queries[i:i + 1], args.k)
+            latencies.append((time.perf_counter() - t) * 1000)
+            found += len(set(rows[0].tolist()) & set(truth[i].tolist()))
+    latencies.sort()
+    print(json.dumps({
+        "build_s": build, "rss_index_mb": rss_mb() - before,
+        "mean_ms": sum(latencies) / len(latencies), "median_ms": latencies[len(latencies) // 2],
+        "recall": found / (len(queries) * args.k * args.repeat),
+    }))
+
+
+def make_tree(args):
+    words = ("river mountain city coffee garden music winter letter engine forest harbor lamp "
+             "window bread chess violin desert market island bridge candle meadow rocket").split()
+    rng = np.random.default_rng(7)
+    for i in range(args.files):
+        folder = os.path.join(args.out, f"d{i // 100:03d}")
+        os.makedirs(folder, exist_ok=True)
+        text = " ".join(rng.choice(words, size=8)) + f" note {i}.\n"
+        with open(os.path.join(folder, f"n{i:05d}.txt"), "w") as f:
+            f.write(text)
+
+
+def report(args):
+    rows = [json.loads(line) for line in open(args.results) if line.strip()]
+    configs = sorted({(r["n"], r["dim"]) for r in rows})
+    for n, dim in configs:
+        mine = [r for r in rows if (r["n"], r["dim"]) == (n, dim)]
+        faiss_rows = {r["threads"]: r for r in mine if r["engine"] == "faiss"}
+        print(f"\n{n:,} vectors, {dim}-d")
+        print(f"  {'engine':<28}{'threads':>8}{'open ms':>9}{'RSS MB':>9}{'mean ms':>9}{'median':>9}"
+              f"{'recall@10':>10}{'rescored':>9}{'vs FAISS':>9}")
+        for r in mine:
+            base = faiss_rows.get(r["threads"])
+            ratio = f"{base['mean_ms'] / r['mean_ms']:.2f}x" if base and r["engine"] != "faiss" else ""
+            open_ms = f"{r['open_ms']:.1f}" if "open_ms" in r else ""
+            rss = r.get("rss_after_mb", r.get("rss_index_mb", 0))
+            rescored = f"{r['rescored_per_query']:.0f}" if "rescored_per_query" in r else ""
+            print(f"  {r['engine']:<28}{r['threads']:>8}{open_ms:>9}{rss:>9.0f}{r['mean_ms']:>9.2f}"
+                  f"{r['median_ms']:>9.2f}{r['recall']:>10.4f}{rescored:>9}{ratio:>9}")
+    print("\n  vs FAISS: FAISS IndexFlatIP mean latency / ours at the same thread count (>1 = faster).")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("data")
+    p.add_argument("--n", type=int, required=True)
+    p.add_argument("--dim", type=int, required=True)
+    p.add_argument("--queries", type=int, default=100)
+    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--out", required=True)
+    p = sub.add_parser("faiss")
+    p.add_argument("--dim", type=int, required=True)
+    p.add_argument("--dir", required=True)
+    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--repeat", type=int, default=1)
+    p = sub.add_parser("tree")
+    p.add_argument("--files", type=int, default=10_000)
+    p.add_argument("--out", required=True)
+    p = sub.add_parser("report")
+    p.add_argument("results")
+    args = parser.parse_args()
+    {"data": make_data, "faiss": run_faiss, "tree": make_tree, "report": report}[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+// mmsearch-bench: the Swift half of Scripts/bench-search.sh (a benchmark, not a test).
+//
+//   mmsearch-bench import --vectors V.f32 --dim D --index DIR [--storage f32|f16]
+//   mmsearch-bench search --index DIR --dim D --queries Q.f32 --truth T.i64 [--k 10]
+//                         [--method exact|quantized] [--threads N] [--repeat R]
+//
+// `import` stores raw little-endian f32 vectors (one per row) under the paths /bench/<row>.
+// `search` times opening the index in this fresh process, then each query (after one
+// warm-up pass), and prints one JSON object: open time, resident memory, latencies and
+// recall@k against the true neighbours (rows, int64, k per query).
+import Foundation
+import MMSearchKit
+
+struct Failure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+func options(_ arguments: ArraySlice<String>) throws -> [String: String] {
+    var out: [String: String] = [:]
+    var rest = arguments
+    while let key = rest.popFirst() {
+        guard key.hasPrefix("--"), let value = rest.popFirst() else { throw Failure("bad argument \(key)") }
+        out[String(key.dropFirst(2))] = value
+    }
+    return out
+}
+
+func require(_ options: [String: String], _ key: String) throws -> String {
+    guard let value = options[key] else { throw Failure("--\(key) is required") }
+    return value
+}
+
+func readFloats(_ path: String) throws -> [Float] {
+    let data = try Data(contentsOf: URL(fileURLWithPath: path))
+    return data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+}
+
+/// Resident memory of this process in MB (VmRSS).
+func residentMB() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+          let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+    return kb / 1024
+}
+
+let space = { (dim: Int) in SpaceID(name: "bench", dimension: dim, fingerprint: "bench-\(dim)") }
+
+func importVectors(_ o: [String: String]) throws {
+    let dim = try Int(require(o, "dim")) ?? 0
+    let storage = VectorElementType(rawValue: o["storage"] ?? "f32") ?? .f32
+    let url = URL(fileURLWithPath: try require(o, "vectors"))
+    let handle = try FileHandle(forReadingFrom: url)
+    let importer = try VectorImporter(directory: URL(fileURLWithPath: try require(o, "index")),
+                                      space: space(dim), storage: storage)
+    let start = Date()
+    var row = 0
+    let batch = 20_000
+    while let data = try handle.read(upToCount: batch * dim * 4), !data.isEmpty {
+        let values = data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        let count = values.count / dim
+        let items = (0..<count).map { i in
+            (path: "/bench/\(row + i)", vector: Array(values[(i * dim)..<((i + 1) * dim)]))
+        }
+        try importer.add(items, modality: .image)
+        row += count
+    }
+    print(#"{"imported": \#(row), "seconds": \#(Date().timeIntervalSince(start))}"#)
+}
+
+func search(_ o: [String: String]) throws {
+    let dim = try Int(require(o, "dim")) ?? 0
+    let k = Int(o["k"] ?? "10") ?? 10
+    let method = SearchOptions.Method(rawValue: o["method"] ?? "automatic") ?? .automatic
+    let threads = Int(o["threads"] ?? "1") ?? 1
+    let repeats = Int(o["repeat"] ?? "1") ?? 1
+    let queries = try readFloats(try require(o, "queries"))
+    let truthData = try Data(contentsOf: URL(fileURLWithPath: try require(o, "truth")))
+    let truth = truthData.withUnsafeBytes { Array($0.bindMemory(to: Int64.self)) }
+    let count = queries.count / dim
+
+    let rssBefore = residentMB()
+    let openStart = Date()
+    let reader = try IndexReader(directory: URL(fileURLWithPath: try require(o, "index")), space: space(dim))
+    let openSeconds = Date().timeIntervalSince(openStart)
+    let rssOpen = residentMB()
+
+    let searchOptions = SearchOptions(method: method, threads: threads)
+    func run(_ q: Int) throws -> ([SearchHit], SearchStatistics) {
+        try reader.searchWithStatistics(Array(queries[(q * dim)..<((q + 1) * dim)]), limit: k, options: searchOptions)
+    }
+    for q in 0..<count { _ = try run(q) }  // warm-up: pages in what a search touches
+    var latencies: [Double] = []
+    var found = 0
+    var rescored = 0
+    for _ in 0..<repeats {
+        for q in 0..<count {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let (hits, statistics) = try run(q)
+            latencies.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+            rescored += statistics.rescored
+            let expected = Set(truth[(q * k)..<((q + 1) * k)].map { "/bench/\($0)" })
+            found += hits.filter { expected.contains($0.path) }.count
+        }
+    }
+    latencies.sort()
+    let mean = latencies.reduce(0, +) / Double(latencies.count)
+    let median = latencies[latencies.count / 2]
+    print(#"{"open_ms": \#(openSeconds * 1000), "rss_before_mb": \#(rssBefore), "rss_open_mb": \#(rssOpen), "#
+          + #""rss_after_mb": \#(residentMB()), "mean_ms": \#(mean), "median_ms": \#(median), "#
+          + #""recall": \#(Double(found) / Double(count * k * repeats)), "#
+          + #""rescored_per_query": \#(Double(rescored) / Double(count * repeats))}"#)
+}
+
+do {
+    let arguments = CommandLine.arguments.dropFirst()
+    switch arguments.first {
+    case "import": try importVectors(options(arguments.dropFirst()))
+    case "search": try search(options(arguments.dropFirst()))
+    default: throw Failure("usage: mmsearch-bench import|search --option value …")
+    }
+} catch {
+    FileHandle.standardError.write(Data("mmsearch-bench: \(error)\n".utf8))
+    exit(2)
+}
