@@ -117,13 +117,13 @@ def report(args):
     configs = sorted({(r["n"], r["dim"]) for r in rows})
     for n, dim in configs:
         mine = [r for r in rows if (r["n"], r["dim"]) == (n, dim)]
-        faiss_rows = {r["threads"]: r for r in mine if r["engine"] == "faiss"}
+        faiss_rows = {r["threads"]: r for r in mine if r["engine"].startswith("faiss")}
         print(f"\n{n:,} vectors, {dim}-d")
         print(f"  {'engine':<28}{'threads':>8}{'open ms':>9}{'RSS MB':>9}{'mean ms':>9}{'median':>9}"
               f"{'recall@10':>10}{'rescored':>9}{'vs FAISS':>9}")
         for r in mine:
             base = faiss_rows.get(r["threads"])
-            ratio = f"{base['mean_ms'] / r['mean_ms']:.2f}x" if base and r["engine"] != "faiss" else ""
+            ratio = f"{base['mean_ms'] / r['mean_ms']:.2f}x" if base and not r["engine"].startswith("faiss") else ""
             open_ms = f"{r['open_ms']:.1f}" if "open_ms" in r else ""
             rss = r.get("rss_after_mb", r.get("rss_index_mb", 0))
             rescored = f"{r['rescored_per_query']:.0f}" if "rescored_per_query" in r else ""
