@@ -106,6 +106,42 @@ import Testing
         #expect(try f.rowsAddUp())
     }
 
+    @Test func filesThatSwapNamesAreNotEmbeddedAgain() throws {
+        let f = try Fixture()
+        let a = try f.photo("a.jpg", "alpha")
+        let b = try f.photo("b.jpg", "bravo")
+        _ = try f.index()
+        let c = f.photos.path + "/c.jpg"
+        try FileManager.default.moveItem(atPath: b, toPath: c)
+        try FileManager.default.moveItem(atPath: a, toPath: b)
+        let (summary, _) = try f.index()
+        #expect(f.imageEmbeds == 2)
+        #expect(summary.reused == 2 && summary.indexed == 0 && summary.removed == 0)
+        #expect(try f.search(content: "alpha").first?.path == b)
+        #expect(try f.search(content: "bravo").first?.path == c)
+        #expect(try f.rowsAddUp())
+    }
+
+    @Test func aTextFilesContentMovingToANewFileKeepsItsChunks() throws {
+        // c.txt changes; d.txt appears with c.txt's old text: d.txt takes c.txt's old vectors
+        // and chunks, read before c.txt's record is replaced.
+        let counter = CallCounter()
+        let f = try Fixture(counter: counter, chunking: wordChunking)
+        let old = "First part of the old text, long enough.\n\nSecond part of it."
+        let c = try f.photo("c.txt", old)
+        _ = try f.index()
+        let embedded = counter.count
+        try f.photo("c.txt", "Entirely new words in this file now.", mtime: Date().addingTimeInterval(60))
+        let d = try f.photo("d.txt", old)
+        let (summary, _) = try f.index()
+        #expect(summary.reused == 1 && summary.indexed == 1)
+        #expect(counter.count == embedded + 1, "only c.txt's new text was embedded")
+        let hit = try #require(try f.engine.search(.text("Second part of it."), limit: 1).first)
+        #expect(hit.path == d && hit.chunk?.text == "Second part of it.")
+        #expect(try f.engine.search(.text("Entirely new words in this file now."), limit: 1).first?.path == c)
+        #expect(try f.rowsAddUp())
+    }
+
     @Test func theDefaultExcludesAndHiddenFilesAreSkippedUnlessAskedFor() throws {
         let f = try Fixture()
         let kept = try f.photo("a.jpg", "kept")

@@ -66,61 +66,66 @@ struct Indexer {
         run.progress.unchanged = run.summary.unchanged
         let (hashed, unreadable) = try hash(candidates, routing: routing, cancel: cancel, run: &run)
         try store.catalog.record(unreadable, space: space.id, rowCount: writer.rowCount)
+        // Stopped while hashing: a moved file may not have been hashed yet, so nothing is
+        // removed (its old record would go) and nothing is embedded.
+        if cancel?.isCancelled == true { return run.finish(started: clock, cancel: cancel) }
 
-        // Reuse what can be reused, forget what is gone, then embed the rest.
-        var batch = CommitBatch()
+        // Decide for every hashed file first, then act in a few transactions: copies (while
+        // every source record still has its chunks), touches, moves, removals.
         var planner = ReusePlanner(known: known, gone: gone) { hash, size, modality in
             try store.catalog.reusable(hash: hash, size: size, modality: modality, space: space.id)
         }
+        var copies: [(file: HashedFile, source: FileRecord)] = []
+        var touches: [(record: FileRecord, file: ScannedFile)] = []
+        var moves: [(record: FileRecord, file: ScannedFile)] = []
         var toEmbed: [ScannedFile] = []
         var later: [(file: HashedFile, source: String)] = []
         for file in hashed {
             switch try planner.plan(file) {
-            case .touch(let record):
-                try store.catalog.touch(record.id, size: file.file.size, mtimeNs: file.file.mtimeNs)
-                run.summary.unchanged += 1
-            case .move(let record):
-                try store.catalog.move(record.id, to: file.file.path, size: file.file.size,
-                                       mtimeNs: file.file.mtimeNs, space: space.id)
-                run.summary.reused += 1
-            case .copy(let record):
-                try copy(record, to: file, writer: writer, space: space.id)
-                run.summary.reused += 1
-            case .copyLater(let path):
-                later.append((file, path))
-            case .embed:
-                toEmbed.append(file.file)
+            case .touch(let record): touches.append((record, file.file))
+            case .move(let record): moves.append((record, file.file))
+            case .copy(let record): copies.append((file, record))
+            case .copyLater(let path): later.append((file, path))
+            case .embed: toEmbed.append(file.file)
             }
         }
+        try copy(copies, writer: writer, space: space.id)
+        try store.catalog.touch(touches.map { ($0.record.id, $0.file.size, $0.file.mtimeNs) })
+        try store.catalog.move(moves.map { ($0.record.id, $0.file.path, $0.file.size, $0.file.mtimeNs) }, space: space.id)
         let removed = planner.unmoved.map(\.path)
         try store.catalog.remove(paths: removed, space: space.id)
+        run.summary.unchanged += touches.count
+        run.summary.reused += moves.count + copies.count
         run.summary.removed = removed.count
         run.progress.unchanged = run.summary.unchanged
 
         try embed(toEmbed, routing: routing, hashes: Dictionary(hashed.map { ($0.file.path, $0.hash) },
                                                                 uniquingKeysWith: { a, _ in a }),
-                  writer: writer, space: space, cancel: cancel, run: &run, batch: &batch)
+                  writer: writer, space: space, cancel: cancel, run: &run)
 
-        // Copies of files embedded above, now that their vectors are stored.
-        for (file, source) in later where cancel?.isCancelled != true {
-            guard let record = try store.catalog.file(path: source, space: space.id) else { continue }
-            if record.status == .ok {
-                try copy(record, to: file, writer: writer, space: space.id)
-                run.summary.reused += 1
-            } else {
-                let reason = record.error ?? "failed"
-                try store.catalog.record([FileOutcome(path: file.file.path, size: file.file.size,
-                                                      mtimeNs: file.file.mtimeNs, modality: file.modality,
-                                                      contentHash: file.hash, result: .failure(FailureReason(reason)))],
-                                         space: space.id, rowCount: writer.rowCount)
-                run.fail(file.file.path, reason)
+        // Copies of files embedded above, now that their vectors are stored; a failed source
+        // fails its copies with the same reason.
+        if cancel?.isCancelled != true {
+            var sources: [(file: HashedFile, source: FileRecord)] = []
+            var failed: [FileOutcome] = []
+            for (file, path) in later {
+                guard let record = try store.catalog.file(path: path, space: space.id) else { continue }
+                if record.status == .ok {
+                    sources.append((file, record))
+                } else {
+                    let reason = record.error ?? "failed"
+                    failed.append(FileOutcome(path: file.file.path, size: file.file.size, mtimeNs: file.file.mtimeNs,
+                                              modality: file.modality, contentHash: file.hash,
+                                              result: .failure(FailureReason(reason))))
+                    run.fail(file.file.path, reason)
+                }
             }
+            try copy(sources, writer: writer, space: space.id)
+            try store.catalog.record(failed, space: space.id, rowCount: writer.rowCount)
+            run.summary.reused += sources.count
         }
 
-        run.summary.failed = run.summary.failures.count
-        run.summary.interrupted = cancel?.isCancelled == true
-        run.summary.seconds = Date().timeIntervalSince(clock)
-        return run.summary
+        return run.finish(started: clock, cancel: cancel)
     }
 
     // MARK: Phases
@@ -158,8 +163,9 @@ struct Indexer {
     /// Embeds `files` on worker threads, committing in batches.
     private func embed(_ files: [ScannedFile], routing: EncoderRouting, hashes: [String: UInt64],
                        writer: SpaceSegmentWriter, space: SpaceRecord, cancel: CancellationFlag?,
-                       run: inout RunState, batch: inout CommitBatch) throws {
+                       run: inout RunState) throws {
         run.begin(.embedding, total: files.count)
+        var batch = CommitBatch()
         var lastCommit = Date()
         func commit() throws {
             run.summary.indexed += try batch.commit(to: writer, catalog: store.catalog, space: space.id)
@@ -192,18 +198,24 @@ struct Indexer {
         try commit()
     }
 
-    /// Stores `file` with copies of the vectors (and chunks) of `record`, which has the same
-    /// content.
-    private func copy(_ record: FileRecord, to file: HashedFile, writer: SpaceSegmentWriter, space: Int64) throws {
-        var rows = 0..<0
-        if let first = record.vectorRow, record.vectorCount > 0 {
-            rows = try writer.appendCopies(of: Int(first)..<(Int(first) + record.vectorCount))
+    /// Stores each file with copies of the vectors (and chunks) of its source, a file with the
+    /// same content: rows appended and synced once, then one catalog transaction.
+    private func copy(_ copies: [(file: HashedFile, source: FileRecord)], writer: SpaceSegmentWriter,
+                      space: Int64) throws {
+        guard !copies.isEmpty else { return }
+        let sources = copies.map { copy -> Range<Int> in
+            guard let first = copy.source.vectorRow, copy.source.vectorCount > 0 else { return 0..<0 }
+            return Int(first)..<(Int(first) + copy.source.vectorCount)
         }
-        let chunks = try store.catalog.chunks(fileID: record.id)
-        try store.catalog.record([FileOutcome(path: file.file.path, size: file.file.size, mtimeNs: file.file.mtimeNs,
-                                              modality: record.modality, contentHash: file.hash,
-                                              result: .success(StoredRows(rows: rows, chunks: chunks)))],
-                                 space: space, rowCount: writer.rowCount)
+        let chunks = try copies.map { try store.catalog.chunks(fileID: $0.source.id) }
+        let rows = try writer.appendCopies(of: sources)
+        let outcomes = copies.indices.map { i in
+            FileOutcome(path: copies[i].file.file.path, size: copies[i].file.file.size,
+                        mtimeNs: copies[i].file.file.mtimeNs, modality: copies[i].source.modality,
+                        contentHash: copies[i].file.hash,
+                        result: .success(StoredRows(rows: rows[i], chunks: chunks[i])))
+        }
+        try store.catalog.record(outcomes, space: space, rowCount: writer.rowCount)
     }
 
     /// Groups files by route and cuts them into batches, small enough that every thread gets
@@ -253,6 +265,14 @@ private struct RunState {
     }
 
     func report() { events(.progress(progress)) }
+
+    /// The summary of a run that began at `started`.
+    mutating func finish(started: Date, cancel: CancellationFlag?) -> IndexSummary {
+        summary.failed = summary.failures.count
+        summary.interrupted = cancel?.isCancelled == true
+        summary.seconds = Date().timeIntervalSince(started)
+        return summary
+    }
 
     mutating func fail(_ path: String, _ reason: String) {
         summary.failures.append(IndexFailure(path: path, reason: reason))

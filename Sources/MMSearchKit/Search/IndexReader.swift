@@ -82,9 +82,11 @@ public final class IndexReader: Sendable {
             var master = previous?.search.master
             var codes = previous?.search.codes
             if master == nil || state.rowCount > master?.rowCount ?? 0 {
-                master = try store.mapSegment(named: state.segment, of: space)
-                // An index from before int8 codes, or one whose codes are missing, is scanned exactly.
+                // An index from before int8 codes, or one whose codes are missing, is scanned
+                // exactly; with codes, the master rows are only read to rescore a few.
                 codes = try? store.mapCodes(named: state.segment, of: space)
+                master = try store.mapSegment(named: state.segment, of: space,
+                                              access: codes == nil ? .sequential : .random)
             }
             guard let master else { throw MMSearchError.indexMissing(store.directory) }
             guard state.rowCount <= master.rowCount else {

@@ -94,25 +94,30 @@ extension Catalog {
         }
     }
 
-    /// Gives the record `id` (with its vectors and chunks) the name `path`: the file was moved.
-    /// A record already at `path` is replaced.
-    func move(_ id: Int64, to path: String, size: Int64, mtimeNs: Int64, space: Int64) throws {
+    /// Gives each record `id` (with its vectors and chunks) the name `path`: the file was
+    /// moved. A record already at `path` is replaced. One transaction.
+    func move(_ moves: [(id: Int64, path: String, size: Int64, mtimeNs: Int64)], space: Int64) throws {
+        guard !moves.isEmpty else { return }
+        let now = Date().timeIntervalSince1970
         try write { db in
-            if let old = try Self.record(path: path, space: space, in: db), old.id != id {
-                try Self.retire(old, in: db)
-                try db.execute(sql: "DELETE FROM file WHERE id = ?", arguments: [old.id])
+            for move in moves {
+                if let old = try Self.record(path: move.path, space: space, in: db), old.id != move.id {
+                    try Self.retire(old, in: db)
+                    try db.execute(sql: "DELETE FROM file WHERE id = ?", arguments: [old.id])
+                }
+                try db.execute(sql: """
+                    UPDATE file SET path = ?, size = ?, mtime_ns = ?, indexed_at = ? WHERE id = ?
+                    """, arguments: [move.path, move.size, move.mtimeNs, now, move.id])
             }
-            try db.execute(sql: """
-                UPDATE file SET path = ?, size = ?, mtime_ns = ?, indexed_at = ? WHERE id = ?
-                """, arguments: [path, size, mtimeNs, Date().timeIntervalSince1970, id])
         }
     }
 
-    /// Notes a new size or modification time of a file whose content did not change.
-    func touch(_ id: Int64, size: Int64, mtimeNs: Int64) throws {
+    /// Notes the new size or modification time of files whose content did not change.
+    func touch(_ touches: [(id: Int64, size: Int64, mtimeNs: Int64)]) throws {
+        guard !touches.isEmpty else { return }
         try write { db in
-            try db.execute(sql: "UPDATE file SET size = ?, mtime_ns = ? WHERE id = ?",
-                           arguments: [size, mtimeNs, id])
+            let update = try db.cachedStatement(sql: "UPDATE file SET size = ?, mtime_ns = ? WHERE id = ?")
+            for touch in touches { try update.execute(arguments: [touch.size, touch.mtimeNs, touch.id]) }
         }
     }
 

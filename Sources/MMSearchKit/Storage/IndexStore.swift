@@ -82,8 +82,9 @@ public final class IndexStore: Sendable {
     }
 
     /// Maps the master segment `name` of `space`, checking that it holds that space's vectors.
-    func mapSegment(named name: String, of space: SpaceRecord) throws -> MappedVectorSegment {
-        try checked(MappedVectorSegment(url: segmentURL(named: name)), of: space, codes: false)
+    func mapSegment(named name: String, of space: SpaceRecord,
+                    access: MappedVectorSegment.Access = .sequential) throws -> MappedVectorSegment {
+        try checked(MappedVectorSegment(url: segmentURL(named: name), access: access), of: space, codes: false)
     }
 
     /// Maps the int8 twin of segment `name` of `space`.

@@ -12,6 +12,15 @@ import Darwin
 /// search touches them, so opening a million-vector segment costs the same as an empty one.
 /// Rows appended after opening are not visible; open again to see them.
 public final class MappedVectorSegment: @unchecked Sendable {
+    /// How a search will read the rows, passed on to the kernel (`madvise`).
+    public enum Access: Sendable {
+        /// Front to back (an exact scan): the kernel reads ahead.
+        case sequential
+        /// A few rows here and there (rescoring): no read-ahead, and only the touched pages
+        /// are mapped, so resident memory grows by what is read, not by its neighbourhood.
+        case random
+    }
+
     // Immutable after init; the mapping is private to this object and read-only.
     public let url: URL
     let header: VectorSegmentHeader
@@ -26,7 +35,7 @@ public final class MappedVectorSegment: @unchecked Sendable {
     var rowStride: Int { header.rowStride }
 
     /// Maps the segment at `url`; a missing, short or foreign file is an error naming it.
-    public init(url: URL) throws {
+    public init(url: URL, access: Access = .sequential) throws {
         self.url = url
         let path = url.path
         let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -51,6 +60,7 @@ public final class MappedVectorSegment: @unchecked Sendable {
             throw MMSearchError(.fatal, "vector file \(path) cannot be mapped: \(POSIX.lastError)")
         }
         mapping = mapped
+        _ = madvise(mapped, size, access == .random ? MADV_RANDOM : MADV_SEQUENTIAL)
     }
 
     deinit {

@@ -38,10 +38,21 @@ final class SpaceSegmentWriter {
         return try write(master: bytes, codes: codes.encoded(stored), count: vectors.count)
     }
 
-    /// Appends copies of `rows` (as stored, bit for bit) to both segments and syncs them;
-    /// returns the new rows.
-    func appendCopies(of rows: Range<Int>) throws -> Range<Int> {
-        try write(master: master.read(rows), codes: codes.read(rows), count: rows.count)
+    /// Appends copies of each range of rows (as stored, bit for bit) to both segments and
+    /// syncs them once; returns where each range's copy went.
+    func appendCopies(of ranges: [Range<Int>]) throws -> [Range<Int>] {
+        var masterBytes: [UInt8] = []
+        var codeBytes: [UInt8] = []
+        var placed: [Range<Int>] = []
+        var next = rowCount
+        for rows in ranges {
+            masterBytes += try master.read(rows)
+            codeBytes += try codes.read(rows)
+            placed.append(next..<(next + rows.count))
+            next += rows.count
+        }
+        _ = try write(master: masterBytes, codes: codeBytes, count: next - rowCount)
+        return placed
     }
 
     private func write(master masterBytes: [UInt8], codes codeBytes: [UInt8], count: Int) throws -> Range<Int> {
