@@ -215,3 +215,30 @@ import Glibc
         #expect(hits.first?.path == b)
     }
 }
+
+@Suite struct Int8TwinTests {
+    @Test func aMissingShortOrDamagedTwinIsRebuiltFromTheMasterRows() throws {
+        let f = try Fixture()
+        for i in 0..<6 { try f.photo("p\(i).jpg", "photo \(i)") }
+        _ = try f.index()
+        let twin = f.indexDirectory.path + "/vectors/test-24-f00d.f32.i8"
+        let intact = try Data(contentsOf: URL(fileURLWithPath: twin))
+        func rebuilt() throws -> Data {
+            try f.photo("extra.jpg", "extra \(UUID())", mtime: Date().addingTimeInterval(Double.random(in: 1...1000)))
+            _ = try f.index()
+            return try Data(contentsOf: URL(fileURLWithPath: twin)).prefix(intact.count)
+        }
+        // Queries still work without a twin (exact scan), and the next run rebuilds it.
+        try FileManager.default.removeItem(atPath: twin)
+        #expect(try f.search(content: "photo 3").first?.path == f.photos.path + "/p3.jpg")
+        #expect(try rebuilt() == intact)
+        // Cut short by a crash.
+        try FileHandle(forWritingTo: URL(fileURLWithPath: twin)).truncate(atOffset: 64 + 28 * 2 + 5)
+        #expect(try rebuilt() == intact)
+        // Garbage.
+        try Data("not an int8 segment at all, but long enough to hold a header......".utf8)
+            .write(to: URL(fileURLWithPath: twin))
+        #expect(try rebuilt() == intact)
+        #expect(try f.search(content: "photo 5").first?.path == f.photos.path + "/p5.jpg")
+    }
+}

@@ -18,8 +18,15 @@ final class SpaceSegmentWriter {
         precondition(elementType != .int8, "the master segment holds f32 or f16 rows")
         master = try VectorSegmentWriter(url: masterURL, dimension: dimension, elementType: elementType,
                                          fingerprint: fingerprint)
-        codes = try VectorSegmentWriter(url: codesURL, dimension: dimension, elementType: .int8,
-                                        fingerprint: fingerprint)
+        // The twin is derived data: one that cannot be used is rebuilt from the master.
+        do {
+            codes = try VectorSegmentWriter(url: codesURL, dimension: dimension, elementType: .int8,
+                                            fingerprint: fingerprint)
+        } catch {
+            try? FileManager.default.removeItem(at: codesURL)
+            codes = try VectorSegmentWriter(url: codesURL, dimension: dimension, elementType: .int8,
+                                            fingerprint: fingerprint)
+        }
         if codes.rowCount > master.rowCount { try codes.truncate(toRows: master.rowCount) }
         if codes.rowCount < master.rowCount {
             while codes.rowCount < master.rowCount {
