@@ -5,7 +5,7 @@ import CVectorKernels
 /// bit for bit.
 enum ExactScan {
     /// Rows scored per kernel call.
-    static let block = 1024
+    static let block = 4096
 
     /// The scores of `rows` of `segment` into `out` (`rows.count` values).
     static func scores(_ query: UnsafePointer<Float>, _ segment: MappedVectorSegment, rows: Range<Int>,
@@ -23,10 +23,17 @@ enum ExactScan {
         }
     }
 
-    /// The score of one row.
-    static func score(_ query: UnsafePointer<Float>, _ segment: MappedVectorSegment, row: Int) -> Float {
+    /// The score of one row stored at `row` (a copy of a row of `segment`): the same kernel
+    /// as a scan's, so the same score.
+    static func score(_ query: UnsafePointer<Float>, _ segment: MappedVectorSegment,
+                      copy row: UnsafeRawPointer) -> Float {
         var out: Float = 0
-        scores(query, segment, rows: row..<(row + 1), into: &out)
+        let d = segment.dimension
+        switch segment.elementType {
+        case .f32: mms_dot_f32(query, row.assumingMemoryBound(to: Float.self), d, d, 1, &out)
+        case .f16: mms_dot_f16(query, row.assumingMemoryBound(to: UInt16.self), d, d, 1, &out)
+        case .int8: preconditionFailure("exact scores come from f32 or f16 rows")
+        }
         return out
     }
 

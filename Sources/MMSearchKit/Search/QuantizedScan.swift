@@ -96,10 +96,13 @@ enum QuantizedScan {
                         threshold: Float, k: Int) -> (top: TopK, rescored: Int) {
         var top = TopK(k: k)
         var rescored = 0
+        let row = UnsafeMutableRawPointer.allocate(byteCount: master.rowStride, alignment: 64)
+        defer { row.deallocate() }
         query.values.withUnsafeBufferPointer { q in
             for candidate in candidates where candidate.upper >= threshold {
                 rescored += 1
-                top.insert(row: candidate.row, score: ExactScan.score(q.baseAddress!, master, row: candidate.row))
+                master.read(row: candidate.row, into: row)
+                top.insert(row: candidate.row, score: ExactScan.score(q.baseAddress!, master, copy: row))
             }
         }
         return (top, rescored)

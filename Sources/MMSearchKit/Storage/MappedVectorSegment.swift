@@ -28,6 +28,8 @@ public final class MappedVectorSegment: @unchecked Sendable {
     public let rowCount: Int
     private let mapping: UnsafeMutableRawPointer
     private let length: Int
+    /// Kept open to read single rows without mapping them (see `read(row:into:)`).
+    private let fd: Int32
 
     public var dimension: Int { header.dimension }
     public var elementType: VectorElementType { header.elementType }
@@ -42,7 +44,8 @@ public final class MappedVectorSegment: @unchecked Sendable {
         guard fd >= 0 else {
             throw MMSearchError(.fatal, "vector file \(path) cannot be opened: \(POSIX.lastError)")
         }
-        defer { close(fd) }
+        var mapped = false
+        defer { if !mapped { close(fd) } }
         guard let size = POSIX.size(fd) else {
             throw MMSearchError(.fatal, "vector file \(path) cannot be read: \(POSIX.lastError)")
         }
@@ -56,15 +59,36 @@ public final class MappedVectorSegment: @unchecked Sendable {
         }
         rowCount = (size - VectorSegmentHeader.size) / header.rowStride
         length = size
-        guard let mapped = mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0), mapped != MAP_FAILED else {
+        guard let base = mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0), base != MAP_FAILED else {
             throw MMSearchError(.fatal, "vector file \(path) cannot be mapped: \(POSIX.lastError)")
         }
-        mapping = mapped
-        _ = madvise(mapped, size, access == .random ? MADV_RANDOM : MADV_SEQUENTIAL)
+        mapping = base
+        self.fd = fd
+        mapped = true
+        _ = madvise(base, size, access == .random ? MADV_RANDOM : MADV_SEQUENTIAL)
     }
 
     deinit {
         munmap(mapping, length)
+        close(fd)
+    }
+
+    /// Copies row `index` (`rowStride` bytes) into `buffer` with `pread`, so that reading a
+    /// few scattered rows (rescoring) does not map them: a mapped read faults in 64 KiB
+    /// around each row, and over many queries the whole file would become resident.
+    /// Falls back to the mapping if the read fails.
+    func read(row index: Int, into buffer: UnsafeMutableRawPointer) {
+        precondition(index >= 0 && index < rowCount, "row \(index) of \(rowCount)")
+        let stride = header.rowStride
+        let offset = VectorSegmentHeader.size + index * stride
+        var done = 0
+        while done < stride {
+            let n = pread(fd, buffer + done, stride - done, off_t(offset + done))
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { break }
+            done += n
+        }
+        if done < stride { buffer.copyMemory(from: row(index), byteCount: stride) }
     }
 
     /// The first byte of row `index` (`0 ≤ index ≤ rowCount`). Valid while this object lives.
