@@ -43,7 +43,7 @@ import Testing
         // Rows appended, never committed.
         do {
             let writer = try store.segmentWriter(for: space)
-            _ = try writer.append([hashVector([1], dimension: 24), hashVector([2], dimension: 24)])
+            _ = try writer.append([hashVector([1], dimension: 24), hashVector([2], dimension: 24)], tags: [1, 1])
         }
         #expect(try store.catalog.reconcile(space: space.id, segmentRows: 5) == 0)
         let state = try #require(try store.catalog.read { try Catalog.spaceState(space.id, tombstonesAfter: 0, in: $0) })
@@ -86,7 +86,7 @@ import Testing
         let writer = try store.segmentWriter(for: record)
         var vectors: [[Float]] = []
         for i in 1..<count { vectors.append(hashVector(Array("v\(i)".utf8), dimension: 8)) }
-        _ = try writer.append(vectors)
+        _ = try writer.append(vectors, tags: [UInt8](repeating: 1, count: vectors.count))
         try store.catalog.write { db in
             try db.execute(sql: """
                 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)

@@ -200,3 +200,50 @@ import Testing
         #expect(hits.map(\.path).first == cat)
     }
 }
+
+/// Searching for some modalities only: text chunks and photos in one index.
+@Suite struct ModalityFilterTests {
+    @Test func aSearchCanAskForSomeModalitiesOnlyAndStillGetsTheBestOfThem() throws {
+        let f = try Fixture(chunking: wordChunking)
+        // The text file matches the query exactly; the photos only a little.
+        let notes = try f.photo("notes.txt", "a cup of coffee")
+        for i in 0..<12 { try f.photo("p\(i).jpg", "photo \(i)") }
+        _ = try f.index()
+        let query = Query.text("a cup of coffee")
+        #expect(try f.engine.search(query, limit: 1).first?.path == notes)
+        let images = try f.engine.search(query, limit: 5, options: SearchOptions(modalities: [.image]))
+        #expect(images.count == 5 && images.allSatisfy { $0.modality == .image })
+        let unfiltered = try f.engine.search(query, limit: 13)
+        #expect(images.map(\.path) == Array(unfiltered.filter { $0.modality == .image }.prefix(5)).map(\.path))
+        for method in SearchOptions.Method.allCases {
+            let text = try f.engine.search(query, limit: 5, options: SearchOptions(method: method, modalities: [.text]))
+            #expect(text.map(\.path) == [notes], "\(method)")
+        }
+        #expect(try f.engine.search(query, limit: 5, options: SearchOptions(modalities: [.audio])).isEmpty)
+    }
+
+    @Test func tagsFollowCopiesAndCompactionAndAreRebuiltWhenMissing() throws {
+        let f = try Fixture(chunking: wordChunking)
+        let notes = try f.photo("notes.txt", "some words")
+        try f.photo("a.jpg", "a")
+        _ = try f.index()
+        let copy = f.photos.path + "/copy.txt"
+        try FileManager.default.copyItem(atPath: notes, toPath: copy)
+        try FileManager.default.removeItem(atPath: f.photos.path + "/a.jpg")
+        try f.photo("b.jpg", "b")
+        _ = try f.index()
+        let textOnly = SearchOptions(modalities: [.text])
+        #expect(Set(try f.engine.search(.text("some words"), limit: 5, options: textOnly).map(\.path)) == [notes, copy])
+        _ = try f.engine.compact()
+        #expect(Set(try f.engine.search(.text("some words"), limit: 5, options: textOnly).map(\.path)) == [notes, copy])
+        // Without a tag file (an index from before tags), readers ask the catalog, and the
+        // next run writes the file again.
+        let tags = try #require(try f.segmentFiles().first { $0.hasSuffix(".tags") })
+        try FileManager.default.removeItem(atPath: f.indexDirectory.path + "/vectors/" + tags)
+        #expect(try f.engine.search(.text("b"), limit: 5, options: SearchOptions(modalities: [.image])).map(\.path)
+                == [f.photos.path + "/b.jpg"])
+        _ = try f.index()
+        #expect(FileManager.default.fileExists(atPath: f.indexDirectory.path + "/vectors/" + tags))
+        #expect(Set(try f.engine.search(.text("some words"), limit: 5, options: textOnly).map(\.path)) == [notes, copy])
+    }
+}

@@ -20,7 +20,7 @@ import Glibc
         do {
             let writer = try store.segmentWriter(for: space)
             let orphan = hashVector(Array("orphan".utf8), dimension: 24)
-            #expect(try writer.append([orphan, orphan, orphan]) == 2..<5)
+            #expect(try writer.append([orphan, orphan, orphan], tags: [1, 1, 1]) == 2..<5)
         }
         let segment = store.segmentURL(space)
         let handle = try FileHandle(forWritingTo: segment)

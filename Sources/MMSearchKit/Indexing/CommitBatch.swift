@@ -15,11 +15,16 @@ struct CommitBatch {
     /// Writes the batch and empties it; returns how many files were stored with vectors.
     mutating func commit(to writer: SpaceSegmentWriter, catalog: Catalog, space: Int64) throws -> Int {
         guard !entries.isEmpty else { return 0 }
+        let codes = try catalog.modalityCodes(for: Set(entries.map(\.modality)))
         var vectors: [[Float]] = []
+        var tags: [UInt8] = []
         for entry in entries {
-            if case .success(let embedded) = entry.outcome { vectors += embedded.vectors }
+            if case .success(let embedded) = entry.outcome {
+                vectors += embedded.vectors
+                tags += [UInt8](repeating: codes[entry.modality] ?? 0, count: embedded.vectors.count)
+            }
         }
-        let rows = try writer.append(vectors)
+        let rows = try writer.append(vectors, tags: tags)
         var next = rows.lowerBound
         var stored = 0
         let outcomes = entries.map { entry -> FileOutcome in

@@ -37,9 +37,9 @@ enum ExactScan {
         return out
     }
 
-    /// The `k` best live rows among `rows`.
+    /// The `k` best rows among `rows` that `filter` accepts.
     static func topK(_ query: [Float], _ segment: MappedVectorSegment, rows: Range<Int>,
-                     live: LiveRows, k: Int) -> TopK {
+                     filter: RowFilter, k: Int) -> TopK {
         var top = TopK(k: k)
         guard k > 0, !rows.isEmpty else { return top }
         var buffer = [Float](repeating: 0, count: block)
@@ -50,7 +50,7 @@ enum ExactScan {
                     let end = min(start + block, rows.upperBound)
                     scores(q.baseAddress!, segment, rows: start..<end, into: out.baseAddress!)
                     for i in 0..<(end - start) where out[i] >= top.threshold {
-                        if live.isLive(start + i) { top.insert(row: start + i, score: out[i]) }
+                        if filter.accepts(start + i) { top.insert(row: start + i, score: out[i]) }
                     }
                     start = end
                 }

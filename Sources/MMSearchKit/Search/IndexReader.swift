@@ -51,7 +51,15 @@ public final class IndexReader: Sendable {
         guard limit > 0 else { return ([], SearchStatistics()) }
         return try store.catalog.read { db in
             let snapshot = try refresh(db)
-            let (best, statistics) = snapshot.search.topK(vector, k: limit, options: options)
+            var allowed: [Bool]?
+            if let wanted = options.modalities {
+                var table = [Bool](repeating: false, count: 256)
+                for (modality, code) in try Catalog.modalityCodes(in: db) where wanted.contains(modality) {
+                    table[Int(code)] = true
+                }
+                allowed = table
+            }
+            let (best, statistics) = snapshot.search.topK(vector, k: limit, options: options, allowed: allowed)
             let hits = try best.compactMap { entry -> SearchHit? in
                 guard let (file, chunk) = try Catalog.owner(ofRow: entry.row, space: space.id, in: db) else {
                     return nil
@@ -96,8 +104,19 @@ public final class IndexReader: Sendable {
             }
             var live = previous?.search.live ?? LiveRows()
             live.update(rowCount: state.rowCount, tombstones: state.tombstones)
+            var modalities = previous?.search.modalities
+            if modalities == nil || master !== previous?.search.master {
+                // Rows the tag file lacks (an index from before tags) get their codes from the
+                // catalog until the next index run writes them.
+                let mapped = try? store.mapTags(named: state.segment)
+                let covered = mapped?.rowCount ?? 0
+                let extra = covered < master.rowCount
+                    ? try Catalog.tags(of: covered..<master.rowCount, space: space.id, in: db) : []
+                modalities = RowModalities(mapped: mapped, extra: extra)
+            }
             let snapshot = Snapshot(segment: state.segment, epoch: state.epoch,
-                                    search: VectorSearch(master: master, codes: codes, live: live))
+                                    search: VectorSearch(master: master, codes: codes, live: live,
+                                                         modalities: modalities))
             current = snapshot
             return snapshot
         }

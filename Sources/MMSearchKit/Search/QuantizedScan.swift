@@ -49,7 +49,7 @@ enum QuantizedScan {
         let upper: Float
     }
 
-    /// What the scan of some rows found: the k best lower bounds, and every live row whose
+    /// What the scan of some rows found: the k best lower bounds, and every accepted row whose
     /// upper bound reached the k-th best lower bound at the time it was scanned.
     struct Partial: Sendable {
         var lower: TopK
@@ -57,7 +57,7 @@ enum QuantizedScan {
     }
 
     /// Scans `rows` of the int8 segment `codes`.
-    static func scan(_ query: Query, _ codes: MappedVectorSegment, rows: Range<Int>, live: LiveRows,
+    static func scan(_ query: Query, _ codes: MappedVectorSegment, rows: Range<Int>, filter: RowFilter,
                      k: Int) -> Partial {
         var partial = Partial(lower: TopK(k: k))
         guard k > 0, !rows.isEmpty else { return partial }
@@ -77,7 +77,7 @@ enum QuantizedScan {
                         let approx = Float(out[i]) * (query.scale * rowScale)
                         let bound = rowScale * query.halfL1 + query.constant
                         let upper = approx + bound
-                        guard upper >= partial.lower.threshold, live.isLive(start + i) else { continue }
+                        guard upper >= partial.lower.threshold, filter.accepts(start + i) else { continue }
                         partial.candidates.append(Candidate(row: start + i, upper: upper))
                         let lower = approx - bound
                         if lower >= partial.lower.threshold {

@@ -18,13 +18,17 @@ public struct SearchOptions: Sendable, Equatable {
     public var threads: Int
     /// Fewest rows worth a thread of their own: smaller indexes are scanned on one thread.
     public var rowsPerThread: Int
+    /// Only results of these modalities (`[.image]`: photos, not text chunks); nil for all.
+    /// Applied during the scan from each row's tag, so the best `limit` of them come back.
+    public var modalities: Set<Modality>?
 
     public init(method: Method = .automatic,
                 threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                rowsPerThread: Int = 32_768) {
+                rowsPerThread: Int = 32_768, modalities: Set<Modality>? = nil) {
         self.method = method
         self.threads = max(1, threads)
         self.rowsPerThread = max(1, rowsPerThread)
+        self.modalities = modalities
     }
 }
 

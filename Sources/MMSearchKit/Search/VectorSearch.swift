@@ -1,12 +1,15 @@
 /// Top-k search over one space's rows: the master segment (f32 or f16), its int8 twin when
-/// there is one, and which rows are live.
+/// there is one, which rows are live, and each row's modality.
 struct VectorSearch: Sendable {
     let master: MappedVectorSegment
     let codes: MappedVectorSegment?
     let live: LiveRows
+    var modalities: RowModalities? = nil
 
-    /// The `k` live rows with the highest dot product with `query`, best first.
-    func topK(_ query: [Float], k: Int, options: SearchOptions) -> ([TopK.Entry], SearchStatistics) {
+    /// The `k` live rows with the highest dot product with `query`, best first; only rows
+    /// whose modality code is allowed when `allowed` (indexed by code) is given.
+    func topK(_ query: [Float], k: Int, options: SearchOptions,
+              allowed: [Bool]? = nil) -> ([TopK.Entry], SearchStatistics) {
         precondition(query.count == master.dimension, "query of \(query.count) values in a \(master.dimension)-d space")
         precondition(live.rowCount <= master.rowCount, "live rows beyond the segment")
         var statistics = SearchStatistics()
@@ -20,16 +23,17 @@ struct VectorSearch: Sendable {
         let exactRows = quantizedEnd..<rows.upperBound
         statistics.exactRows = exactRows.count
         var exact = TopK(k: k)
-        let master = master, live = live
+        let master = master
+        let filter = RowFilter(live: live, modalities: modalities, allowed: allowed)
         for part in ParallelScan.map(exactRows, threads: threads, minimumRows: options.rowsPerThread, {
-            ExactScan.topK(query, master, rows: $0, live: live, k: k)
+            ExactScan.topK(query, master, rows: $0, filter: filter, k: k)
         }) { exact.merge(part) }
         guard quantizedEnd > 0, let codes else { return (exact.sorted(), statistics) }
 
         statistics.quantizedRows = quantizedEnd
         let quantized = QuantizedScan.Query(query)
         let parts = ParallelScan.map(0..<quantizedEnd, threads: threads, minimumRows: options.rowsPerThread) {
-            QuantizedScan.scan(quantized, codes, rows: $0, live: live, k: k)
+            QuantizedScan.scan(quantized, codes, rows: $0, filter: filter, k: k)
         }
         // Exact scores are their own lower bounds: the k-th best of all bounds is a score the
         // k-th result reaches for sure, and rows whose upper bound is below it cannot be in.

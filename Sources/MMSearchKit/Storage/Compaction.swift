@@ -7,7 +7,7 @@ public struct CompactedSpace: Sendable, Equatable {
     /// Rows in the old segment and in the new one (the live rows).
     public let rowsBefore: Int
     public let rowsAfter: Int
-    /// Bytes of the old and the new segment files (master and int8 twin).
+    /// Bytes of the old and the new segment files (master, int8 twin and tags).
     public let bytesBefore: Int
     public let bytesAfter: Int
     public let storageBefore: VectorElementType
@@ -53,7 +53,7 @@ public enum IndexCompaction {
         let before = try store.catalog.read { db in try SpaceRecord.fetchOne(db, key: space.id) } ?? space
         let oldType = VectorElementType(rawValue: before.elementType) ?? .f32
         let newType = storage ?? oldType
-        let oldBytes = fileSize(store.segmentURL(named: before.segment)) + fileSize(store.codesURL(named: before.segment))
+        let oldBytes = segmentBytes(before.segment, in: store)
         let (tombstones, epoch) = try store.catalog.read { db in
             (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tombstone WHERE space_id = ?", arguments: [space.id]) ?? 0,
              try Int.fetchOne(db, sql: "SELECT epoch FROM space WHERE id = ?", arguments: [space.id]) ?? 0)
@@ -67,23 +67,27 @@ public enum IndexCompaction {
         // Copy the live rows, file by file in row order, into a new segment.
         let files = try store.catalog.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT id, vector_row, vector_count FROM file
+                SELECT id, vector_row, vector_count, modality FROM file
                 WHERE space_id = ? AND status = 'ok' AND vector_row IS NOT NULL AND vector_count > 0
                 ORDER BY vector_row
-                """, arguments: [space.id]).map { (id: $0["id"] as Int64, row: $0["vector_row"] as Int, count: $0["vector_count"] as Int) }
+                """, arguments: [space.id]).map {
+                (id: $0["id"] as Int64, row: $0["vector_row"] as Int, count: $0["vector_count"] as Int,
+                 modality: Modality(rawValue: $0["modality"]))
+            }
         }
+        let codes = try store.catalog.modalityCodes(for: Set(files.map(\.modality)))
         let name = IndexStore.segmentName(space.spaceID, storage: newType, generation: epoch + 1)
-        for url in [store.segmentURL(named: name), store.codesURL(named: name)] {
+        for url in [store.segmentURL(named: name), store.codesURL(named: name), store.tagsURL(named: name)] {
             try? FileManager.default.removeItem(at: url)
         }
         let source = try store.mapSegment(named: before.segment, of: before)
-        let target = try SpaceSegmentWriter(masterURL: store.segmentURL(named: name), codesURL: store.codesURL(named: name),
-                                            dimension: space.dimension, elementType: newType,
-                                            fingerprint: space.fingerprint)
+        let target = try store.segmentWriter(named: name, of: space, storage: newType)
         var moves: [(id: Int64, row: Int)] = []
         var pending: [[Float]] = []
+        var tags: [UInt8] = []
         for file in files {
             moves.append((file.id, target.rowCount + pending.count))
+            tags += [UInt8](repeating: codes[file.modality] ?? 0, count: file.count)
             for row in file.row..<(file.row + file.count) {
                 guard let vector = source.vector(at: row) else {
                     throw MMSearchError(.fatal, "index \(store.directory.path) is damaged: the catalog refers to "
@@ -92,11 +96,12 @@ public enum IndexCompaction {
                 pending.append(vector)
             }
             if pending.count >= 4096 {
-                _ = try target.append(pending)
+                _ = try target.append(pending, tags: tags)
                 pending.removeAll(keepingCapacity: true)
+                tags.removeAll(keepingCapacity: true)
             }
         }
-        _ = try target.append(pending)
+        _ = try target.append(pending, tags: tags)
         POSIX.syncDirectory(store.directory.appendingPathComponent(IndexStore.vectorsFolder).path)
 
         // Point the catalog at it in one transaction.
@@ -109,22 +114,28 @@ public enum IndexCompaction {
                 UPDATE space SET segment = ?, element_type = ?, row_count = ?, epoch = epoch + 1 WHERE id = ?
                 """, arguments: [name, newType.rawValue, rows, space.id])
         }
-        for url in [store.segmentURL(named: before.segment), store.codesURL(named: before.segment)] {
+        for url in [store.segmentURL(named: before.segment), store.codesURL(named: before.segment),
+                    store.tagsURL(named: before.segment)] {
             try? FileManager.default.removeItem(at: url)
         }
         return CompactedSpace(space: space.spaceID, rowsBefore: old.rowCount, rowsAfter: rows,
                               bytesBefore: oldBytes,
-                              bytesAfter: fileSize(store.segmentURL(named: name)) + fileSize(store.codesURL(named: name)),
+                              bytesAfter: segmentBytes(name, in: store),
                               storageBefore: oldType, storageAfter: newType, rewritten: true)
     }
 
     /// Removes files in `vectors/` that no space uses (left by a crash during compaction).
     private static func removeStrayFiles(in store: IndexStore) throws {
         let folder = store.directory.appendingPathComponent(IndexStore.vectorsFolder)
-        let used = Set(try store.catalog.spaces().flatMap { [$0.segment, $0.segment + ".i8"] })
+        let used = Set(try store.catalog.spaces().flatMap { [$0.segment, $0.segment + ".i8", $0.segment + ".tags"] })
         for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] where !used.contains(name) {
             try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
         }
+    }
+
+    /// Bytes of a segment's files: master, int8 twin and tags.
+    private static func segmentBytes(_ name: String, in store: IndexStore) -> Int {
+        [store.segmentURL(named: name), store.codesURL(named: name), store.tagsURL(named: name)].map(fileSize).reduce(0, +)
     }
 
     private static func fileSize(_ url: URL) -> Int {

@@ -76,6 +76,9 @@ public final class IndexStore: Sendable {
     /// The int8 twin of a segment: the segment's name with `.i8` appended.
     func codesURL(named name: String) -> URL { segmentURL(named: name + ".i8") }
 
+    /// The tag file of a segment: the segment's name with `.tags` appended.
+    func tagsURL(named name: String) -> URL { segmentURL(named: name + ".tags") }
+
     /// Maps the vector segment of `space` (reads its header only).
     public func mapSegment(of space: SpaceRecord) throws -> MappedVectorSegment {
         try mapSegment(named: space.segment, of: space)
@@ -109,15 +112,31 @@ public final class IndexStore: Sendable {
         return segment
     }
 
-    /// Opens the segments of `space` for appending (creating them when missing).
+    /// Opens the segments of `space` for appending (creating them when missing), with tags
+    /// filled in from the catalog for rows that lack them.
     func segmentWriter(for space: SpaceRecord) throws -> SpaceSegmentWriter {
         guard let type = VectorElementType(rawValue: space.elementType), type != .int8 else {
             throw MMSearchError(.fatal, "catalog \(catalog.url.path): space \(space.spaceID) has "
                                 + "unknown element type '\(space.elementType)': upgrade mmsearch")
         }
-        return try SpaceSegmentWriter(masterURL: segmentURL(space), codesURL: codesURL(named: space.segment),
-                                      dimension: space.dimension, elementType: type,
-                                      fingerprint: space.fingerprint)
+        return try segmentWriter(named: space.segment, of: space, storage: type)
+    }
+
+    func segmentWriter(named name: String, of space: SpaceRecord, storage: VectorElementType) throws -> SpaceSegmentWriter {
+        let writer = try SpaceSegmentWriter(masterURL: segmentURL(named: name), codesURL: codesURL(named: name),
+                                            tagsURL: tagsURL(named: name), dimension: space.dimension,
+                                            elementType: storage, fingerprint: space.fingerprint)
+        let missing = writer.missingTags
+        if !missing.isEmpty {
+            _ = try catalog.modalityCodes(for: catalog.modalities(space: space.id))
+            try writer.fillTags(try catalog.read { db in try Catalog.tags(of: missing, space: space.id, in: db) })
+        }
+        return writer
+    }
+
+    /// Maps the tag file of segment `name`.
+    func mapTags(named name: String) throws -> MappedRowTags {
+        try MappedRowTags(url: tagsURL(named: name))
     }
 
     /// Takes the writer's lock of this index.

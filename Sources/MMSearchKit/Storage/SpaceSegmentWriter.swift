@@ -2,18 +2,21 @@ import CVectorKernels
 import Foundation
 
 /// Writes the vectors of one space: the master segment (f32 or f16: what exact search and
-/// rescoring read) and its int8 twin (what the fast scan reads), kept in step row for row.
+/// rescoring read), its int8 twin (what the fast scan reads) and its tag file (each row's
+/// modality), kept in step row for row.
 ///
 /// The twin is derived data: it quantises the master's rows as stored (after f16 rounding),
-/// and opening repairs it from the master when a crash left it shorter or longer.
+/// and opening repairs it from the master when a crash left it shorter or longer. Tags come
+/// from the catalog: `missingTags` says which rows the opener must fill in.
 final class SpaceSegmentWriter {
     let master: VectorSegmentWriter
     let codes: VectorSegmentWriter
+    let tags: RowTagWriter
 
     /// Rows in the master segment.
     var rowCount: Int { master.rowCount }
 
-    init(masterURL: URL, codesURL: URL, dimension: Int, elementType: VectorElementType,
+    init(masterURL: URL, codesURL: URL, tagsURL: URL, dimension: Int, elementType: VectorElementType,
          fingerprint: String) throws {
         precondition(elementType != .int8, "the master segment holds f32 or f16 rows")
         master = try VectorSegmentWriter(url: masterURL, dimension: dimension, elementType: elementType,
@@ -27,6 +30,7 @@ final class SpaceSegmentWriter {
             codes = try VectorSegmentWriter(url: codesURL, dimension: dimension, elementType: .int8,
                                             fingerprint: fingerprint)
         }
+        tags = try RowTagWriter(url: tagsURL)
         if codes.rowCount > master.rowCount { try codes.truncate(toRows: master.rowCount) }
         if codes.rowCount < master.rowCount {
             while codes.rowCount < master.rowCount {
@@ -36,13 +40,25 @@ final class SpaceSegmentWriter {
             }
             try codes.sync()
         }
+        if tags.rowCount > master.rowCount { try tags.truncate(toRows: master.rowCount) }
     }
 
-    /// Appends `vectors` to both segments and syncs them; returns their rows.
-    func append(_ vectors: [[Float]]) throws -> Range<Int> {
+    /// Rows of the master that have no tag yet (after a crash, or in an index from before tags).
+    var missingTags: Range<Int> { tags.rowCount..<max(tags.rowCount, master.rowCount) }
+
+    /// Writes the tags of `missingTags` and syncs them.
+    func fillTags(_ values: [UInt8]) throws {
+        precondition(values.count == missingTags.count, "\(values.count) tags for \(missingTags.count) rows")
+        try tags.write(values)
+        try tags.sync()
+    }
+
+    /// Appends `vectors` with their tags to every file and syncs them; returns their rows.
+    func append(_ vectors: [[Float]], tags rowTags: [UInt8]) throws -> Range<Int> {
+        precondition(rowTags.count == vectors.count, "\(rowTags.count) tags for \(vectors.count) vectors")
         let bytes = master.encoded(vectors)
         let stored = master.elementType == .f32 ? vectors : decoded(bytes, count: vectors.count)
-        return try write(master: bytes, codes: codes.encoded(stored), count: vectors.count)
+        return try write(master: bytes, codes: codes.encoded(stored), tags: rowTags, count: vectors.count)
     }
 
     /// Appends copies of each range of rows (as stored, bit for bit) to both segments and
@@ -50,28 +66,35 @@ final class SpaceSegmentWriter {
     func appendCopies(of ranges: [Range<Int>]) throws -> [Range<Int>] {
         var masterBytes: [UInt8] = []
         var codeBytes: [UInt8] = []
+        var tagBytes: [UInt8] = []
         var placed: [Range<Int>] = []
         var next = rowCount
         for rows in ranges {
             masterBytes += try master.read(rows)
             codeBytes += try codes.read(rows)
+            tagBytes += try tags.read(rows)
             placed.append(next..<(next + rows.count))
             next += rows.count
         }
-        _ = try write(master: masterBytes, codes: codeBytes, count: next - rowCount)
+        _ = try write(master: masterBytes, codes: codeBytes, tags: tagBytes, count: next - rowCount)
         return placed
     }
 
-    private func write(master masterBytes: [UInt8], codes codeBytes: [UInt8], count: Int) throws -> Range<Int> {
+    private func write(master masterBytes: [UInt8], codes codeBytes: [UInt8], tags tagBytes: [UInt8],
+                       count: Int) throws -> Range<Int> {
+        precondition(missingTags.isEmpty, "tags must be filled in before rows are appended")
         let first = master.rowCount
         let rows = try master.write(masterBytes, count: count)
         do {
             _ = try codes.write(codeBytes, count: count)
+            try tags.write(tagBytes)
             try master.sync()
             try codes.sync()
+            try tags.sync()
         } catch {
             try? master.truncate(toRows: first)
             if codes.rowCount > first { try? codes.truncate(toRows: first) }
+            if tags.rowCount > first { try? tags.truncate(toRows: first) }
             throw error
         }
         return rows

@@ -39,6 +39,12 @@ extension CatalogSchema {
                 t.primaryKey(["file_id", "idx"])
             }
 
+            // Small codes for modalities, as the segments' tag files store them (0 = unknown).
+            try db.create(table: "modality_code") { t in
+                t.primaryKey("code", .integer)
+                t.column("name", .text).notNull().unique()
+            }
+
             // Indexes from before: rows nobody refers to (replaced vectors) become tombstones.
             for space in try Int64.fetchAll(db, sql: "SELECT id FROM space") {
                 let used = try Int64.fetchAll(db, sql: """

@@ -32,7 +32,8 @@ public final class VectorImporter {
             case .failure(let reason): throw MMSearchError(.inputFailed, "\(item.path): \(reason.text)")
             }
         }
-        let rows = try writer.append(vectors)
+        let code = try store.catalog.modalityCodes(for: [modality])[modality] ?? 0
+        let rows = try writer.append(vectors, tags: [UInt8](repeating: code, count: vectors.count))
         let outcomes = items.enumerated().map { i, item in
             FileOutcome(path: item.path, size: size, mtimeNs: mtimeNs, modality: modality, contentHash: nil,
                         result: .success(StoredRows(rows: (rows.lowerBound + i)..<(rows.lowerBound + i + 1), chunks: [])))

@@ -30,13 +30,15 @@ func writeSegments(_ vectors: [Float], dimension: Int, storage: VectorElementTyp
                    name: String = "s") throws -> (master: MappedVectorSegment, codes: MappedVectorSegment) {
     let master = directory.appendingPathComponent(name + "." + storage.rawValue)
     let codes = directory.appendingPathComponent(name + "." + storage.rawValue + ".i8")
-    let writer = try SpaceSegmentWriter(masterURL: master, codesURL: codes, dimension: dimension,
+    let writer = try SpaceSegmentWriter(masterURL: master, codesURL: codes,
+                                        tagsURL: directory.appendingPathComponent(name + ".tags"), dimension: dimension,
                                         elementType: storage, fingerprint: "test")
     let count = vectors.count / dimension
     var start = 0
     while start < count {
         let end = min(count, start + 8192)
-        _ = try writer.append((start..<end).map { Array(vectors[($0 * dimension)..<(($0 + 1) * dimension)]) })
+        _ = try writer.append((start..<end).map { Array(vectors[($0 * dimension)..<(($0 + 1) * dimension)]) },
+                              tags: [UInt8](repeating: 1, count: end - start))
         start = end
     }
     return (try MappedVectorSegment(url: master), try MappedVectorSegment(url: codes))
