@@ -61,10 +61,8 @@ public final class IndexReader: Sendable {
             }
             let (best, statistics) = snapshot.search.topK(vector, k: limit, options: options, allowed: allowed)
             let hits = try best.compactMap { entry -> SearchHit? in
-                guard let (file, chunk) = try Catalog.owner(ofRow: entry.row, space: space.id, in: db) else {
-                    return nil
-                }
-                return SearchHit(path: file.path, score: entry.score, modality: file.modality, chunk: chunk)
+                guard let owner = try Catalog.owner(ofRow: entry.row, space: space.id, in: db) else { return nil }
+                return SearchHit(path: owner.path, score: entry.score, modality: owner.modality, chunk: owner.chunk)
             }
             return (hits, statistics)
         }

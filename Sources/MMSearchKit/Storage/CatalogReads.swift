@@ -24,36 +24,39 @@ struct SpaceState: Sendable {
 extension Catalog {
     /// The state of space `id` with the tombstones after `seq`; nil when the space is gone.
     static func spaceState(_ id: Int64, tombstonesAfter seq: Int64, in db: Database) throws -> SpaceState? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT segment, epoch, element_type, row_count FROM space WHERE id = ?",
-                                         arguments: [id]) else { return nil }
-        let tombstones = try Row.fetchAll(db, sql: """
+        let space = try db.cachedStatement(sql: "SELECT segment, epoch, element_type, row_count FROM space WHERE id = ?")
+        guard let row = try Row.fetchOne(space, arguments: [id]) else { return nil }
+        let query = try db.cachedStatement(sql: """
             SELECT seq, first_row, row_count FROM tombstone WHERE space_id = ? AND seq > ? ORDER BY seq
-            """, arguments: [id, seq]).map { t -> Tombstone in
-            let first: Int = t["first_row"]
-            let count: Int = t["row_count"]
-            return Tombstone(seq: t["seq"], rows: first..<(first + max(0, count)))
+            """)
+        let tombstones = try Row.fetchAll(query, arguments: [id, seq]).map { t -> Tombstone in
+            let first: Int = t[1]
+            let count: Int = t[2]
+            return Tombstone(seq: t[0], rows: first..<(first + max(0, count)))
         }
-        return SpaceState(segment: row["segment"], epoch: row["epoch"], elementType: row["element_type"],
-                          rowCount: row["row_count"], tombstones: tombstones)
+        return SpaceState(segment: row[0], epoch: row[1], elementType: row[2], rowCount: row[3],
+                          tombstones: tombstones)
     }
 
-    /// The `ok` file whose rows contain `row`, with the chunk at that row for a text file.
-    static func owner(ofRow row: Int, space: Int64, in db: Database) throws -> (FileRecord, TextChunk?)? {
-        guard let file = try FileRecord.fetchOne(db, sql: """
-            SELECT * FROM file
-            WHERE space_id = ? AND status = 'ok' AND vector_row <= ? AND vector_row IS NOT NULL
-            ORDER BY vector_row DESC LIMIT 1
-            """, arguments: [space, row]),
-            let first = file.vectorRow, row < Int(first) + file.vectorCount else { return nil }
-        let index = row - Int(first)
-        let chunk = try Row.fetchOne(db, sql: """
-            SELECT byte_start, byte_end, text FROM chunk WHERE file_id = ? AND idx = ?
-            """, arguments: [file.id, index]).map { c -> TextChunk in
-            let start: Int = c["byte_start"]
-            let end: Int = c["byte_end"]
-            return TextChunk(index: index, byteRange: start..<max(start, end), text: c["text"])
+    /// The `ok` file whose rows contain `row` (path and modality), with the chunk at that row
+    /// for a text file. One indexed lookup, a prepared statement: a search makes one per hit.
+    static func owner(ofRow row: Int, space: Int64, in db: Database) throws -> (path: String, modality: Modality, chunk: TextChunk?)? {
+        let statement = try db.cachedStatement(sql: """
+            SELECT f.path, f.modality, f.vector_row, f.vector_count, c.byte_start, c.byte_end, c.text
+            FROM (SELECT id, path, modality, vector_row, vector_count FROM file
+                  WHERE space_id = ? AND status = 'ok' AND vector_row <= ? AND vector_row IS NOT NULL
+                  ORDER BY vector_row DESC LIMIT 1) AS f
+            LEFT JOIN chunk AS c ON c.file_id = f.id AND c.idx = ? - f.vector_row
+            """)
+        guard let found = try Row.fetchOne(statement, arguments: [space, row, row]) else { return nil }
+        let first: Int = found[2]
+        let count: Int = found[3]
+        guard row < first + count else { return nil }
+        var chunk: TextChunk?
+        if let start = found[4] as Int?, let end = found[5] as Int?, let text = found[6] as String? {
+            chunk = TextChunk(index: row - first, byteRange: start..<max(start, end), text: text)
         }
-        return (file, chunk)
+        return (found[0], Modality(rawValue: found[1]), chunk)
     }
 
     /// Number of `ok` files of `space` that have vectors.
