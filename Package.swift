@@ -25,8 +25,11 @@ let package = Package(
         .target(name: "CCodecs", path: "Sources/CCodecs",
                 linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16")]),
 
+        // Vector kernels compiled per instruction set and picked at run time (AVX2+FMA or generic).
+        .target(name: "CKernels", path: "Sources/CKernels"),
+
         // Runtime and media.
-        .target(name: "MMTensor", dependencies: ["CBLAS"]),
+        .target(name: "MMTensor", dependencies: ["CBLAS", "CKernels"]),
         .target(name: "MMMedia", dependencies: ["CCodecs"]),
 
         // The host.

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Element-wise and row-wise operations on raw `Float` buffers.
@@ -25,12 +26,12 @@ public enum Ops {
 
     /// `min(max(x, 0), 6)`.
     public static func relu6(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count { x[i] = min(max(x[i], 0), 6) }
+        mm_relu6(x, count)
     }
 
     /// `y += x`.
     public static func add(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count { y[i] += x[i] }
+        mm_add(x, y, count)
     }
 
     /// Softmax over each of `rows` rows of `cols` values, in place; each row's sum is 1.
