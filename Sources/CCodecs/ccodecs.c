@@ -1,2 +1,3 @@
 #include "ccodecs.h"
-int mm_codecs_version(void) { return 1; }
+
+int mm_codecs_version(void) { return 2; }

@@ -1,0 +1,42 @@
+/// Why a media file could not be read or decoded.
+///
+/// Its description names the file and the reason, ready to show to a user:
+/// `photos/x.jpg: truncated JPEG (premature end of data)`.
+public struct MediaError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The broad cause, for callers that react differently (e.g. count files over a limit).
+    public enum Kind: String, Sendable, Equatable {
+        /// The file could not be opened or read (missing, permissions, a directory…).
+        case unreadable
+        /// The file has no bytes.
+        case emptyFile
+        /// The file is larger than `ImageLimits.maxFileBytes`.
+        case fileTooLarge
+        /// The content is not a format this module decodes (detected from the first bytes).
+        case notAnImage
+        /// The data ends before the image does.
+        case truncated
+        /// The data is damaged or invalid for its format (bad CRC, bad Huffman code, …).
+        case corrupt
+        /// The declared image size is above `ImageLimits.maxPixels`.
+        case tooManyPixels
+        /// Valid data of a kind not supported (12-bit JPEG, 2-component JPEG, …).
+        case unsupported
+        /// Memory ran out while decoding.
+        case outOfMemory
+    }
+
+    /// The file as the caller named it (a path, or a label for in-memory data).
+    public let path: String
+    public let kind: Kind
+    /// A short human-readable reason, without the path.
+    public let reason: String
+
+    public init(path: String, kind: Kind, reason: String) {
+        self.path = path
+        self.kind = kind
+        self.reason = reason
+    }
+
+    /// `path: reason`.
+    public var description: String { "\(path): \(reason)" }
+}
