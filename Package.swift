@@ -52,6 +52,10 @@ let package = Package(
         // The `lite` model pack: assembles the text and image encoders into one space.
         .target(name: "MMLite", dependencies: ["MMText", "MMImage", "MMSearchKit"], path: "Plugins/Lite"),
 
+        // CLIP (the `clip-vit-b32` pack's networks, tokenizer and preprocessing).
+        .target(name: "MMCLIP", dependencies: ["MMTensor", "MMMedia", "MMSearchKit"], path: "Plugins/CLIP",
+                swiftSettings: numeric),
+
         // The command line.
         .executableTarget(name: "mmsearch", dependencies: [
             "MMSearchKit", "MMLite",
