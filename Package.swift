@@ -69,6 +69,7 @@ let package = Package(
         .testTarget(name: "MMMediaTests", dependencies: ["MMTestSupport", "MMMedia"]),
         .testTarget(name: "MMTextTests", dependencies: ["MMTestSupport", "MMText", "MMTensor"]),
         .testTarget(name: "MMImageTests", dependencies: ["MMTestSupport", "MMImage", "MMMedia", "MMTensor"]),
+        .testTarget(name: "MMCLIPTests", dependencies: ["MMTestSupport", "MMCLIP", "MMTensor", "MMMedia"]),
         .testTarget(name: "MMSearchKitTests", dependencies: ["MMTestSupport", "MMSearchKit"]),
         .testTarget(name: "EndToEndTests", dependencies: ["MMTestSupport", "MMSearchKit", "MMLite"]),
     ]
