@@ -1,12 +1,6 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// Numeric code is compiled with full optimisation even in debug builds' dependencies;
-// tests of the models run in release (see Scripts/test.sh).
-let numeric: [SwiftSetting] = [
-    .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
-]
-
 let package = Package(
     name: "mmsearch",
     platforms: [.macOS(.v14)],
@@ -29,12 +23,11 @@ let package = Package(
         // libjpeg-turbo / libpng decoding behind a small C shim: both libraries report errors
         // with setjmp/longjmp, which Swift cannot catch, so the shim turns them into status codes.
         .target(name: "CCodecs", path: "Sources/CCodecs",
-                cSettings: [.unsafeFlags(["-O2"])],
                 linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16")]),
 
         // Runtime and media.
-        .target(name: "MMTensor", dependencies: ["CBLAS"], swiftSettings: numeric),
-        .target(name: "MMMedia", dependencies: ["CCodecs"], swiftSettings: numeric),
+        .target(name: "MMTensor", dependencies: ["CBLAS"]),
+        .target(name: "MMMedia", dependencies: ["CCodecs"]),
 
         // The host.
         .target(name: "MMSearchKit", dependencies: [
@@ -44,17 +37,15 @@ let package = Package(
         ]),
 
         // Built-in encoder plugins (the `lite` pack).
-        .target(name: "MMText", dependencies: ["MMTensor", "MMSearchKit"], path: "Plugins/Text",
-                swiftSettings: numeric),
+        .target(name: "MMText", dependencies: ["MMTensor", "MMSearchKit"], path: "Plugins/Text"),
         .target(name: "MMImage", dependencies: ["MMTensor", "MMMedia", "MMSearchKit", "MMText"],
-                path: "Plugins/Image", exclude: ["imagenet-classes.txt"], swiftSettings: numeric),
+                path: "Plugins/Image", exclude: ["imagenet-classes.txt"]),
 
         // The `lite` model pack: assembles the text and image encoders into one space.
         .target(name: "MMLite", dependencies: ["MMText", "MMImage", "MMSearchKit"], path: "Plugins/Lite"),
 
         // CLIP (the `clip-vit-b32` pack's networks, tokenizer and preprocessing).
-        .target(name: "MMCLIP", dependencies: ["MMTensor", "MMMedia", "MMSearchKit"], path: "Plugins/CLIP",
-                swiftSettings: numeric),
+        .target(name: "MMCLIP", dependencies: ["MMTensor", "MMMedia", "MMSearchKit"], path: "Plugins/CLIP"),
 
         // The command line.
         .executableTarget(name: "mmsearch", dependencies: [

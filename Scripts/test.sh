@@ -11,5 +11,5 @@ SKIP_BUILD=1 "$ROOT/Scripts/setup.sh"
 command -v swift >/dev/null || export PATH="/opt/swift/usr/bin:$PATH"
 
 printf '\033[1m==> %s\033[0m\n' "building and running the tests (release)" >&2
-swift build -c release --build-tests
-swift test -c release --skip-build "$@"
+swift build -c release --build-tests -Xswiftc -enable-testing
+swift test -c release --skip-build -Xswiftc -enable-testing "$@"

@@ -1,3 +1,130 @@
-import MMSearchKit
-import MMText
+import Foundation
 import MMImage
+import MMMedia
+import MMSearchKit
+import MMTensor
+import MMText
+
+/// The offline default pack `lite`: all-MiniLM-L6-v2 for text, and EfficientNet-Lite0's ImageNet
+/// classifier mapped into the same 384-d text space by ConSE for images.
+///
+/// Weights are fetched by `Scripts/fetch-models.sh lite` into `<models>/lite/`.
+public enum LitePack {
+    public static let name = "lite"
+    public static let textModel = "all-MiniLM-L6-v2"
+    public static let imageModel = "efficientnet-lite0"
+    /// Classes whose prompt embeddings are mixed into an image's vector.
+    public static let conseTopT = 10
+    /// The prompt each ImageNet class name is put into before embedding.
+    public static let conseTemplate = "a photo of a {}"
+    /// Changes whenever the way vectors are made changes without the weights changing
+    /// (preprocessing, pooling, ConSE): vectors of different versions must not be compared.
+    static let spaceVersion = "lite/1"
+
+    /// `<models>/lite`.
+    public static func directory(in models: URL) -> URL { models.appendingPathComponent(name) }
+
+    /// Whether the weights the pack needs are present (not whether they are valid).
+    public static func isPresent(in models: URL) -> Bool {
+        requiredFiles(in: directory(in: models)).allSatisfy { FileManager.default.fileExists(atPath: $0.path) }
+    }
+
+    static func requiredFiles(in dir: URL) -> [URL] {
+        ["config.json", "model.safetensors", "tokenizer.json", "sentence_bert_config.json", "1_Pooling/config.json"]
+            .map { dir.appendingPathComponent(textModel).appendingPathComponent($0) }
+            + ["config.json", "model.safetensors"].map { dir.appendingPathComponent(imageModel).appendingPathComponent($0) }
+    }
+
+    /// Loads both encoders. Throws `ModelsMissingError` when the weights were never fetched, and
+    /// a `WeightsError` naming the file when one is damaged.
+    public static func load(modelsDirectory: URL) throws -> ModelPack {
+        try load(modelsDirectory: modelsDirectory, imageLimits: ImageLimits())
+    }
+
+    public static func load(modelsDirectory: URL, imageLimits: ImageLimits) throws -> ModelPack {
+        let dir = directory(in: modelsDirectory)
+        guard isPresent(in: modelsDirectory) else {
+            throw ModelsMissingError(pack: name, directory: modelsDirectory)
+        }
+        let textDir = dir.appendingPathComponent(textModel)
+        let imageDir = dir.appendingPathComponent(imageModel)
+        let sentences = try SentenceEncoder(directory: textDir)
+        let imageConfig = try EfficientNetConfig.load(imageDir.appendingPathComponent("config.json"))
+        let network = try EfficientNetLite(
+            config: imageConfig,
+            weights: Weights(SafeTensors(url: imageDir.appendingPathComponent("model.safetensors"))))
+
+        let classNames = ImageNetClassNames.all
+        guard classNames.count == imageConfig.num_classes else {
+            throw WeightsError(imageDir.appendingPathComponent("config.json").path,
+                               "\(imageConfig.num_classes) classes, but \(classNames.count) class names are built in")
+        }
+        let weightsDigest = try WeightsDigest.of(pack: dir, files: requiredFiles(in: dir))
+        var h = SHA256()
+        h.update([spaceVersion, weightsDigest, conseTemplate, String(conseTopT), classNames.joined(separator: "\n")]
+            .joined(separator: "\u{0}"))
+        let space = SpaceID(name: name, dimension: sentences.dimension, fingerprint: h.finalize())
+
+        let prompts = classNames.map { conseTemplate.replacingOccurrences(of: "{}", with: $0) }
+        let classEmbeddings = try ClassEmbeddingCache(directory: dir.appendingPathComponent("cache"), space: space)
+            .embeddings(count: prompts.count, dimension: sentences.dimension) {
+                sentences.encode(prompts).flatMap { $0 }
+            }
+        let conse = ConSE(classEmbeddings: classEmbeddings, classes: classNames.count, topT: conseTopT)
+        return try ModelPack(name: name, space: space, encoders: [
+            MiniLMTextEncoder(sentences: sentences, space: space),
+            ConSEImageEncoder(network: network, conse: conse, space: space, limits: imageLimits),
+        ])
+    }
+}
+
+/// A digest of a pack's weights: from the fetch script's `manifest.json` (sha256 of every file)
+/// when there is one, else by hashing the files themselves.
+enum WeightsDigest {
+    struct Manifest: Decodable { let files: [String: String] }
+
+    static func of(pack dir: URL, files: [URL]) throws -> String {
+        var h = SHA256()
+        let manifestURL = dir.appendingPathComponent("manifest.json")
+        if let data = try? Data(contentsOf: manifestURL),
+           let manifest = try? JSONDecoder().decode(Manifest.self, from: data), !manifest.files.isEmpty {
+            for (path, digest) in manifest.files.sorted(by: { $0.key < $1.key }) { h.update("\(path) \(digest)\n") }
+            return h.finalize()
+        }
+        for url in files {
+            let file = try MappedFile(url: url)
+            var fileHash = SHA256()
+            fileHash.update(file.bytes)
+            h.update("\(url.lastPathComponent) \(fileHash.finalize())\n")
+        }
+        return h.finalize()
+    }
+}
+
+/// The class-prompt embeddings ConSE needs, computed once per space and kept as raw floats in
+/// the pack's `cache/` folder. A cache that cannot be written is only a slower start.
+struct ClassEmbeddingCache {
+    let directory: URL
+    let space: SpaceID
+
+    func embeddings(count: Int, dimension: Int, compute: () -> [Float]) throws -> [Float] {
+        let url = directory.appendingPathComponent("conse-\(space.fingerprint.prefix(16)).f32")
+        let expectedBytes = count * dimension * MemoryLayout<Float>.size
+        if let data = try? Data(contentsOf: url), data.count == expectedBytes {
+            let values = data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+            if values.allSatisfy(\.isFinite) { return values }
+        }
+        let values = compute()
+        precondition(values.count == count * dimension)
+        let tmp = directory.appendingPathComponent(".conse-\(UUID().uuidString).tmp")
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try values.withUnsafeBytes { try Data($0).write(to: tmp) }
+            _ = try? FileManager.default.removeItem(at: url)
+            try FileManager.default.moveItem(at: tmp, to: url)
+        } catch {
+            try? FileManager.default.removeItem(at: tmp)
+        }
+        return values
+    }
+}

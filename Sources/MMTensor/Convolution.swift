@@ -34,7 +34,6 @@ public enum Activation: Sendable {
 }
 
 extension Activation {
-    @inlinable
     func apply(_ x: UnsafeMutablePointer<Float>, count: Int) {
         switch self {
         case .none: break

@@ -1,0 +1,87 @@
+import Foundation
+import MMMedia
+import MMSearchKit
+import MMTensor
+
+/// The `lite` pack's image encoder: decode (JPEG with DCT scaling, PNG) → EfficientNet-Lite's
+/// preprocessing → EfficientNet-Lite0 → ConSE into the text encoder's space.
+public struct ConSEImageEncoder: Encoder {
+    public let info: EncoderInfo
+    public let network: EfficientNetLite
+    public let conse: ConSE
+    public let limits: ImageLimits
+    /// Images per forward pass (bounds the activation memory: ~14 MB per image).
+    public let forwardBatch: Int
+
+    public init(network: EfficientNetLite, conse: ConSE, space: SpaceID,
+                limits: ImageLimits = ImageLimits(), forwardBatch: Int = 8) {
+        precondition(conse.classes == network.config.num_classes && conse.dimension == space.dimension)
+        self.network = network
+        self.conse = conse
+        self.limits = limits
+        self.forwardBatch = max(1, forwardBatch)
+        self.info = EncoderInfo(name: "\(network.config.model_name)+conse", version: "1", modality: .image,
+                                space: space, fileExtensions: ["jpg", "jpeg", "png"])
+    }
+
+    /// The reference preprocessing (torchvision `Resize(256)`, `CenterCrop(224)`, `ToTensor`,
+    /// `Normalize(mean, std)`) into `[3, crop, crop]` floats at `output`.
+    public func preprocess(_ image: RGBImage, into output: UnsafeMutableBufferPointer<Float>) {
+        let p = network.config.preprocessing
+        image.resizedShortestSide(to: p.resize_shortest_side, filter: filter)
+            .centerCropped(width: p.crop, height: p.crop)
+            .chwTensor(mean: p.mean, std: p.std, into: output)
+    }
+
+    private var filter: ResampleFilter {
+        network.config.preprocessing.interpolation == "bicubic" ? .bicubic : .bilinear
+    }
+
+    /// Decodes a file, letting libjpeg decode big JPEGs straight at the resize size or above.
+    public func decode(_ url: URL) throws -> RGBImage {
+        let side = network.config.preprocessing.resize_shortest_side
+        return try ImageDecoder.decode(contentsOf: url, limits: limits, draft: (side, side))
+    }
+
+    public func embed(_ input: EncoderInput) throws -> [Float] {
+        try embed(batch: [input])[0].get()
+    }
+
+    public func embed(batch: [EncoderInput]) -> [Result<[Float], Error>] {
+        let crop = network.config.preprocessing.crop
+        precondition(crop == network.config.image_size, "crop size must be the network's input size")
+        let per = 3 * crop * crop
+        var results = [Result<[Float], Error>](repeating: .failure(EncoderError("not embedded")), count: batch.count)
+        let arena = ScratchArena()
+        var start = 0
+        while start < batch.count {
+            // Decode and preprocess up to `forwardBatch` images; failures are per item.
+            var members: [Int] = []
+            var i = start
+            let input = arena.buffer(99, count: forwardBatch * per)
+            while i < batch.count && members.count < forwardBatch {
+                do {
+                    let image: RGBImage
+                    switch batch[i] {
+                    case .file(let url): image = try decode(url)
+                    case .image(let rgb): image = rgb
+                    case .text: throw EncoderError("\(info.name) embeds images, not text")
+                    }
+                    preprocess(image, into: UnsafeMutableBufferPointer(start: input + members.count * per, count: per))
+                    members.append(i)
+                } catch {
+                    results[i] = .failure(error)
+                }
+                i += 1
+            }
+            start = i
+            guard !members.isEmpty else { continue }
+            let logits = network.logits(input, batch: members.count, arena: arena)
+            let classes = network.config.num_classes
+            for (b, index) in members.enumerated() {
+                results[index] = .success(conse.embed(logits: logits[(b * classes)..<((b + 1) * classes)]))
+            }
+        }
+        return results
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+
+/// How an index run works.
+public struct IndexOptions: Sendable {
+    /// Worker threads that decode and embed (default: the active cores).
+    public var threads: Int
+    /// Files per encoder call.
+    public var batchSize: Int
+    /// The writer commits after this many files…
+    public var commitEvery: Int
+    /// …or after this many seconds, whichever comes first.
+    public var commitInterval: TimeInterval
+
+    public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount, batchSize: Int = 16,
+                commitEvery: Int = 256, commitInterval: TimeInterval = 1) {
+        self.threads = max(1, threads)
+        self.batchSize = max(1, batchSize)
+        self.commitEvery = max(1, commitEvery)
+        self.commitInterval = commitInterval
+    }
+}
+
+/// Where an index run is.
+public struct IndexProgress: Sendable, Equatable {
+    public enum Phase: Sendable, Equatable {
+        /// Walking the folders; `found` grows.
+        case scanning
+        /// Embedding the new and changed files; `done` grows towards `total`.
+        case embedding
+    }
+
+    public var phase: Phase
+    /// Files of a readable type found so far.
+    public var found: Int
+    /// Files that need embedding (new or changed).
+    public var total: Int
+    /// Of those, how many are finished (indexed or failed).
+    public var done: Int
+    public var failed: Int
+    public var unchanged: Int
+    /// Seconds since embedding began.
+    public var elapsed: TimeInterval
+
+    /// Files per second so far, once there is something to measure.
+    public var rate: Double? {
+        guard done > 0, elapsed > 0 else { return nil }
+        return Double(done) / elapsed
+    }
+
+    /// Seconds left at the current rate.
+    public var eta: TimeInterval? {
+        guard let rate, rate > 0 else { return nil }
+        return Double(total - done) / rate
+    }
+}
+
+/// Something an index run tells its caller while it goes.
+public enum IndexEvent: Sendable {
+    case progress(IndexProgress)
+    /// A file (or folder) could not be indexed; reported once per run.
+    case failed(path: String, reason: String)
+}
+
+/// A file that could not be indexed, and why.
+public struct IndexFailure: Sendable, Equatable {
+    public let path: String
+    public let reason: String
+}
+
+/// What an index run did.
+public struct IndexSummary: Sendable, CustomStringConvertible {
+    /// Files embedded and stored by this run.
+    public var indexed = 0
+    /// Files whose size and modification time had not changed since they were indexed.
+    public var unchanged = 0
+    /// Files (and folders) that could not be indexed; see `failures`.
+    public var failed = 0
+    /// Files gone from the scanned folders, removed from the index.
+    public var removed = 0
+    /// Wall-clock seconds.
+    public var seconds: TimeInterval = 0
+    /// True when the run was cancelled before it finished; what it committed stays.
+    public var interrupted = false
+    public var failures: [IndexFailure] = []
+
+    /// `indexed 24, unchanged 0, failed 5 (2.1 s)`, with `removed N` when some were.
+    public var description: String {
+        var text = "indexed \(indexed), unchanged \(unchanged), failed \(failed)"
+        if removed > 0 { text += ", removed \(removed)" }
+        text += " (\(String(format: "%.1f", seconds)) s)"
+        if interrupted { text += ", interrupted" }
+        return text
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A file the scanner found, with what `stat` said about it.
+struct ScannedFile: Sendable, Hashable {
+    /// Absolute, standardised path, as reached from the root (links not resolved).
+    let path: String
+    let size: Int64
+    let mtimeNs: Int64
+}
+
+/// What a scan of one root found.
+struct ScanResult: Sendable {
+    var files: [ScannedFile] = []
+    /// Paths that could not be scanned (a missing root, an unreadable folder) and why.
+    var problems: [(path: String, reason: String)] = []
+    /// Folders (or roots) whose content is unknown: files recorded under them must not be
+    /// taken as deleted.
+    var unknown: [String] = []
+}
+
+/// Walks folders for files with the given extensions.
+///
+/// Skips hidden files and folders (names starting with `.`) below the root and the folders
+/// in `excluded` (the index itself). Follows symbolic links to files and to folders, but
+/// enters each folder once, so link cycles end.
+struct Scanner: Sendable {
+    /// Lower-case extensions without the dot.
+    let extensions: Set<String>
+    /// Folders never entered, by identity.
+    let excluded: Set<FileInfo.Identity>
+
+    init(extensions: some Sequence<String>, excludedDirectories: [String]) {
+        self.extensions = Set(extensions.map { $0.lowercased() })
+        var excluded = Set<FileInfo.Identity>()
+        for path in excludedDirectories {
+            if case .success(let info) = FileInfo.of(path), info.kind == .directory {
+                excluded.insert(info.identity)
+            }
+        }
+        self.excluded = excluded
+    }
+
+    /// Scans `root` (an absolute, standardised path to a folder or a file).
+    /// `found` is called now and then with the number of files found so far.
+    func scan(root: String, cancel: CancellationFlag? = nil, found: (Int) -> Void = { _ in }) -> ScanResult {
+        var result = ScanResult()
+        let rootInfo: FileInfo
+        switch FileInfo.of(root) {
+        case .failure(let reason):
+            result.problems.append((root, reason.text))
+            result.unknown.append(root)
+            return result
+        case .success(let info):
+            rootInfo = info
+        }
+        switch rootInfo.kind {
+        case .regular:
+            if accepts(root) {
+                result.files.append(ScannedFile(path: root, size: rootInfo.size, mtimeNs: rootInfo.mtimeNs))
+            } else {
+                let list = extensions.sorted().joined(separator: ", ")
+                result.problems.append((root, "not a file type the model pack reads (\(list))"))
+            }
+            return result
+        case .other:
+            result.problems.append((root, "not a regular file or folder"))
+            return result
+        case .directory:
+            break
+        }
+        if excluded.contains(rootInfo.identity) { return result }
+
+        var visited: Set<FileInfo.Identity> = [rootInfo.identity]
+        var pending = [root]
+        while let directory = pending.popLast() {
+            if cancel?.isCancelled == true {
+                result.unknown.append(directory)
+                result.unknown.append(contentsOf: pending)
+                break
+            }
+            guard let handle = opendir(directory) else {
+                result.problems.append((directory, "folder cannot be read: \(POSIX.lastError)"))
+                result.unknown.append(directory)
+                continue
+            }
+            defer { closedir(handle) }
+            while let entry = readdir(handle) {
+                let maybeName = withUnsafePointer(to: &entry.pointee.d_name) { pointer in
+                    pointer.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) {
+                        String(validatingCString: $0)
+                    }
+                }
+                let type = entry.pointee.d_type
+                guard let name = maybeName else {
+                    result.problems.append((directory, "skipped an entry whose name is not valid UTF-8"))
+                    continue
+                }
+                if name.hasPrefix(".") { continue }  // ".", "..", and hidden entries
+                let path = directory == "/" ? "/" + name : directory + "/" + name
+                if type == UInt8(DT_REG), !accepts(path) { continue }
+                guard case .success(let info) = FileInfo.of(path) else {
+                    continue  // vanished meanwhile, or a dangling link: nothing to index
+                }
+                switch info.kind {
+                case .directory:
+                    if !excluded.contains(info.identity), visited.insert(info.identity).inserted {
+                        pending.append(path)
+                    }
+                case .regular:
+                    if accepts(path) {
+                        result.files.append(ScannedFile(path: path, size: info.size, mtimeNs: info.mtimeNs))
+                        if result.files.count % 1000 == 0 { found(result.files.count) }
+                    }
+                case .other:
+                    continue
+                }
+            }
+        }
+        found(result.files.count)
+        return result
+    }
+
+    private func accepts(_ path: String) -> Bool {
+        extensions.contains(FilePaths.fileExtension(path))
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+
+/// A set of encoders that write into one shared space: text, image, … vectors from the same
+/// pack can be compared with each other.
+public struct ModelPack: Sendable {
+    public let name: String
+    public let space: SpaceID
+    public let encoders: [any Encoder]
+
+    /// Fails when an encoder writes into another space than the pack's, or when two encoders
+    /// claim the same modality or the same file extension.
+    public init(name: String, space: SpaceID, encoders: [any Encoder]) throws {
+        var modalities = Set<Modality>()
+        var extensions = Set<String>()
+        for encoder in encoders {
+            let info = encoder.info
+            guard info.space == space else {
+                throw MMSearchError(.fatal, "encoder \(info.name) of pack '\(name)' writes into "
+                                    + "\(info.space), not the pack's space \(space)")
+            }
+            guard modalities.insert(info.modality).inserted else {
+                throw MMSearchError(.fatal, "pack '\(name)' has two \(info.modality) encoders")
+            }
+            for ext in info.fileExtensions where !extensions.insert(ext).inserted {
+                throw MMSearchError(.fatal, "pack '\(name)' has two encoders for .\(ext) files")
+            }
+        }
+        self.name = name
+        self.space = space
+        self.encoders = encoders
+    }
+
+    /// The encoder of `modality`, if the pack has one.
+    public func encoder(for modality: Modality) -> (any Encoder)? {
+        encoders.first { $0.info.modality == modality }
+    }
+
+    /// The encoder that reads files with extension `ext` (case-insensitive, no dot).
+    public func encoder(forFileExtension ext: String) -> (any Encoder)? {
+        let ext = ext.lowercased()
+        return encoders.first { $0.info.fileExtensions.contains(ext) }
+    }
+
+    /// The encoder that reads the file at `path`, judged by its extension.
+    public func encoder(forFile path: String) -> (any Encoder)? {
+        encoder(forFileExtension: FilePaths.fileExtension(path))
+    }
+
+    /// Every file extension some encoder of the pack reads, sorted.
+    public var fileExtensions: [String] {
+        encoders.flatMap(\.info.fileExtensions).sorted()
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+
+/// The stable JSON that `mmsearch query --json` prints (schema version 1):
+///
+///     {"query": {"kind": "text", "value": "a dog"},
+///      "space": {"name": "lite", "dimension": 384, "fingerprint": "…"},
+///      "results": [{"path": "/abs/dog.jpg", "score": 0.8123, "modality": "image"}]}
+///
+/// `kind` is `text` or `file` (then `value` is an absolute path); results are best first;
+/// paths are absolute; scores are cosine similarities. New fields may be added; existing ones
+/// keep their names and meaning.
+public struct QueryResultsDocument: Codable, Sendable, Equatable {
+    public struct QueryPart: Codable, Sendable, Equatable {
+        public let kind: String
+        public let value: String
+    }
+
+    public struct SpacePart: Codable, Sendable, Equatable {
+        public let name: String
+        public let dimension: Int
+        public let fingerprint: String
+    }
+
+    public struct Result: Codable, Sendable, Equatable {
+        public let path: String
+        public let score: Float
+        public let modality: String
+    }
+
+    public let query: QueryPart
+    public let space: SpacePart
+    public let results: [Result]
+
+    public init(query: Query, space: SpaceID, hits: [SearchHit]) {
+        self.query = QueryPart(kind: query.kind, value: query.value)
+        self.space = SpacePart(space)
+        results = hits.map { Result(path: $0.path, score: $0.score, modality: $0.modality.rawValue) }
+    }
+}
+
+/// The stable JSON that `mmsearch embed --json` prints:
+///
+///     {"input": {"kind": "text", "value": "a dog"}, "modality": "text",
+///      "space": {"name": "lite", "dimension": 384, "fingerprint": "…"},
+///      "dimension": 384, "vector": [0.0123, …]}
+public struct EmbeddingDocument: Codable, Sendable, Equatable {
+    public let input: QueryResultsDocument.QueryPart
+    public let modality: String
+    public let space: QueryResultsDocument.SpacePart
+    public let dimension: Int
+    public let vector: [Float]
+
+    public init(input: Query, embedding: Embedding) {
+        self.input = .init(kind: input.kind, value: input.value)
+        modality = embedding.modality.rawValue
+        space = .init(embedding.space)
+        dimension = embedding.vector.count
+        vector = embedding.vector
+    }
+}
+
+extension QueryResultsDocument.SpacePart {
+    init(_ space: SpaceID) {
+        self.init(name: space.name, dimension: space.dimension, fingerprint: space.fingerprint)
+    }
+}
+
+/// One JSON encoding for every document: sorted keys, unescaped slashes, one line.
+public enum JSONOutput {
+    public static func encode<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}

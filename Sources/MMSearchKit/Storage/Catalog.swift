@@ -1,0 +1,215 @@
+import Foundation
+import GRDB
+
+/// The SQLite catalog of an index: which spaces it holds and, per file, where its vector is
+/// or why it failed. One writer, many readers (WAL); readers see committed transactions only.
+public final class Catalog: Sendable {
+    public let url: URL
+    let pool: DatabasePool
+
+    /// Opens (and in read-write mode creates and migrates) the catalog at `url`.
+    ///
+    /// Read-only opening never creates or changes anything; a catalog written by a newer
+    /// mmsearch, or one that is not a catalog at all, is an error naming the file.
+    public init(url: URL, readOnly: Bool) throws {
+        self.url = url
+        var config = Configuration()
+        config.readonly = readOnly
+        config.busyMode = .timeout(10)
+        config.label = "mmsearch.catalog"
+        do {
+            pool = try DatabasePool(path: url.path, configuration: config)
+            let migrator = CatalogSchema.migrator
+            if try pool.read(migrator.hasBeenSuperseded) {
+                throw MMSearchError(.fatal, "catalog \(url.path) was written by a newer mmsearch: "
+                                    + "upgrade mmsearch or use another --index")
+            }
+            if readOnly {
+                guard try pool.read(migrator.hasCompletedMigrations) else {
+                    throw MMSearchError(.fatal, "catalog \(url.path) has an older schema: run "
+                                        + "`mmsearch index` once to upgrade it")
+                }
+            } else {
+                try migrator.migrate(pool)
+            }
+        } catch let error as MMSearchError {
+            throw error
+        } catch {
+            throw MMSearchError(.fatal, "catalog \(url.path) cannot be opened: \(Self.reason(error))")
+        }
+    }
+
+    /// The schema version the catalog is at.
+    public func schemaVersion() throws -> Int {
+        try guarded {
+            try pool.read { db in
+                try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'schema_version'")
+                    .flatMap(Int.init) ?? 0
+            }
+        }
+    }
+
+    // MARK: Spaces
+
+    public func spaces() throws -> [SpaceRecord] {
+        try guarded { try pool.read { try SpaceRecord.order(Column("id")).fetchAll($0) } }
+    }
+
+    /// Records `space` with the name of its segment file and returns its record.
+    func addSpace(_ space: SpaceID, elementType: VectorElementType, segment: String) throws -> SpaceRecord {
+        try guarded {
+            try pool.write { db in
+                try db.execute(sql: """
+                    INSERT INTO space (name, dimension, fingerprint, element_type, segment, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """, arguments: [space.name, space.dimension, space.fingerprint,
+                                     elementType.rawValue, segment, Date().timeIntervalSince1970])
+                guard let record = try SpaceRecord.fetchOne(db, key: db.lastInsertedRowID) else {
+                    throw MMSearchError(.fatal, "catalog \(url.path): space \(space) vanished after insert")
+                }
+                return record
+            }
+        }
+    }
+
+    // MARK: Files
+
+    /// Files of `space` at `root` or below it, by path.
+    func files(under root: String, space: Int64) throws -> [String: FileRecord] {
+        let prefix = FilePaths.descendantPrefix(of: root)
+        // Paths inside `root` sort between "root/" and "root0" ('0' follows '/' in bytes).
+        let end = String(prefix.dropLast()) + "0"
+        return try guarded {
+            try pool.read { db in
+                let rows = try FileRecord.fetchAll(db, sql: """
+                    SELECT * FROM file WHERE space_id = ?
+                      AND (path = ? OR (path >= ? AND path < ?))
+                    """, arguments: [space, root, prefix, end])
+                return Dictionary(rows.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
+            }
+        }
+    }
+
+    /// Records outcomes in one transaction: a file seen again replaces its old record.
+    func record(_ outcomes: [FileOutcome], space: Int64) throws {
+        guard !outcomes.isEmpty else { return }
+        let now = Date().timeIntervalSince1970
+        try guarded {
+            try pool.write { db in
+                let statement = try db.cachedStatement(sql: """
+                    INSERT INTO file (path, space_id, size, mtime_ns, modality, vector_row, status,
+                                      error, indexed_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (path, space_id) DO UPDATE SET
+                      size = excluded.size, mtime_ns = excluded.mtime_ns,
+                      modality = excluded.modality, vector_row = excluded.vector_row,
+                      status = excluded.status, error = excluded.error,
+                      indexed_at = excluded.indexed_at
+                    """)
+                for outcome in outcomes {
+                    let row: Int64?
+                    let status: FileStatus
+                    let error: String?
+                    switch outcome.result {
+                    case .success(let r): (row, status, error) = (r, .ok, nil)
+                    case .failure(let reason): (row, status, error) = (nil, .failed, reason.text)
+                    }
+                    try statement.execute(arguments: [
+                        outcome.path, space, outcome.size, outcome.mtimeNs, outcome.modality,
+                        row, status, error, now,
+                    ])
+                }
+            }
+        }
+    }
+
+    /// Marks as failed every file of `space` whose vector row is not below `rowCount`: its
+    /// vector is gone from the segment (a damaged or replaced file), so it must be embedded
+    /// again. Returns how many there were.
+    func markLostVectors(space: Int64, rowCount: Int) throws -> Int {
+        try guarded {
+            try pool.write { db in
+                try db.execute(sql: """
+                    UPDATE file SET status = 'failed', vector_row = NULL,
+                      error = 'its vector was lost from the vector file; index it again'
+                    WHERE space_id = ? AND status = 'ok' AND vector_row >= ?
+                    """, arguments: [space, rowCount])
+                return db.changesCount
+            }
+        }
+    }
+
+    /// Forgets the given files of `space`.
+    func remove(paths: [String], space: Int64) throws {
+        guard !paths.isEmpty else { return }
+        try guarded {
+            try pool.write { db in
+                let statement = try db.cachedStatement(
+                    sql: "DELETE FROM file WHERE space_id = ? AND path = ?")
+                for path in paths { try statement.execute(arguments: [space, path]) }
+            }
+        }
+    }
+
+    /// Every file of `space` that failed, by path.
+    public func failures(space: Int64? = nil) throws -> [FileRecord] {
+        try guarded {
+            try pool.read { db in
+                var request = FileRecord.filter(Column("status") == FileStatus.failed.rawValue)
+                if let space { request = request.filter(Column("space_id") == space) }
+                return try request.order(Column("path")).fetchAll(db)
+            }
+        }
+    }
+
+    /// The record of `path` in `space`, if any.
+    public func file(path: String, space: Int64) throws -> FileRecord? {
+        try guarded {
+            try pool.read { db in
+                try FileRecord.filter(Column("space_id") == space && Column("path") == path).fetchOne(db)
+            }
+        }
+    }
+
+    /// Number of files per status in `space`.
+    public func counts(space: Int64) throws -> (ok: Int, failed: Int) {
+        try guarded {
+            try pool.read { db in
+                let rows = try Row.fetchAll(db, sql: """
+                    SELECT status, COUNT(*) AS n FROM file WHERE space_id = ? GROUP BY status
+                    """, arguments: [space])
+                var counts = (ok: 0, failed: 0)
+                for row in rows {
+                    let n: Int = row["n"]
+                    switch FileStatus(rawValue: row["status"]) {
+                    case .ok: counts.ok = n
+                    case .failed: counts.failed = n
+                    case nil: break
+                    }
+                }
+                return counts
+            }
+        }
+    }
+
+    /// Runs `body` on one consistent snapshot of the catalog.
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try guarded { try pool.read(body) }
+    }
+
+    /// Turns database errors into a message naming the catalog.
+    private func guarded<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as MMSearchError {
+            throw error
+        } catch {
+            throw MMSearchError(.fatal, "catalog \(url.path): \(Self.reason(error))")
+        }
+    }
+
+    static func reason(_ error: Error) -> String {
+        if let error = error as? DatabaseError { return error.message ?? "\(error.resultCode)" }
+        return String(describing: error)
+    }
+}

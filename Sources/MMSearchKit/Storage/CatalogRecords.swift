@@ -1,0 +1,84 @@
+import Foundation
+import GRDB
+
+/// Whether a file's last indexing attempt gave a vector.
+public enum FileStatus: String, Sendable, Codable {
+    case ok
+    case failed
+}
+
+/// One vector space an index holds, with the segment file its vectors live in.
+public struct SpaceRecord: Sendable, Equatable, Codable, FetchableRecord, TableRecord {
+    public static let databaseTableName = "space"
+
+    public var id: Int64
+    public var name: String
+    public var dimension: Int
+    public var fingerprint: String
+    /// `f32` now; `f16`/`int8` later.
+    public var elementType: String
+    /// File name of the vector segment inside the index's `vectors/` folder.
+    public var segment: String
+    /// Seconds since 1970.
+    public var createdAt: Double
+
+    public var spaceID: SpaceID { SpaceID(name: name, dimension: dimension, fingerprint: fingerprint) }
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, dimension, fingerprint
+        case elementType = "element_type"
+        case segment
+        case createdAt = "created_at"
+    }
+}
+
+/// What the catalog knows about one file.
+public struct FileRecord: Sendable, Equatable, Codable, FetchableRecord, TableRecord {
+    public static let databaseTableName = "file"
+
+    public var id: Int64
+    /// Absolute, standardised path (symbolic links not resolved).
+    public var path: String
+    public var spaceID: Int64
+    /// Size in bytes and modification time in nanoseconds since 1970, as last seen.
+    public var size: Int64
+    public var mtimeNs: Int64
+    public var modality: Modality
+    /// Row of the file's vector in its space's segment; nil when the file failed.
+    public var vectorRow: Int64?
+    public var status: FileStatus
+    /// Why the file failed, for a person to read.
+    public var error: String?
+    /// Seconds since 1970.
+    public var indexedAt: Double
+
+    enum CodingKeys: String, CodingKey {
+        case id, path
+        case spaceID = "space_id"
+        case size
+        case mtimeNs = "mtime_ns"
+        case modality
+        case vectorRow = "vector_row"
+        case status, error
+        case indexedAt = "indexed_at"
+    }
+}
+
+/// The outcome of indexing one file, as the writer records it.
+struct FileOutcome: Sendable {
+    let path: String
+    let size: Int64
+    let mtimeNs: Int64
+    let modality: Modality
+    /// `.success(row)` or `.failure(reason)`.
+    let result: Result<Int64, FailureReason>
+}
+
+/// A failure's text; an `Error` only so it can sit in a `Result`.
+struct FailureReason: Error, Sendable, Equatable {
+    let text: String
+    init(_ text: String) { self.text = text }
+}
+
+extension FileStatus: DatabaseValueConvertible {}
+extension Modality: DatabaseValueConvertible {}

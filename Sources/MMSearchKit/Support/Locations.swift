@@ -1,0 +1,55 @@
+import Foundation
+
+/// Where mmsearch keeps things by default, resolved from explicit settings first, then the
+/// environment, then the XDG base directories, then the home directory.
+public struct Locations: Sendable {
+    public let environment: [String: String]
+    public let homeDirectory: String
+    public let currentDirectory: String
+
+    public init(environment: [String: String], homeDirectory: String, currentDirectory: String) {
+        self.environment = environment
+        self.homeDirectory = homeDirectory
+        self.currentDirectory = currentDirectory
+    }
+
+    /// The locations of the running process.
+    public static func current() -> Locations {
+        let env = ProcessInfo.processInfo.environment
+        let home = env["HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? FileManager.default.homeDirectoryForCurrentUser.path
+        return Locations(environment: env, homeDirectory: home,
+                         currentDirectory: FileManager.default.currentDirectoryPath)
+    }
+
+    /// The models directory: `$MMSEARCH_MODELS`, else `$XDG_CACHE_HOME/mmsearch/models`,
+    /// else `~/.cache/mmsearch/models`.
+    public func modelsDirectory() -> URL {
+        if let dir = nonEmpty("MMSEARCH_MODELS") { return url(dir) }
+        let cache = nonEmpty("XDG_CACHE_HOME") ?? homeDirectory + "/.cache"
+        return url(cache + "/mmsearch/models")
+    }
+
+    /// The index directory: `explicit` (`--index`), else `$MMSEARCH_INDEX`, else
+    /// `$XDG_DATA_HOME/mmsearch/index`, else `~/.local/share/mmsearch/index`.
+    public func indexDirectory(explicit: String? = nil) -> URL {
+        if let explicit, !explicit.isEmpty { return url(explicit) }
+        if let dir = nonEmpty("MMSEARCH_INDEX") { return url(dir) }
+        let data = nonEmpty("XDG_DATA_HOME") ?? homeDirectory + "/.local/share"
+        return url(data + "/mmsearch/index")
+    }
+
+    /// `path` made absolute against the current directory, with `~/` expanded.
+    public func absolutePath(_ path: String) -> String {
+        FilePaths.absolute(path, relativeTo: currentDirectory, home: homeDirectory)
+    }
+
+    private func url(_ path: String) -> URL {
+        URL(fileURLWithPath: absolutePath(path), isDirectory: true)
+    }
+
+    private func nonEmpty(_ key: String) -> String? {
+        guard let value = environment[key], !value.isEmpty else { return nil }
+        return value
+    }
+}

@@ -1,0 +1,34 @@
+import ArgumentParser
+
+/// The root command: only help text and the subcommands.
+struct MMSearch: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mmsearch",
+        abstract: "Multimodal similarity search: index photos, then find them by text or by example.",
+        discussion: """
+            EXAMPLES
+              mmsearch index ~/Pictures       index a folder (re-run: new/changed only)
+              mmsearch query "a dog"          the files best matching a text
+              mmsearch query ./cat.jpg -t 5   the 5 files most like an image
+              mmsearch query "a beach" -f | xargs feh
+              mmsearch embed "a dog" --json   the vector of a text
+
+            ENVIRONMENT
+              MMSEARCH_INDEX   index directory when --index is not given; default
+                               $XDG_DATA_HOME/mmsearch/index or ~/.local/share/mmsearch/index
+              MMSEARCH_MODELS  model weights; default $XDG_CACHE_HOME/mmsearch/models or
+                               ~/.cache/mmsearch/models (Scripts/fetch-models.sh lite)
+
+            EXIT STATUS
+              0    success
+              1    finished, but some files (or the query file) could not be read
+                   or embedded; each is reported on stderr as "path: reason"
+              2    usage error: bad arguments or options, unknown --model pack,
+                   query file missing or of a type the pack does not read
+              3    fatal: models missing, index missing or unreadable, index
+                   built in another space (model pack), index locked by another
+                   running `mmsearch index`
+              130  interrupted (Ctrl-C); what was committed stays in the index
+            """,
+        subcommands: [IndexCommand.self, QueryCommand.self, EmbedCommand.self])
+}

@@ -1,0 +1,215 @@
+import Foundation
+import GRDB
+import Testing
+@testable import MMSearchKit
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite struct StoreTests {
+    @Test func aCrashBetweenVectorAppendAndCatalogCommitExposesNothing() throws {
+        let f = try Fixture()
+        let a = try f.photo("a.jpg", "a")
+        let b = try f.photo("b.jpg", "b")
+        _ = try f.index()
+
+        // Simulate a crash after the append and before the catalog commit: rows that nobody
+        // references, then half a row torn by the crash.
+        let store = try IndexStore.openForWriting(at: f.indexDirectory)
+        let space = try #require(try store.space(matching: f.pack.space))
+        do {
+            let writer = try store.segmentWriter(for: space)
+            let orphan = hashVector(Array("orphan".utf8), dimension: 24)
+            #expect(try writer.append([orphan, orphan, orphan]) == 2..<5)
+        }
+        let segment = store.segmentURL(space)
+        let handle = try FileHandle(forWritingTo: segment)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(repeating: 0x7f, count: 24 * 4 / 2))
+        try handle.close()
+
+        // Nothing of it is visible.
+        let reader = try f.engine.reader()
+        #expect(try reader.count() == 2)
+        #expect(try f.indexedPaths() == [a, b])
+        #expect(try f.search(content: "orphan").allSatisfy { $0.score < 0.99 })
+
+        // The next run cuts the torn row and appends after the orphans.
+        let c = try f.photo("c.jpg", "c")
+        let (summary, _) = try f.index()
+        #expect(summary.indexed == 1 && summary.unchanged == 2)
+        let record = try #require(try store.catalog.file(path: c, space: space.id))
+        #expect(record.vectorRow == 5)
+        #expect(try f.search(content: "c").first?.path == c)
+        #expect(abs(try #require(try f.search(content: "c").first).score - 1) < 1e-5)
+    }
+
+    @Test func theSegmentReopensWithoutReadingAllRows() throws {
+        let temp = try TemporaryDirectory()
+        let url = temp.sub("big.f32")
+        let dimension = 384
+        let rows = 4_000_000  // 6 GiB of rows, as a sparse file: reading it all would take long
+        do {
+            let writer = try VectorSegmentWriter(url: url, dimension: dimension, elementType: .f32,
+                                                 fingerprint: "big")
+            _ = try writer.append([hashVector([1], dimension: dimension)])
+        }
+        let size = VectorSegmentHeader.size + rows * dimension * 4
+        #expect(truncate(url.path, off_t(size)) == 0)
+        let start = Date()
+        let segment = try MappedVectorSegment(url: url)
+        let elapsed = Date().timeIntervalSince(start)
+        #expect(segment.rowCount == rows)
+        #expect(segment.dimension == dimension)
+        #expect(elapsed < 0.5, "opening took \(elapsed) s")
+        #expect(segment.vector(at: 0) == hashVector([1], dimension: dimension))
+        #expect(segment.vector(at: rows - 1) == [Float](repeating: 0, count: dimension))
+        #expect(segment.vector(at: rows) == nil)
+    }
+
+    @Test func aSegmentRowsRoundTripAndATornLastRowIsCutOnReopen() throws {
+        let temp = try TemporaryDirectory()
+        let url = temp.sub("s.f32")
+        let v = (0..<3).map { hashVector([UInt8($0)], dimension: 5) }
+        do {
+            let writer = try VectorSegmentWriter(url: url, dimension: 5, elementType: .f32, fingerprint: "fp")
+            #expect(try writer.append([v[0], v[1]]) == 0..<2)
+        }
+        let handle = try FileHandle(forWritingTo: url)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data([1, 2, 3]))
+        try handle.close()
+        #expect(try MappedVectorSegment(url: url).rowCount == 2)
+        let writer = try VectorSegmentWriter(url: url, dimension: 5, elementType: .f32, fingerprint: "fp")
+        #expect(writer.rowCount == 2)
+        #expect(try writer.append([v[2]]) == 2..<3)
+        let segment = try MappedVectorSegment(url: url)
+        #expect((0..<3).map { segment.vector(at: $0) } == v)
+        let size = try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int
+        #expect(size == 64 + 3 * 5 * 4)
+    }
+
+    @Test func damagedOrForeignSegmentsAreErrorsThatNameTheFile() throws {
+        let temp = try TemporaryDirectory()
+        func open(_ bytes: [UInt8]) -> String {
+            let url = temp.sub("seg-\(bytes.count).f32")
+            _ = FileManager.default.createFile(atPath: url.path, contents: Data(bytes))
+            do {
+                _ = try MappedVectorSegment(url: url)
+                return "opened"
+            } catch {
+                let message = String(describing: error)
+                #expect(message.contains(url.path))
+                return message
+            }
+        }
+        var header = VectorSegmentHeader(elementType: .f32, dimension: 4, fingerprint: "x").encoded()
+        #expect(open([]).contains("shorter than the 64-byte header"))
+        #expect(open(Array("this is a text file, not vectors at all; it is long enough".utf8) + [UInt8](repeating: 32, count: 20))
+            .contains("bad magic"))
+        header[8] = 9
+        #expect(open(header).contains("format version 9 is newer"))
+        header[8] = 1
+        header[12] = 77
+        #expect(open(header).contains("unknown element type"))
+        header[12] = 1
+        header[24] = 3
+        #expect(open(header).contains("row stride"))
+        #expect(throws: MMSearchError.self) {
+            _ = try MappedVectorSegment(url: temp.sub("missing.f32"))
+        }
+    }
+
+    @Test func aSegmentOfAnotherSpaceIsNotAppendedTo() throws {
+        let temp = try TemporaryDirectory()
+        let url = temp.sub("s.f32")
+        _ = try VectorSegmentWriter(url: url, dimension: 8, elementType: .f32, fingerprint: "one")
+        #expect {
+            _ = try VectorSegmentWriter(url: url, dimension: 8, elementType: .f32, fingerprint: "two")
+        } throws: { String(describing: $0).contains("expected 8-d f32 of two") }
+        #expect(throws: MMSearchError.self) {
+            _ = try VectorSegmentWriter(url: url, dimension: 16, elementType: .f32, fingerprint: "one")
+        }
+    }
+
+    @Test func theCatalogIsWALWithNamedMigrationsAndASchemaVersion() throws {
+        let temp = try TemporaryDirectory()
+        let catalog = try Catalog(url: temp.sub("c.sqlite"), readOnly: false)
+        #expect(try catalog.schemaVersion() == CatalogSchema.version)
+        let (mode, migrations) = try catalog.pool.read { db in
+            (try String.fetchOne(db, sql: "PRAGMA journal_mode"),
+             try CatalogSchema.migrator.appliedMigrations(db))
+        }
+        #expect(mode == "wal")
+        #expect(migrations == ["v1: spaces, files, meta"])
+    }
+
+    @Test func aCatalogFromANewerMmsearchIsRefused() throws {
+        let temp = try TemporaryDirectory()
+        let url = temp.sub("c.sqlite")
+        do {
+            let catalog = try Catalog(url: url, readOnly: false)
+            try catalog.pool.write { db in
+                try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99: from the future')")
+            }
+        }
+        #expect {
+            _ = try Catalog(url: url, readOnly: true)
+        } throws: { error in
+            let message = String(describing: error)
+            return message.contains(url.path) && message.contains("newer mmsearch")
+        }
+    }
+
+    @Test func aFileThatIsNotACatalogIsAnErrorNamingIt() throws {
+        let temp = try TemporaryDirectory()
+        let dir = temp.sub("index")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try Data("not a database, just text".utf8).write(to: dir.appendingPathComponent("catalog.sqlite"))
+        #expect {
+            _ = try IndexStore.openForReading(at: dir)
+        } throws: { error in
+            let e = error as? MMSearchError
+            return e?.kind == .fatal && e?.message.contains(dir.path + "/catalog.sqlite") == true
+        }
+    }
+
+    @Test func aSecondWriterIsRefusedWhileTheFirstHoldsTheIndex() throws {
+        let temp = try TemporaryDirectory()
+        let store = try IndexStore.openForWriting(at: temp.sub("index"))
+        do {
+            let lock = try store.lockForWriting()
+            #expect {
+                _ = try store.lockForWriting()
+            } throws: { String(describing: $0).contains("being written by another mmsearch process") }
+            withExtendedLifetime(lock) {}
+        }
+        _ = try store.lockForWriting()
+    }
+
+    @Test func filesWhoseVectorsWereLostAreEmbeddedAgain() throws {
+        let f = try Fixture()
+        let a = try f.photo("a.jpg", "a")
+        try f.photo("b.jpg", "b")
+        _ = try f.index()
+        try FileManager.default.removeItem(at: f.indexDirectory.appendingPathComponent("vectors"))
+        try FileManager.default.createDirectory(at: f.indexDirectory.appendingPathComponent("vectors"),
+                                                withIntermediateDirectories: true)
+        #expect(throws: MMSearchError.self) { _ = try f.engine.reader() }
+        let (summary, _) = try f.index()
+        #expect(summary.indexed == 2 && summary.unchanged == 0)
+        #expect(try f.search(content: "a").first?.path == a)
+    }
+
+    @Test func readersSeeNewCommitsWithoutReopening() throws {
+        let f = try Fixture()
+        try f.photo("a.jpg", "a")
+        _ = try f.index()
+        let reader = try f.engine.reader()
+        #expect(try reader.count() == 1)
+        let b = try f.photo("b.jpg", "b")
+        _ = try f.index()
+        let hits = try reader.search(hashVector(Array("b".utf8), dimension: 24), limit: 1)
+        #expect(hits.first?.path == b)
+    }
+}
