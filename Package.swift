@@ -47,6 +47,9 @@ let package = Package(
         // The `lite` model pack: assembles the text and image encoders into one space.
         .target(name: "MMLite", dependencies: ["MMText", "MMImage", "MMSearchKit"], path: "Plugins/Lite"),
 
+        // CLIP (the `clip-vit-b32` pack's networks, tokenizer and preprocessing).
+        .target(name: "MMCLIP", dependencies: ["MMTensor", "MMMedia", "MMSearchKit"], path: "Plugins/CLIP"),
+
         // The command line.
         .executableTarget(name: "mmsearch", dependencies: [
             "MMSearchKit", "MMLite",
@@ -60,6 +63,7 @@ let package = Package(
         .testTarget(name: "MMMediaTests", dependencies: ["MMTestSupport", "MMMedia"]),
         .testTarget(name: "MMTextTests", dependencies: ["MMTestSupport", "MMText", "MMTensor"]),
         .testTarget(name: "MMImageTests", dependencies: ["MMTestSupport", "MMImage", "MMMedia", "MMTensor"]),
+        .testTarget(name: "MMCLIPTests", dependencies: ["MMTestSupport", "MMCLIP", "MMTensor", "MMMedia"]),
         .testTarget(name: "MMSearchKitTests", dependencies: ["MMTestSupport", "MMSearchKit"]),
         .testTarget(name: "EndToEndTests", dependencies: ["MMTestSupport", "MMSearchKit", "MMLite"]),
     ]
