@@ -1,4 +1,5 @@
 import Foundation
+import MMTensor
 
 /// The text steps of CLIP's tokenizer before byte-pair encoding, as transformers' `CLIPTokenizer`
 /// runs them (models/clip/tokenization_clip.py: a `tokenizers` pipeline):
@@ -13,34 +14,16 @@ import Foundation
 /// `&amp;` stays `&`, `amp`, `;`. Special tokens written exactly are found earlier, in the raw
 /// text (`CLIPTokenizer`); here a lower-cased `<|ENDOFTEXT|>` is ordinary text.
 public enum CLIPPreTokenizer {
-    /// How the pattern sees a scalar: `\s`, `\p{L}`, `\p{N}`, or anything else.
-    public enum CharacterClass: Sendable, Equatable {
-        case whitespace, letter, number, other
-    }
+    /// How the pattern sees a scalar: `\s`, `\p{L}`, `\p{N}`, or anything else (shared with
+    /// the other byte-level tokenizers: `RegexCharacterClass`).
+    public typealias CharacterClass = RegexCharacterClass
 
     /// The Unicode version of the reference's regular expressions (Oniguruma in `tokenizers`
     /// 0.23): a scalar assigned later is unassigned to it, so neither a letter nor a number.
-    public static let unicodeVersion = (major: 16, minor: 0)
+    public static let unicodeVersion = RegexCharacterClass.unicodeVersion
 
     public static func characterClass(_ c: Unicode.Scalar) -> CharacterClass {
-        if c.isASCII {
-            switch c.value {
-            case 0x41...0x5A, 0x61...0x7A: return .letter
-            case 0x30...0x39: return .number
-            case 0x09...0x0D, 0x20: return .whitespace
-            default: return .other
-            }
-        }
-        if c.properties.isWhitespace { return .whitespace }
-        if let age = c.properties.age, (age.major, age.minor) > unicodeVersion { return .other }
-        switch c.properties.generalCategory {
-        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter:
-            return .letter
-        case .decimalNumber, .letterNumber, .otherNumber:
-            return .number
-        default:
-            return .other
-        }
+        RegexCharacterClass(c)
     }
 
     /// Step 1: NFC, whitespace runs to one space, lower case.

@@ -31,39 +31,14 @@ public struct CLIPTokenizer: Sendable {
         guard contextLength >= 2 else {
             throw WeightsError(vocabName, "context length \(contextLength) leaves no room for tokens")
         }
-        let vocabulary: [String: Int32]
-        do {
-            vocabulary = try JSONDecoder().decode([String: Int32].self, from: Data(contentsOf: vocabularyURL))
-        } catch let error as DecodingError {
-            throw WeightsError(vocabName, "not a token → id JSON object (\(ConfigErrors.describe(error)))")
-        } catch {
-            throw WeightsError(vocabName, "cannot read: \(error.localizedDescription)")
-        }
-        if let (token, id) = vocabulary.first(where: { $0.value < 0 }) {
-            throw WeightsError(vocabName, "token \(token.debugDescription) has a negative id \(id)")
-        }
+        let vocabulary = try BytePairEncoding.readVocabulary(vocabularyURL)
         guard let start = vocabulary[Self.startToken], let end = vocabulary[Self.endToken] else {
             throw WeightsError(vocabName, "\(Self.startToken) or \(Self.endToken) is not in the vocabulary")
         }
+        let pairs = try BytePairEncoding.readMerges(mergesURL)
 
-        let text: String
-        do {
-            text = try String(contentsOf: mergesURL, encoding: .utf8)
-        } catch {
-            throw WeightsError(mergesName, "cannot read as UTF-8 text: \(error.localizedDescription)")
-        }
-        var pairs: [(line: Int, left: Substring, right: Substring)] = []
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = line.hasSuffix("\r") ? line.dropLast() : line
-            if line.isEmpty || line.hasPrefix("#version") { continue }
-            let parts = line.split(separator: " ", omittingEmptySubsequences: false)
-            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-                throw WeightsError(mergesName, "line \(index + 1) is not a 'left right' pair: \(String(line.prefix(60)).debugDescription)")
-            }
-            pairs.append((index + 1, parts[0], parts[1]))
-        }
-
-        bpe = try BytePairEncoding(vocabulary: vocabulary, merges: pairs, unknownID: end, mergesFile: mergesName)
+        bpe = try BytePairEncoding(vocabulary: vocabulary, merges: pairs, unknownID: end, endOfWordSuffix: "</w>",
+                                   mergesFile: mergesName)
         self.contextLength = contextLength
         self.vocabularySize = (vocabulary.values.max().map(Int.init) ?? -1) + 1
         self.startID = start
