@@ -50,6 +50,9 @@ let package = Package(
         // CLIP (the `clip-vit-b32` pack's networks, tokenizer and preprocessing).
         .target(name: "MMCLIP", dependencies: ["MMTensor", "MMMedia", "MMSearchKit"], path: "Plugins/CLIP"),
 
+        // CLAP (the `clap-htsat` pack's networks, tokenizer and audio features).
+        .target(name: "MMCLAP", dependencies: ["MMTensor", "MMMedia", "MMSearchKit"], path: "Plugins/CLAP"),
+
         // The command line.
         .executableTarget(name: "mmsearch", dependencies: [
             "MMSearchKit", "MMLite",
@@ -64,6 +67,7 @@ let package = Package(
         .testTarget(name: "MMTextTests", dependencies: ["MMTestSupport", "MMText", "MMTensor"]),
         .testTarget(name: "MMImageTests", dependencies: ["MMTestSupport", "MMImage", "MMMedia", "MMTensor"]),
         .testTarget(name: "MMCLIPTests", dependencies: ["MMTestSupport", "MMCLIP", "MMTensor", "MMMedia"]),
+        .testTarget(name: "MMCLAPTests", dependencies: ["MMTestSupport", "MMCLAP", "MMTensor"]),
         .testTarget(name: "MMSearchKitTests", dependencies: ["MMTestSupport", "MMSearchKit"]),
         .testTarget(name: "EndToEndTests", dependencies: ["MMTestSupport", "MMSearchKit", "MMLite"]),
     ]
