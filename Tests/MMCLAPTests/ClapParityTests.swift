@@ -125,6 +125,24 @@ struct ClapParityTests {
         #expect(maxAbsDifference(direct[0], zs.probabilities[noise]) <= 1e-4)
     }
 
+    @Test func windowsThatDoNotTileTheGridPadItLikeTransformers() throws {
+        // tiny-window6: 6x6 windows on 64, 32, 16 and 8 token grids (padded to 66, 36, 18, 12).
+        struct Fixture: Decodable { let window_size: Int; let embeddings: [[Float]] }
+        let fixture = try TestPaths.json(Fixture.self, "clap/tiny-window6.json")
+        let dir = TestPaths.fixture("clap/tiny-window6")
+        let tiny = try ClapFixtures.tiny.get()
+        let config = try ClapConfig.load(dir.appendingPathComponent("config.json"))
+        #expect(config.audio_config.window_size == fixture.window_size)
+        let model = try ClapModel(config: config,
+                                  weights: Weights(SafeTensors(url: dir.appendingPathComponent("model.safetensors"))),
+                                  tokenizer: tiny.tokenizer, featureExtractor: tiny.featureExtractor)
+        let got = try model.audioEmbeddings(features: try ClapFixtures.floats(try ClapFixtures.audioFixture().features))
+        for (i, v) in got.enumerated() {
+            let d = maxAbsDifference(v, fixture.embeddings[i])
+            #expect(d <= 1e-4, "clip \(i): max |Δ| = \(d)")
+        }
+    }
+
     @Test func featuresOfTheWrongSizeAreAnError() throws {
         let model = try ClapFixtures.tiny.get()
         #expect(throws: (any Error).self) { try model.audioEmbeddings(features: [Float](repeating: 0, count: 1000)) }
