@@ -10,6 +10,8 @@ let package = Package(
         .library(name: "MMTensor", targets: ["MMTensor"]),
         .library(name: "MMMedia", targets: ["MMMedia"]),
         .library(name: "MMLite", targets: ["MMLite"]),
+        .library(name: "MMCLIP", targets: ["MMCLIP"]),
+        .library(name: "MMCLAP", targets: ["MMCLAP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
