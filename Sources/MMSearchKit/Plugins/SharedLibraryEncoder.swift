@@ -80,13 +80,14 @@ final class SharedLibraryEncoder: Encoder, @unchecked Sendable {
         error[errorSize - 1] = 0
         let message = error.withUnsafeBufferPointer { CStrings.message(in: $0) }
 
+        // A segment the host refused is the real reason, whatever the plugin returned after it.
+        let segments = try collector.result().mapError { blame("plugin \(info.name): \($0.text)") }.get()
         switch status {
         case Int32(MMS_OK):
             switch VectorCheck.validated(vector, dimension: dimension) {
             case .failure(let reason):
                 throw blame("plugin \(info.name): \(reason.text)")
             case .success(let unit):
-                let segments = try collector.result().mapError { blame("plugin \(info.name): \($0.text)") }.get()
                 health.withLock { $0.consecutiveFailures = 0 }
                 return SegmentedEmbedding(vector: unit, segments: segments)
             }
