@@ -14,10 +14,16 @@
  *
  *     const mms_plugin *mms_plugin_entry(const mms_host *host);
  *
- * The host calls it once, right after loading the library, and reads the returned descriptor.
- * The entry point returns NULL when the plugin cannot work (a setting is wrong, the host lacks
+ * The host calls it right after loading the library and reads the returned descriptor. The
+ * entry point returns NULL when the plugin cannot work (a setting is wrong, the host lacks
  * something it needs); it should first say why through `host->log` at MMS_LOG_ERROR: the host
  * shows the last such message as the reason the plugin did not load.
+ *
+ * A process may load a library more than once (a program with two registries, or two model
+ * packs): each load calls `mms_plugin_entry` again, with its own `mms_host`, and calls `destroy`
+ * once for each descriptor returned. Keep per-host state in a descriptor allocated per call
+ * (its `context`), not in globals; a plugin without such state may return one static
+ * descriptor every time, with a `destroy` that frees nothing.
  *
  * ---------------------------------------------------------------------------------------------
  * WHERE THE HOST LOOKS
@@ -263,9 +269,17 @@ typedef struct mms_plugin {
     void (*destroy)(const struct mms_plugin *self);
 } mms_plugin;
 
+/** Marks the entry point exported, also when a plugin hides its other symbols
+    (-fvisibility=hidden, which keeps a plugin's helpers from clashing with the host's). */
+#if defined(_WIN32)
+#define MMS_PLUGIN_EXPORT __declspec(dllexport)
+#else
+#define MMS_PLUGIN_EXPORT __attribute__((visibility("default")))
+#endif
+
 /** The one symbol a plugin exports. See the top of this file. */
 typedef const mms_plugin *(*mms_plugin_entry_fn)(const mms_host *host);
-const mms_plugin *mms_plugin_entry(const mms_host *host);
+MMS_PLUGIN_EXPORT const mms_plugin *mms_plugin_entry(const mms_host *host);
 
 #ifdef __cplusplus
 }

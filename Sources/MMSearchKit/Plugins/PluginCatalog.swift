@@ -12,8 +12,10 @@ import GRDB
 enum PluginCatalog {
     /// Registers the migration. Its name never changes once shipped; later changes add new
     /// migrations.
+    static let migrationName = "plugins v1: file encoder fingerprints, media segments"
+
     static func register(in migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("plugins v1: file encoder fingerprints, media segments") { db in
+        migrator.registerMigration(migrationName) { db in
             try db.create(table: "file_encoder") { t in
                 t.primaryKey("file_id", .integer).references("file", onDelete: .cascade)
                 t.column("fingerprint", .text).notNull()
