@@ -50,7 +50,7 @@ enum PluginTable {
         let header = ["NAME", "VERSION", "MODALITY", "SPACE", "DIM", "FILE TYPES", "ORIGIN"]
         let rows = registry.encoders.map(\.info).map { info in
             [info.name, info.version, info.modality.rawValue, info.space.name, String(info.space.dimension),
-             info.fileExtensions.isEmpty ? "-" : info.fileExtensions.joined(separator: ","), info.origin]
+             info.fileExtensions.isEmpty ? "-" : info.fileExtensions.sorted().joined(separator: ","), info.origin]
         }
         var widths = header.map(\.count)
         for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
