@@ -199,6 +199,20 @@ import Testing
         #expect(upgraded.indexed == 2 && upgraded.unchanged == 1, "only the plugin's files: \(upgraded)")
     }
 
+    @Test func filesOfAPluginNotLoadedInALaterRunStayIndexedUntilTheyAreDeleted() throws {
+        let f = try Fixture()
+        try ToyPlugin.build(into: f.temp.sub("plugins"))
+        let kept = try f.photo("kept.toy", "kept")
+        let deleted = try f.photo("deleted.toy", "deleted")
+        let dog = try f.photo("dog.jpg", "a dog")
+        _ = try Self.index(f, Self.registry(f, folder: f.temp.sub("plugins")))
+        try FileManager.default.removeItem(atPath: deleted)
+        // Without the plugin (not given, or it failed to load) its files are not scanned.
+        let (without, _) = try f.index()
+        #expect(without.removed == 1 && without.unchanged == 1, "\(without)")
+        #expect(try f.indexedPaths() == [kept, dog])
+    }
+
     @Test func theSameLibraryReachedTwiceIsLoadedOnceAndAnotherWithTheSameNameIsRefused() throws {
         let f = try Fixture()
         let library = try ToyPlugin.build(into: f.temp.sub("a"))

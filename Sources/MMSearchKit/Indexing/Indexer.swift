@@ -46,8 +46,11 @@ struct Indexer {
         for root in roots {
             known.merge(try store.catalog.files(under: root, space: space.id)) { a, _ in a }
         }
+        // A file of a type no encoder of this run reads (its plugin is not loaded now) was not
+        // looked for, so it is gone only when it no longer exists.
         let gone = known.keys.filter { path in
             scanned[path] == nil && !unknown.contains { $0 == path || path.hasPrefix(FilePaths.descendantPrefix(of: $0)) }
+                && (pack.encoder(forFile: path) != nil || (try? FileInfo.of(path).get()) == nil)
         }
         try store.catalog.remove(paths: gone, space: space.id)
         summary.removed = gone.count
