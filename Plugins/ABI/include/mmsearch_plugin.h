@@ -97,9 +97,11 @@
  * The host indexes with several worker threads. If the descriptor's `flags` has
  * MMS_PLUGIN_THREAD_SAFE, the host may call `embed_file` and `embed_text` of one descriptor from
  * several threads at once, and the plugin must allow it (keep per-call state on the stack or in
- * per-call allocations). Without that flag the host never makes two calls into the plugin at the
+ * per-call allocations). Without that flag the host never makes two calls on that descriptor at the
  * same time (it holds a lock around each call), though successive calls may come from different
- * threads. `mms_plugin_entry` and `destroy` are never called concurrently with anything else.
+ * threads. `destroy` is never called while a call on the same descriptor is running, nor before
+ * all of them returned. The entry point of a library loaded again (see WHAT A PLUGIN IS) may run
+ * while descriptors of an earlier load are in use: it must not change what they rely on.
  *
  * The host's services (`log`, `embed_text`, `embed_image_rgb`, and the segment sink's `add`) are
  * thread-safe: a plugin may call them from any thread while one of its calls is running, e.g.
