@@ -34,9 +34,13 @@ let package = Package(
         .target(name: "MMTensor", dependencies: ["CBLAS", "CKernels"]),
         .target(name: "MMMedia", dependencies: ["CCodecs"]),
 
+        // The C ABI of shared-library plugins: the public header (Plugins/ABI/include) and
+        // compile-time checks of its layout.
+        .target(name: "MMSPluginABI", path: "Plugins/ABI"),
+
         // The host.
         .target(name: "MMSearchKit", dependencies: [
-            "MMMedia",
+            "MMMedia", "MMSPluginABI",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),

@@ -82,7 +82,8 @@ public struct Engine: Sendable {
         // Open the index first: a missing index or a space mismatch is reported before the
         // (slower) embedding.
         let reader = try reader()
-        return try reader.search(embed(query).vector, limit: limit)
+        let vector = try embed(query).vector
+        return try reader.withBestSegments(reader.search(vector, limit: limit), query: vector)
     }
 
     /// Files that failed to index, with their reasons.

@@ -9,7 +9,8 @@ struct IndexCommand: ParsableCommand {
         abstract: "Scan folders and embed new or changed files into the index.",
         discussion: """
             Folders are scanned recursively for the file types the model pack reads \
-            (lite: jpg, jpeg, png). Hidden files and folders are skipped. Files whose size \
+            (lite: jpg, jpeg, png) and those of the loaded plugins (see `mmsearch \
+            plugins`). Hidden files and folders are skipped. Files whose size \
             and modification time are unchanged are not embedded again; files gone from a \
             scanned folder leave the index. A file that cannot be read is reported once as \
             "path: reason", recorded, and skipped. Progress is shown when stderr is a \
@@ -18,6 +19,7 @@ struct IndexCommand: ParsableCommand {
             EXAMPLES
               mmsearch index ~/Pictures
               mmsearch index ./photos ./scans --index /tmp/my-index --threads 2
+              mmsearch index ~/Videos --plugin-dir ./plugins
               mmsearch index ./photos 2>failures.txt; echo "exit $?"
             """)
 

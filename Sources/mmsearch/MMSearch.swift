@@ -12,12 +12,16 @@ struct MMSearch: ParsableCommand {
               mmsearch query ./cat.jpg -t 5   the 5 files most like an image
               mmsearch query "a beach" -f | xargs feh
               mmsearch embed "a dog" --json   the vector of a text
+              mmsearch plugins                every encoder, and plugins that did not load
 
             ENVIRONMENT
               MMSEARCH_INDEX   index directory when --index is not given; default
                                $XDG_DATA_HOME/mmsearch/index or ~/.local/share/mmsearch/index
               MMSEARCH_MODELS  model weights; default $XDG_CACHE_HOME/mmsearch/models or
                                ~/.cache/mmsearch/models (Scripts/fetch-models.sh lite)
+              MMSEARCH_PLUGIN_PATH  colon-separated folders of plugin libraries (*.so),
+                               searched after --plugin-dir and before
+                               $XDG_DATA_HOME/mmsearch/plugins
 
             EXIT STATUS
               0    success
@@ -30,5 +34,5 @@ struct MMSearch: ParsableCommand {
                    running `mmsearch index`
               130  interrupted (Ctrl-C); what was committed stays in the index
             """,
-        subcommands: [IndexCommand.self, QueryCommand.self, EmbedCommand.self])
+        subcommands: [IndexCommand.self, QueryCommand.self, EmbedCommand.self, PluginsCommand.self])
 }

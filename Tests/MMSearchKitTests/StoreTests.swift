@@ -141,7 +141,7 @@ import Glibc
              try CatalogSchema.migrator.appliedMigrations(db))
         }
         #expect(mode == "wal")
-        #expect(migrations == ["v1: spaces, files, meta"])
+        #expect(migrations == ["v1: spaces, files, meta", PluginCatalog.migrationName])
     }
 
     @Test func aCatalogFromANewerMmsearchIsRefused() throws {

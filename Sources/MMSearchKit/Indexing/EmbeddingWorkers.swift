@@ -11,6 +11,10 @@ struct EmbeddingJobResult: Sendable {
     let files: [ScannedFile]
     let modality: Modality
     let vectors: [Result<[Float], FailureReason>]
+    /// Per file, the vectors of its parts (empty for most files and for failures).
+    var segments: [[MediaSegment]] = []
+    /// The fingerprint of the encoder that made the vectors.
+    var encoderFingerprint: String? = nil
 }
 
 /// Runs embedding jobs on a fixed number of threads and hands every result to the caller's
@@ -72,8 +76,9 @@ enum EmbeddingWorkers {
     /// Embeds one job; never throws: every failure is recorded against its file.
     static func embed(_ job: EmbeddingJob, dimension: Int) -> EmbeddingJobResult {
         let inputs = job.files.map { EncoderInput.file(URL(fileURLWithPath: $0.path)) }
-        let outputs = job.encoder.embed(batch: inputs)
-        let vectors: [Result<[Float], FailureReason>]
+        let outputs = job.encoder.embedWithSegments(batch: inputs)
+        var vectors: [Result<[Float], FailureReason>]
+        var segments = [[MediaSegment]](repeating: [], count: inputs.count)
         if outputs.count != inputs.count {
             let reason = FailureReason("encoder \(job.encoder.info.name) returned \(outputs.count) "
                                        + "results for \(inputs.count) inputs")
@@ -81,14 +86,23 @@ enum EmbeddingWorkers {
         } else {
             vectors = zip(job.files, outputs).map { file, output in
                 switch output {
-                case .success(let vector):
-                    return VectorCheck.validated(vector, dimension: dimension)
+                case .success(let embedded):
+                    return VectorCheck.validated(embedded.vector, dimension: dimension)
                 case .failure(let error):
                     return .failure(FailureReason(failureText(error, path: file.path)))
                 }
             }
+            for (i, output) in outputs.enumerated() {
+                guard case .success = vectors[i], case .success(let embedded) = output,
+                      !embedded.segments.isEmpty else { continue }
+                switch SegmentCheck.validated(embedded.segments, dimension: dimension) {
+                case .success(let checked): segments[i] = checked
+                case .failure(let reason): vectors[i] = .failure(reason)
+                }
+            }
         }
-        return EmbeddingJobResult(files: job.files, modality: job.encoder.info.modality, vectors: vectors)
+        return EmbeddingJobResult(files: job.files, modality: job.encoder.info.modality, vectors: vectors,
+                                  segments: segments, encoderFingerprint: job.encoder.info.fingerprint)
     }
 
     /// An encoder error as a reason to print after `path: `. Errors that already start with

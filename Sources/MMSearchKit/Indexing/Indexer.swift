@@ -46,14 +46,21 @@ struct Indexer {
         for root in roots {
             known.merge(try store.catalog.files(under: root, space: space.id)) { a, _ in a }
         }
+        // A file of a type no encoder of this run reads (its plugin is not loaded now) was not
+        // looked for, so it is gone only when it no longer exists.
         let gone = known.keys.filter { path in
             scanned[path] == nil && !unknown.contains { $0 == path || path.hasPrefix(FilePaths.descendantPrefix(of: $0)) }
+                && (pack.encoder(forFile: path) != nil || (try? FileInfo.of(path).get()) == nil)
         }
         try store.catalog.remove(paths: gone, space: space.id)
         summary.removed = gone.count
+        // A file is also embedded again when another encoder (or another version of its
+        // encoder) reads it now; files recorded without a fingerprint are taken as current.
+        let madeBy = try PluginCatalog.encoderFingerprints(under: roots, space: space.id, in: store.catalog)
         let todo = scanned.values.filter { file in
             guard let record = known[file.path] else { return true }
-            return !(record.status == .ok && record.size == file.size && record.mtimeNs == file.mtimeNs)
+            let current = madeBy[file.path].map { $0 == pack.encoder(forFile: file.path)?.info.fingerprint } ?? true
+            return !(record.status == .ok && record.size == file.size && record.mtimeNs == file.mtimeNs && current)
         }.sorted { $0.path < $1.path }
         summary.unchanged = scanned.count - todo.count
         progress.unchanged = summary.unchanged
@@ -80,8 +87,10 @@ struct Indexer {
                 events(.progress(progress))
             },
             handle: { result in
-                for (file, vector) in zip(result.files, result.vectors) {
-                    batch.add(file, modality: result.modality, vector: vector)
+                for (i, (file, vector)) in zip(result.files, result.vectors).enumerated() {
+                    batch.add(file, modality: result.modality, vector: vector,
+                              segments: i < result.segments.count ? result.segments[i] : [],
+                              encoderFingerprint: result.encoderFingerprint)
                     if case .failure(let reason) = vector {
                         progress.failed += 1
                         summary.failures.append(IndexFailure(path: file.path, reason: reason.text))
@@ -128,13 +137,15 @@ struct Indexer {
 /// Outcomes waiting to be committed. Commit order is the crash-safety rule of the index:
 /// vectors are appended and synced first, then one catalog transaction makes them visible.
 struct CommitBatch {
-    private var files: [(file: ScannedFile, modality: Modality, vector: Result<[Float], FailureReason>)] = []
+    private var files: [(file: ScannedFile, modality: Modality, vector: Result<[Float], FailureReason>,
+                         segments: [MediaSegment], encoderFingerprint: String?)] = []
 
     var count: Int { files.count }
     var isEmpty: Bool { files.isEmpty }
 
-    mutating func add(_ file: ScannedFile, modality: Modality, vector: Result<[Float], FailureReason>) {
-        files.append((file, modality, vector))
+    mutating func add(_ file: ScannedFile, modality: Modality, vector: Result<[Float], FailureReason>,
+                      segments: [MediaSegment] = [], encoderFingerprint: String? = nil) {
+        files.append((file, modality, vector, segments, encoderFingerprint))
     }
 
     /// Writes the batch and empties it; returns how many files were stored and failed.
@@ -158,7 +169,8 @@ struct CommitBatch {
             }
             outcomes.append(FileOutcome(path: entry.file.path, size: entry.file.size,
                                         mtimeNs: entry.file.mtimeNs, modality: entry.modality,
-                                        result: result))
+                                        result: result, encoderFingerprint: entry.encoderFingerprint,
+                                        segments: entry.segments))
         }
         try catalog.record(outcomes, space: space)
         files.removeAll(keepingCapacity: true)

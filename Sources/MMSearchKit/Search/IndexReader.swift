@@ -8,11 +8,14 @@ public struct SearchHit: Sendable, Equatable {
     /// Cosine similarity with the query, in [-1, 1].
     public let score: Float
     public let modality: Modality
+    /// For time-based media (video), the part that best matches the query.
+    public var segment: SegmentMatch?
 
-    public init(path: String, score: Float, modality: Modality) {
+    public init(path: String, score: Float, modality: Modality, segment: SegmentMatch? = nil) {
         self.path = path
         self.score = score
         self.modality = modality
+        self.segment = segment
     }
 }
 

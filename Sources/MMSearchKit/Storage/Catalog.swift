@@ -118,6 +118,7 @@ public final class Catalog: Sendable {
                         outcome.path, space, outcome.size, outcome.mtimeNs, outcome.modality,
                         row, status, error, now,
                     ])
+                    try PluginCatalog.recordDetails(of: outcome, space: space, in: db)
                 }
             }
         }

@@ -72,6 +72,10 @@ struct FileOutcome: Sendable {
     let modality: Modality
     /// `.success(row)` or `.failure(reason)`.
     let result: Result<Int64, FailureReason>
+    /// The fingerprint of the encoder that made the vector (see `EncoderInfo.fingerprint`).
+    var encoderFingerprint: String? = nil
+    /// The vectors of the file's parts, for time-based media.
+    var segments: [MediaSegment] = []
 }
 
 /// A failure's text; an `Error` only so it can sit in a `Result`.

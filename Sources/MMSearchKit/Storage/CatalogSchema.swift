@@ -41,6 +41,8 @@ enum CatalogSchema {
                           columns: ["space_id", "status", "vector_row"])
             try setVersion(1, in: db)
         }
+        // The plugin host's tables, in a migration of their own (see PluginCatalog).
+        PluginCatalog.register(in: &migrator)
         return migrator
     }
 
