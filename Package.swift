@@ -1,12 +1,6 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// Numeric code is compiled with full optimisation even in debug builds' dependencies;
-// tests of the models run in release (see Scripts/test.sh).
-let numeric: [SwiftSetting] = [
-    .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
-]
-
 let package = Package(
     name: "mmsearch",
     platforms: [.macOS(.v14)],
@@ -16,6 +10,8 @@ let package = Package(
         .library(name: "MMTensor", targets: ["MMTensor"]),
         .library(name: "MMMedia", targets: ["MMMedia"]),
         .library(name: "MMLite", targets: ["MMLite"]),
+        .library(name: "MMCLIP", targets: ["MMCLIP"]),
+        .library(name: "MMCLAP", targets: ["MMCLAP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -29,32 +25,41 @@ let package = Package(
         // libjpeg-turbo / libpng decoding behind a small C shim: both libraries report errors
         // with setjmp/longjmp, which Swift cannot catch, so the shim turns them into status codes.
         .target(name: "CCodecs", path: "Sources/CCodecs",
-                cSettings: [.unsafeFlags(["-O2"])],
                 linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16")]),
-        // Vector-search inner loops (f32/f16/int8 dot products) with AVX2/F16C versions picked
-        // at run time: Swift code here is built for baseline x86-64, where they do not vectorise.
-        .target(name: "CVectorKernels", path: "Sources/CVectorKernels",
-                cSettings: [.unsafeFlags(["-O2"])]),
+
+        // Vector kernels compiled per instruction set and picked at run time (AVX2+FMA or generic).
+        .target(name: "CKernels", path: "Sources/CKernels"),
+        // The same for vector search: f32/f16/int8 dot products (AVX2+FMA+F16C or portable).
+        .target(name: "CVectorKernels", path: "Sources/CVectorKernels"),
 
         // Runtime and media.
-        .target(name: "MMTensor", dependencies: ["CBLAS"], swiftSettings: numeric),
-        .target(name: "MMMedia", dependencies: ["CCodecs"], swiftSettings: numeric),
+        .target(name: "MMTensor", dependencies: ["CBLAS", "CKernels"]),
+        .target(name: "MMMedia", dependencies: ["CCodecs"]),
+
+        // The C ABI of shared-library plugins: the public header (Plugins/ABI/include) and
+        // compile-time checks of its layout.
+        .target(name: "MMSPluginABI", path: "Plugins/ABI"),
 
         // The host.
         .target(name: "MMSearchKit", dependencies: [
-            "MMMedia", "CVectorKernels",
+            "MMMedia", "MMSPluginABI", "CVectorKernels",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
 
         // Built-in encoder plugins (the `lite` pack).
-        .target(name: "MMText", dependencies: ["MMTensor", "MMSearchKit"], path: "Plugins/Text",
-                swiftSettings: numeric),
+        .target(name: "MMText", dependencies: ["MMTensor", "MMSearchKit"], path: "Plugins/Text"),
         .target(name: "MMImage", dependencies: ["MMTensor", "MMMedia", "MMSearchKit", "MMText"],
-                path: "Plugins/Image", exclude: ["imagenet-classes.txt"], swiftSettings: numeric),
+                path: "Plugins/Image", exclude: ["imagenet-classes.txt"]),
 
         // The `lite` model pack: assembles the text and image encoders into one space.
         .target(name: "MMLite", dependencies: ["MMText", "MMImage", "MMSearchKit"], path: "Plugins/Lite"),
+
+        // CLIP (the `clip-vit-b32` pack's networks, tokenizer and preprocessing).
+        .target(name: "MMCLIP", dependencies: ["MMTensor", "MMMedia", "MMSearchKit"], path: "Plugins/CLIP"),
+
+        // CLAP (the `clap-htsat` pack's networks, tokenizer and audio features).
+        .target(name: "MMCLAP", dependencies: ["MMTensor", "MMMedia", "MMSearchKit"], path: "Plugins/CLAP"),
 
         // The command line.
         .executableTarget(name: "mmsearch", dependencies: [
@@ -73,6 +78,8 @@ let package = Package(
         .testTarget(name: "MMMediaTests", dependencies: ["MMTestSupport", "MMMedia"]),
         .testTarget(name: "MMTextTests", dependencies: ["MMTestSupport", "MMText", "MMTensor"]),
         .testTarget(name: "MMImageTests", dependencies: ["MMTestSupport", "MMImage", "MMMedia", "MMTensor"]),
+        .testTarget(name: "MMCLIPTests", dependencies: ["MMTestSupport", "MMCLIP", "MMTensor", "MMMedia"]),
+        .testTarget(name: "MMCLAPTests", dependencies: ["MMTestSupport", "MMCLAP", "MMTensor"]),
         .testTarget(name: "MMSearchKitTests", dependencies: ["MMTestSupport", "MMSearchKit"]),
         .testTarget(name: "EndToEndTests", dependencies: ["MMTestSupport", "MMSearchKit", "MMLite"]),
     ]

@@ -5,8 +5,8 @@ import MMTensor
 /// and head) as in efficientnet-lite-pytorch's `model.py`, for inference: every batch norm is
 /// folded into the convolution before it at load time.
 ///
-/// Activations flow in CNHW layout (`[channels, batch, h, w]`) so each 1×1 convolution is one
-/// matrix product for the whole batch.
+/// Activations flow in NHWC layout (`[batch, h, w, channels]`): each 1×1 convolution is one
+/// matrix product for the whole batch and the depthwise convolutions vectorise across channels.
 public struct EfficientNetLite: Sendable {
     public let config: EfficientNetConfig
     private let stem: Conv2D
@@ -91,16 +91,14 @@ public struct EfficientNetLite: Sendable {
     private enum Slot: Int { case a, b, c, im2col }
 
     /// Logits `[batch × num_classes]` for preprocessed images given as NCHW float32
-    /// `[batch, 3, size, size]` with `size = config.image_size`.
+    /// `[batch, 3, size, size]` with `size = config.image_size` (the reference's tensor layout).
     public func logits(_ images: UnsafePointer<Float>, batch: Int, arena: ScratchArena) -> [Float] {
         let size = config.image_size
         let hw = size * size
         // Largest activation: the widest expanded block at its resolution.
-        var largest = 3 * hw
-        var h = size
-        let stemPad = Padding2D.same(height: h, width: h, kernel: 3, stride: 2)
-        h = stemPad.outputSize(height: h, width: h, kernel: 3, stride: 2).height
-        largest = max(largest, stem.outChannels * h * h)
+        let stemPad = Padding2D.same(height: size, width: size, kernel: 3, stride: 2)
+        var h = stemPad.outputSize(height: size, width: size, kernel: 3, stride: 2).height
+        var largest = max(3 * hw, stem.outChannels * h * h)
         for block in blocks {
             largest = max(largest, block.depthwise.channels * h * h)
             h = (h + block.depthwise.stride - 1) / block.depthwise.stride
@@ -109,10 +107,13 @@ public struct EfficientNetLite: Sendable {
         let b = arena.buffer(Slot.b.rawValue, count: batch * largest)
         let c = arena.buffer(Slot.c.rawValue, count: batch * largest)
 
-        // NCHW → CNHW.
+        // NCHW → NHWC.
         for n in 0..<batch {
-            for ch in 0..<3 {
-                (a + (ch * batch + n) * hw).update(from: images + (n * 3 + ch) * hw, count: hw)
+            let src = images + n * 3 * hw, dst = a + n * 3 * hw
+            for p in 0..<hw {
+                dst[3 * p] = src[p]
+                dst[3 * p + 1] = src[hw + p]
+                dst[3 * p + 2] = src[2 * hw + p]
             }
         }
         let cols = arena.buffer(Slot.im2col.rawValue, count: stem.scratchCount(batch: batch, height: size, width: size, padding: stemPad))
@@ -134,24 +135,22 @@ public struct EfficientNetLite: Sendable {
             dw.forward(depthwiseIn, batch: batch, height: h, width: h, padding: pad, activation: .relu6, into: depthwiseOut)
             block.project.forward(depthwiseOut, batch: batch, height: outH, width: outH, padding: .zero, into: out, scratch: nil)
             if block.residual {
-                Ops.add(x, into: out, count: block.project.outChannels * batch * outH * outH)
+                Ops.add(x, into: out, count: batch * outH * outH * block.project.outChannels)
             }
             if out == t1 { swap(&x, &t1) } else { swap(&x, &t2) }
             h = outH
         }
-        let spare = t1
-        head.forward(x, batch: batch, height: h, width: h, padding: .zero, activation: .relu6, into: spare, scratch: nil)
+        head.forward(x, batch: batch, height: h, width: h, padding: .zero, activation: .relu6, into: t1, scratch: nil)
 
         // Global average pooling → [batch × channels], then the classifier.
         let channels = head.outChannels, spatial = h * h
         var pooled = [Float](repeating: 0, count: batch * channels)
-        for ch in 0..<channels {
-            for n in 0..<batch {
-                let plane = spare + (ch * batch + n) * spatial
-                var s: Float = 0
-                for i in 0..<spatial { s += plane[i] }
-                pooled[n * channels + ch] = s / Float(spatial)
+        for n in 0..<batch {
+            for p in 0..<spatial {
+                let pixel = t1 + (n * spatial + p) * channels
+                for ch in 0..<channels { pooled[n * channels + ch] += pixel[ch] }
             }
+            for ch in 0..<channels { pooled[n * channels + ch] /= Float(spatial) }
         }
         var logits = [Float](repeating: 0, count: batch * config.num_classes)
         pooled.withUnsafeBufferPointer { p in

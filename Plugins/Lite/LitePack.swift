@@ -37,12 +37,16 @@ public enum LitePack {
 
     /// Loads both encoders. Throws `ModelsMissingError` when the weights were never fetched, and
     /// a `WeightsError` naming the file when one is damaged.
+    ///
+    /// The host parallelises across inputs (one encoder call per worker thread), so this sets
+    /// OpenBLAS to one thread per call: its own threads would only compete with the workers.
     public static func load(modelsDirectory: URL) throws -> ModelPack {
         try load(modelsDirectory: modelsDirectory, imageLimits: ImageLimits())
     }
 
     public static func load(modelsDirectory: URL, imageLimits: ImageLimits) throws -> ModelPack {
         let dir = directory(in: modelsDirectory)
+        BLAS.setThreads(1)
         guard isPresent(in: modelsDirectory) else {
             throw ModelsMissingError(pack: name, directory: modelsDirectory)
         }

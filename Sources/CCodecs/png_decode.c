@@ -88,6 +88,18 @@ mm_status mm_png_open(const uint8_t *data, size_t size, uint64_t max_pixels,
         mm_set_error(error, error_size, "%s", "no PNG signature");
         return size < 8 ? MM_ERR_TRUNCATED : MM_ERR_CORRUPT;
     }
+    // IHDR is always the first chunk: judge the declared size before libpng reads further
+    // (a bomb need not be a well-formed file beyond its header).
+    if (size >= 24 && memcmp(data + 12, "IHDR", 4) == 0) {
+        uint32_t w = (uint32_t)data[16] << 24 | (uint32_t)data[17] << 16 | (uint32_t)data[18] << 8 | data[19];
+        uint32_t h = (uint32_t)data[20] << 24 | (uint32_t)data[21] << 16 | (uint32_t)data[22] << 8 | data[23];
+        if ((uint64_t)w * h > max_pixels) {
+            header->stored_width = header->width = w;
+            header->stored_height = header->height = h;
+            mm_set_error(error, error_size, "image is %ux%u, above the pixel limit", (unsigned)w, (unsigned)h);
+            return MM_ERR_TOO_LARGE;
+        }
+    }
 
     mm_png_decoder *dec = calloc(1, sizeof *dec);
     if (dec == NULL) {

@@ -4,6 +4,21 @@
 /// The format is detected from the content, never from the file name. Every failure throws a
 /// `MediaError` naming the file and the reason; no input makes it crash or read out of bounds.
 /// Safe to call from several threads at once.
+///
+/// What "like Pillow" means in detail:
+/// - JPEG: libjpeg-turbo with Pillow's settings (accurate integer IDCT, fancy upsampling).
+///   Greyscale is replicated; CMYK and YCCK are read as Adobe-inverted CMYK and converted
+///   with Pillow's `cmyk2rgb`. A truncated file is an error (Pillow's default, "image file is
+///   truncated"), and so is damaged entropy-coded data (libjpeg's "Corrupt JPEG data"
+///   warnings, which Pillow ignores); harmless warnings (extraneous bytes before a marker,
+///   unknown JFIF revision or Adobe transform) are not.
+/// - PNG: alpha is dropped, not composited; tRNS and gamma are ignored; 16-bit samples keep
+///   their high byte. One deliberate difference: Pillow opens 16-bit greyscale as mode I;16
+///   and its `convert("RGB")` clips every value above 255 to white; here 16-bit grey keeps
+///   its high byte like every other 16-bit PNG. An ancillary chunk with a bad CRC is skipped
+///   (libpng's default) where Pillow refuses the file.
+/// - Orientation: the EXIF Orientation tag (JPEG APP1 `Exif`, PNG eXIf), else XMP's
+///   `tiff:Orientation`, applied as `ImageOps.exif_transpose` does.
 public enum ImageDecoder {
     /// Decodes the image file at `url`.
     ///

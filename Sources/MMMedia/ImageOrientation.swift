@@ -49,18 +49,21 @@ extension RGBImage {
         let count = outWidth * outHeight * 3
         let output = [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
             pixels.withUnsafeBufferPointer { src in
+                guard let source = src.baseAddress, let target = out.baseAddress else { return }
                 // Tiles keep the column-wise reads of a rotation inside the cache.
                 let tile = 64
+                let sourceStep = stepX * 3
                 for y0 in stride(from: 0, to: outHeight, by: tile) {
                     for x0 in stride(from: 0, to: outWidth, by: tile) {
+                        let run = min(x0 + tile, outWidth) - x0
                         for y in y0..<min(y0 + tile, outHeight) {
-                            var s = start + x0 * stepX + y * stepY
-                            var o = (y * outWidth + x0) * 3
-                            for _ in x0..<min(x0 + tile, outWidth) {
-                                out[o] = src[s * 3]
-                                out[o + 1] = src[s * 3 + 1]
-                                out[o + 2] = src[s * 3 + 2]
-                                s += stepX
+                            var s = source + (start + x0 * stepX + y * stepY) * 3
+                            var o = target + (y * outWidth + x0) * 3
+                            for _ in 0..<run {
+                                o[0] = s[0]
+                                o[1] = s[1]
+                                o[2] = s[2]
+                                s += sourceStep
                                 o += 3
                             }
                         }

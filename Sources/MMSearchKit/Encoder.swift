@@ -43,15 +43,19 @@ public struct EncoderInfo: Sendable, Hashable {
     public let fileExtensions: [String]
     /// Where the encoder came from: `built-in`, or the path of a shared library.
     public let origin: String
+    /// Settings that change how vectors are made without changing the version (a plugin's
+    /// frame interval, say); part of `fingerprint`. Empty for most encoders.
+    public let settings: String
 
     public init(name: String, version: String, modality: Modality, space: SpaceID,
-                fileExtensions: [String], origin: String = "built-in") {
+                fileExtensions: [String], origin: String = "built-in", settings: String = "") {
         self.name = name
         self.version = version
         self.modality = modality
         self.space = space
         self.fileExtensions = fileExtensions.map { $0.lowercased() }
         self.origin = origin
+        self.settings = settings
     }
 }
 
@@ -101,6 +105,9 @@ public protocol Encoder: Sendable {
     /// Embeds a batch; one result per input, in order, so one bad file never fails the rest.
     /// The default calls `embed(_:)` for each input; encoders that gain from batching override it.
     func embed(batch: [EncoderInput]) -> [Result<[Float], Error>]
+    /// Embeds a batch, each input with the vectors of its parts (a video's frames) when the
+    /// encoder has them. The default calls `embed(batch:)` and returns no segments.
+    func embedWithSegments(batch: [EncoderInput]) -> [Result<SegmentedEmbedding, Error>]
 }
 
 extension Encoder {

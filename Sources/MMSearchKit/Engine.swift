@@ -84,7 +84,8 @@ public struct Engine: Sendable {
         // Open the index first: a missing index or a space mismatch is reported before the
         // (slower) embedding.
         let reader = try reader()
-        return try reader.search(embed(query).vector, limit: limit, options: options)
+        let vector = try embed(query).vector
+        return try reader.withBestSegments(reader.search(vector, limit: limit, options: options), query: vector)
     }
 
     /// Rewrites the index's vector segments without dead rows (replaced and deleted files),

@@ -1,9 +1,13 @@
+import CKernels
 import Foundation
 
 /// Element-wise and row-wise operations on raw `Float` buffers.
+///
+/// Deliberately not `@inlinable`: each call covers a whole buffer, so a call costs nothing, and
+/// Swift 6.3's optimiser loses the writes of a cross-module inlined kernel into an array built
+/// from a literal (seen in release builds of the tests).
 public enum Ops {
     /// Exact GELU, `x · Φ(x) = x/2 · (1 + erf(x/√2))` (BERT's "gelu", PyTorch's default).
-    @inlinable
     public static func gelu(_ x: UnsafeMutablePointer<Float>, count: Int) {
         let invSqrt2: Float = 0.70710678118654752440
         for i in 0..<count {
@@ -13,7 +17,6 @@ public enum Ops {
     }
 
     /// `x · sigmoid(1.702 x)`: the "quick GELU" of OpenAI's CLIP.
-    @inlinable
     public static func quickGELU(_ x: UnsafeMutablePointer<Float>, count: Int) {
         for i in 0..<count {
             let v = x[i]
@@ -22,19 +25,16 @@ public enum Ops {
     }
 
     /// `min(max(x, 0), 6)`.
-    @inlinable
     public static func relu6(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count { x[i] = min(max(x[i], 0), 6) }
+        mm_relu6(x, count)
     }
 
     /// `y += x`.
-    @inlinable
     public static func add(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count { y[i] += x[i] }
+        mm_add(x, y, count)
     }
 
     /// Softmax over each of `rows` rows of `cols` values, in place; each row's sum is 1.
-    @inlinable
     public static func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, cols: Int, stride: Int? = nil) {
         let ld = stride ?? cols
         for r in 0..<rows {
@@ -54,7 +54,6 @@ public enum Ops {
 
     /// Layer normalisation over the last dimension of a `rows × dim` matrix, in place:
     /// `(x - mean) / sqrt(var + eps) · gamma + beta`, with the biased variance as PyTorch uses.
-    @inlinable
     public static func layerNorm(_ x: UnsafeMutablePointer<Float>, rows: Int, dim: Int,
                                  gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, eps: Float) {
         let invDim = 1 / Float(dim)
@@ -75,7 +74,6 @@ public enum Ops {
     }
 
     /// Scales a vector to unit L2 norm (left as is when its norm is 0).
-    @inlinable
     public static func l2Normalize(_ x: UnsafeMutablePointer<Float>, count: Int) {
         var s: Float = 0
         for i in 0..<count { s += x[i] * x[i] }

@@ -13,7 +13,6 @@ public enum BLAS {
 
     /// `C[m×n] = alpha · op(A) · op(B) + beta · C`, where `op(A)` is `m×k` and `op(B)` is `k×n`.
     /// `lda`, `ldb`, `ldc` are the row strides of A, B, C as stored.
-    @inlinable
     public static func gemm(
         transA: Bool = false, transB: Bool = false,
         m: Int, n: Int, k: Int,

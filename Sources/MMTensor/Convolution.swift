@@ -1,3 +1,5 @@
+import CKernels
+
 /// Zero padding around a feature map, possibly asymmetric (TensorFlow's "SAME" padding puts the
 /// odd pixel at the bottom/right).
 public struct Padding2D: Sendable, Equatable {
@@ -31,28 +33,27 @@ public struct Padding2D: Sendable, Equatable {
 public enum Activation: Sendable {
     case none
     case relu6
-}
 
-extension Activation {
-    @inlinable
     func apply(_ x: UnsafeMutablePointer<Float>, count: Int) {
         switch self {
         case .none: break
-        case .relu6: Ops.relu6(x, count: count)
+        case .relu6: mm_relu6(x, count)
         }
     }
 }
 
-/// A dense 2-D convolution (groups = 1) with a bias (e.g. a folded batch norm) over a batch in
-/// CNHW layout (`[channels, batch, height, width]`; for one image the same as NCHW), so that
-/// the whole batch is one matrix product: `[out × in·k·k] · [in·k·k × batch·oh·ow]`.
+// Convolutions work on batches in NHWC layout (`[batch, height, width, channels]`, channels
+// contiguous): a 1×1 convolution is then one matrix product `[pixels × in] · Wᵀ` for the whole
+// batch, and a depthwise convolution vectorises across channels.
+
+/// A dense 2-D convolution (groups = 1) with a bias (e.g. a folded batch norm), NHWC.
 /// 1×1 kernels with stride 1 need no im2col.
 public struct Conv2D: Sendable {
     public let inChannels: Int
     public let outChannels: Int
     public let kernel: Int
     public let stride: Int
-    /// `[out, in, k, k]`.
+    /// PyTorch's `[out, in, k, k]`: row `o` is the filter over `(in, ky, kx)`.
     public let weight: [Float]
     public let bias: [Float]
 
@@ -72,62 +73,55 @@ public struct Conv2D: Sendable {
     public func scratchCount(batch: Int = 1, height: Int, width: Int, padding: Padding2D) -> Int {
         if isPointwise { return 0 }
         let o = padding.outputSize(height: height, width: width, kernel: kernel, stride: stride)
-        return inChannels * kernel * kernel * batch * o.height * o.width
+        return batch * o.height * o.width * inChannels * kernel * kernel
     }
 
-    /// `output[out, batch, oh, ow]` from `input[in, batch, height, width]`.
+    /// `output[batch, oh, ow, out]` from `input[batch, height, width, in]`.
     public func forward(_ input: UnsafePointer<Float>, batch: Int = 1, height: Int, width: Int,
                         padding: Padding2D, activation: Activation = .none,
                         into output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>?) {
         let o = padding.outputSize(height: height, width: width, kernel: kernel, stride: stride)
-        let spatial = batch * o.height * o.width
-        for c in 0..<outChannels {
-            (output + c * spatial).update(repeating: bias[c], count: spatial)
+        let pixels = batch * o.height * o.width
+        bias.withUnsafeBufferPointer { b in
+            for p in 0..<pixels { (output + p * outChannels).update(from: b.baseAddress!, count: outChannels) }
         }
-        let cols: UnsafePointer<Float>
+        let patches: UnsafePointer<Float>
         if isPointwise {
-            cols = input
+            patches = input
         } else {
             guard let scratch else { preconditionFailure("Conv2D: im2col needs scratch") }
             im2col(input, batch: batch, height: height, width: width, padding: padding, out: o, into: scratch)
-            cols = UnsafePointer(scratch)
+            patches = UnsafePointer(scratch)
         }
         let depth = inChannels * kernel * kernel
         weight.withUnsafeBufferPointer { w in
-            BLAS.gemm(m: outChannels, n: spatial, k: depth,
-                      a: w.baseAddress!, lda: depth, b: cols, ldb: spatial,
-                      beta: 1, c: output, ldc: spatial)
+            BLAS.gemm(transB: true, m: pixels, n: outChannels, k: depth,
+                      a: patches, lda: depth, b: w.baseAddress!, ldb: depth,
+                      beta: 1, c: output, ldc: outChannels)
         }
-        activation.apply(output, count: outChannels * spatial)
+        activation.apply(output, count: pixels * outChannels)
     }
 
-    /// Rows `(c, ky, kx)`, columns the output pixels `(n, oy, ox)`: each column holds one
-    /// receptive field.
+    /// One row per output pixel `(n, oy, ox)`, holding its receptive field in the weight's
+    /// `(in, ky, kx)` order.
     private func im2col(_ x: UnsafePointer<Float>, batch: Int, height: Int, width: Int, padding: Padding2D,
-                        out o: (height: Int, width: Int), into cols: UnsafeMutablePointer<Float>) {
-        let spatial = batch * o.height * o.width
-        var row = 0
-        for c in 0..<inChannels {
-            for ky in 0..<kernel {
-                for kx in 0..<kernel {
-                    for n in 0..<batch {
-                        let plane = x + (c * batch + n) * height * width
-                        let dst = cols + row * spatial + n * o.height * o.width
-                        for oy in 0..<o.height {
-                            let line = dst + oy * o.width
-                            let iy = oy * stride - padding.top + ky
-                            guard iy >= 0 && iy < height else {
-                                line.update(repeating: 0, count: o.width)
-                                continue
-                            }
-                            let src = plane + iy * width
-                            for ox in 0..<o.width {
-                                let ix = ox * stride - padding.left + kx
-                                line[ox] = (ix >= 0 && ix < width) ? src[ix] : 0
+                        out o: (height: Int, width: Int), into rows: UnsafeMutablePointer<Float>) {
+        let depth = inChannels * kernel * kernel
+        for n in 0..<batch {
+            for oy in 0..<o.height {
+                for ox in 0..<o.width {
+                    let row = rows + ((n * o.height + oy) * o.width + ox) * depth
+                    for ky in 0..<kernel {
+                        let iy = oy * stride - padding.top + ky
+                        for kx in 0..<kernel {
+                            let ix = ox * stride - padding.left + kx
+                            let inside = iy >= 0 && iy < height && ix >= 0 && ix < width
+                            let pixel = x + ((n * height + (inside ? iy : 0)) * width + (inside ? ix : 0)) * inChannels
+                            for c in 0..<inChannels {
+                                row[(c * kernel + ky) * kernel + kx] = inside ? pixel[c] : 0
                             }
                         }
                     }
-                    row += 1
                 }
             }
         }
@@ -135,67 +129,41 @@ public struct Conv2D: Sendable {
 }
 
 /// A depthwise 2-D convolution (one `k×k` filter per channel, groups = channels) with a bias
-/// (e.g. a folded batch norm) and a fused activation, over a batch in CNHW layout.
+/// (e.g. a folded batch norm) and a fused activation, NHWC.
 public struct DepthwiseConv2D: Sendable {
     public let channels: Int
     public let kernel: Int
     public let stride: Int
-    /// `[channels, 1, k, k]`.
-    public let weight: [Float]
+    /// Tap-major `[k·k, channels]`, so each tap's weights are one contiguous vector.
+    public let taps: [Float]
     public let bias: [Float]
 
+    /// `weight` in PyTorch's `[channels, 1, k, k]` layout.
     public init(weight: [Float], bias: [Float], channels: Int, kernel: Int, stride: Int) {
         precondition(weight.count == channels * kernel * kernel && bias.count == channels)
-        self.weight = weight
+        precondition(kernel >= 1 && stride >= 1, "depthwise kernel \(kernel), stride \(stride)")
+        var taps = [Float](repeating: 0, count: weight.count)
+        for c in 0..<channels {
+            for t in 0..<(kernel * kernel) { taps[t * channels + c] = weight[c * kernel * kernel + t] }
+        }
+        self.taps = taps
         self.bias = bias
         self.channels = channels
         self.kernel = kernel
         self.stride = stride
     }
 
-    /// `output[c, batch, oh, ow]` from `input[c, batch, height, width]`.
+    /// `output[batch, oh, ow, c]` from `input[batch, height, width, c]`.
     public func forward(_ input: UnsafePointer<Float>, batch: Int = 1, height: Int, width: Int,
                         padding: Padding2D, activation: Activation,
                         into output: UnsafeMutablePointer<Float>) {
         let o = padding.outputSize(height: height, width: width, kernel: kernel, stride: stride)
-        weight.withUnsafeBufferPointer { w in
-            for c in 0..<channels {
-                for n in 0..<batch {
-                    let plane = c * batch + n
-                    channel(c, input + plane * height * width, height: height, width: width, padding: padding,
-                            out: o, weights: w.baseAddress! + c * kernel * kernel,
-                            into: output + plane * o.height * o.width)
-                }
-            }
-        }
-        activation.apply(output, count: channels * batch * o.height * o.width)
-    }
-
-    @inline(__always)
-    private func channel(_ c: Int, _ x: UnsafePointer<Float>, height: Int, width: Int, padding: Padding2D,
-                         out o: (height: Int, width: Int), weights: UnsafePointer<Float>,
-                         into y: UnsafeMutablePointer<Float>) {
-        y.update(repeating: bias[c], count: o.height * o.width)
-        let s = stride
-        for kx in 0..<kernel {
-            // Output columns whose input column ox·s - left + kx lies inside the image.
-            let shift = kx - padding.left
-            let first = shift >= 0 ? 0 : (-shift + s - 1) / s
-            let last = min(o.width - 1, (width - 1 - shift) >= 0 ? (width - 1 - shift) / s : -1)
-            guard first <= last else { continue }
-            for ky in 0..<kernel {
-                let wv = weights[ky * kernel + kx]
-                for oy in 0..<o.height {
-                    let iy = oy * s - padding.top + ky
-                    guard iy >= 0 && iy < height else { continue }
-                    let src = x + iy * width + shift
-                    let dst = y + oy * o.width
-                    if s == 1 {
-                        for ox in first...last { dst[ox] += wv * src[ox] }
-                    } else {
-                        for ox in first...last { dst[ox] += wv * src[ox * s] }
-                    }
-                }
+        taps.withUnsafeBufferPointer { w in
+            bias.withUnsafeBufferPointer { b in
+                mm_depthwise_nhwc(input, Int32(batch), Int32(height), Int32(width), Int32(channels),
+                                  w.baseAddress!, b.baseAddress!, Int32(kernel), Int32(stride),
+                                  Int32(padding.top), Int32(padding.left), activation == .relu6 ? 1 : 0,
+                                  output, Int32(o.height), Int32(o.width))
             }
         }
     }

@@ -3,16 +3,40 @@ import Foundation
 import MMLite
 import MMSearchKit
 
-/// `--model PACK`, shared by every command that embeds.
+/// `--model PACK` and `--plugin-dir DIR`, shared by every command that embeds.
 struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("model"), help: ArgumentHelp(
         "Model pack (available: \(Packs.registry.names.joined(separator: ", "))).",
         valueName: "pack"))
     var pack: String?
 
-    /// Loads the chosen pack from the models directory.
+    @Option(name: .customLong("plugin-dir"), help: ArgumentHelp(
+        "Also load plugins from this folder (repeatable; searched before $MMSEARCH_PLUGIN_PATH "
+        + "and $XDG_DATA_HOME/mmsearch/plugins).", valueName: "dir"))
+    var pluginDirectories: [String] = []
+
+    /// The folders plugins are loaded from, in order.
+    func pluginFolders(_ locations: Locations) -> [PluginDirectory] {
+        locations.pluginDirectories(explicit: pluginDirectories)
+    }
+
+    /// Loads the chosen pack from the models directory and the plugins from the plugin folders.
+    func loadRegistry(_ locations: Locations) throws -> EncoderRegistry {
+        var registry = EncoderRegistry(pack: try Packs.registry.load(pack, modelsDirectory: locations.modelsDirectory()))
+        registry.loadPlugins(from: pluginFolders(locations), log: { plugin, level, message in
+            if level >= .warning { Console.error("plugin \(plugin): \(level): \(message)") }
+        })
+        return registry
+    }
+
+    /// The pack with every plugin that loaded; each plugin that did not is a warning on stderr
+    /// (`mmsearch plugins` lists them with the reasons).
     func load(_ locations: Locations) throws -> ModelPack {
-        try Packs.registry.load(pack, modelsDirectory: locations.modelsDirectory())
+        let registry = try loadRegistry(locations)
+        for failure in registry.failures {
+            Console.error("warning: plugin \(failure.path) not loaded: \(failure.reason)")
+        }
+        return registry.pack
     }
 }
 

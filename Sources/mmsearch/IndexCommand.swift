@@ -10,9 +10,10 @@ struct IndexCommand: ParsableCommand {
         discussion: """
             Folders are scanned recursively for the file types the model pack reads \
             (lite: jpg, jpeg, png, and txt, md through its text encoder, one vector per \
-            paragraph-aware chunk). Hidden files and folders are skipped unless \
-            --include-hidden; folders named \(IndexOptions.defaultExcludedNames.joined(separator: ", ")) \
-            are skipped unless --no-default-excludes.
+            paragraph-aware chunk) and those of the loaded plugins (see `mmsearch plugins`). \
+            Hidden files and folders are skipped unless --include-hidden; folders named \
+            \(IndexOptions.defaultExcludedNames.joined(separator: ", ")) are skipped unless \
+            --no-default-excludes.
 
             Re-running is incremental: files whose size and modification time are unchanged \
             are not even read; new and changed files are hashed (XXH64), and one with the \
@@ -26,6 +27,7 @@ struct IndexCommand: ParsableCommand {
               mmsearch index ~/Pictures
               mmsearch index ./photos ./scans --index /tmp/my-index --threads 2
               mmsearch index ~/Documents --exclude build --exclude ~/Documents/old
+              mmsearch index ~/Videos --plugin-dir ./plugins
               mmsearch index ./photos 2>failures.txt; echo "exit $?"
             """)
 

@@ -12,6 +12,7 @@ struct MMSearch: ParsableCommand {
               mmsearch query ./cat.jpg -t 5   the 5 files most like an image
               mmsearch query "a beach" -f | xargs feh
               mmsearch embed "a dog" --json   the vector of a text
+              mmsearch plugins                every encoder, and plugins that did not load
               mmsearch stats --failures       files that could not be indexed, and why
               mmsearch compact                drop the vectors of deleted and changed files
 
@@ -20,6 +21,9 @@ struct MMSearch: ParsableCommand {
                                $XDG_DATA_HOME/mmsearch/index or ~/.local/share/mmsearch/index
               MMSEARCH_MODELS  model weights; default $XDG_CACHE_HOME/mmsearch/models or
                                ~/.cache/mmsearch/models (Scripts/fetch-models.sh lite)
+              MMSEARCH_PLUGIN_PATH  colon-separated folders of plugin libraries (*.so),
+                               searched after --plugin-dir and before
+                               $XDG_DATA_HOME/mmsearch/plugins
 
             EXIT STATUS
               0    success
@@ -32,6 +36,6 @@ struct MMSearch: ParsableCommand {
                    running `mmsearch index`
               130  interrupted (Ctrl-C); what was committed stays in the index
             """,
-        subcommands: [IndexCommand.self, QueryCommand.self, EmbedCommand.self, CompactCommand.self,
-                      StatsCommand.self])
+        subcommands: [IndexCommand.self, QueryCommand.self, EmbedCommand.self, PluginsCommand.self,
+                      CompactCommand.self, StatsCommand.self])
 }

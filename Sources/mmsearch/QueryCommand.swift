@@ -17,7 +17,11 @@ struct QueryCommand: ParsableCommand {
               {"query": {"kind": "text"|"file", "value": TEXT or ABSOLUTE-PATH},
                "space": {"name": PACK, "dimension": N, "fingerprint": HEX},
                "results": [{"path": ABSOLUTE-PATH, "score": FLOAT,
-                            "modality": "image"|"text"|…}, …]}
+                            "modality": "image"|"text"|"video"|…,
+                            "segment": {"start": S, "end": S, "score": FLOAT}}, …]}
+            "segment" is there for time-based media (video through a plugin): the part \
+            that best matches the query, in seconds; plain output shows its start as \
+            "@ 12.0s" after the path.
 
             EXAMPLES
               mmsearch query "a dog"
@@ -60,7 +64,8 @@ struct QueryCommand: ParsableCommand {
         } else {
             for hit in hits {
                 print(String(format: "%.4f", hit.score) + "  "
-                      + FilePaths.display(hit.path, from: locations.currentDirectory))
+                      + FilePaths.display(hit.path, from: locations.currentDirectory)
+                      + (hit.segment.map { String(format: " @ %.1fs", $0.start) } ?? ""))
             }
         }
     }

@@ -188,3 +188,14 @@ import Testing
         #expect(try f.indexedPaths().count == 13)
     }
 }
+
+extension IncrementalIndexingTests {
+    @Test func aCopyOfAFileThatFailedIsEmbeddedItselfNotGivenTheFailure() throws {
+        let f = try Fixture()
+        let first = try f.photo("a.jpg", "bad bytes")
+        let second = try f.photo("b.jpg", "bad bytes")
+        let (summary, failures) = try f.index()
+        #expect(f.imageEmbeds == 2, "the copy was tried on its own")
+        #expect(summary.failed == 2 && Set(failures.map(\.path)) == [first, second])
+    }
+}

@@ -84,7 +84,7 @@ struct KernelTests {
         #expect(Padding2D.same(height: 7, width: 9, kernel: 1, stride: 1) == .zero)
     }
 
-    /// Direct convolution, the definition, for checking the fast paths.
+    /// Direct convolution, the definition, for checking the fast paths; NHWC in and out.
     static func naiveConv(_ x: [Float], batch: Int, inC: Int, h: Int, w: Int, weight: [Float], bias: [Float],
                           outC: Int, k: Int, stride: Int, groups: Int, pad: Padding2D) -> [Float] {
         let o = pad.outputSize(height: h, width: w, kernel: k, stride: stride)
@@ -102,11 +102,11 @@ struct KernelTests {
                                 for kx in 0..<k {
                                     let iy = oy * stride - pad.top + ky, ix = ox * stride - pad.left + kx
                                     guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
-                                    s += weight[((oc * inPerGroup + icg) * k + ky) * k + kx] * x[((ic * batch + n) * h + iy) * w + ix]
+                                    s += weight[((oc * inPerGroup + icg) * k + ky) * k + kx] * x[((n * h + iy) * w + ix) * inC + ic]
                                 }
                             }
                         }
-                        y[((oc * batch + n) * o.height + oy) * o.width + ox] = s
+                        y[((n * o.height + oy) * o.width + ox) * outC + oc] = s
                     }
                 }
             }
@@ -135,8 +135,8 @@ struct KernelTests {
     @Test(arguments: [(3, 1), (3, 2), (5, 1), (5, 2)])
     func depthwiseConvolutionMatchesTheDefinitionWithAsymmetricPadding(kernel: Int, stride: Int) {
         var rng = SplitMix(state: 4)
-        for (h, w) in [(8, 8), (7, 11), (1, 3)] {
-            let (batch, c) = (3, 5)
+        for (h, w, c) in [(8, 8, 5), (7, 11, 40), (1, 3, 33), (4, 5, 64)] {
+            let batch = 3
             let x = rng.array(c * batch * h * w), weight = rng.array(c * kernel * kernel), bias = rng.array(c)
             let conv = DepthwiseConv2D(weight: weight, bias: bias, channels: c, kernel: kernel, stride: stride)
             let pad = Padding2D.same(height: h, width: w, kernel: kernel, stride: stride)
@@ -147,7 +147,7 @@ struct KernelTests {
             } }
             let expected = Self.naiveConv(x, batch: batch, inC: c, h: h, w: w, weight: weight, bias: bias,
                                           outC: c, k: kernel, stride: stride, groups: c, pad: pad).map { min(max($0, 0), 6) }
-            #expect(maxDiff(y, expected) < 1e-5, "\(h)x\(w)")
+            #expect(maxDiff(y, expected) < 1e-5, "\(h)x\(w)x\(c)")
         }
     }
 

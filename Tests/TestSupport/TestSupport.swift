@@ -49,3 +49,70 @@ public func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
     for i in a.indices { m = max(m, abs(a[i] - b[i])) }
     return m
 }
+
+/// Running the built `mmsearch` command line from tests.
+public enum CommandLineTool {
+    public struct Output: Sendable {
+        public let status: Int32
+        public let stdout: String
+        public let stderr: String
+    }
+
+    /// The `mmsearch` executable built next to the test bundle (`swift build --build-tests`
+    /// builds it with the tests).
+    public static var executable: URL {
+        get throws {
+            var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            for _ in 0..<4 {
+                let candidate = dir.appendingPathComponent("mmsearch")
+                if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+                dir = dir.deletingLastPathComponent()
+            }
+            throw SetupError("mmsearch executable not found next to \(CommandLine.arguments[0]): build with `swift build --build-tests`")
+        }
+    }
+
+    /// Runs `mmsearch arguments…` and collects its exit status and output.
+    public static func run(_ arguments: [String], environment: [String: String] = [:],
+                           currentDirectory: URL? = nil) throws -> Output {
+        let process = Process()
+        process.executableURL = try executable
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read both pipes to the end before waiting, so a full pipe never blocks the child.
+        let group = DispatchGroup()
+        nonisolated(unsafe) var errData = Data()
+        group.enter()
+        DispatchQueue.global().async {
+            errData = err.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        return Output(status: process.terminationStatus,
+                      stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self))
+    }
+}
+
+/// A fresh temporary directory, removed when the value is deinitialised.
+public final class ScratchDirectory: @unchecked Sendable {
+    public let url: URL
+
+    public init(_ label: String = "mmsearch-test") throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+
+    public func path(_ relative: String) -> URL { url.appendingPathComponent(relative) }
+}

@@ -1,15 +1,16 @@
 /// Outcomes waiting to be committed. Commit order is the crash-safety rule of the index:
 /// vectors are appended and synced first, then one catalog transaction makes them visible.
 struct CommitBatch {
-    private var entries: [(file: ScannedFile, modality: Modality, hash: UInt64?,
+    private var entries: [(file: ScannedFile, modality: Modality, hash: UInt64?, encoder: String?,
                            outcome: Result<EmbeddedFile, FailureReason>)] = []
 
     var count: Int { entries.count }
     var isEmpty: Bool { entries.isEmpty }
 
-    mutating func add(_ file: ScannedFile, modality: Modality, hash: UInt64?,
+    /// Adds a file's outcome; `encoder` is the fingerprint of the encoder that made it.
+    mutating func add(_ file: ScannedFile, modality: Modality, hash: UInt64?, encoder: String?,
                       outcome: Result<EmbeddedFile, FailureReason>) {
-        entries.append((file, modality, hash, outcome))
+        entries.append((file, modality, hash, encoder, outcome))
     }
 
     /// Writes the batch and empties it; returns how many files were stored with vectors.
@@ -33,8 +34,11 @@ struct CommitBatch {
                 stored += 1
                 return StoredRows(rows: next..<(next + embedded.vectors.count), chunks: embedded.chunks)
             }
+            var segments: [MediaSegment] = []
+            if case .success(let embedded) = entry.outcome { segments = embedded.segments }
             return FileOutcome(path: entry.file.path, size: entry.file.size, mtimeNs: entry.file.mtimeNs,
-                               modality: entry.modality, contentHash: entry.hash, result: result)
+                               modality: entry.modality, contentHash: entry.hash, result: result,
+                               encoderFingerprint: entry.encoder, segments: segments)
         }
         try catalog.record(outcomes, space: space, rowCount: writer.rowCount)
         entries.removeAll(keepingCapacity: true)

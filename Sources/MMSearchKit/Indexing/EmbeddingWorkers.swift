@@ -10,7 +10,9 @@ struct EmbeddingJob: Sendable {
 struct EmbeddedFile: Sendable {
     let vectors: [[Float]]
     /// The chunks of a text file, one per vector; empty for other files.
-    let chunks: [TextChunk]
+    var chunks: [TextChunk] = []
+    /// For time-based media, the vectors of its parts (kept in the catalog, not searched).
+    var segments: [MediaSegment] = []
 }
 
 /// The result of one job: for each file, its vectors or why it has none.
@@ -18,6 +20,8 @@ struct EmbeddingJobResult: Sendable {
     let files: [ScannedFile]
     let modality: Modality
     let results: [Result<EmbeddedFile, FailureReason>]
+    /// The fingerprint of the encoder that made the vectors (see `EncoderInfo.fingerprint`).
+    let encoderFingerprint: String
 }
 
 /// Embeds jobs on worker threads (see `WorkerPool`); every failure is recorded against its
@@ -39,14 +43,30 @@ enum EmbeddingWorkers {
         let results: [Result<EmbeddedFile, FailureReason>]
         switch job.route {
         case .file:
-            let inputs = job.files.map { EncoderInput.file(URL(fileURLWithPath: $0.path)) }
-            let outputs = checked(encoder.embed(batch: inputs), encoder: encoder, count: inputs.count,
-                                  dimension: dimension, paths: job.files.map(\.path))
-            results = outputs.map { $0.map { EmbeddedFile(vectors: [$0], chunks: []) } }
+            results = embedFiles(job.files, encoder: encoder, dimension: dimension)
         case .document(_, let chunking):
             results = embedDocuments(job.files, encoder: encoder, chunking: chunking, dimension: dimension)
         }
-        return EmbeddingJobResult(files: job.files, modality: encoder.info.modality, results: results)
+        return EmbeddingJobResult(files: job.files, modality: encoder.info.modality, results: results,
+                                  encoderFingerprint: encoder.info.fingerprint)
+    }
+
+    /// Embeds whole files, each with the vectors of its parts when the encoder has them.
+    private static func embedFiles(_ files: [ScannedFile], encoder: any Encoder,
+                                   dimension: Int) -> [Result<EmbeddedFile, FailureReason>] {
+        let inputs = files.map { EncoderInput.file(URL(fileURLWithPath: $0.path)) }
+        let outputs = encoder.embedWithSegments(batch: inputs)
+        let vectors = checked(outputs.map { $0.map(\.vector) }, encoder: encoder, count: inputs.count,
+                              dimension: dimension, paths: files.map(\.path))
+        return vectors.indices.map { i in
+            vectors[i].flatMap { vector -> Result<EmbeddedFile, FailureReason> in
+                guard case .success(let embedded) = outputs[i], !embedded.segments.isEmpty else {
+                    return .success(EmbeddedFile(vectors: [vector]))
+                }
+                return SegmentCheck.validated(embedded.segments, dimension: dimension)
+                    .map { EmbeddedFile(vectors: [vector], segments: $0) }
+            }
+        }
     }
 
     /// Reads and chunks each text file, then embeds every chunk of the job in one batch.

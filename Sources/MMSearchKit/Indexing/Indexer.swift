@@ -53,14 +53,20 @@ struct Indexer {
         for root in roots {
             known.merge(try store.catalog.files(under: root, space: space.id)) { a, _ in a }
         }
+        // A file of a type no encoder of this run reads (its plugin is not loaded now) was not
+        // looked for, so it is gone only when it no longer exists.
         let gone = known.values.filter { record in
             scanned[record.path] == nil && !unknown.contains {
                 $0 == record.path || record.path.hasPrefix(FilePaths.descendantPrefix(of: $0))
-            }
+            } && (routing.route(record.path) != nil || (try? FileInfo.of(record.path).get()) == nil)
         }
+        // A file is also embedded again when another encoder (or another version of its
+        // encoder) reads it now; files recorded without a fingerprint are taken as current.
+        let madeBy = try PluginCatalog.encoderFingerprints(under: roots, space: space.id, in: store.catalog)
         let candidates = scanned.values.filter { file in
             guard let record = known[file.path] else { return true }
-            return !(record.status == .ok && record.size == file.size && record.mtimeNs == file.mtimeNs)
+            let current = madeBy[file.path].map { $0 == routing.route(file.path)?.encoder.info.fingerprint } ?? true
+            return !(record.status == .ok && record.size == file.size && record.mtimeNs == file.mtimeNs && current)
         }.sorted { $0.path < $1.path }
         run.summary.unchanged = scanned.count - candidates.count
         run.progress.unchanged = run.summary.unchanged
@@ -72,8 +78,8 @@ struct Indexer {
 
         // Decide for every hashed file first, then act in a few transactions: copies (while
         // every source record still has its chunks), touches, moves, removals.
-        var planner = ReusePlanner(known: known, gone: gone) { hash, size, modality in
-            try store.catalog.reusable(hash: hash, size: size, modality: modality, space: space.id)
+        var planner = ReusePlanner(known: known, gone: gone, fingerprints: madeBy) { hash, size, modality, encoder in
+            try store.catalog.reusable(hash: hash, size: size, modality: modality, encoder: encoder, space: space.id)
         }
         var copies: [(file: HashedFile, source: FileRecord)] = []
         var touches: [(record: FileRecord, file: ScannedFile)] = []
@@ -99,30 +105,28 @@ struct Indexer {
         run.summary.removed = removed.count
         run.progress.unchanged = run.summary.unchanged
 
-        try embed(toEmbed, routing: routing, hashes: Dictionary(hashed.map { ($0.file.path, $0.hash) },
-                                                                uniquingKeysWith: { a, _ in a }),
-                  writer: writer, space: space, cancel: cancel, run: &run)
+        let hashes = Dictionary(hashed.map { ($0.file.path, $0.hash) }, uniquingKeysWith: { a, _ in a })
+        try embed(toEmbed, routing: routing, hashes: hashes, writer: writer, space: space, cancel: cancel, run: &run)
 
-        // Copies of files embedded above, now that their vectors are stored; a failed source
-        // fails its copies with the same reason.
+        // Copies of files embedded above, now that their vectors are stored. A copy never
+        // inherits a failure (it may not be about the bytes: a plugin disabled for the run, a
+        // limit): the copies of a file that failed are embedded themselves.
         if cancel?.isCancelled != true {
             var sources: [(file: HashedFile, source: FileRecord)] = []
-            var failed: [FileOutcome] = []
+            var retry: [ScannedFile] = []
             for (file, path) in later {
                 guard let record = try store.catalog.file(path: path, space: space.id) else { continue }
                 if record.status == .ok {
                     sources.append((file, record))
                 } else {
-                    let reason = record.error ?? "failed"
-                    failed.append(FileOutcome(path: file.file.path, size: file.file.size, mtimeNs: file.file.mtimeNs,
-                                              modality: file.modality, contentHash: file.hash,
-                                              result: .failure(FailureReason(reason))))
-                    run.fail(file.file.path, reason)
+                    retry.append(file.file)
                 }
             }
             try copy(sources, writer: writer, space: space.id)
-            try store.catalog.record(failed, space: space.id, rowCount: writer.rowCount)
             run.summary.reused += sources.count
+            if !retry.isEmpty {
+                try embed(retry, routing: routing, hashes: hashes, writer: writer, space: space, cancel: cancel, run: &run)
+            }
         }
 
         return run.finish(started: clock, cancel: cancel)
@@ -134,7 +138,7 @@ struct Indexer {
     /// are reported and returned as failures.
     private func hash(_ files: [ScannedFile], routing: EncoderRouting, cancel: CancellationFlag?,
                       run: inout RunState) throws -> ([HashedFile], [FileOutcome]) {
-        let routed = files.compactMap { file in routing.route(file.path).map { (file, $0.encoder.info.modality) } }
+        let routed = files.compactMap { file in routing.route(file.path).map { (file, $0.encoder.info) } }
         run.begin(.hashing, total: routed.count)
         var hashed: [HashedFile] = []
         var failures: [FileOutcome] = []
@@ -143,13 +147,14 @@ struct Indexer {
                            work: { job in job.map { ContentHash.ofFile($0.0.path) } },
                            tick: { run.tick() },
                            handle: { index, results in
-            for ((file, modality), result) in zip(jobs[index], results) {
+            for ((file, encoder), result) in zip(jobs[index], results) {
                 switch result {
                 case .success(let (hash, _)):
-                    hashed.append(HashedFile(file: file, hash: hash, modality: modality))
+                    hashed.append(HashedFile(file: file, hash: hash, modality: encoder.modality,
+                                             encoder: encoder.fingerprint))
                 case .failure(let reason):
                     failures.append(FileOutcome(path: file.path, size: file.size, mtimeNs: file.mtimeNs,
-                                                modality: modality, contentHash: nil, result: .failure(reason)))
+                                                modality: encoder.modality, contentHash: nil, result: .failure(reason)))
                     run.progress.failed += 1
                     run.fail(file.path, reason.text)
                 }
@@ -182,7 +187,8 @@ struct Indexer {
             },
             handle: { result in
                 for (file, outcome) in zip(result.files, result.results) {
-                    batch.add(file, modality: result.modality, hash: hashes[file.path], outcome: outcome)
+                    batch.add(file, modality: result.modality, hash: hashes[file.path],
+                              encoder: result.encoderFingerprint, outcome: outcome)
                     if case .failure(let reason) = outcome {
                         run.progress.failed += 1
                         run.fail(file.path, reason.text)
@@ -198,8 +204,9 @@ struct Indexer {
         try commit()
     }
 
-    /// Stores each file with copies of the vectors (and chunks) of its source, a file with the
-    /// same content: rows appended and synced once, then one catalog transaction.
+    /// Stores each file with copies of the vectors (and chunks, segments and encoder
+    /// fingerprint) of its source, a file with the same content: rows appended and synced
+    /// once, then one catalog transaction.
     private func copy(_ copies: [(file: HashedFile, source: FileRecord)], writer: SpaceSegmentWriter,
                       space: Int64) throws {
         guard !copies.isEmpty else { return }
@@ -208,12 +215,16 @@ struct Indexer {
             return Int(first)..<(Int(first) + copy.source.vectorCount)
         }
         let chunks = try copies.map { try store.catalog.chunks(fileID: $0.source.id) }
+        let segments = try store.catalog.read { db in
+            try copies.map { try PluginCatalog.segments(path: $0.source.path, space: space, dimension: writer.master.dimension, in: db) }
+        }
         let rows = try writer.appendCopies(of: sources)
         let outcomes = copies.indices.map { i in
             FileOutcome(path: copies[i].file.file.path, size: copies[i].file.file.size,
                         mtimeNs: copies[i].file.file.mtimeNs, modality: copies[i].source.modality,
                         contentHash: copies[i].file.hash,
-                        result: .success(StoredRows(rows: rows[i], chunks: chunks[i])))
+                        result: .success(StoredRows(rows: rows[i], chunks: chunks[i])),
+                        encoderFingerprint: copies[i].file.encoder, segments: segments[i])
         }
         try store.catalog.record(outcomes, space: space, rowCount: writer.rowCount)
     }

@@ -12,11 +12,13 @@ enum ReuseAction: Sendable {
     case embed
 }
 
-/// A file to plan for, with its hash and the modality its encoder gives.
+/// A file to plan for, with its hash, and the modality and fingerprint of the encoder that
+/// reads it now.
 struct HashedFile: Sendable {
     let file: ScannedFile
     let hash: UInt64
     let modality: Modality
+    let encoder: String
 }
 
 /// Decides, in order, for each hashed file.
@@ -37,12 +39,17 @@ struct ReusePlanner {
     private var moved = Set<Int64>()
     /// Files of this run that will be embedded, by content.
     private var embedding: [Key: String] = [:]
-    /// An `ok` record elsewhere in the index with this content, if any.
-    let lookup: (UInt64, Int64, Modality) throws -> FileRecord?
+    /// The fingerprint of the encoder that made each known record's vectors, by path; records
+    /// without one are taken as made by the current encoder.
+    let fingerprints: [String: String]
+    /// An `ok` record elsewhere in the index with this content (hash, size, modality) whose
+    /// vectors the encoder with this fingerprint made, if any.
+    let lookup: (UInt64, Int64, Modality, String) throws -> FileRecord?
 
-    init(known: [String: FileRecord], gone: [FileRecord],
-         lookup: @escaping (UInt64, Int64, Modality) throws -> FileRecord?) {
+    init(known: [String: FileRecord], gone: [FileRecord], fingerprints: [String: String],
+         lookup: @escaping (UInt64, Int64, Modality, String) throws -> FileRecord?) {
         self.known = known
+        self.fingerprints = fingerprints
         self.lookup = lookup
         goneRecords = gone
         for record in gone where record.status == .ok {
@@ -56,21 +63,28 @@ struct ReusePlanner {
     mutating func plan(_ file: HashedFile) throws -> ReuseAction {
         let key = Key(hash: file.hash, size: file.file.size, modality: file.modality)
         if let record = known[file.file.path], record.status == .ok, record.modality == file.modality,
-           record.size == file.file.size, record.contentHash.map({ UInt64(bitPattern: $0) }) == file.hash {
+           record.size == file.file.size, record.contentHash.map({ UInt64(bitPattern: $0) }) == file.hash,
+           madeByCurrent(record, file) {
             return .touch(record)
         }
-        if var records = gone[key], !records.isEmpty {
-            let record = records.removeFirst()
+        if var records = gone[key], let index = records.firstIndex(where: { madeByCurrent($0, file) }) {
+            let record = records.remove(at: index)
             gone[key] = records
             moved.insert(record.id)
             return .move(record)
         }
-        if let record = try lookup(file.hash, file.file.size, file.modality), record.path != file.file.path {
+        if let record = try lookup(file.hash, file.file.size, file.modality, file.encoder),
+           record.path != file.file.path {
             return .copy(record)
         }
         if let path = embedding[key] { return .copyLater(path: path) }
         embedding[key] = file.file.path
         return .embed
+    }
+
+    /// Whether `record`'s vectors were made by the encoder that reads `file` now.
+    private func madeByCurrent(_ record: FileRecord, _ file: HashedFile) -> Bool {
+        fingerprints[record.path].map { $0 == file.encoder } ?? true
     }
 
     /// Gone records that no file moved into: they leave the index.

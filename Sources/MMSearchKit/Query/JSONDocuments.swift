@@ -4,7 +4,9 @@ import Foundation
 ///
 ///     {"query": {"kind": "text", "value": "a dog"},
 ///      "space": {"name": "lite", "dimension": 384, "fingerprint": "…"},
-///      "results": [{"path": "/abs/dog.jpg", "score": 0.8123, "modality": "image"}]}
+///      "results": [{"path": "/abs/dog.jpg", "score": 0.8123, "modality": "image"},
+///                  {"path": "/abs/walk.mp4", "score": 0.61, "modality": "video",
+///                   "segment": {"start": 12.0, "end": 13.0, "score": 0.72}}]}
 ///
 /// `kind` is `text` or `file` (then `value` is an absolute path); results are best first;
 /// paths are absolute; scores are cosine similarities. New fields may be added; existing ones
@@ -25,6 +27,9 @@ public struct QueryResultsDocument: Codable, Sendable, Equatable {
         public let path: String
         public let score: Float
         public let modality: String
+        /// For time-based media, the part (seconds from the start) that best matches the query
+        /// and its score; absent otherwise.
+        public let segment: SegmentMatch?
     }
 
     public let query: QueryPart
@@ -34,7 +39,8 @@ public struct QueryResultsDocument: Codable, Sendable, Equatable {
     public init(query: Query, space: SpaceID, hits: [SearchHit]) {
         self.query = QueryPart(kind: query.kind, value: query.value)
         self.space = SpacePart(space)
-        results = hits.map { Result(path: $0.path, score: $0.score, modality: $0.modality.rawValue) }
+        results = hits.map { Result(path: $0.path, score: $0.score, modality: $0.modality.rawValue,
+                                    segment: $0.segment) }
     }
 }
 

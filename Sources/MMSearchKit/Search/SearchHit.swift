@@ -7,12 +7,16 @@ public struct SearchHit: Sendable, Equatable {
     public let modality: Modality
     /// For a text file: the piece of it that matched (its offsets and text).
     public let chunk: TextChunk?
+    /// For time-based media (video), the part that best matches the query.
+    public var segment: SegmentMatch?
 
-    public init(path: String, score: Float, modality: Modality, chunk: TextChunk? = nil) {
+    public init(path: String, score: Float, modality: Modality, chunk: TextChunk? = nil,
+                segment: SegmentMatch? = nil) {
         self.path = path
         self.score = score
         self.modality = modality
         self.chunk = chunk
+        self.segment = segment
     }
 }
 

@@ -91,6 +91,10 @@ struct FileOutcome: Sendable {
     let contentHash: UInt64?
     /// `.success(rows)` or `.failure(reason)`.
     let result: Result<StoredRows, FailureReason>
+    /// The fingerprint of the encoder that made the vector (see `EncoderInfo.fingerprint`).
+    var encoderFingerprint: String? = nil
+    /// The vectors of the file's parts, for time-based media.
+    var segments: [MediaSegment] = []
 }
 
 /// A failure's text; an `Error` only so it can sit in a `Result`.

@@ -42,6 +42,9 @@ enum CatalogSchema {
                           columns: ["space_id", "status", "vector_row"])
             try setVersion(1, in: db)
         }
+        // The plugin host's tables, in a migration of their own (see PluginCatalog).
+        PluginCatalog.register(in: &migrator)
+        // The store for scale (see StoreMigrations).
         registerStoreMigrations(in: &migrator)
         return migrator
     }

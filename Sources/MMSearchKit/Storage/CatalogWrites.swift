@@ -89,6 +89,7 @@ extension Catalog {
                                                          chunk.byteRange.upperBound, chunk.text])
                     }
                 }
+                try PluginCatalog.recordDetails(of: outcome, space: space, in: db)
             }
             try Self.setRowCount(rowCount, space: space, in: db)
         }
@@ -134,15 +135,17 @@ extension Catalog {
         }
     }
 
-    /// An `ok` file of `space` with this content hash, size and modality whose vectors can be
-    /// reused for another file with the same bytes.
-    func reusable(hash: UInt64, size: Int64, modality: Modality, space: Int64) throws -> FileRecord? {
+    /// An `ok` file of `space` with this content hash, size and modality, made by the encoder
+    /// with fingerprint `encoder` (or recorded without one), whose vectors can be reused for
+    /// another file with the same bytes.
+    func reusable(hash: UInt64, size: Int64, modality: Modality, encoder: String, space: Int64) throws -> FileRecord? {
         try read { db in
             try FileRecord.fetchOne(db, sql: """
-                SELECT * FROM file
-                WHERE space_id = ? AND content_hash = ? AND size = ? AND modality = ? AND status = 'ok'
-                ORDER BY id LIMIT 1
-                """, arguments: [space, Int64(bitPattern: hash), size, modality])
+                SELECT f.* FROM file f LEFT JOIN file_encoder e ON e.file_id = f.id
+                WHERE f.space_id = ? AND f.content_hash = ? AND f.size = ? AND f.modality = ?
+                  AND f.status = 'ok' AND (e.fingerprint IS NULL OR e.fingerprint = ?)
+                ORDER BY f.id LIMIT 1
+                """, arguments: [space, Int64(bitPattern: hash), size, modality, encoder])
         }
     }
 

@@ -36,8 +36,8 @@ final class CallCounter: Sendable {
     var names: [String] { calls.withLock { $0 } }
 }
 
-/// An image encoder for the tests: the vector is a hash of the file's bytes; a file that
-/// contains "bad" fails with a reason; every embedded file is counted.
+/// An image encoder for the tests: the vector is a hash of the file's bytes (of the pixels for a
+/// decoded image); a file that contains "bad" fails with a reason; every embedded file is counted.
 struct HashImageEncoder: Encoder {
     let info: EncoderInfo
     let counter: CallCounter
@@ -49,7 +49,9 @@ struct HashImageEncoder: Encoder {
     }
 
     func embed(_ input: EncoderInput) throws -> [Float] {
-        guard case .file(let url) = input else { throw EncoderError("hash-image reads files only") }
+        // A decoded image (from a plugin, through the host's embed_image_rgb): its pixels' hash.
+        if case .image(let image) = input { return hashVector(image.pixels, dimension: info.space.dimension) }
+        guard case .file(let url) = input else { throw EncoderError("hash-image reads files and images only") }
         counter.record(url.path)
         let data = try Data(contentsOf: url)
         if data.range(of: Data("bad".utf8)) != nil {

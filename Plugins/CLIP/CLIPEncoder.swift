@@ -1,0 +1,87 @@
+import MMTensor
+
+/// The transformer both CLIP towers use (`CLIPEncoder` in transformers' modeling_clip.py):
+/// pre-norm layers, each
+///
+///     x = x + out_proj(attention(layer_norm1(x)))
+///     x = x + fc2(act(fc1(layer_norm2(x))))
+///
+/// with `act` QuickGELU or GELU as the config says. The text tower's attention is causal.
+struct CLIPEncoder: Sendable {
+    let hidden: Int
+    let intermediate: Int
+    let heads: Int
+    let causal: Bool
+    let activation: CLIPActivation
+    private let layers: [Layer]
+
+    /// One `CLIPEncoderLayer`.
+    private struct Layer: Sendable {
+        let norm1: LayerNorm
+        let qkv: Linear            // self_attn.{q,k,v}_proj, fused into one product
+        let outProjection: Linear
+        let norm2: LayerNorm
+        let fc1: Linear
+        let fc2: Linear
+
+        init(_ w: Weights, hidden h: Int, intermediate: Int, eps: Float) throws {
+            let attention = w.scoped("self_attn")
+            norm1 = try LayerNorm(w.scoped("layer_norm1"), dim: h, eps: eps)
+            qkv = Linear(concatenating: [
+                try Linear(attention.scoped("q_proj"), inFeatures: h, outFeatures: h),
+                try Linear(attention.scoped("k_proj"), inFeatures: h, outFeatures: h),
+                try Linear(attention.scoped("v_proj"), inFeatures: h, outFeatures: h),
+            ])
+            outProjection = try Linear(attention.scoped("out_proj"), inFeatures: h, outFeatures: h)
+            norm2 = try LayerNorm(w.scoped("layer_norm2"), dim: h, eps: eps)
+            fc1 = try Linear(w.scoped("mlp.fc1"), inFeatures: h, outFeatures: intermediate)
+            fc2 = try Linear(w.scoped("mlp.fc2"), inFeatures: intermediate, outFeatures: h)
+        }
+    }
+
+    /// Reads `layers.0` … `layers.{count-1}` of an `encoder` view.
+    init(_ w: Weights, layers count: Int, hidden: Int, intermediate: Int, heads: Int, eps: Double,
+         activation: CLIPActivation, causal: Bool) throws {
+        self.hidden = hidden
+        self.intermediate = intermediate
+        self.activation = activation
+        self.heads = heads
+        self.causal = causal
+        layers = try (0..<count).map {
+            try Layer(w.scoped("layers.\($0)"), hidden: hidden, intermediate: intermediate, eps: Float(eps))
+        }
+    }
+
+    /// Arena slots this type uses; the towers use slots from `firstFreeSlot` on.
+    private enum Slot: Int { case normed, qkv, context, intermediate, scores }
+    static let firstFreeSlot = 5
+
+    /// Runs every layer over `x`, `[batch · seqLen, hidden]` in place. Sequence `b` has
+    /// `lengths[b]` real tokens; the rows after them are padding, seen by no real token.
+    func callAsFunction(_ x: UnsafeMutablePointer<Float>, batch: Int, seqLen: Int, lengths: [Int],
+                        arena: ScratchArena) {
+        let h = hidden, rows = batch * seqLen
+        let normed = arena.buffer(Slot.normed.rawValue, count: rows * h)
+        let qkv = arena.buffer(Slot.qkv.rawValue, count: rows * 3 * h)
+        let context = arena.buffer(Slot.context.rawValue, count: rows * h)
+        let inner = arena.buffer(Slot.intermediate.rawValue, count: rows * intermediate)
+        let scores = arena.buffer(Slot.scores.rawValue, count: MultiHeadAttention.scratchCount(seqLen: seqLen))
+        let attention = MultiHeadAttention(heads: heads, headDim: h / heads, causal: causal)
+        for layer in layers {
+            // Attention sub-layer, pre-norm: x += W_o · attn(LN1(x)).
+            normed.update(from: x, count: rows * h)
+            layer.norm1(normed, rows: rows)
+            layer.qkv.forward(normed, rows: rows, into: qkv)
+            attention.forward(q: qkv, k: qkv + h, v: qkv + 2 * h, ld: 3 * h,
+                              batch: batch, seqLen: seqLen, lengths: lengths,
+                              out: context, ldOut: h, scratch: scores)
+            layer.outProjection.accumulate(context, rows: rows, into: x)
+            // Feed-forward sub-layer, pre-norm: x += fc2(act(fc1(LN2(x)))).
+            normed.update(from: x, count: rows * h)
+            layer.norm2(normed, rows: rows)
+            layer.fc1.forward(normed, rows: rows, into: inner)
+            activation(inner, count: rows * intermediate)
+            layer.fc2.accumulate(inner, rows: rows, into: x)
+        }
+    }
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): `mmsearch index` against the PyTorch reference pipeline (Pillow decode +
+# the same preprocessing + efficientnet-lite-pytorch + ConSE, see Scripts/bench/reference_index.py)
+# on the same photos (100 x ~12 MP and 100 x ~2 MP JPEGs made from Media/) and the same cores,
+# in the same run. Prints images/s for each and the ratio. The machine is shared and noisy:
+# compare ratios, not absolute times.
+#
+#   Scripts/bench-index.sh [--threads 2] [--large 100] [--small 100] [--runs 2]
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+THREADS=2 LARGE=100 SMALL=100 RUNS=2
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --threads) THREADS="$2"; shift 2 ;;
+        --large) LARGE="$2"; shift 2 ;;
+        --small) SMALL="$2"; shift 2 ;;
+        --runs) RUNS="$2"; shift 2 ;;
+        -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+        *) echo "bench-index: unknown argument $1" >&2; exit 2 ;;
+    esac
+done
+
+"$ROOT/Scripts/setup.sh"
+command -v swift >/dev/null || export PATH="/opt/swift/usr/bin:$PATH"
+dpkg-query -W -f='${Status}' python3-venv 2>/dev/null | grep -q "install ok installed" || {
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+    $SUDO apt-get install -y -qq python3-venv >/dev/null
+}
+"$ROOT/Scripts/fixtures/setup-venv.sh" >/dev/null
+PY="$ROOT/.venv-fixtures/bin/python"
+BIN="$(swift build -c release --show-bin-path)/mmsearch"
+
+PHOTOS="$ROOT/.build/bench/photos-$LARGE-$SMALL"
+"$PY" Scripts/bench/make_photos.py "$PHOTOS" --count-large "$LARGE" --count-small "$SMALL" >&2
+N=$((LARGE + SMALL))
+# Warm the page cache so both sides read the files from memory.
+cat "$PHOTOS"/*.jpg > /dev/null
+
+now() { date +%s.%N; }
+best() { sort -n | head -n 1; }
+
+mm_times=() ref_times=() draft_times=()
+for run in $(seq "$RUNS"); do
+    idx="$(mktemp -d)"
+    t0=$(now); "$BIN" index "$PHOTOS" --index "$idx" --threads "$THREADS" 2>/dev/null || true; t1=$(now)
+    rm -rf "$idx"
+    mm_times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')")
+    ref_times+=("$(OMP_NUM_THREADS=$THREADS "$PY" Scripts/bench/reference_index.py "$PHOTOS" --threads "$THREADS" --workers "$THREADS" 2>/dev/null | awk '/^images / {print $4}')")
+    draft_times+=("$(OMP_NUM_THREADS=$THREADS "$PY" Scripts/bench/reference_index.py "$PHOTOS" --threads "$THREADS" --workers "$THREADS" --draft 2>/dev/null | awk '/^images / {print $4}')")
+    echo "run $run: mmsearch ${mm_times[-1]} s, reference ${ref_times[-1]} s, reference+draft ${draft_times[-1]} s" >&2
+done
+mm=$(printf '%s\n' "${mm_times[@]}" | best)
+ref=$(printf '%s\n' "${ref_times[@]}" | best)
+draft=$(printf '%s\n' "${draft_times[@]}" | best)
+
+printf '\nindexing %d JPEGs (%d x 12 MP, %d x 2 MP), %s threads, best of %d, process start to finish:\n' "$N" "$LARGE" "$SMALL" "$THREADS" "$RUNS"
+awk -v n="$N" -v mm="$mm" -v ref="$ref" -v draft="$draft" 'BEGIN {
+    printf "  %-44s %7.1f images/s\n", "mmsearch index", n / mm
+    printf "  %-44s %7.1f images/s\n", "PyTorch reference (Pillow full decode)", n / ref
+    printf "  %-44s %7.1f images/s\n", "PyTorch reference (Pillow draft decode)", n / draft
+    printf "  ratio mmsearch / reference:        %.2fx\n", ref / mm
+    printf "  ratio mmsearch / reference+draft:  %.2fx\n", draft / mm
+}'
