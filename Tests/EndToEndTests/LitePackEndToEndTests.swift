@@ -51,13 +51,19 @@ struct LitePackEndToEndTests {
         print("ConSE image embeddings: max |Δ| = \(worst) over \(fixture.images.count) photos")
     }
 
+    /// Files of Media/ with one of `extensions`.
+    static func media(_ extensions: [String]) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: media.path)
+            .filter { extensions.contains(($0 as NSString).pathExtension.lowercased()) }
+    }
+
     @Test func everyBundledPhotoIsIndexed() throws {
         let (_, _, summary) = try Self.indexed.get()
-        let photos = try FileManager.default.contentsOfDirectory(atPath: Self.media.path)
-            .filter { ["jpg", "jpeg", "png"].contains(($0 as NSString).pathExtension.lowercased()) }
+        let photos = try Self.media(["jpg", "jpeg", "png"])
         #expect(photos.count >= 20)
         #expect(summary.failed == 0)
-        #expect(summary.indexed == photos.count + 3)
+        // The photos, the three copies, and Media/'s text files (LICENSES.md) as text chunks.
+        #expect(summary.indexed == photos.count + 3 + (try Self.media(["txt", "md"])).count)
     }
 
     @Test func textQueriesRankTheExpectedPhotoFirst() throws {
@@ -66,7 +72,8 @@ struct LitePackEndToEndTests {
         #expect(expectations.count >= 10)
         for row in expectations {
             let (query, expected) = (row[0], row[1])
-            let hits = try engine.search(.text(query), limit: 3)
+            // Photos only: Media/LICENSES.md is indexed too, and a text matches a text better.
+            let hits = try engine.search(.text(query), limit: 3, options: SearchOptions(modalities: [.image]))
             let first = hits.first.map { ($0.path as NSString).lastPathComponent }
             #expect(first == expected, "\"\(query)\": first is \(first ?? "nothing"), expected \(expected); top 3: \(hits.map { ($0.path as NSString).lastPathComponent })")
         }
@@ -88,6 +95,6 @@ struct LitePackEndToEndTests {
         let again = try engine.index(roots: [Self.media, Self.copies])
         #expect(again.indexed == 0)
         #expect(again.failed == 0)
-        #expect(again.unchanged == 37)
+        #expect(again.unchanged == (try Self.media(["jpg", "jpeg", "png", "txt", "md"])).count + 3)
     }
 }
