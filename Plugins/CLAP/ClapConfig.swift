@@ -17,9 +17,17 @@ public struct ClapConfig: ConfigFile, Equatable {
     /// transformers' defaults: laion/clap-htsat-unfused.
     public init() {}
 
+    /// The activations the towers and projections are checked with.
+    static let activations: [HiddenActivation] = [.gelu, .relu]
+
     public static let kind = "CLAP config.json"
     public static var nestedSections: [String: any ConfigSection.Type] {
         ["text_config": ClapTextConfig.self, "audio_config": ClapAudioConfig.self]
+    }
+
+    /// The projection heads' activation (`projection_hidden_act`); the error names `file`.
+    public func projectionActivation(file: String = "config.json") throws -> HiddenActivation {
+        try HiddenActivation(projection_hidden_act, key: "projection_hidden_act", file: file, supported: Self.activations)
     }
 
     /// Checks what the networks rely on; the error names `file` and the key.
@@ -27,7 +35,7 @@ public struct ClapConfig: ConfigFile, Equatable {
         try text_config.validate(file: file)
         try audio_config.validate(file: file)
         guard projection_dim > 0 else { throw WeightsError(file, "projection_dim \(projection_dim) must be positive") }
-        _ = try ClapActivation(projection_hidden_act, key: "projection_hidden_act", file: file)
+        _ = try projectionActivation(file: file)
     }
 }
 
@@ -52,6 +60,11 @@ public struct ClapTextConfig: ConfigSection, Equatable {
 
     public var headDim: Int { hidden_size / num_attention_heads }
 
+    /// The feed-forward activation `hidden_act` names; the error names `file` and the key.
+    public func activation(file: String = "config.json") throws -> HiddenActivation {
+        try HiddenActivation(hidden_act, key: "text_config: hidden_act", file: file, supported: ClapConfig.activations)
+    }
+
     func validate(file: String) throws {
         try ConfigCheck.positive(["vocab_size": vocab_size, "hidden_size": hidden_size,
                                   "num_hidden_layers": num_hidden_layers, "num_attention_heads": num_attention_heads,
@@ -65,7 +78,7 @@ public struct ClapTextConfig: ConfigSection, Equatable {
         guard pad_token_id >= 0, pad_token_id + 2 < max_position_embeddings else {
             throw WeightsError(file, "text_config: pad_token_id \(pad_token_id) leaves no positions of \(max_position_embeddings)")
         }
-        _ = try ClapActivation(hidden_act, key: "text_config: hidden_act", file: file)
+        _ = try activation(file: file)
     }
 }
 
@@ -106,6 +119,11 @@ public struct ClapAudioConfig: ConfigSection, Equatable {
     public func stageResolution(_ i: Int) -> Int { gridSize >> i }
     /// The feed-forward width of a block of `dim` channels (transformers' `int(mlp_ratio * dim)`).
     public func intermediateSize(_ dim: Int) -> Int { Int(mlp_ratio * Double(dim)) }
+
+    /// The feed-forward activation `hidden_act` names; the error names `file` and the key.
+    public func activation(file: String = "config.json") throws -> HiddenActivation {
+        try HiddenActivation(hidden_act, key: "audio_config: hidden_act", file: file, supported: ClapConfig.activations)
+    }
 
     /// `patch_size` / `patch_stride` may be one number or a list of equal numbers.
     public static func normalize(_ object: inout [String: Any]) throws {
@@ -157,28 +175,6 @@ public struct ClapAudioConfig: ConfigSection, Equatable {
                 throw fail("stage \(i): the \(stageResolution(i))x\(stageResolution(i)) grid is smaller than window_size \(window_size)")
             }
         }
-        _ = try ClapActivation(hidden_act, key: "audio_config: hidden_act", file: file)
-    }
-}
-
-/// An activation a config names (`hidden_act`, `projection_hidden_act`).
-enum ClapActivation: Sendable {
-    /// The exact, erf-based GELU (transformers' "gelu").
-    case gelu
-    case relu
-
-    init(_ name: String, key: String, file: String = "config.json") throws {
-        switch name {
-        case "gelu": self = .gelu
-        case "relu": self = .relu
-        default: throw WeightsError(file, "\(key) \(name) is not supported (gelu or relu)")
-        }
-    }
-
-    func callAsFunction(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        switch self {
-        case .gelu: Ops.gelu(x, count: count)
-        case .relu: for i in 0..<count where x[i] < 0 { x[i] = 0 }
-        }
+        _ = try activation(file: file)
     }
 }

@@ -49,10 +49,11 @@ public struct ClapModel: Sendable {
         self.featureExtractor = featureExtractor
         textModel = try ClapTextModel(config: text, weights: w.scoped("text_model"))
         audioModel = try HTSATEncoder(config: audio, weights: w.scoped("audio_model.audio_encoder"))
+        let projectionActivation = try config.projectionActivation()
         textProjection = try ClapProjection(w.scoped("text_projection"), inFeatures: text.hidden_size,
-                                            dimension: config.projection_dim, activation: config.projection_hidden_act)
+                                            dimension: config.projection_dim, activation: projectionActivation)
         audioProjection = try ClapProjection(w.scoped("audio_projection"), inFeatures: audio.hidden_size,
-                                             dimension: config.projection_dim, activation: config.projection_hidden_act)
+                                             dimension: config.projection_dim, activation: projectionActivation)
         logitScaleAudio = try w.tensor("logit_scale_a", shape: [])[0]
         logitScaleText = try w.tensor("logit_scale_t", shape: [])[0]
         self.batchSize = max(1, batchSize)

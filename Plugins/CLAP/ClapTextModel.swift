@@ -18,7 +18,7 @@ public struct ClapTextModel: Sendable {
     private let embeddingNorm: LayerNorm
     private let layers: [Layer]
     private let pooler: Linear
-    private let activation: ClapActivation
+    private let activation: HiddenActivation
 
     /// One `ClapTextLayer` (a BERT layer).
     private struct Layer: Sendable {
@@ -56,7 +56,7 @@ public struct ClapTextModel: Sendable {
         embeddingNorm = try LayerNorm(e.scoped("LayerNorm"), dim: h, eps: Float(config.layer_norm_eps))
         layers = try (0..<config.num_hidden_layers).map { try Layer(w.scoped("encoder.layer.\($0)"), config) }
         pooler = try Linear(w.scoped("pooler.dense"), inFeatures: h, outFeatures: h)
-        activation = try ClapActivation(config.hidden_act, key: "text_config: hidden_act")
+        activation = try config.activation()
     }
 
     /// RoBERTa's position ids of a sequence (see the type's description).

@@ -31,7 +31,7 @@ struct SwinBlock: Sendable {
     private let normAfter: LayerNorm
     private let fc1: Linear
     private let fc2: Linear
-    private let activation: ClapActivation
+    private let activation: HiddenActivation
     /// `[heads, w², w²]`: the relative position bias of each head.
     private let bias: [Float]
     /// For each window-ordered token of the padded, rolled grid, its token in the unpadded grid
@@ -63,7 +63,7 @@ struct SwinBlock: Sendable {
         let inner = config.intermediateSize(dim)
         fc1 = try Linear(w.scoped("intermediate.dense"), inFeatures: dim, outFeatures: inner)
         fc2 = try Linear(w.scoped("output.dense"), inFeatures: inner, outFeatures: dim)
-        activation = try ClapActivation(config.hidden_act, key: "audio_config: hidden_act")
+        activation = try config.activation()
 
         // The table is for the configured window; a grid smaller than it is refused by the config.
         let side = 2 * configured - 1

@@ -16,6 +16,9 @@ public struct CLIPConfig: ConfigFile, Equatable {
     /// transformers' defaults: openai/clip-vit-base-patch32.
     public init() {}
 
+    /// The activations the towers are checked with (`hidden_act`).
+    static let activations: [HiddenActivation] = [.quickGELU, .gelu]
+
     public static let kind = "CLIP config.json"
     public static var nestedSections: [String: any ConfigSection.Type] {
         ["text_config": CLIPTextConfig.self, "vision_config": CLIPVisionConfig.self]
@@ -58,6 +61,11 @@ public struct CLIPTextConfig: ConfigSection, Equatable {
 
     public var headDim: Int { hidden_size / num_attention_heads }
 
+    /// The feed-forward activation `hidden_act` names; the error names `file` and the key.
+    public func activation(file: String = "config.json") throws -> HiddenActivation {
+        try HiddenActivation(hidden_act, key: "text_config: hidden_act", file: file, supported: CLIPConfig.activations)
+    }
+
     func validate(file: String) throws {
         try ConfigCheck.positive(["vocab_size": vocab_size, "hidden_size": hidden_size,
                                   "intermediate_size": intermediate_size, "num_hidden_layers": num_hidden_layers,
@@ -67,7 +75,7 @@ public struct CLIPTextConfig: ConfigSection, Equatable {
         guard hidden_size % num_attention_heads == 0 else {
             throw WeightsError(file, "text_config: hidden_size \(hidden_size) is not a multiple of num_attention_heads \(num_attention_heads)")
         }
-        _ = try CLIPActivation(hidden_act, tower: "text_config", file: file)
+        _ = try activation(file: file)
     }
 }
 
@@ -91,6 +99,11 @@ public struct CLIPVisionConfig: ConfigSection, Equatable {
     /// Tokens per image: the class token and one per patch.
     public var tokenCount: Int { gridSize * gridSize + 1 }
 
+    /// The feed-forward activation `hidden_act` names; the error names `file` and the key.
+    public func activation(file: String = "config.json") throws -> HiddenActivation {
+        try HiddenActivation(hidden_act, key: "vision_config: hidden_act", file: file, supported: CLIPConfig.activations)
+    }
+
     func validate(file: String) throws {
         try ConfigCheck.positive(["hidden_size": hidden_size, "intermediate_size": intermediate_size,
                                   "num_hidden_layers": num_hidden_layers, "num_attention_heads": num_attention_heads,
@@ -105,30 +118,6 @@ public struct CLIPVisionConfig: ConfigSection, Equatable {
         guard image_size % patch_size == 0 else {
             throw WeightsError(file, "vision_config: image_size \(image_size) is not a multiple of patch_size \(patch_size)")
         }
-        _ = try CLIPActivation(hidden_act, tower: "vision_config", file: file)
-    }
-}
-
-/// The feed-forward activation a config names (`hidden_act`).
-enum CLIPActivation: Sendable {
-    /// `x · sigmoid(1.702 x)`, OpenAI CLIP's (transformers' "quick_gelu").
-    case quickGELU
-    /// The exact, erf-based GELU (transformers' "gelu").
-    case gelu
-
-    init(_ name: String, tower: String = "", file: String = "config.json") throws {
-        switch name {
-        case "quick_gelu": self = .quickGELU
-        case "gelu": self = .gelu
-        default:
-            throw WeightsError(file, "\(tower.isEmpty ? "" : tower + ": ")hidden_act \(name) is not supported (quick_gelu or gelu)")
-        }
-    }
-
-    func callAsFunction(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        switch self {
-        case .quickGELU: Ops.quickGELU(x, count: count)
-        case .gelu: Ops.gelu(x, count: count)
-        }
+        _ = try activation(file: file)
     }
 }

@@ -12,7 +12,7 @@ struct CLIPEncoder: Sendable {
     let intermediate: Int
     let heads: Int
     let causal: Bool
-    let activation: CLIPActivation
+    let activation: HiddenActivation
     private let layers: [Layer]
 
     /// One `CLIPEncoderLayer`.
@@ -41,7 +41,7 @@ struct CLIPEncoder: Sendable {
 
     /// Reads `layers.0` … `layers.{count-1}` of an `encoder` view.
     init(_ w: Weights, layers count: Int, hidden: Int, intermediate: Int, heads: Int, eps: Double,
-         activation: CLIPActivation, causal: Bool) throws {
+         activation: HiddenActivation, causal: Bool) throws {
         self.hidden = hidden
         self.intermediate = intermediate
         self.activation = activation
