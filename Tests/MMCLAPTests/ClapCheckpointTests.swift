@@ -16,14 +16,10 @@ struct ClapCheckpointTests {
 
     /// A copy of the tiny model directory whose `model.safetensors` is `entries`.
     static func tinyCopy(_ entries: [SafeTensorsWriter.Entry]) throws -> URL {
-        let dir = try ClapFixtures.temporaryDirectory("tiny")
-        for name in ["config.json", "vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json",
-                     "preprocessor_config.json"] {
-            try FileManager.default.copyItem(at: ClapFixtures.tinyDirectory.appendingPathComponent(name),
-                                             to: dir.appendingPathComponent(name))
-        }
-        try SafeTensorsWriter.write(entries, to: dir.appendingPathComponent("model.safetensors"))
-        return dir
+        let files = ["config.json", "vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json",
+                     "preprocessor_config.json"]
+        return try SafeTensorsWriter.modelCopy(of: ClapFixtures.tinyDirectory, files: files, entries: entries,
+                                               label: "mmclap-tiny")
     }
 
     static func loadError(_ directory: URL) -> String {
