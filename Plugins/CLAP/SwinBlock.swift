@@ -53,11 +53,8 @@ struct SwinBlock: Sendable {
         shift = shifted && resolution > configured ? configured / 2 : 0
         normBefore = try LayerNorm(w.scoped("layernorm_before"), dim: dim, eps: eps)
         let attention = w.scoped("attention.self")
-        qkv = Linear(concatenating: [
-            try Linear(attention.scoped("query"), inFeatures: dim, outFeatures: dim, bias: config.qkv_bias),
-            try Linear(attention.scoped("key"), inFeatures: dim, outFeatures: dim, bias: config.qkv_bias),
-            try Linear(attention.scoped("value"), inFeatures: dim, outFeatures: dim, bias: config.qkv_bias),
-        ])
+        qkv = try Linear(fusing: ["query", "key", "value"], of: attention, inFeatures: dim, outFeatures: dim,
+                         bias: config.qkv_bias)
         output = try Linear(w.scoped("attention.output.dense"), inFeatures: dim, outFeatures: dim)
         normAfter = try LayerNorm(w.scoped("layernorm_after"), dim: dim, eps: eps)
         let inner = config.intermediateSize(dim)

@@ -25,11 +25,7 @@ public struct BertEncoder: Sendable {
 
         init(_ w: Weights, hidden h: Int, intermediate: Int, eps: Float) throws {
             let attention = w.scoped("attention")
-            qkv = Linear(concatenating: [
-                try Linear(attention.scoped("self.query"), inFeatures: h, outFeatures: h),
-                try Linear(attention.scoped("self.key"), inFeatures: h, outFeatures: h),
-                try Linear(attention.scoped("self.value"), inFeatures: h, outFeatures: h),
-            ])
+            qkv = try Linear(fusing: ["self.query", "self.key", "self.value"], of: attention, inFeatures: h, outFeatures: h)
             attentionOutput = try Linear(attention.scoped("output.dense"), inFeatures: h, outFeatures: h)
             attentionNorm = try LayerNorm(attention.scoped("output.LayerNorm"), dim: h, eps: eps)
             self.intermediate = try Linear(w.scoped("intermediate.dense"), inFeatures: h, outFeatures: intermediate)
