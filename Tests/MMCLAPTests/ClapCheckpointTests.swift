@@ -8,12 +8,6 @@ import Testing
 /// missing or mis-shaped.
 @Suite(.serialized)
 struct ClapCheckpointTests {
-    struct Layout: Decodable {
-        struct Tensor: Decodable { let name: String; let shape: [Int]; let dtype: String }
-        let parameter_count: Int
-        let tensors: [Tensor]
-    }
-
     /// A copy of the tiny model directory whose `model.safetensors` is `entries`.
     static func tinyCopy(_ entries: [SafeTensorsWriter.Entry]) throws -> URL {
         let files = ["config.json", "vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json",
@@ -36,7 +30,7 @@ struct ClapCheckpointTests {
     }
 
     @Test func loaderAcceptsTheRealHTSATUnfusedLayout() throws {
-        let layout = try TestPaths.json(Layout.self, "clap/htsat-unfused-layout.json")
+        let layout = try TestPaths.json(CheckpointLayout.self, "clap/htsat-unfused-layout.json")
         #expect(layout.parameter_count > 150_000_000)
         #expect(layout.tensors.contains { $0.name == "audio_model.audio_encoder.layers.2.blocks.5.attention.self.relative_position_bias_table" })
         let dir = try ClapFixtures.temporaryDirectory("unfused")

@@ -9,12 +9,6 @@ import Testing
 /// with a tensor missing or mis-shaped.
 @Suite(.serialized)
 struct CLIPCheckpointTests {
-    struct Layout: Decodable {
-        struct Tensor: Decodable { let name: String; let shape: [Int]; let dtype: String }
-        let parameter_count: Int
-        let tensors: [Tensor]
-    }
-
     /// A copy of the tiny model directory whose `model.safetensors` is `entries`.
     static func tinyCopy(_ entries: [SafeTensorsWriter.Entry]) throws -> URL {
         let files = ["config.json", "vocab.json", "merges.txt", "preprocessor_config.json"]
@@ -32,7 +26,7 @@ struct CLIPCheckpointTests {
     }
 
     @Test func loaderAcceptsTheRealViTB32Layout() throws {
-        let layout = try TestPaths.json(Layout.self, "clip/vit-b32-layout.json")
+        let layout = try TestPaths.json(CheckpointLayout.self, "clip/vit-b32-layout.json")
         #expect(layout.tensors.allSatisfy { $0.dtype == "F32" })
         #expect(layout.parameter_count > 150_000_000)
         let dir = try CLIPFixtures.temporaryDirectory("vitb32")

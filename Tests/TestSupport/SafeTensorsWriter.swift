@@ -75,3 +75,16 @@ public enum SafeTensorsWriter {
         return entries.sorted { $0.offset < $1.offset }.map(\.entry)
     }
 }
+
+/// A fixture listing a real checkpoint's tensors (written by the fixture scripts from the
+/// reference model): each tensor's name, shape and dtype, and the parameter count.
+public struct CheckpointLayout: Decodable, Sendable {
+    public struct Tensor: Decodable, Sendable {
+        public let name: String
+        public let shape: [Int]
+        public let dtype: String
+    }
+
+    public let parameter_count: Int
+    public let tensors: [Tensor]
+}
