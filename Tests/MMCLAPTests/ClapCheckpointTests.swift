@@ -17,12 +17,7 @@ struct ClapCheckpointTests {
     }
 
     static func loadError(_ directory: URL) -> String {
-        do {
-            _ = try ClapModel.load(directory: directory)
-            return "loaded"
-        } catch {
-            return "\(error)"
-        }
+        loadOutcome { _ = try ClapModel.load(directory: directory) }
     }
 
     static func tinyEntries() throws -> [SafeTensorsWriter.Entry] {

@@ -17,12 +17,7 @@ struct CLIPCheckpointTests {
     }
 
     static func loadError(_ directory: URL) -> String {
-        do {
-            _ = try CLIPModel.load(directory: directory)
-            return "loaded"
-        } catch {
-            return "\(error)"
-        }
+        loadOutcome { _ = try CLIPModel.load(directory: directory) }
     }
 
     @Test func loaderAcceptsTheRealViTB32Layout() throws {
