@@ -57,7 +57,7 @@ let package = Package(
         .target(name: "MMCLIP", dependencies: ["MMTensor", "MMMedia", "MMSearchKit"], path: "Plugins/CLIP"),
 
         // CLAP (the `clap-htsat` pack's networks, tokenizer and audio features).
-        .target(name: "MMCLAP", dependencies: ["MMTensor", "MMMedia", "MMSearchKit"], path: "Plugins/CLAP"),
+        .target(name: "MMCLAP", dependencies: ["MMTensor", "MMMedia", "MMSearchKit", "MMText"], path: "Plugins/CLAP"),
 
         // The command line.
         .executableTarget(name: "mmsearch", dependencies: [
