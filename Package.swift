@@ -27,12 +27,18 @@ let package = Package(
         .target(name: "CCodecs", path: "Sources/CCodecs",
                 linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16")]),
 
+        // libsndfile (WAV, FLAC, Ogg Vorbis/Opus, MP3) and libsamplerate behind a small C shim:
+        // virtual I/O over a descriptor or memory that counts the bytes read, a mono mixdown, and
+        // status codes with messages.
+        .target(name: "CAudio", path: "Sources/CAudio",
+                linkerSettings: [.linkedLibrary("sndfile"), .linkedLibrary("samplerate")]),
+
         // Vector kernels compiled per instruction set and picked at run time (AVX2+FMA or generic).
         .target(name: "CKernels", path: "Sources/CKernels"),
 
         // Runtime and media.
         .target(name: "MMTensor", dependencies: ["CBLAS", "CKernels"]),
-        .target(name: "MMMedia", dependencies: ["CCodecs"]),
+        .target(name: "MMMedia", dependencies: ["CCodecs", "CAudio"]),
 
         // The C ABI of shared-library plugins: the public header (Plugins/ABI/include) and
         // compile-time checks of its layout.
