@@ -27,6 +27,12 @@ let package = Package(
         .target(name: "CCodecs", path: "Sources/CCodecs",
                 linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16")]),
 
+        // libsndfile (WAV, FLAC, Ogg Vorbis/Opus, MP3) and libsamplerate behind a small C shim:
+        // virtual I/O over a descriptor or memory that counts the bytes read, a mono mixdown, and
+        // status codes with messages.
+        .target(name: "CAudio", path: "Sources/CAudio",
+                linkerSettings: [.linkedLibrary("sndfile"), .linkedLibrary("samplerate")]),
+
         // Vector kernels compiled per instruction set and picked at run time (AVX2+FMA or generic).
         .target(name: "CKernels", path: "Sources/CKernels"),
         // The same for vector search: f32/f16/int8 dot products (AVX2+FMA+F16C or portable).
@@ -34,7 +40,7 @@ let package = Package(
 
         // Runtime and media.
         .target(name: "MMTensor", dependencies: ["CBLAS", "CKernels"]),
-        .target(name: "MMMedia", dependencies: ["CCodecs"]),
+        .target(name: "MMMedia", dependencies: ["CCodecs", "CAudio"]),
 
         // The C ABI of shared-library plugins: the public header (Plugins/ABI/include) and
         // compile-time checks of its layout.
@@ -59,7 +65,7 @@ let package = Package(
         .target(name: "MMCLIP", dependencies: ["MMTensor", "MMMedia", "MMSearchKit"], path: "Plugins/CLIP"),
 
         // CLAP (the `clap-htsat` pack's networks, tokenizer and audio features).
-        .target(name: "MMCLAP", dependencies: ["MMTensor", "MMMedia", "MMSearchKit"], path: "Plugins/CLAP"),
+        .target(name: "MMCLAP", dependencies: ["MMTensor", "MMMedia", "MMSearchKit", "MMText"], path: "Plugins/CLAP"),
 
         // The command line.
         .executableTarget(name: "mmsearch", dependencies: [

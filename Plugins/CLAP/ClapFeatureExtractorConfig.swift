@@ -8,9 +8,9 @@ import MMTensor
 /// `frequency_min` 50 and `truncation` "rand_trunc" (the fused model's file says "fusion").
 /// Only the unfused model's truncation is supported; its random crop becomes an offset the caller
 /// picks (`ClapFeatureExtractor.features(_:cropOffset:)`).
-public struct ClapFeatureExtractorConfig: Decodable, Sendable, Equatable {
+public struct ClapFeatureExtractorConfig: ConfigFile, Equatable {
     /// How audio shorter than `max_length_s` is made long enough.
-    public enum Padding: String, Sendable, Equatable {
+    public enum Padding: String, Sendable, Equatable, Codable {
         /// Repeated as many whole times as fit, then zeros (CLAP's).
         case repeatpad
         /// Repeated, then cut.
@@ -50,60 +50,13 @@ public struct ClapFeatureExtractorConfig: Decodable, Sendable, Equatable {
     /// FFT bins (`fft_window_size / 2 + 1`).
     public var binCount: Int { fft_window_size / 2 + 1 }
 
-    private enum CodingKeys: String, CodingKey {
-        case feature_size, sampling_rate, hop_length, max_length_s, fft_window_size, padding_value,
-             frequency_min, frequency_max, truncation, padding
-    }
-
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        var d = ClapFeatureExtractorConfig()
-        d.feature_size = try c.decodeIfPresent(Int.self, forKey: .feature_size) ?? d.feature_size
-        d.sampling_rate = try c.decodeIfPresent(Int.self, forKey: .sampling_rate) ?? d.sampling_rate
-        d.hop_length = try c.decodeIfPresent(Int.self, forKey: .hop_length) ?? d.hop_length
-        d.max_length_s = try c.decodeIfPresent(Int.self, forKey: .max_length_s) ?? d.max_length_s
-        d.fft_window_size = try c.decodeIfPresent(Int.self, forKey: .fft_window_size) ?? d.fft_window_size
-        d.padding_value = try c.decodeIfPresent(Double.self, forKey: .padding_value) ?? d.padding_value
-        d.frequency_min = try c.decodeIfPresent(Double.self, forKey: .frequency_min) ?? d.frequency_min
-        d.frequency_max = try c.decodeIfPresent(Double.self, forKey: .frequency_max) ?? d.frequency_max
-        d.truncation = try c.decodeIfPresent(String.self, forKey: .truncation) ?? d.truncation
-        if let name = try c.decodeIfPresent(String.self, forKey: .padding) {
-            guard let p = Padding(rawValue: name) else {
-                throw DecodingError.dataCorruptedError(forKey: .padding, in: c, debugDescription:
-                    "padding \(name) is not repeatpad, repeat or pad")
-            }
-            d.padding = p
-        }
-        self = d
-    }
-
-    /// Reads and checks `preprocessor_config.json`; errors name the file and the key.
-    public static func load(_ url: URL) throws -> ClapFeatureExtractorConfig {
-        let name = url.lastPathComponent
-        let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw WeightsError(name, "cannot read: \(error.localizedDescription)")
-        }
-        guard (try? JSONSerialization.jsonObject(with: data)) is [String: Any] else {
-            throw WeightsError(name, "not a ClapFeatureExtractor config: not a JSON object")
-        }
-        let config: ClapFeatureExtractorConfig
-        do {
-            config = try JSONDecoder().decode(ClapFeatureExtractorConfig.self, from: data)
-        } catch let error as DecodingError {
-            throw WeightsError(name, "not a ClapFeatureExtractor config (\(ClapConfigErrors.describe(error)))")
-        }
-        try config.validate(file: name)
-        return config
-    }
+    public static let kind = "ClapFeatureExtractor config"
 
     public func validate(file: String = "preprocessor_config.json") throws {
-        try ClapConfigErrors.positive(["feature_size": feature_size, "sampling_rate": sampling_rate,
-                                       "hop_length": hop_length, "max_length_s": max_length_s,
-                                       "fft_window_size": fft_window_size],
-                                      in: "preprocessor", file: file)
+        try ConfigCheck.positive(["feature_size": feature_size, "sampling_rate": sampling_rate,
+                                  "hop_length": hop_length, "max_length_s": max_length_s,
+                                  "fft_window_size": fft_window_size],
+                                 in: "preprocessor", file: file)
         guard truncation == "rand_trunc" else {
             throw WeightsError(file, "truncation \(truncation) is not supported (rand_trunc, the unfused model's)")
         }
@@ -117,5 +70,17 @@ public struct ClapFeatureExtractorConfig: Decodable, Sendable, Equatable {
               frequency_max <= Double(sampling_rate) / 2 else {
             throw WeightsError(file, "frequency_min \(frequency_min) and frequency_max \(frequency_max) do not fit sampling_rate \(sampling_rate)")
         }
+    }
+}
+
+extension ClapFeatureExtractorConfig.Padding {
+    /// One of the names; another is an error naming the key and the names.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        let name = try c.decode(String.self)
+        guard let padding = Self(rawValue: name) else {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "padding \(name) is not repeatpad, repeat or pad")
+        }
+        self = padding
     }
 }

@@ -49,10 +49,11 @@ public struct ClapModel: Sendable {
         self.featureExtractor = featureExtractor
         textModel = try ClapTextModel(config: text, weights: w.scoped("text_model"))
         audioModel = try HTSATEncoder(config: audio, weights: w.scoped("audio_model.audio_encoder"))
+        let projectionActivation = try config.projectionActivation()
         textProjection = try ClapProjection(w.scoped("text_projection"), inFeatures: text.hidden_size,
-                                            dimension: config.projection_dim, activation: config.projection_hidden_act)
+                                            dimension: config.projection_dim, activation: projectionActivation)
         audioProjection = try ClapProjection(w.scoped("audio_projection"), inFeatures: audio.hidden_size,
-                                             dimension: config.projection_dim, activation: config.projection_hidden_act)
+                                             dimension: config.projection_dim, activation: projectionActivation)
         logitScaleAudio = try w.tensor("logit_scale_a", shape: [])[0]
         logitScaleText = try w.tensor("logit_scale_t", shape: [])[0]
         self.batchSize = max(1, batchSize)
@@ -85,16 +86,9 @@ public struct ClapModel: Sendable {
     public func textEmbeddings(tokenIDs: [[Int32]], arena: ScratchArena = ScratchArena()) throws -> [[Float]] {
         for ids in tokenIDs { try textModel.validate(ids) }
         let order = tokenIDs.indices.sorted { tokenIDs[$0].count < tokenIDs[$1].count }
-        var out = [[Float]](repeating: [], count: tokenIDs.count)
-        let h = config.text_config.hidden_size
-        let pooled = UnsafeMutablePointer<Float>.allocate(capacity: batchSize * h)
-        defer { pooled.deallocate() }
-        for start in stride(from: 0, to: order.count, by: batchSize) {
-            let members = Array(order[start..<min(start + batchSize, order.count)])
-            textModel.pooled(members.map { tokenIDs[$0] }, arena: arena, into: pooled)
-            for (b, index) in members.enumerated() { out[index] = textProjection.embedding(pooled + b * h) }
-        }
-        return out
+        return PooledBatches.run(order: order, batchSize: batchSize, width: config.text_config.hidden_size,
+                                 forward: { textModel.pooled($0.map { tokenIDs[$0] }, arena: arena, into: $1) },
+                                 head: textProjection.embedding)
     }
 
     // MARK: - Audio
@@ -140,18 +134,13 @@ public struct ClapModel: Sendable {
     }
 
     private func embedFeatures(_ features: UnsafePointer<Float>, count: Int, arena: ScratchArena) -> [[Float]] {
-        let n = featureExtractor.featureCount, h = config.audio_config.hidden_size
-        let frames = featureExtractor.config.frameCount
-        var out: [[Float]] = []
-        out.reserveCapacity(count)
-        let pooled = UnsafeMutablePointer<Float>.allocate(capacity: min(batchSize, max(count, 1)) * h)
-        defer { pooled.deallocate() }
-        for start in stride(from: 0, to: count, by: batchSize) {
-            let batch = min(batchSize, count - start)
-            audioModel.pooled(features + start * n, batch: batch, frames: frames, arena: arena, into: pooled)
-            for b in 0..<batch { out.append(audioProjection.embedding(pooled + b * h)) }
-        }
-        return out
+        let n = featureExtractor.featureCount, frames = featureExtractor.config.frameCount
+        return PooledBatches.run(order: Array(0..<count), batchSize: batchSize, width: config.audio_config.hidden_size,
+                                 forward: { members, pooled in
+                                     audioModel.pooled(features + members[0] * n, batch: members.count, frames: frames,
+                                                       arena: arena, into: pooled)
+                                 },
+                                 head: audioProjection.embedding)
     }
 
     // MARK: - Zero-shot
@@ -167,15 +156,6 @@ public struct ClapModel: Sendable {
     /// `logitScale` is `logitScaleAudio` unless given (`logitScaleText` for text → audio).
     public func zeroShotProbabilities(audioEmbeddings: [[Float]], textEmbeddings: [[Float]],
                                       logitScale: Float? = nil) -> [[Float]] {
-        let scale = exp(logitScale ?? logitScaleAudio)
-        return audioEmbeddings.map { audio in
-            var logits = textEmbeddings.map { text in
-                var dot: Float = 0
-                for j in 0..<min(audio.count, text.count) { dot += audio[j] * text[j] }
-                return scale * dot
-            }
-            if !logits.isEmpty { Ops.softmaxRows(&logits, rows: 1, cols: logits.count) }
-            return logits
-        }
+        ZeroShot.probabilities(queries: audioEmbeddings, labels: textEmbeddings, logitScale: logitScale ?? logitScaleAudio)
     }
 }

@@ -5,12 +5,12 @@ import MMTensor
 struct ClapProjection: Sendable {
     private let linear1: Linear
     private let linear2: Linear
-    private let activation: ClapActivation
+    private let activation: HiddenActivation
 
-    init(_ w: Weights, inFeatures: Int, dimension: Int, activation name: String) throws {
+    init(_ w: Weights, inFeatures: Int, dimension: Int, activation: HiddenActivation) throws {
         linear1 = try Linear(w.scoped("linear1"), inFeatures: inFeatures, outFeatures: dimension)
         linear2 = try Linear(w.scoped("linear2"), inFeatures: dimension, outFeatures: dimension)
-        activation = try ClapActivation(name, key: "projection_hidden_act")
+        self.activation = activation
     }
 
     var dimension: Int { linear2.outFeatures }

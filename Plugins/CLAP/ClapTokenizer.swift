@@ -167,7 +167,7 @@ public struct ClapTokenizer: Sendable {
                 SpecialToken(content: $0.content, id: $0.id, lstrip: $0.lstrip ?? false, rstrip: $0.rstrip ?? false)
             }.filter { !$0.content.isEmpty }
         } catch let error as DecodingError {
-            throw WeightsError(name, "not a tokenizers JSON file (\(ClapConfigErrors.describe(error)))")
+            throw WeightsError(name, "not a tokenizers JSON file (\(error.summary))")
         } catch {
             throw WeightsError(name, "cannot read: \(error.localizedDescription)")
         }

@@ -31,7 +31,7 @@ struct SwinBlock: Sendable {
     private let normAfter: LayerNorm
     private let fc1: Linear
     private let fc2: Linear
-    private let activation: ClapActivation
+    private let activation: HiddenActivation
     /// `[heads, w², w²]`: the relative position bias of each head.
     private let bias: [Float]
     /// For each window-ordered token of the padded, rolled grid, its token in the unpadded grid
@@ -53,17 +53,14 @@ struct SwinBlock: Sendable {
         shift = shifted && resolution > configured ? configured / 2 : 0
         normBefore = try LayerNorm(w.scoped("layernorm_before"), dim: dim, eps: eps)
         let attention = w.scoped("attention.self")
-        qkv = Linear(concatenating: [
-            try Linear(attention.scoped("query"), inFeatures: dim, outFeatures: dim, bias: config.qkv_bias),
-            try Linear(attention.scoped("key"), inFeatures: dim, outFeatures: dim, bias: config.qkv_bias),
-            try Linear(attention.scoped("value"), inFeatures: dim, outFeatures: dim, bias: config.qkv_bias),
-        ])
+        qkv = try Linear(fusing: ["query", "key", "value"], of: attention, inFeatures: dim, outFeatures: dim,
+                         bias: config.qkv_bias)
         output = try Linear(w.scoped("attention.output.dense"), inFeatures: dim, outFeatures: dim)
         normAfter = try LayerNorm(w.scoped("layernorm_after"), dim: dim, eps: eps)
         let inner = config.intermediateSize(dim)
         fc1 = try Linear(w.scoped("intermediate.dense"), inFeatures: dim, outFeatures: inner)
         fc2 = try Linear(w.scoped("output.dense"), inFeatures: inner, outFeatures: dim)
-        activation = try ClapActivation(config.hidden_act, key: "audio_config: hidden_act")
+        activation = try config.activation()
 
         // The table is for the configured window; a grid smaller than it is refused by the config.
         let side = 2 * configured - 1

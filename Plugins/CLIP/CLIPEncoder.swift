@@ -12,7 +12,7 @@ struct CLIPEncoder: Sendable {
     let intermediate: Int
     let heads: Int
     let causal: Bool
-    let activation: CLIPActivation
+    let activation: HiddenActivation
     private let layers: [Layer]
 
     /// One `CLIPEncoderLayer`.
@@ -27,11 +27,7 @@ struct CLIPEncoder: Sendable {
         init(_ w: Weights, hidden h: Int, intermediate: Int, eps: Float) throws {
             let attention = w.scoped("self_attn")
             norm1 = try LayerNorm(w.scoped("layer_norm1"), dim: h, eps: eps)
-            qkv = Linear(concatenating: [
-                try Linear(attention.scoped("q_proj"), inFeatures: h, outFeatures: h),
-                try Linear(attention.scoped("k_proj"), inFeatures: h, outFeatures: h),
-                try Linear(attention.scoped("v_proj"), inFeatures: h, outFeatures: h),
-            ])
+            qkv = try Linear(fusing: ["q_proj", "k_proj", "v_proj"], of: attention, inFeatures: h, outFeatures: h)
             outProjection = try Linear(attention.scoped("out_proj"), inFeatures: h, outFeatures: h)
             norm2 = try LayerNorm(w.scoped("layer_norm2"), dim: h, eps: eps)
             fc1 = try Linear(w.scoped("mlp.fc1"), inFeatures: h, outFeatures: intermediate)
@@ -41,7 +37,7 @@ struct CLIPEncoder: Sendable {
 
     /// Reads `layers.0` … `layers.{count-1}` of an `encoder` view.
     init(_ w: Weights, layers count: Int, hidden: Int, intermediate: Int, heads: Int, eps: Double,
-         activation: CLIPActivation, causal: Bool) throws {
+         activation: HiddenActivation, causal: Bool) throws {
         self.hidden = hidden
         self.intermediate = intermediate
         self.activation = activation

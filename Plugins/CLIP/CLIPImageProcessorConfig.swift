@@ -5,7 +5,7 @@ import MMTensor
 /// names. Keys left out take `CLIPImageProcessor`'s class defaults. `size` and `crop_size` may
 /// be written the old way, as one number: `size: 224` means `{"shortest_edge": 224}` and
 /// `crop_size: 224` means `{"height": 224, "width": 224}` (transformers' `get_size_dict`).
-public struct CLIPImageProcessorConfig: Decodable, Sendable, Equatable {
+public struct CLIPImageProcessorConfig: ConfigFile, Equatable {
     /// How the resize step sizes the image.
     public enum Size: Sendable, Equatable {
         /// The shorter side becomes this; the longer keeps the aspect ratio (truncated).
@@ -14,13 +14,23 @@ public struct CLIPImageProcessorConfig: Decodable, Sendable, Equatable {
         case exact(height: Int, width: Int)
     }
 
+    /// The centre crop's size (`crop_size`).
+    public struct CropSize: Sendable, Equatable {
+        public var height: Int
+        public var width: Int
+
+        public init(height: Int, width: Int) {
+            self.height = height
+            self.width = width
+        }
+    }
+
     public var do_resize = true
     public var size = Size.shortestEdge(224)
     /// PIL's filter number: 3 bicubic (CLIP's), 2 bilinear.
     public var resample = 3
     public var do_center_crop = true
-    public var crop_height = 224
-    public var crop_width = 224
+    public var crop_size = CropSize(height: 224, width: 224)
     public var do_rescale = true
     public var rescale_factor = 1.0 / 255.0
     public var do_normalize = true
@@ -35,74 +45,20 @@ public struct CLIPImageProcessorConfig: Decodable, Sendable, Equatable {
     /// `preprocessor_config.json` gets.
     public init(imageSize: Int) {
         size = .shortestEdge(imageSize)
-        crop_height = imageSize
-        crop_width = imageSize
+        crop_size = CropSize(height: imageSize, width: imageSize)
     }
 
-    private enum CodingKeys: String, CodingKey {
-        case do_resize, size, resample, do_center_crop, crop_size, do_rescale, rescale_factor,
-             do_normalize, image_mean, image_std
+    public var crop_height: Int {
+        get { crop_size.height }
+        set { crop_size.height = newValue }
     }
 
-    private struct SizeDict: Decodable {
-        let shortest_edge: Int?
-        let longest_edge: Int?
-        let height: Int?
-        let width: Int?
-        let max_height: Int?
-        let max_width: Int?
+    public var crop_width: Int {
+        get { crop_size.width }
+        set { crop_size.width = newValue }
     }
 
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        var d = CLIPImageProcessorConfig()
-        d.do_resize = try c.decodeIfPresent(Bool.self, forKey: .do_resize) ?? d.do_resize
-        if let n = try? c.decodeIfPresent(Int.self, forKey: .size) {
-            d.size = .shortestEdge(n)
-        } else if let s = try c.decodeIfPresent(SizeDict.self, forKey: .size) {
-            switch (s.shortest_edge, s.longest_edge, s.height, s.width, s.max_height, s.max_width) {
-            case (let e?, nil, nil, nil, nil, nil): d.size = .shortestEdge(e)
-            case (nil, nil, let h?, let w?, nil, nil): d.size = .exact(height: h, width: w)
-            default:
-                throw DecodingError.dataCorruptedError(forKey: .size, in: c, debugDescription:
-                    "only {\"shortest_edge\": n} or {\"height\": h, \"width\": w} is supported")
-            }
-        }
-        d.resample = try c.decodeIfPresent(Int.self, forKey: .resample) ?? d.resample
-        d.do_center_crop = try c.decodeIfPresent(Bool.self, forKey: .do_center_crop) ?? d.do_center_crop
-        if let n = try? c.decodeIfPresent(Int.self, forKey: .crop_size) {
-            d.crop_height = n
-            d.crop_width = n
-        } else if let s = try c.decodeIfPresent(SizeDict.self, forKey: .crop_size) {
-            guard let h = s.height, let w = s.width else {
-                throw DecodingError.dataCorruptedError(forKey: .crop_size, in: c, debugDescription:
-                    "crop_size needs height and width")
-            }
-            d.crop_height = h
-            d.crop_width = w
-        }
-        d.do_rescale = try c.decodeIfPresent(Bool.self, forKey: .do_rescale) ?? d.do_rescale
-        d.rescale_factor = try c.decodeIfPresent(Double.self, forKey: .rescale_factor) ?? d.rescale_factor
-        d.do_normalize = try c.decodeIfPresent(Bool.self, forKey: .do_normalize) ?? d.do_normalize
-        d.image_mean = try c.decodeIfPresent([Double].self, forKey: .image_mean) ?? d.image_mean
-        d.image_std = try c.decodeIfPresent([Double].self, forKey: .image_std) ?? d.image_std
-        self = d
-    }
-
-    /// Reads and checks `preprocessor_config.json`; errors name the file.
-    public static func load(_ url: URL) throws -> CLIPImageProcessorConfig {
-        let name = url.lastPathComponent
-        let config: CLIPImageProcessorConfig
-        do {
-            config = try JSONDecoder().decode(CLIPImageProcessorConfig.self, from: Data(contentsOf: url))
-        } catch let error as DecodingError {
-            throw WeightsError(name, "not a CLIP preprocessor_config.json (\(ConfigErrors.describe(error)))")
-        } catch {
-            throw WeightsError(name, "cannot read: \(error.localizedDescription)")
-        }
-        try config.validate(file: name)
-        return config
-    }
+    public static let kind = "CLIP preprocessor_config.json"
 
     public func validate(file: String = "preprocessor_config.json") throws {
         guard image_mean.count == 3, image_std.count == 3, image_std.allSatisfy({ $0 != 0 }) else {
@@ -118,5 +74,61 @@ public struct CLIPImageProcessorConfig: Decodable, Sendable, Equatable {
         }
         guard sides.allSatisfy({ $0 > 0 }) else { throw WeightsError(file, "size must be positive") }
         guard crop_height > 0, crop_width > 0 else { throw WeightsError(file, "crop_size must be positive") }
+    }
+}
+
+/// transformers' size dictionaries (`get_size_dict`): the keys a `size` or `crop_size` may hold.
+private struct SizeDict: Codable {
+    var shortest_edge: Int?
+    var longest_edge: Int?
+    var height: Int?
+    var width: Int?
+    var max_height: Int?
+    var max_width: Int?
+}
+
+extension CLIPImageProcessorConfig.Size: Codable {
+    /// `n` (the old form: shortest edge `n`), `{"shortest_edge": n}` or `{"height": h, "width": w}`.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let n = try? c.decode(Int.self) {
+            self = .shortestEdge(n)
+            return
+        }
+        let s = try c.decode(SizeDict.self)
+        switch (s.shortest_edge, s.longest_edge, s.height, s.width, s.max_height, s.max_width) {
+        case (let e?, nil, nil, nil, nil, nil): self = .shortestEdge(e)
+        case (nil, nil, let h?, let w?, nil, nil): self = .exact(height: h, width: w)
+        default:
+            throw DecodingError.dataCorruptedError(in: c, debugDescription:
+                "only {\"shortest_edge\": n} or {\"height\": h, \"width\": w} is supported")
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        switch self {
+        case .shortestEdge(let n): try SizeDict(shortest_edge: n).encode(to: encoder)
+        case .exact(let h, let w): try SizeDict(height: h, width: w).encode(to: encoder)
+        }
+    }
+}
+
+extension CLIPImageProcessorConfig.CropSize: Codable {
+    /// `n` (the old form: `n` square) or `{"height": h, "width": w}`.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let n = try? c.decode(Int.self) {
+            self.init(height: n, width: n)
+            return
+        }
+        let s = try c.decode(SizeDict.self)
+        guard let h = s.height, let w = s.width else {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "crop_size needs height and width")
+        }
+        self.init(height: h, width: w)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        try SizeDict(height: height, width: width).encode(to: encoder)
     }
 }

@@ -87,18 +87,9 @@ public struct CLIPModel: Sendable {
         for ids in tokenIDs { try textModel.validate(ids) }
         let positions = tokenIDs.map(textModel.poolingPosition)
         let order = tokenIDs.indices.sorted { positions[$0] < positions[$1] }
-        var out = [[Float]](repeating: [], count: tokenIDs.count)
-        let h = config.text_config.hidden_size
-        let pooled = UnsafeMutablePointer<Float>.allocate(capacity: batchSize * h)
-        defer { pooled.deallocate() }
-        for start in stride(from: 0, to: order.count, by: batchSize) {
-            let members = Array(order[start..<min(start + batchSize, order.count)])
-            textModel.pooled(members.map { tokenIDs[$0] }, arena: arena, into: pooled)
-            for (b, index) in members.enumerated() {
-                out[index] = project(pooled + b * h, with: textProjection)
-            }
-        }
-        return out
+        return PooledBatches.run(order: order, batchSize: batchSize, width: config.text_config.hidden_size,
+                                 forward: { textModel.pooled($0.map { tokenIDs[$0] }, arena: arena, into: $1) },
+                                 head: { project($0, with: textProjection) })
     }
 
     // MARK: - Images
@@ -135,17 +126,13 @@ public struct CLIPModel: Sendable {
 
     /// The vision tower and projection over `count` images, `batchSize` at a time.
     private func embedPixels(_ pixels: UnsafePointer<Float>, count: Int, arena: ScratchArena) -> [[Float]] {
-        let n = visionModel.pixelCount, h = config.vision_config.hidden_size
-        var out: [[Float]] = []
-        out.reserveCapacity(count)
-        let pooled = UnsafeMutablePointer<Float>.allocate(capacity: min(batchSize, max(count, 1)) * h)
-        defer { pooled.deallocate() }
-        for start in stride(from: 0, to: count, by: batchSize) {
-            let batch = min(batchSize, count - start)
-            visionModel.pooled(pixels + start * n, batch: batch, arena: arena, into: pooled)
-            for b in 0..<batch { out.append(project(pooled + b * h, with: visualProjection)) }
-        }
-        return out
+        let n = visionModel.pixelCount
+        return PooledBatches.run(order: Array(0..<count), batchSize: batchSize, width: config.vision_config.hidden_size,
+                                 forward: { members, pooled in
+                                     visionModel.pooled(pixels + members[0] * n, batch: members.count, arena: arena,
+                                                        into: pooled)
+                                 },
+                                 head: { project($0, with: visualProjection) })
     }
 
     // MARK: - Zero-shot
@@ -159,16 +146,7 @@ public struct CLIPModel: Sendable {
 
     /// `softmax(exp(logit_scale) · image · text)` over the texts, for each image (unit vectors).
     public func zeroShotProbabilities(imageEmbeddings: [[Float]], textEmbeddings: [[Float]]) -> [[Float]] {
-        let scale = exp(logitScale)
-        return imageEmbeddings.map { image in
-            var logits = textEmbeddings.map { text in
-                var dot: Float = 0
-                for j in 0..<min(image.count, text.count) { dot += image[j] * text[j] }
-                return scale * dot
-            }
-            if !logits.isEmpty { Ops.softmaxRows(&logits, rows: 1, cols: logits.count) }
-            return logits
-        }
+        ZeroShot.probabilities(queries: imageEmbeddings, labels: textEmbeddings, logitScale: logitScale)
     }
 
     /// `normalize(W · feature)`.

@@ -25,7 +25,7 @@ public struct CLIPTextTransformer: Sendable {
         encoder = try CLIPEncoder(w.scoped("encoder"), layers: config.num_hidden_layers, hidden: h,
                                   intermediate: config.intermediate_size, heads: config.num_attention_heads,
                                   eps: config.layer_norm_eps,
-                                  activation: CLIPActivation(config.hidden_act, tower: "text_config"), causal: true)
+                                  activation: config.activation(), causal: true)
         finalNorm = try LayerNorm(w.scoped("final_layer_norm"), dim: h, eps: Float(config.layer_norm_eps))
     }
 

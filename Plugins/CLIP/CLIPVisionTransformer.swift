@@ -31,7 +31,7 @@ public struct CLIPVisionTransformer: Sendable {
         encoder = try CLIPEncoder(w.scoped("encoder"), layers: config.num_hidden_layers, hidden: h,
                                   intermediate: config.intermediate_size, heads: config.num_attention_heads,
                                   eps: config.layer_norm_eps,
-                                  activation: CLIPActivation(config.hidden_act, tower: "vision_config"), causal: false)
+                                  activation: config.activation(), causal: false)
         postNorm = try LayerNorm(w.scoped("post_layernorm"), dim: h, eps: Float(config.layer_norm_eps))
     }
 

@@ -16,21 +16,23 @@ public struct BertConfig: Decodable, Sendable {
 
     public var headDim: Int { hidden_size / num_attention_heads }
 
+    /// The feed-forward activation `hidden_act` names (GELU, the one checked); the error names
+    /// `file` and the key.
+    public func activation(file: String = "config.json") throws -> HiddenActivation {
+        try HiddenActivation(hidden_act, key: "hidden_act", file: file, supported: [.gelu])
+    }
+
+    /// Reads and checks `config.json` (every key above but `position_embedding_type` is
+    /// required); errors name the file and the key.
     public static func load(_ url: URL) throws -> BertConfig {
-        let config: BertConfig
-        do {
-            config = try JSONDecoder().decode(BertConfig.self, from: Data(contentsOf: url))
-        } catch let error as DecodingError {
-            throw WeightsError(url.lastPathComponent, "not a BERT config.json (\(error))")
-        }
-        guard config.hidden_act == "gelu" else {
-            throw WeightsError(url.lastPathComponent, "hidden_act \(config.hidden_act) is not supported (gelu only)")
-        }
+        let name = url.lastPathComponent
+        let config = try ConfigJSON.load(BertConfig.self, from: url, kind: "BERT config.json")
+        _ = try config.activation(file: name)
         guard (config.position_embedding_type ?? "absolute") == "absolute" else {
-            throw WeightsError(url.lastPathComponent, "only absolute position embeddings are supported")
+            throw WeightsError(name, "only absolute position embeddings are supported")
         }
-        guard config.hidden_size % config.num_attention_heads == 0 else {
-            throw WeightsError(url.lastPathComponent, "hidden_size is not a multiple of num_attention_heads")
+        guard config.num_attention_heads > 0, config.hidden_size % config.num_attention_heads == 0 else {
+            throw WeightsError(name, "hidden_size is not a multiple of num_attention_heads")
         }
         return config
     }

@@ -9,17 +9,21 @@ public struct MediaError: Error, Sendable, Equatable, CustomStringConvertible {
         case unreadable
         /// The file has no bytes.
         case emptyFile
-        /// The file is larger than `ImageLimits.maxFileBytes`.
+        /// The file is larger than `ImageLimits.maxFileBytes` (or `AudioLimits.maxFileBytes`).
         case fileTooLarge
         /// The content is not a format this module decodes (detected from the first bytes).
         case notAnImage
-        /// The data ends before the image does.
+        /// The content is not an audio format this module recognises (detected from the first
+        /// bytes, never from the name).
+        case notAudio
+        /// The data ends before the image (or the audio its header declares) does.
         case truncated
         /// The data is damaged or invalid for its format (bad CRC, bad Huffman code, …).
         case corrupt
         /// The declared image size is above `ImageLimits.maxPixels`.
         case tooManyPixels
-        /// Valid data of a kind not supported (12-bit JPEG, 2-component JPEG, …).
+        /// Valid data of a kind not supported (12-bit JPEG, 2-component JPEG, an AIFF or AAC file,
+        /// a WAV codec libsndfile does not decode, a sample rate libsamplerate cannot convert, …).
         case unsupported
         /// Memory ran out while decoding.
         case outOfMemory

@@ -69,7 +69,7 @@ public final class SafeTensors: Sendable {
         do {
             header = try JSONDecoder().decode([String: HeaderEntry].self, from: headerData)
         } catch {
-            throw fail("malformed header: \(Self.describe(error))")
+            throw fail("malformed header: \((error as? DecodingError)?.summary ?? "\(error)")")
         }
 
         let dataStart = headerEnd
@@ -131,17 +131,6 @@ public final class SafeTensors: Sendable {
             } else {
                 self = .metadata(try [String: String](from: decoder))
             }
-        }
-    }
-
-    private static func describe(_ error: Error) -> String {
-        switch error {
-        case DecodingError.dataCorrupted(let c): return c.debugDescription
-        case DecodingError.typeMismatch(_, let c), DecodingError.valueNotFound(_, let c),
-             DecodingError.keyNotFound(_, let c):
-            let path = c.codingPath.map(\.stringValue).joined(separator: ".")
-            return path.isEmpty ? c.debugDescription : "\(path): \(c.debugDescription)"
-        default: return "\(error)"
         }
     }
 

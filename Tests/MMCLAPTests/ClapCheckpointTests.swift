@@ -8,31 +8,16 @@ import Testing
 /// missing or mis-shaped.
 @Suite(.serialized)
 struct ClapCheckpointTests {
-    struct Layout: Decodable {
-        struct Tensor: Decodable { let name: String; let shape: [Int]; let dtype: String }
-        let parameter_count: Int
-        let tensors: [Tensor]
-    }
-
     /// A copy of the tiny model directory whose `model.safetensors` is `entries`.
     static func tinyCopy(_ entries: [SafeTensorsWriter.Entry]) throws -> URL {
-        let dir = try ClapFixtures.temporaryDirectory("tiny")
-        for name in ["config.json", "vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json",
-                     "preprocessor_config.json"] {
-            try FileManager.default.copyItem(at: ClapFixtures.tinyDirectory.appendingPathComponent(name),
-                                             to: dir.appendingPathComponent(name))
-        }
-        try SafeTensorsWriter.write(entries, to: dir.appendingPathComponent("model.safetensors"))
-        return dir
+        let files = ["config.json", "vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json",
+                     "preprocessor_config.json"]
+        return try SafeTensorsWriter.modelCopy(of: ClapFixtures.tinyDirectory, files: files, entries: entries,
+                                               label: "mmclap-tiny")
     }
 
     static func loadError(_ directory: URL) -> String {
-        do {
-            _ = try ClapModel.load(directory: directory)
-            return "loaded"
-        } catch {
-            return "\(error)"
-        }
+        loadOutcome { _ = try ClapModel.load(directory: directory) }
     }
 
     static func tinyEntries() throws -> [SafeTensorsWriter.Entry] {
@@ -40,7 +25,7 @@ struct ClapCheckpointTests {
     }
 
     @Test func loaderAcceptsTheRealHTSATUnfusedLayout() throws {
-        let layout = try TestPaths.json(Layout.self, "clap/htsat-unfused-layout.json")
+        let layout = try TestPaths.json(CheckpointLayout.self, "clap/htsat-unfused-layout.json")
         #expect(layout.parameter_count > 150_000_000)
         #expect(layout.tensors.contains { $0.name == "audio_model.audio_encoder.layers.2.blocks.5.attention.self.relative_position_bias_table" })
         let dir = try ClapFixtures.temporaryDirectory("unfused")

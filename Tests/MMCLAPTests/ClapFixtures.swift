@@ -52,14 +52,7 @@ enum ClapFixtures {
     static func audioFixture() throws -> AudioFixture { try TestPaths.json(AudioFixture.self, "clap/tiny-audio.json") }
 
     /// A little-endian float32 file of Tests/Fixtures/clap.
-    static func floats(_ relative: String) throws -> [Float] {
-        let data = try Data(contentsOf: TestPaths.fixture("clap/\(relative)"))
-        return data.withUnsafeBytes { raw in
-            (0..<(data.count / 4)).map {
-                Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self)))
-            }
-        }
-    }
+    static func floats(_ relative: String) throws -> [Float] { try TestPaths.float32s("clap/\(relative)") }
 
     /// A committed clip: little-endian int16 samples.
     static func int16Clip(_ name: String) throws -> [Int16] {
@@ -91,53 +84,5 @@ enum ClapFixtures {
         return int16.mapValues { $0.map { Float($0) / 32768 } }
     }
 
-    static func temporaryDirectory(_ label: String) throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mmclap-\(label)-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return dir
-    }
-}
-
-/// Writes safetensors files: the header, then each tensor's bytes (or, with `sparse`, a file
-/// extended to its full size without writing the data, which reads as zeros).
-enum SafeTensorsWriter {
-    struct Entry {
-        let name: String
-        let dtype: String
-        let shape: [Int]
-        let bytes: Data?
-        var byteCount: Int { shape.reduce(1, *) * (dtype == "I64" ? 8 : dtype == "F32" ? 4 : 2) }
-    }
-
-    static func write(_ entries: [Entry], to url: URL, sparse: Bool = false) throws {
-        var offset = 0
-        var fields: [String] = []
-        for e in entries {
-            fields.append("\"\(e.name)\":{\"dtype\":\"\(e.dtype)\",\"shape\":\(e.shape),\"data_offsets\":[\(offset),\(offset + e.byteCount)]}")
-            offset += e.byteCount
-        }
-        var header = Data(("{" + fields.joined(separator: ",") + "}").utf8)
-        while header.count % 8 != 0 { header.append(0x20) }
-        var file = Data()
-        withUnsafeBytes(of: UInt64(header.count).littleEndian) { file.append(contentsOf: $0) }
-        file.append(header)
-        if !sparse {
-            for e in entries { file.append(e.bytes ?? Data(count: e.byteCount)) }
-        }
-        try file.write(to: url)
-        if sparse {
-            let handle = try FileHandle(forWritingTo: url)
-            try handle.truncate(atOffset: UInt64(file.count + offset))
-            try handle.close()
-        }
-    }
-
-    /// The entries of an existing file, in data order.
-    static func entries(of url: URL) throws -> [Entry] {
-        let file = try SafeTensors(url: url)
-        let data = try Data(contentsOf: url)
-        return file.tensors.values.sorted { $0.byteRange.lowerBound < $1.byteRange.lowerBound }.map {
-            Entry(name: $0.name, dtype: $0.dtype.rawValue, shape: $0.shape, bytes: data.subdata(in: $0.byteRange))
-        }
-    }
+    static func temporaryDirectory(_ label: String) throws -> URL { try TestPaths.temporaryDirectory("mmclap-\(label)") }
 }

@@ -5,82 +5,23 @@ import MMTensor
 import MMTestSupport
 import Testing
 
-/// Writes safetensors files: the header, then each tensor's bytes (or, with `sparse`, a file
-/// extended to its full size without writing the data, which reads as zeros).
-enum SafeTensorsFile {
-    struct Entry {
-        let name: String
-        let dtype: String
-        let shape: [Int]
-        let bytes: Data?
-        var byteCount: Int { shape.reduce(1, *) * (dtype == "I64" ? 8 : dtype == "F32" ? 4 : 2) }
-    }
-
-    static func write(_ entries: [Entry], to url: URL, sparse: Bool = false) throws {
-        var offset = 0
-        var fields: [String] = []
-        for e in entries {
-            fields.append("\"\(e.name)\":{\"dtype\":\"\(e.dtype)\",\"shape\":\(e.shape),\"data_offsets\":[\(offset),\(offset + e.byteCount)]}")
-            offset += e.byteCount
-        }
-        var header = Data(("{" + fields.joined(separator: ",") + "}").utf8)
-        while header.count % 8 != 0 { header.append(0x20) }
-        var file = Data()
-        withUnsafeBytes(of: UInt64(header.count).littleEndian) { file.append(contentsOf: $0) }
-        file.append(header)
-        if !sparse {
-            for e in entries { file.append(e.bytes ?? Data(count: e.byteCount)) }
-        }
-        try file.write(to: url)
-        if sparse {
-            let handle = try FileHandle(forWritingTo: url)
-            try handle.truncate(atOffset: UInt64(file.count + offset))
-            try handle.close()
-        }
-    }
-
-    /// The entries of an existing file, in data order.
-    static func entries(of url: URL) throws -> [Entry] {
-        let file = try SafeTensors(url: url)
-        let data = try Data(contentsOf: url)
-        return file.tensors.values.sorted { $0.byteRange.lowerBound < $1.byteRange.lowerBound }.map {
-            Entry(name: $0.name, dtype: $0.dtype.rawValue, shape: $0.shape, bytes: data.subdata(in: $0.byteRange))
-        }
-    }
-}
-
 /// Loading: the real openai/clip-vit-base-patch32 layout, configs old and new, and checkpoints
 /// with a tensor missing or mis-shaped.
 @Suite(.serialized)
 struct CLIPCheckpointTests {
-    struct Layout: Decodable {
-        struct Tensor: Decodable { let name: String; let shape: [Int]; let dtype: String }
-        let parameter_count: Int
-        let tensors: [Tensor]
-    }
-
     /// A copy of the tiny model directory whose `model.safetensors` is `entries`.
-    static func tinyCopy(_ entries: [SafeTensorsFile.Entry]) throws -> URL {
-        let dir = try CLIPFixtures.temporaryDirectory("tiny")
-        for name in ["config.json", "vocab.json", "merges.txt", "preprocessor_config.json"] {
-            try FileManager.default.copyItem(at: CLIPFixtures.tinyDirectory.appendingPathComponent(name),
-                                             to: dir.appendingPathComponent(name))
-        }
-        try SafeTensorsFile.write(entries, to: dir.appendingPathComponent("model.safetensors"))
-        return dir
+    static func tinyCopy(_ entries: [SafeTensorsWriter.Entry]) throws -> URL {
+        let files = ["config.json", "vocab.json", "merges.txt", "preprocessor_config.json"]
+        return try SafeTensorsWriter.modelCopy(of: CLIPFixtures.tinyDirectory, files: files, entries: entries,
+                                               label: "mmclip-tiny")
     }
 
     static func loadError(_ directory: URL) -> String {
-        do {
-            _ = try CLIPModel.load(directory: directory)
-            return "loaded"
-        } catch {
-            return "\(error)"
-        }
+        loadOutcome { _ = try CLIPModel.load(directory: directory) }
     }
 
     @Test func loaderAcceptsTheRealViTB32Layout() throws {
-        let layout = try TestPaths.json(Layout.self, "clip/vit-b32-layout.json")
+        let layout = try TestPaths.json(CheckpointLayout.self, "clip/vit-b32-layout.json")
         #expect(layout.tensors.allSatisfy { $0.dtype == "F32" })
         #expect(layout.parameter_count > 150_000_000)
         let dir = try CLIPFixtures.temporaryDirectory("vitb32")
@@ -95,9 +36,9 @@ struct CLIPCheckpointTests {
         }
         // Every tensor with its real name, shape and dtype (zeros, in a sparse file); plus an
         // int64 buffer of the kind older exports carry, which the loader must ignore.
-        let entries = layout.tensors.map { SafeTensorsFile.Entry(name: $0.name, dtype: $0.dtype, shape: $0.shape, bytes: nil) }
-            + [SafeTensorsFile.Entry(name: "text_model.embeddings.position_ids", dtype: "I64", shape: [1, 77], bytes: nil)]
-        try SafeTensorsFile.write(entries, to: dir.appendingPathComponent("model.safetensors"), sparse: true)
+        let entries = layout.tensors.map { SafeTensorsWriter.Entry(name: $0.name, dtype: $0.dtype, shape: $0.shape, bytes: nil) }
+            + [SafeTensorsWriter.Entry(name: "text_model.embeddings.position_ids", dtype: "I64", shape: [1, 77], bytes: nil)]
+        try SafeTensorsWriter.write(entries, to: dir.appendingPathComponent("model.safetensors"), sparse: true)
 
         let model = try CLIPModel.load(directory: dir)
         #expect(model.config == CLIPConfig(), "transformers' default config is ViT-B/32's")
@@ -112,7 +53,7 @@ struct CLIPCheckpointTests {
     }
 
     @Test func everyMissingTensorIsAnErrorNamingIt() throws {
-        let entries = try SafeTensorsFile.entries(of: CLIPFixtures.tinyDirectory.appendingPathComponent("model.safetensors"))
+        let entries = try SafeTensorsWriter.entries(of: CLIPFixtures.tinyDirectory.appendingPathComponent("model.safetensors"))
         #expect(entries.count == 78)
         for (i, missing) in entries.enumerated() {
             var rest = entries
@@ -124,12 +65,12 @@ struct CLIPCheckpointTests {
     }
 
     @Test func everyMisShapedTensorIsAnErrorNamingIt() throws {
-        let entries = try SafeTensorsFile.entries(of: CLIPFixtures.tinyDirectory.appendingPathComponent("model.safetensors"))
+        let entries = try SafeTensorsWriter.entries(of: CLIPFixtures.tinyDirectory.appendingPathComponent("model.safetensors"))
         for (i, entry) in entries.enumerated() {
             // The same bytes under another shape: flattened, or with a leading 1.
             let shape = entry.shape.count >= 2 ? [entry.shape.reduce(1, *)] : [1] + entry.shape
             var changed = entries
-            changed[i] = SafeTensorsFile.Entry(name: entry.name, dtype: entry.dtype, shape: shape, bytes: entry.bytes)
+            changed[i] = SafeTensorsWriter.Entry(name: entry.name, dtype: entry.dtype, shape: shape, bytes: entry.bytes)
             let dir = try Self.tinyCopy(changed)
             defer { try? FileManager.default.removeItem(at: dir) }
             #expect(Self.loadError(dir) == "model.safetensors: tensor '\(entry.name)' has shape \(shape), expected \(entry.shape)")
@@ -138,12 +79,12 @@ struct CLIPCheckpointTests {
 
     @Test func halfPrecisionCheckpointsLoad() throws {
         // F16 weights widen exactly; the model built from them is the f32 model of those values.
-        let entries = try SafeTensorsFile.entries(of: CLIPFixtures.tinyDirectory.appendingPathComponent("model.safetensors"))
-        let halves = entries.map { e -> SafeTensorsFile.Entry in
+        let entries = try SafeTensorsWriter.entries(of: CLIPFixtures.tinyDirectory.appendingPathComponent("model.safetensors"))
+        let halves = entries.map { e -> SafeTensorsWriter.Entry in
             let floats = e.bytes!.withUnsafeBytes { raw in
                 (0..<(raw.count / 4)).map { Float16(Float(bitPattern: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
             }
-            return SafeTensorsFile.Entry(name: e.name, dtype: "F16", shape: e.shape, bytes: floats.withUnsafeBytes { Data($0) })
+            return SafeTensorsWriter.Entry(name: e.name, dtype: "F16", shape: e.shape, bytes: floats.withUnsafeBytes { Data($0) })
         }
         let dir = try Self.tinyCopy(halves)
         defer { try? FileManager.default.removeItem(at: dir) }

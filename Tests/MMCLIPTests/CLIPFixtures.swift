@@ -62,14 +62,7 @@ enum CLIPFixtures {
     }
 
     /// A little-endian float32 file of Tests/Fixtures/clip.
-    static func floats(_ relative: String) throws -> [Float] {
-        let data = try Data(contentsOf: TestPaths.fixture("clip/\(relative)"))
-        return data.withUnsafeBytes { raw in
-            (0..<(data.count / 4)).map {
-                Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self)))
-            }
-        }
-    }
+    static func floats(_ relative: String) throws -> [Float] { try TestPaths.float32s("clip/\(relative)") }
 
     /// A raw RGB image of Tests/Fixtures/clip.
     static func image(_ record: ImageFixture.Image) throws -> RGBImage {
@@ -77,11 +70,7 @@ enum CLIPFixtures {
         return RGBImage(width: record.width, height: record.height, pixels: [UInt8](data))
     }
 
-    static func temporaryDirectory(_ label: String) throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mmclip-\(label)-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return dir
-    }
+    static func temporaryDirectory(_ label: String) throws -> URL { try TestPaths.temporaryDirectory("mmclip-\(label)") }
 }
 
 /// CLIP's real `vocab.json` + `merges.txt`, derived from OpenAI's merges file in

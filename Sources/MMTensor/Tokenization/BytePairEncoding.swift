@@ -132,7 +132,7 @@ public struct BytePairEncoding: Sendable {
         do {
             vocabulary = try JSONDecoder().decode([String: Int32].self, from: Data(contentsOf: url))
         } catch let error as DecodingError {
-            throw WeightsError(name, "not a token → id JSON object (\(describe(error)))")
+            throw WeightsError(name, "not a token → id JSON object (\(error.summary))")
         } catch {
             throw WeightsError(name, "cannot read: \(error.localizedDescription)")
         }
@@ -163,16 +163,6 @@ public struct BytePairEncoding: Sendable {
             rules.append(MergeRule(line: index + 1, left: parts[0], right: parts[1]))
         }
         return rules
-    }
-
-    static func describe(_ error: DecodingError) -> String {
-        switch error {
-        case .typeMismatch(_, let c), .valueNotFound(_, let c), .keyNotFound(_, let c), .dataCorrupted(let c):
-            let path = c.codingPath.map(\.stringValue).joined(separator: ".")
-            return path.isEmpty ? c.debugDescription : "\(path): \(c.debugDescription)"
-        @unknown default:
-            return "\(error)"
-        }
     }
 }
 

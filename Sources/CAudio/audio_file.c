@@ -1,0 +1,342 @@
+// Decoding through libsndfile's virtual I/O: the shim supplies the bytes (pread on a descriptor,
+// or memory), counts them, and mixes every frame read down to mono.
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <sndfile.h>
+
+#include "caudio.h"
+#include "common.h"
+
+/// Interleaved samples read per libsndfile call (split across channels: fewer frames when a
+/// file has many channels).
+#define MM_AUDIO_SCRATCH_SAMPLES 16384
+
+struct mm_audio_file {
+    SNDFILE *sndfile;
+    int fd;                       // -1 for memory
+    const unsigned char *data;    // NULL for a descriptor
+    sf_count_t start;             // where the bytes libsndfile sees begin in the source
+    sf_count_t size;              // how many it sees
+    sf_count_t position;
+    uint64_t bytes_read;
+    int io_errno;                 // first read error, 0 if none
+    int reached_end;              // a read asked for bytes at or past the end
+    int channels;
+    float *scratch;
+    int64_t scratch_frames;
+};
+
+int mm_audio_version(void) { return 1; }
+
+// MARK: - Virtual I/O
+
+static sf_count_t mm_vio_length(void *user) {
+    return ((struct mm_audio_file *)user)->size;
+}
+
+static sf_count_t mm_vio_seek(sf_count_t offset, int whence, void *user) {
+    struct mm_audio_file *file = user;
+    sf_count_t base;
+    switch (whence) {
+    case SEEK_SET: base = 0; break;
+    case SEEK_CUR: base = file->position; break;
+    case SEEK_END: base = file->size; break;
+    default: return -1;
+    }
+    if ((offset > 0 && base > INT64_MAX - offset) || base + offset < 0) {
+        return -1;
+    }
+    file->position = base + offset;   // past the end is allowed: reads there return 0
+    return file->position;
+}
+
+static sf_count_t mm_vio_read(void *out, sf_count_t count, void *user) {
+    struct mm_audio_file *file = user;
+    if (count <= 0) {
+        return 0;
+    }
+    if (file->position >= file->size || count >= file->size - file->position) {
+        file->reached_end = 1;
+    }
+    if (file->position >= file->size) {
+        return 0;
+    }
+    sf_count_t wanted = count < file->size - file->position ? count : file->size - file->position;
+    sf_count_t done = 0;
+    if (file->data != NULL) {
+        memcpy(out, file->data + file->start + file->position, (size_t)wanted);
+        done = wanted;
+    } else {
+        while (done < wanted) {
+            ssize_t n = pread(file->fd, (char *)out + done, (size_t)(wanted - done), (off_t)(file->start + file->position + done));
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            if (n < 0) {
+                if (file->io_errno == 0) {
+                    file->io_errno = errno;
+                }
+                break;
+            }
+            if (n == 0) {
+                break;   // the file shrank under us: the data simply ends here
+            }
+            done += n;
+        }
+    }
+    file->position += done;
+    file->bytes_read += (uint64_t)done;
+    return done;
+}
+
+static sf_count_t mm_vio_write(const void *data, sf_count_t count, void *user) {
+    (void)data;
+    (void)count;
+    (void)user;
+    return 0;
+}
+
+static sf_count_t mm_vio_tell(void *user) {
+    return ((struct mm_audio_file *)user)->position;
+}
+
+// MARK: - Open and close
+
+/// libsndfile reports a failed open through `sf_error(NULL)`, a process-wide variable: opens
+/// are serialised so that each caller reads its own error.
+static pthread_mutex_t mm_audio_open_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int mm_contains(const char *text, const char *word) {
+    size_t n = strlen(word);
+    for (const char *p = text; *p != '\0'; p++) {
+        if (strncasecmp(p, word, n) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static mm_audio_status mm_audio_open(struct mm_audio_file *file, mm_audio_file **result, mm_audio_info *info,
+                                     char *error, size_t error_size) {
+    SF_VIRTUAL_IO io = {
+        .get_filelen = mm_vio_length,
+        .seek = mm_vio_seek,
+        .read = mm_vio_read,
+        .write = mm_vio_write,
+        .tell = mm_vio_tell,
+    };
+    SF_INFO sfinfo;
+    memset(&sfinfo, 0, sizeof sfinfo);
+
+    pthread_mutex_lock(&mm_audio_open_lock);
+    file->sndfile = sf_open_virtual(&io, SFM_READ, &sfinfo, file);
+    int code = file->sndfile == NULL ? sf_error(NULL) : 0;
+    if (file->sndfile == NULL && file->io_errno == 0) {
+        mm_set_error(error, error_size, "%s", sf_strerror(NULL));
+    }
+    pthread_mutex_unlock(&mm_audio_open_lock);
+
+    if (file->sndfile == NULL) {
+        mm_audio_status status = MM_AUDIO_ERR_MALFORMED;
+        if (file->io_errno != 0) {
+            mm_set_error(error, error_size, "%s", strerror(file->io_errno));
+            status = MM_AUDIO_ERR_IO;
+        } else if (code == SF_ERR_UNSUPPORTED_ENCODING || (error != NULL && error_size > 0 &&
+                   (mm_contains(error, "not supported") || mm_contains(error, "unimplemented")))) {
+            status = MM_AUDIO_ERR_UNSUPPORTED;
+        }
+        free(file);
+        return status;
+    }
+    if (sfinfo.channels < 1 || sfinfo.samplerate < 1) {
+        sf_close(file->sndfile);
+        free(file);
+        mm_set_error(error, error_size, "the header declares %d channels at %d Hz", sfinfo.channels, sfinfo.samplerate);
+        return MM_AUDIO_ERR_MALFORMED;
+    }
+
+    file->channels = sfinfo.channels;
+    file->scratch_frames = MM_AUDIO_SCRATCH_SAMPLES / sfinfo.channels;
+    if (file->scratch_frames < 1) {
+        file->scratch_frames = 1;
+    }
+    file->scratch = malloc(sizeof(float) * (size_t)file->scratch_frames * (size_t)sfinfo.channels);
+    if (file->scratch == NULL) {
+        sf_close(file->sndfile);
+        free(file);
+        mm_set_error(error, error_size, "out of memory");
+        return MM_AUDIO_ERR_NO_MEMORY;
+    }
+
+    if (info != NULL) {
+        info->sample_rate = sfinfo.samplerate;
+        info->channels = sfinfo.channels;
+        // libsndfile says SF_COUNT_MAX when it cannot tell (e.g. an Ogg stream it cannot seek).
+        info->frames = (sfinfo.frames < 0 || sfinfo.frames == SF_COUNT_MAX) ? -1 : sfinfo.frames;
+        info->major_format = sfinfo.format & SF_FORMAT_TYPEMASK;
+        info->subtype = sfinfo.format & SF_FORMAT_SUBMASK;
+    }
+    *result = file;
+    return MM_AUDIO_OK;
+}
+
+static struct mm_audio_file *mm_audio_alloc(int64_t start, int64_t size, char *error, size_t error_size) {
+    struct mm_audio_file *file = calloc(1, sizeof *file);
+    if (file == NULL) {
+        mm_set_error(error, error_size, "out of memory");
+        return NULL;
+    }
+    file->fd = -1;
+    file->start = start;
+    file->size = size - start;
+    return file;
+}
+
+mm_audio_status mm_audio_open_fd(int fd, int64_t start, int64_t size, mm_audio_file **result, mm_audio_info *info,
+                                 char *error, size_t error_size) {
+    if (result == NULL || fd < 0 || start < 0 || size < start) {
+        mm_set_error(error, error_size, "bad argument");
+        return MM_AUDIO_ERR_ARGUMENT;
+    }
+    *result = NULL;
+    struct mm_audio_file *file = mm_audio_alloc(start, size, error, error_size);
+    if (file == NULL) {
+        return MM_AUDIO_ERR_NO_MEMORY;
+    }
+    file->fd = fd;
+    return mm_audio_open(file, result, info, error, error_size);
+}
+
+mm_audio_status mm_audio_open_memory(const void *data, int64_t start, int64_t size, mm_audio_file **result,
+                                     mm_audio_info *info, char *error, size_t error_size) {
+    if (result == NULL || (data == NULL && size > 0) || start < 0 || size < start) {
+        mm_set_error(error, error_size, "bad argument");
+        return MM_AUDIO_ERR_ARGUMENT;
+    }
+    *result = NULL;
+    struct mm_audio_file *file = mm_audio_alloc(start, size, error, error_size);
+    if (file == NULL) {
+        return MM_AUDIO_ERR_NO_MEMORY;
+    }
+    static const unsigned char nothing = 0;
+    file->data = data != NULL ? data : &nothing;
+    return mm_audio_open(file, result, info, error, error_size);
+}
+
+void mm_audio_close(mm_audio_file *file) {
+    if (file == NULL) {
+        return;
+    }
+    if (file->sndfile != NULL) {
+        sf_close(file->sndfile);
+    }
+    free(file->scratch);
+    free(file);
+}
+
+uint64_t mm_audio_bytes_read(const mm_audio_file *file) {
+    return file == NULL ? 0 : file->bytes_read;
+}
+
+int mm_audio_reached_end(const mm_audio_file *file) {
+    return file != NULL && file->reached_end;
+}
+
+// MARK: - Reading
+
+mm_audio_status mm_audio_seek(mm_audio_file *file, int64_t frame, char *error, size_t error_size) {
+    if (file == NULL || frame < 0) {
+        mm_set_error(error, error_size, "bad argument");
+        return MM_AUDIO_ERR_ARGUMENT;
+    }
+    if (sf_seek(file->sndfile, frame, SEEK_SET) != frame) {
+        if (file->io_errno != 0) {
+            mm_set_error(error, error_size, "%s", strerror(file->io_errno));
+            return MM_AUDIO_ERR_IO;
+        }
+        mm_set_error(error, error_size, "cannot seek to frame %lld (%s)", (long long)frame, sf_strerror(file->sndfile));
+        return MM_AUDIO_ERR_MALFORMED;
+    }
+    return MM_AUDIO_OK;
+}
+
+/// Writes the mono mix of `frames` interleaved frames; returns how many are finite before the
+/// first non-finite one (== frames when all are).
+static int64_t mm_mix_down(const float *in, int channels, int64_t frames, float *out) {
+    if (channels == 1) {
+        for (int64_t i = 0; i < frames; i++) {
+            if (!isfinite(in[i])) {
+                return i;
+            }
+            out[i] = in[i];
+        }
+        return frames;
+    }
+    const float count = (float)channels;
+    for (int64_t i = 0; i < frames; i++) {
+        const float *frame = in + i * channels;
+        float sum = frame[0];
+        for (int c = 1; c < channels; c++) {
+            sum += frame[c];
+        }
+        if (!isfinite(sum)) {
+            return i;
+        }
+        out[i] = sum / count;
+    }
+    return frames;
+}
+
+mm_audio_status mm_audio_read_mono(mm_audio_file *file, float *out, int64_t frames, int64_t *frames_read,
+                                   char *error, size_t error_size) {
+    if (frames_read != NULL) {
+        *frames_read = 0;
+    }
+    if (file == NULL || frames_read == NULL || frames < 0 || (out == NULL && frames > 0)) {
+        mm_set_error(error, error_size, "bad argument");
+        return MM_AUDIO_ERR_ARGUMENT;
+    }
+    int64_t done = 0;
+    while (done < frames) {
+        int64_t chunk = frames - done < file->scratch_frames ? frames - done : file->scratch_frames;
+        sf_count_t got = sf_readf_float(file->sndfile, file->scratch, chunk);
+        if (got > 0) {
+            int64_t finite = mm_mix_down(file->scratch, file->channels, got, out + done);
+            done += finite;
+            *frames_read = done;
+            if (finite < got) {
+                mm_set_error(error, error_size, "a sample is not a finite number");
+                return MM_AUDIO_ERR_NOT_FINITE;
+            }
+        }
+        if (got < chunk) {
+            if (file->io_errno != 0) {
+                mm_set_error(error, error_size, "%s", strerror(file->io_errno));
+                return MM_AUDIO_ERR_IO;
+            }
+            if (sf_error(file->sndfile) != SF_ERR_NO_ERROR) {
+                mm_set_error(error, error_size, "%s", sf_strerror(file->sndfile));
+                return MM_AUDIO_ERR_MALFORMED;
+            }
+            break;   // the end of the data
+        }
+    }
+    return MM_AUDIO_OK;
+}
+
+void mm_audio_clamp(float *samples, int64_t count) {
+    if (samples == NULL) {
+        return;
+    }
+    for (int64_t i = 0; i < count; i++) {
+        float x = samples[i];
+        samples[i] = x < -1.0f ? -1.0f : (x > 1.0f ? 1.0f : x);
+    }
+}
