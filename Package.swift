@@ -97,6 +97,7 @@ let package = Package(
         .testTarget(name: "MMImageTests", dependencies: ["MMTestSupport", "MMImage", "MMMedia", "MMTensor"]),
         .testTarget(name: "MMCLIPTests", dependencies: ["MMTestSupport", "MMCLIP", "MMTensor", "MMMedia"]),
         .testTarget(name: "MMCLAPTests", dependencies: ["MMTestSupport", "MMCLAP", "MMTensor"]),
+        .testTarget(name: "MMAudioTests", dependencies: ["MMTestSupport", "MMAudio", "MMLite", "MMSearchKit", "MMMedia"]),
         .testTarget(name: "MMSearchKitTests", dependencies: ["MMTestSupport", "MMSearchKit"]),
         .testTarget(name: "EndToEndTests", dependencies: ["MMTestSupport", "MMSearchKit", "MMLite"]),
     ]

@@ -17,6 +17,12 @@ public struct TranscriptPassages: Sendable {
         public let text: String
         public let start: Double
         public let end: Double
+
+        public init(text: String, start: Double, end: Double) {
+            self.text = text
+            self.start = start
+            self.end = end
+        }
     }
 
     public func pieces(_ transcript: Transcript) -> [Piece] {
