@@ -36,13 +36,6 @@ public final class SpeechRecognizer: @unchecked Sendable {
                           stoppedAtLimit: reader.stoppedAtLimit, declaredDuration: reader.source.declaredDuration)
     }
 
-    /// Decoders open now (idle or in use is not told apart): for tests.
-    var idleDecoders: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return idle.count
-    }
-
     private func checkOut() throws -> SpeechDecoder {
         lock.lock()
         let decoder = idle.popLast()
