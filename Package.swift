@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "MMTensor", targets: ["MMTensor"]),
         .library(name: "MMMedia", targets: ["MMMedia"]),
         .library(name: "MMLite", targets: ["MMLite"]),
+        .library(name: "MMAudio", targets: ["MMAudio"]),
         .library(name: "MMCLIP", targets: ["MMCLIP"]),
         .library(name: "MMCLAP", targets: ["MMCLAP"]),
     ],
@@ -32,6 +33,13 @@ let package = Package(
         // status codes with messages.
         .target(name: "CAudio", path: "Sources/CAudio",
                 linkerSettings: [.linkedLibrary("sndfile"), .linkedLibrary("samplerate")]),
+
+        // pocketsphinx 5prealpha (Debian bookworm's libpocketsphinx-dev) for speech recognition,
+        // and a small C shim over it: its configuration is built with a variadic call Swift
+        // cannot make, and its word segments are pointers valid only until the next step.
+        .systemLibrary(name: "CPocketSphinx", path: "Sources/CPocketSphinx", pkgConfig: "pocketsphinx",
+                       providers: [.apt(["libpocketsphinx-dev"])]),
+        .target(name: "CSpeech", dependencies: ["CPocketSphinx"], path: "Sources/CSpeech"),
 
         // Vector kernels compiled per instruction set and picked at run time (AVX2+FMA or generic).
         .target(name: "CKernels", path: "Sources/CKernels"),
@@ -58,8 +66,11 @@ let package = Package(
         .target(name: "MMImage", dependencies: ["MMTensor", "MMMedia", "MMSearchKit", "MMText"],
                 path: "Plugins/Image", exclude: ["imagenet-classes.txt"]),
 
-        // The `lite` model pack: assembles the text and image encoders into one space.
-        .target(name: "MMLite", dependencies: ["MMText", "MMImage", "MMSearchKit"], path: "Plugins/Lite"),
+        // Spoken content: pocketsphinx transcribes, the pack's text encoder embeds the transcript.
+        .target(name: "MMAudio", dependencies: ["CSpeech", "MMMedia", "MMSearchKit"], path: "Plugins/Audio"),
+
+        // The `lite` model pack: assembles the text, image and speech encoders into one space.
+        .target(name: "MMLite", dependencies: ["MMText", "MMImage", "MMAudio", "MMSearchKit"], path: "Plugins/Lite"),
 
         // CLIP (the `clip-vit-b32` pack's networks, tokenizer and preprocessing).
         .target(name: "MMCLIP", dependencies: ["MMTensor", "MMMedia", "MMSearchKit"], path: "Plugins/CLIP"),
@@ -86,6 +97,7 @@ let package = Package(
         .testTarget(name: "MMImageTests", dependencies: ["MMTestSupport", "MMImage", "MMMedia", "MMTensor"]),
         .testTarget(name: "MMCLIPTests", dependencies: ["MMTestSupport", "MMCLIP", "MMTensor", "MMMedia"]),
         .testTarget(name: "MMCLAPTests", dependencies: ["MMTestSupport", "MMCLAP", "MMTensor"]),
+        .testTarget(name: "MMAudioTests", dependencies: ["MMTestSupport", "MMAudio", "MMLite", "MMSearchKit", "MMMedia"]),
         .testTarget(name: "MMSearchKitTests", dependencies: ["MMTestSupport", "MMSearchKit"]),
         .testTarget(name: "EndToEndTests", dependencies: ["MMTestSupport", "MMSearchKit", "MMLite"]),
     ]

@@ -1,12 +1,20 @@
 import Foundation
+import MMAudio
 import MMImage
 import MMMedia
 import MMSearchKit
 import MMTensor
 import MMText
 
-/// The offline default pack `lite`: all-MiniLM-L6-v2 for text, and EfficientNet-Lite0's ImageNet
-/// classifier mapped into the same 384-d text space by ConSE for images.
+/// The offline default pack `lite`: all-MiniLM-L6-v2 for text, EfficientNet-Lite0's ImageNet
+/// classifier mapped into the same 384-d text space by ConSE for images, and for audio the
+/// transcript pocketsphinx hears, embedded by MiniLM (`SpeechEncoder`), when pocketsphinx's
+/// model is installed (`SpeechModel.locate`); without it the pack loads without audio and
+/// lists the reason in `ModelPack.unavailable`.
+///
+/// The speech encoder does not change the space's fingerprint (text and image vectors are
+/// the same with or without it): the recogniser's model is in the speech encoder's own
+/// fingerprint, so another model re-indexes audio files only.
 ///
 /// Weights are fetched by `Scripts/fetch-models.sh lite` into `<models>/lite/`.
 public enum LitePack {
@@ -44,7 +52,12 @@ public enum LitePack {
         try load(modelsDirectory: modelsDirectory, imageLimits: ImageLimits())
     }
 
-    public static func load(modelsDirectory: URL, imageLimits: ImageLimits) throws -> ModelPack {
+    /// - Parameters:
+    ///   - speechModel: pocketsphinx's model; by default `SpeechModel.locate()`. A failure
+    ///     leaves audio out of the pack, with its reason.
+    public static func load(modelsDirectory: URL, imageLimits: ImageLimits,
+                            audioLimits: AudioLimits = AudioLimits(),
+                            speechModel: Result<SpeechModel, Error> = Result { try SpeechModel.locate() }) throws -> ModelPack {
         let dir = directory(in: modelsDirectory)
         BLAS.setThreads(1)
         guard isPresent(in: modelsDirectory) else {
@@ -75,10 +88,21 @@ public enum LitePack {
                 sentences.encode(prompts).flatMap { $0 }
             }
         let conse = ConSE(classEmbeddings: classEmbeddings, classes: classNames.count, topT: conseTopT)
-        return try ModelPack(name: name, space: space, encoders: [
-            MiniLMTextEncoder(sentences: sentences, space: space),
+        let text = MiniLMTextEncoder(sentences: sentences, space: space)
+        var encoders: [any Encoder] = [
+            text,
             ConSEImageEncoder(network: network, conse: conse, space: space, limits: imageLimits),
-        ])
+        ]
+        var unavailable: [UnavailableEncoder] = []
+        do {
+            let model = try speechModel.get()
+            encoders.append(SpeechEncoder(recognizer: try SpeechRecognizer(model: model), textEncoder: text,
+                                          modelFingerprint: model.fingerprint(), limits: audioLimits))
+        } catch {
+            unavailable.append(UnavailableEncoder(name: SpeechEncoder.name, modality: .audio,
+                                                  reason: String(describing: error)))
+        }
+        return try ModelPack(name: name, space: space, encoders: encoders, unavailable: unavailable)
     }
 }
 

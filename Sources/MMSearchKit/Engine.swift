@@ -59,8 +59,17 @@ public struct Engine: Sendable {
             input = .file(url)
         }
         let vector: [Float]
+        var transcript: String?
         do {
-            vector = try encoder.embed(input)
+            if let passages = encoder as? any PassageEncoder {
+                let embedding = try passages.embedPassages(input)
+                guard let pooled = embedding.pooledVector else {
+                    throw EncoderError(embedding.note ?? "no passages to embed")
+                }
+                (vector, transcript) = (pooled, embedding.text)
+            } else {
+                vector = try encoder.embed(input)
+            }
         } catch {
             let label = query.kind == "file" ? query.value : "query text"
             throw MMSearchError(.inputFailed,
@@ -68,7 +77,7 @@ public struct Engine: Sendable {
         }
         switch VectorCheck.validated(vector, dimension: pack.space.dimension) {
         case .success(let unit):
-            return Embedding(vector: unit, modality: encoder.info.modality, space: pack.space)
+            return Embedding(vector: unit, modality: encoder.info.modality, space: pack.space, transcript: transcript)
         case .failure(let reason):
             throw MMSearchError(.inputFailed, "\(query.value): \(reason.text)")
         }

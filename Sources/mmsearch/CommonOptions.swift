@@ -15,6 +15,17 @@ struct ModelOptions: ParsableArguments {
         + "and $XDG_DATA_HOME/mmsearch/plugins).", valueName: "dir"))
     var pluginDirectories: [String] = []
 
+    @Option(name: .customLong("max-audio-seconds"), help: ArgumentHelp(
+        "Read at most this many seconds of each audio file (default 3600); a longer file is indexed up to there and the summary says so.",
+        valueName: "s"))
+    var maxAudioSeconds: Double?
+
+    func validate() throws {
+        if let maxAudioSeconds, !(maxAudioSeconds > 0 && maxAudioSeconds.isFinite) {
+            throw ValidationError("--max-audio-seconds must be a positive number of seconds")
+        }
+    }
+
     /// The folders plugins are loaded from, in order.
     func pluginFolders(_ locations: Locations) -> [PluginDirectory] {
         locations.pluginDirectories(explicit: pluginDirectories)
@@ -22,7 +33,9 @@ struct ModelOptions: ParsableArguments {
 
     /// Loads the chosen pack from the models directory and the plugins from the plugin folders.
     func loadRegistry(_ locations: Locations) throws -> EncoderRegistry {
-        var registry = EncoderRegistry(pack: try Packs.registry.load(pack, modelsDirectory: locations.modelsDirectory()))
+        var loaded = try Packs.registry.load(pack, modelsDirectory: locations.modelsDirectory())
+        if let maxAudioSeconds { loaded = try loaded.limitingAudio(toSeconds: maxAudioSeconds) }
+        var registry = EncoderRegistry(pack: loaded)
         registry.loadPlugins(from: pluginFolders(locations), log: { plugin, level, message in
             if level >= .warning { Console.error("plugin \(plugin): \(level): \(message)") }
         })

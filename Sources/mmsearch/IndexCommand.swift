@@ -94,6 +94,9 @@ struct IndexCommand: ParsableCommand {
             }
         }
         line.clear()
+        for note in summary.notes {
+            Console.error("\(FilePaths.display(note.path, from: locations.currentDirectory)): \(note.note)")
+        }
         Console.error(summary.description)
         withExtendedLifetime(interrupt) {}
         if summary.interrupted { throw ExitCode(ExitStatus.interrupted) }

@@ -60,9 +60,10 @@ enum PluginTable {
             }.joined(separator: "  ")
         }
         var lines = [format(header)] + rows.map(format)
-        if !registry.failures.isEmpty {
+        if !registry.failures.isEmpty || !registry.pack.unavailable.isEmpty {
             lines.append("")
             lines.append("not loaded:")
+            lines += registry.pack.unavailable.map { "  \($0.name) (\($0.modality), built-in): \($0.reason)" }
             lines += registry.failures.map { "  \($0.path): \($0.reason)" }
         }
         lines.append("")

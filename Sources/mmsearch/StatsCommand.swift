@@ -33,7 +33,10 @@ struct StatsCommand: ParsableCommand {
         }
         for space in try store.catalog.spaces() {
             let counts = try store.catalog.counts(space: space.id)
-            print("\(space.spaceID): \(counts.ok) indexed, \(counts.failed) failed, \(space.elementType) vectors")
+            // Recordings indexed without rows (`no speech`): indexed, not failed, but told.
+            let silent = try store.catalog.notes(space: space.id).filter { $0.note.hasPrefix("no speech") }.count
+            print("\(space.spaceID): \(counts.ok) indexed\(silent > 0 ? " (\(silent) without speech)" : ""), "
+                  + "\(counts.failed) failed, \(space.elementType) vectors")
         }
     }
 }

@@ -146,7 +146,8 @@ import Glibc
         }
         #expect(mode == "wal")
         #expect(migrations == ["v1: spaces, files, meta", PluginCatalog.migrationName,
-                               "store-1: content hashes, row ranges, tombstones, chunks"])
+                               "store-1: content hashes, row ranges, tombstones, chunks",
+                               "passages-1: chunk time ranges, file notes"])
         #expect(migrations == CatalogSchema.migrator.migrations)
     }
 

@@ -35,10 +35,11 @@ struct CommitBatch {
                 return StoredRows(rows: next..<(next + embedded.vectors.count), chunks: embedded.chunks)
             }
             var segments: [MediaSegment] = []
-            if case .success(let embedded) = entry.outcome { segments = embedded.segments }
+            var note: String?
+            if case .success(let embedded) = entry.outcome { (segments, note) = (embedded.segments, embedded.note) }
             return FileOutcome(path: entry.file.path, size: entry.file.size, mtimeNs: entry.file.mtimeNs,
                                modality: entry.modality, contentHash: entry.hash, result: result,
-                               encoderFingerprint: entry.encoder, segments: segments)
+                               encoderFingerprint: entry.encoder, segments: segments, note: note)
         }
         try catalog.record(outcomes, space: space, rowCount: writer.rowCount)
         entries.removeAll(keepingCapacity: true)

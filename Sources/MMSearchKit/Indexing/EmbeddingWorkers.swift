@@ -13,6 +13,8 @@ struct EmbeddedFile: Sendable {
     var chunks: [TextChunk] = []
     /// For time-based media, the vectors of its parts (kept in the catalog, not searched).
     var segments: [MediaSegment] = []
+    /// What the encoder said about the file (`PassageEmbedding.note`).
+    var note: String? = nil
 }
 
 /// The result of one job: for each file, its vectors or why it has none.
@@ -43,7 +45,11 @@ enum EmbeddingWorkers {
         let results: [Result<EmbeddedFile, FailureReason>]
         switch job.route {
         case .file:
-            results = embedFiles(job.files, encoder: encoder, dimension: dimension)
+            if let passages = encoder as? any PassageEncoder {
+                results = embedPassages(job.files, encoder: passages, dimension: dimension)
+            } else {
+                results = embedFiles(job.files, encoder: encoder, dimension: dimension)
+            }
         case .document(_, let chunking):
             results = embedDocuments(job.files, encoder: encoder, chunking: chunking, dimension: dimension)
         }
@@ -66,6 +72,39 @@ enum EmbeddingWorkers {
                 return SegmentCheck.validated(embedded.segments, dimension: dimension)
                     .map { EmbeddedFile(vectors: [vector], segments: $0) }
             }
+        }
+    }
+
+    /// Embeds files whose rows are passages of text with time ranges (transcripts): one row
+    /// and chunk per passage; a file without passages is stored without rows, with its note.
+    private static func embedPassages(_ files: [ScannedFile], encoder: any PassageEncoder,
+                                      dimension: Int) -> [Result<EmbeddedFile, FailureReason>] {
+        files.map { file in
+            let embedding: PassageEmbedding
+            do {
+                embedding = try encoder.embedPassages(.file(URL(fileURLWithPath: file.path)))
+            } catch {
+                return .failure(FailureReason(failureText(error, path: file.path)))
+            }
+            var vectors: [[Float]] = []
+            var chunks: [TextChunk] = []
+            var offset = 0
+            for (index, passage) in embedding.passages.enumerated() {
+                let label = "passage \(index + 1) of \(embedding.passages.count)"
+                if let problem = SegmentCheck.timeProblem(start: passage.start, end: passage.end) {
+                    return .failure(FailureReason("\(label): \(problem)"))
+                }
+                switch VectorCheck.validated(passage.vector, dimension: dimension) {
+                case .success(let unit): vectors.append(unit)
+                case .failure(let reason): return .failure(FailureReason("\(label): \(reason.text)"))
+                }
+                if index > 0 { offset += 1 }
+                let size = passage.text.utf8.count
+                chunks.append(TextChunk(index: index, byteRange: offset..<(offset + size), text: passage.text,
+                                        start: passage.start, end: passage.end))
+                offset += size
+            }
+            return .success(EmbeddedFile(vectors: vectors, chunks: chunks, note: embedding.note))
         }
     }
 

@@ -94,6 +94,13 @@ public struct IndexFailure: Sendable, Equatable {
     public let reason: String
 }
 
+/// A file indexed with a remark from its encoder (`no speech`, `first 3600 s of 5400 s
+/// indexed`): not a failure, but worth telling.
+public struct IndexNote: Sendable, Equatable {
+    public let path: String
+    public let note: String
+}
+
 /// What an index run did.
 public struct IndexSummary: Sendable, CustomStringConvertible {
     /// Files embedded and stored by this run.
@@ -113,6 +120,8 @@ public struct IndexSummary: Sendable, CustomStringConvertible {
     /// True when the run was cancelled before it finished; what it committed stays.
     public var interrupted = false
     public var failures: [IndexFailure] = []
+    /// Files this run embedded whose encoder left a note, in the order they were stored.
+    public var notes: [IndexNote] = []
 
     /// `indexed 24, unchanged 0, failed 5 (2.1 s)`, with `reused N` and `removed N` when
     /// some were.

@@ -189,9 +189,12 @@ struct Indexer {
                 for (file, outcome) in zip(result.files, result.results) {
                     batch.add(file, modality: result.modality, hash: hashes[file.path],
                               encoder: result.encoderFingerprint, outcome: outcome)
-                    if case .failure(let reason) = outcome {
+                    switch outcome {
+                    case .failure(let reason):
                         run.progress.failed += 1
                         run.fail(file.path, reason.text)
+                    case .success(let embedded):
+                        if let note = embedded.note { run.summary.notes.append(IndexNote(path: file.path, note: note)) }
                     }
                 }
                 run.progress.done += result.files.count
@@ -224,7 +227,8 @@ struct Indexer {
                         mtimeNs: copies[i].file.file.mtimeNs, modality: copies[i].source.modality,
                         contentHash: copies[i].file.hash,
                         result: .success(StoredRows(rows: rows[i], chunks: chunks[i])),
-                        encoderFingerprint: copies[i].file.encoder, segments: segments[i])
+                        encoderFingerprint: copies[i].file.encoder, segments: segments[i],
+                        note: copies[i].source.note)
         }
         try store.catalog.record(outcomes, space: space, rowCount: writer.rowCount)
     }

@@ -6,10 +6,14 @@ public struct ModelPack: Sendable {
     public let name: String
     public let space: SpaceID
     public let encoders: [any Encoder]
+    /// Optional encoders of the pack that could not be loaded, and why (the `lite` pack's
+    /// speech encoder without pocketsphinx's model): `mmsearch plugins` lists them.
+    public let unavailable: [UnavailableEncoder]
 
     /// Fails when an encoder writes into another space than the pack's, or when two encoders
     /// claim the same modality or the same file extension.
-    public init(name: String, space: SpaceID, encoders: [any Encoder]) throws {
+    public init(name: String, space: SpaceID, encoders: [any Encoder],
+                unavailable: [UnavailableEncoder] = []) throws {
         var modalities = Set<Modality>()
         var extensions = Set<String>()
         for encoder in encoders {
@@ -28,6 +32,7 @@ public struct ModelPack: Sendable {
         self.name = name
         self.space = space
         self.encoders = encoders
+        self.unavailable = unavailable
     }
 
     /// The encoder of `modality`, if the pack has one.
@@ -49,5 +54,18 @@ public struct ModelPack: Sendable {
     /// Every file extension some encoder of the pack reads, sorted.
     public var fileExtensions: [String] {
         encoders.flatMap(\.info.fileExtensions).sorted()
+    }
+}
+
+/// An optional encoder a pack loads without, and why.
+public struct UnavailableEncoder: Sendable, Equatable {
+    public let name: String
+    public let modality: Modality
+    public let reason: String
+
+    public init(name: String, modality: Modality, reason: String) {
+        self.name = name
+        self.modality = modality
+        self.reason = reason
     }
 }

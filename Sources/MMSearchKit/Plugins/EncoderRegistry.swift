@@ -57,7 +57,8 @@ public struct EncoderRegistry: Sendable {
                                     + "\(other.name) (\(other.origin))")
             }
         }
-        pack = try ModelPack(name: pack.name, space: space, encoders: pack.encoders + [encoder])
+        pack = try ModelPack(name: pack.name, space: space, encoders: pack.encoders + [encoder],
+                             unavailable: pack.unavailable)
     }
 
     /// Loads every plugin library in `directories`, in order. A library that fails (it cannot be

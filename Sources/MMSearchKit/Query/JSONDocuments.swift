@@ -49,12 +49,16 @@ public struct QueryResultsDocument: Codable, Sendable, Equatable {
 ///     {"input": {"kind": "text", "value": "a dog"}, "modality": "text",
 ///      "space": {"name": "lite", "dimension": 384, "fingerprint": "…"},
 ///      "dimension": 384, "vector": [0.0123, …]}
+///
+/// A recording read by its transcript adds `"transcript": "the words heard"`.
 public struct EmbeddingDocument: Codable, Sendable, Equatable {
     public let input: QueryResultsDocument.QueryPart
     public let modality: String
     public let space: QueryResultsDocument.SpacePart
     public let dimension: Int
     public let vector: [Float]
+    /// For a recording: the transcript its vector was made from; absent otherwise.
+    public let transcript: String?
 
     public init(input: Query, embedding: Embedding) {
         self.input = .init(kind: input.kind, value: input.value)
@@ -62,6 +66,7 @@ public struct EmbeddingDocument: Codable, Sendable, Equatable {
         space = .init(embedding.space)
         dimension = embedding.vector.count
         vector = embedding.vector
+        transcript = embedding.transcript
     }
 }
 

@@ -41,4 +41,7 @@ public struct Embedding: Sendable, Equatable {
     public let vector: [Float]
     public let modality: Modality
     public let space: SpaceID
+    /// For a file read as text passages (a recording's transcript, `PassageEncoder`): the
+    /// text the vector was made from.
+    public var transcript: String? = nil
 }

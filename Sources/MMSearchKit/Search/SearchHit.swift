@@ -5,7 +5,8 @@ public struct SearchHit: Sendable, Equatable {
     /// Cosine similarity with the query, in [-1, 1].
     public let score: Float
     public let modality: Modality
-    /// For a text file: the piece of it that matched (its offsets and text).
+    /// For a text file: the piece of it that matched (its offsets and text); for a recording
+    /// searched by its transcript, the passage that matched (its text and time range).
     public let chunk: TextChunk?
     /// For time-based media (video), the part that best matches the query.
     public var segment: SegmentMatch?
@@ -21,19 +22,27 @@ public struct SearchHit: Sendable, Equatable {
 }
 
 /// A piece of a text file that was embedded on its own: paragraphs that fit the text
-/// encoder's input together.
+/// encoder's input together. For a recording searched by its transcript (`PassageEncoder`), a
+/// passage of the transcript, with its time range in the recording.
 public struct TextChunk: Sendable, Equatable, Hashable {
     /// Position among the file's chunks, from 0.
     public let index: Int
-    /// Byte offsets in the file (UTF-8): the chunk is `bytes[byteRange]`.
+    /// Byte offsets in the file (UTF-8): the chunk is `bytes[byteRange]`. For a transcript's
+    /// passage, offsets in the whole transcript (its passages joined by single spaces).
     public let byteRange: Range<Int>
     /// The chunk's text, as it was embedded.
     public let text: String
+    /// For a transcript's passage, where it starts and ends in the recording, in seconds;
+    /// nil for a text file's chunk.
+    public let start: Double?
+    public let end: Double?
 
-    public init(index: Int, byteRange: Range<Int>, text: String) {
+    public init(index: Int, byteRange: Range<Int>, text: String, start: Double? = nil, end: Double? = nil) {
         self.index = index
         self.byteRange = byteRange
         self.text = text
+        self.start = start
+        self.end = end
     }
 
     /// The start of the text on one line, at most `limit` characters, for showing next to a

@@ -125,10 +125,23 @@ public final class Catalog: Sendable {
 
     static func chunks(fileID: Int64, in db: Database) throws -> [TextChunk] {
         try Row.fetchAll(db, sql: """
-            SELECT idx, byte_start, byte_end, text FROM chunk WHERE file_id = ? ORDER BY idx
+            SELECT idx, byte_start, byte_end, text, start_s, end_s FROM chunk WHERE file_id = ? ORDER BY idx
             """, arguments: [fileID]).map { row in
             TextChunk(index: row["idx"], byteRange: row["byte_start"]..<max(row["byte_start"], row["byte_end"]),
-                      text: row["text"])
+                      text: row["text"], start: row["start_s"], end: row["end_s"])
+        }
+    }
+
+    /// The indexed files of `space` whose encoder left a note (`FileRecord.note`: `no speech`,
+    /// `first 3600 s of 5400 s indexed`), by path.
+    public func notes(space: Int64) throws -> [(path: String, note: String)] {
+        try guarded {
+            try pool.read { db in
+                try Row.fetchAll(db, sql: """
+                    SELECT path, note FROM file WHERE space_id = ? AND status = 'ok' AND note IS NOT NULL
+                    ORDER BY path
+                    """, arguments: [space]).map { (path: $0["path"], note: $0["note"]) }
+            }
         }
     }
 

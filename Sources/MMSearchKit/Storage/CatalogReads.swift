@@ -42,7 +42,8 @@ extension Catalog {
     /// for a text file. One indexed lookup, a prepared statement: a search makes one per hit.
     static func owner(ofRow row: Int, space: Int64, in db: Database) throws -> (path: String, modality: Modality, chunk: TextChunk?)? {
         let statement = try db.cachedStatement(sql: """
-            SELECT f.path, f.modality, f.vector_row, f.vector_count, c.byte_start, c.byte_end, c.text
+            SELECT f.path, f.modality, f.vector_row, f.vector_count, c.byte_start, c.byte_end, c.text,
+                   c.start_s, c.end_s
             FROM (SELECT id, path, modality, vector_row, vector_count FROM file
                   WHERE space_id = ? AND status = 'ok' AND vector_row <= ? AND vector_row IS NOT NULL
                   ORDER BY vector_row DESC LIMIT 1) AS f
@@ -54,7 +55,8 @@ extension Catalog {
         guard row < first + count else { return nil }
         var chunk: TextChunk?
         if let start = found[4] as Int?, let end = found[5] as Int?, let text = found[6] as String? {
-            chunk = TextChunk(index: row - first, byteRange: start..<max(start, end), text: text)
+            chunk = TextChunk(index: row - first, byteRange: start..<max(start, end), text: text,
+                              start: found[7], end: found[8])
         }
         return (found[0], Modality(rawValue: found[1]), chunk)
     }

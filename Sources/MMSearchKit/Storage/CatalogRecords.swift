@@ -60,6 +60,10 @@ public struct FileRecord: Sendable, Equatable, Codable, FetchableRecord, TableRe
     public var error: String?
     /// Seconds since 1970.
     public var indexedAt: Double
+    /// What the encoder said about how it read the file (`PassageEmbedding.note`): `no
+    /// speech` for a recording without words (then the file has no rows), `first 3600 s of
+    /// 5400 s indexed`; nil for most files.
+    public var note: String?
 
     enum CodingKeys: String, CodingKey {
         case id, path
@@ -72,6 +76,7 @@ public struct FileRecord: Sendable, Equatable, Codable, FetchableRecord, TableRe
         case contentHash = "content_hash"
         case status, error
         case indexedAt = "indexed_at"
+        case note
     }
 }
 
@@ -95,6 +100,8 @@ struct FileOutcome: Sendable {
     var encoderFingerprint: String? = nil
     /// The vectors of the file's parts, for time-based media.
     var segments: [MediaSegment] = []
+    /// The encoder's note about the file (see `FileRecord.note`).
+    var note: String? = nil
 }
 
 /// A failure's text; an `Error` only so it can sit in a `Result`.

@@ -46,6 +46,8 @@ enum CatalogSchema {
         PluginCatalog.register(in: &migrator)
         // The store for scale (see StoreMigrations).
         registerStoreMigrations(in: &migrator)
+        // Transcripts: chunk time ranges and file notes (see PassageMigrations).
+        registerPassageMigrations(in: &migrator)
         return migrator
     }
 

@@ -49,17 +49,17 @@ extension Catalog {
         try write { db in
             let upsert = try db.cachedStatement(sql: """
                 INSERT INTO file (path, space_id, size, mtime_ns, modality, vector_row, vector_count,
-                                  content_hash, status, error, indexed_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                  content_hash, status, error, indexed_at, note)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (path, space_id) DO UPDATE SET
                   size = excluded.size, mtime_ns = excluded.mtime_ns,
                   modality = excluded.modality, vector_row = excluded.vector_row,
                   vector_count = excluded.vector_count, content_hash = excluded.content_hash,
                   status = excluded.status, error = excluded.error,
-                  indexed_at = excluded.indexed_at
+                  indexed_at = excluded.indexed_at, note = excluded.note
                 """)
             let addChunk = try db.cachedStatement(sql: """
-                INSERT INTO chunk (file_id, idx, byte_start, byte_end, text) VALUES (?, ?, ?, ?, ?)
+                INSERT INTO chunk (file_id, idx, byte_start, byte_end, text, start_s, end_s) VALUES (?, ?, ?, ?, ?, ?, ?)
                 """)
             for outcome in outcomes {
                 if let old = try Self.record(path: outcome.path, space: space, in: db) {
@@ -82,11 +82,12 @@ extension Catalog {
                 try upsert.execute(arguments: [
                     outcome.path, space, outcome.size, outcome.mtimeNs, outcome.modality,
                     row, count, outcome.contentHash.map { Int64(bitPattern: $0) }, status, error, now,
+                    status == .ok ? outcome.note : nil,
                 ])
                 if !chunks.isEmpty, let id = try Self.record(path: outcome.path, space: space, in: db)?.id {
                     for chunk in chunks {
                         try addChunk.execute(arguments: [id, chunk.index, chunk.byteRange.lowerBound,
-                                                         chunk.byteRange.upperBound, chunk.text])
+                                                         chunk.byteRange.upperBound, chunk.text, chunk.start, chunk.end])
                     }
                 }
                 try PluginCatalog.recordDetails(of: outcome, space: space, in: db)
