@@ -31,46 +31,62 @@ public struct Engine: Sendable {
             .run(roots: paths, cancel: cancel, events: progress)
     }
 
-    /// Embeds a text or a file with the pack's encoder for it.
+    /// Embeds a text or a file with the pack's encoder for it. A plain-text file (`.txt`,
+    /// `.md`) is cut into chunks like an indexed one; its vector is the normalised mean of theirs.
     public func embed(_ query: Query) throws -> Embedding {
-        let encoder: any Encoder
-        let input: EncoderInput
+        let routing = EncoderRouting(pack: pack)
+        let route: EncoderRouting.Route
+        let label: String
         switch query {
         case .text(let text):
-            guard let text_ = pack.encoder(for: .text) else {
+            guard let encoder = pack.encoder(for: .text) else {
                 throw MMSearchError(.usage, "model pack '\(pack.name)' has no text encoder")
             }
-            encoder = text_
-            input = .text(text)
+            let vector: [Float]
+            do {
+                vector = try encoder.embed(.text(text))
+            } catch {
+                throw MMSearchError(.inputFailed, "query text: \(EmbeddingWorkers.failureText(error, path: text))")
+            }
+            return try checked(vector, modality: encoder.info.modality, label: text)
         case .file(let url):
-            let path = url.path
+            label = url.path
             var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw MMSearchError(.usage, "\(path): no such file")
+            guard FileManager.default.fileExists(atPath: label, isDirectory: &isDirectory) else {
+                throw MMSearchError(.usage, "\(label): no such file")
             }
             guard !isDirectory.boolValue else {
-                throw MMSearchError(.usage, "\(path): is a folder, not a file")
+                throw MMSearchError(.usage, "\(label): is a folder, not a file")
             }
-            guard let fileEncoder = pack.encoder(forFile: path) else {
-                throw MMSearchError(.usage, "\(path): model pack '\(pack.name)' reads no such files "
-                                    + "(it reads \(pack.fileExtensions.joined(separator: ", ")))")
+            guard let found = routing.route(label) else {
+                let documents = routing.extensions.filter { !pack.fileExtensions.contains($0) }
+                throw MMSearchError(.usage, "\(label): model pack '\(pack.name)' reads no such files "
+                                    + "(it reads \(pack.fileExtensions.joined(separator: ", "))"
+                                    + (documents.isEmpty ? "" : ", and \(documents.joined(separator: ", ")) as text") + ")")
             }
-            encoder = fileEncoder
-            input = .file(url)
+            route = found
         }
-        let vector: [Float]
-        do {
-            vector = try encoder.embed(input)
-        } catch {
-            let label = query.kind == "file" ? query.value : "query text"
-            throw MMSearchError(.inputFailed,
-                                "\(label): \(EmbeddingWorkers.failureText(error, path: query.value))")
+        let file = ScannedFile(path: label, size: 0, mtimeNs: 0)
+        let result = EmbeddingWorkers.embed(EmbeddingJob(route: route, files: [file]), dimension: pack.space.dimension)
+        switch result.results[0] {
+        case .failure(let reason):
+            throw MMSearchError(.inputFailed, "\(label): \(reason.text)")
+        case .success(let embedded):
+            guard !embedded.vectors.isEmpty else {
+                throw MMSearchError(.inputFailed, "\(label): has no text to embed")
+            }
+            let mean = embedded.vectors.count == 1 ? embedded.vectors[0]
+                : try QueryExpression.combine(embedded.vectors, weights: [Float](repeating: 1, count: embedded.vectors.count))
+            return try checked(mean, modality: result.modality, label: label)
         }
+    }
+
+    private func checked(_ vector: [Float], modality: Modality, label: String) throws -> Embedding {
         switch VectorCheck.validated(vector, dimension: pack.space.dimension) {
         case .success(let unit):
-            return Embedding(vector: unit, modality: encoder.info.modality, space: pack.space)
+            return Embedding(vector: unit, modality: modality, space: pack.space)
         case .failure(let reason):
-            throw MMSearchError(.inputFailed, "\(query.value): \(reason.text)")
+            throw MMSearchError(.inputFailed, "\(label): \(reason.text)")
         }
     }
 

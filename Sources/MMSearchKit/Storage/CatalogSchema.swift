@@ -46,6 +46,10 @@ enum CatalogSchema {
         PluginCatalog.register(in: &migrator)
         // The store for scale (see StoreMigrations).
         registerStoreMigrations(in: &migrator)
+        // Zero-shot labels (see LabelStore).
+        LabelStore.register(in: &migrator)
+        // The keyword index of hybrid search (see TextSearchIndex; after labels, which it reads).
+        TextSearchIndex.register(in: &migrator)
         return migrator
     }
 
