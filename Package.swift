@@ -75,7 +75,7 @@ let package = Package(
         ]),
 
         // Benchmark of the vector store against FAISS (Scripts/bench-search.sh); not a test.
-        .executableTarget(name: "mmsearch-bench", dependencies: ["MMSearchKit"],
+        .executableTarget(name: "mmsearch-bench", dependencies: ["MMSearchKit", "MMLite"],
                           path: "Sources/mmsearch-bench"),
 
         // Tests.
