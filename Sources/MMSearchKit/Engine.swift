@@ -95,13 +95,10 @@ public struct Engine: Sendable {
         try IndexReader(directory: indexDirectory, space: pack.space)
     }
 
-    /// The `limit` indexed files (text files: chunks) closest to `query`, best first.
+    /// The `limit` indexed files (text files: chunks) closest to `query`, best first, through
+    /// `options`' filters (see `search(_:limit:options:)` for expressions).
     public func search(_ query: Query, limit: Int, options: SearchOptions = SearchOptions()) throws -> [SearchHit] {
-        // Open the index first: a missing index or a space mismatch is reported before the
-        // (slower) embedding.
-        let reader = try reader()
-        let vector = try embed(query).vector
-        return try reader.withBestSegments(reader.search(vector, limit: limit, options: options), query: vector)
+        try search(QueryExpression(query), limit: limit, options: options)
     }
 
     /// Rewrites the index's vector segments without dead rows (replaced and deleted files),
