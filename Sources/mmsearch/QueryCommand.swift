@@ -132,27 +132,4 @@ struct QueryCommand: ParsableCommand {
             }
         }
     }
-
-    /// rclip's spelling: a lone `+` before a term means `--add`, a lone `-` means `--subtract`.
-    /// Applied to `mmsearch query …` command lines before parsing.
-    static func rewritingOperators(_ arguments: [String]) -> [String] {
-        guard arguments.first == "query" else { return arguments }
-        var out: [String] = []
-        var literal = false
-        for argument in arguments {
-            if literal {
-                out.append(argument)
-            } else if argument == "--" {
-                literal = true
-                out.append(argument)
-            } else if argument == "+" {
-                out.append("--add")
-            } else if argument == "-" {
-                out.append("--subtract")
-            } else {
-                out.append(argument)
-            }
-        }
-        return out
-    }
 }

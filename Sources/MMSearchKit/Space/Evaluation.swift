@@ -28,8 +28,9 @@ public struct Qrels: Sendable, Equatable {
     public static func parse(_ text: String, source: String, root: String) throws -> Qrels {
         var order: [String] = []
         var relevant: [String: Set<String>] = [:]
-        for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.hasSuffix("\r") ? String(raw.dropLast()) : String(raw)
+        // "\r\n" is one Character in Swift, and a line break like "\n".
+        for (number, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+            let line = String(raw)
             if line.trimmingCharacters(in: .whitespaces).isEmpty || line.hasPrefix("#") { continue }
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             if order.isEmpty && number == 0 && fields.first == "query" { continue }
