@@ -14,8 +14,9 @@ struct LabelCommand: ParsableCommand {
             text encoder, and the label's vector is the renormalised mean of theirs. A \
             file's probabilities are a softmax over its cosine similarities with the \
             labels divided by a temperature T: p = exp(cos/T) / Σ exp(cos/T). Default T: \
-            0.05 for the lite pack (its ConSE image vectors spread cosines wider than \
-            CLIP's), 0.01 (CLIP's learned logit scale of 100) for other packs.
+            0.015 for the lite pack (the log-loss minimum for labelling the bundled \
+            Media/ photos with broad categories), 0.01 (CLIP's learned logit scale of \
+            100) for other packs.
 
             FILE… (indexed or not; embedded now) prints, per file, one \
             "probability  label" line per label, best first (a "path:" line first when \
