@@ -146,7 +146,8 @@ import Glibc
         }
         #expect(mode == "wal")
         #expect(migrations == ["v1: spaces, files, meta", PluginCatalog.migrationName,
-                               "store-1: content hashes, row ranges, tombstones, chunks"])
+                               "store-1: content hashes, row ranges, tombstones, chunks",
+                               LabelStore.migrationName, TextSearchIndex.migrationName])
         #expect(migrations == CatalogSchema.migrator.migrations)
     }
 
