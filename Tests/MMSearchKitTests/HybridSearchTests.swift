@@ -80,3 +80,36 @@ import Testing
         #expect(hits.map(\.path) == [f.photos.appendingPathComponent("b/code-123.jpg").path])
     }
 }
+
+/// An index from before labels and the keyword index gains both when next written, with the
+/// keyword index filled from what the catalog already holds.
+@Suite struct KeywordIndexUpgradeTests {
+    @Test func upgradingAnOlderIndexBackfillsTheKeywordIndexFromItsFilesAndChunks() throws {
+        let f = try Fixture(chunking: wordChunking)
+        try f.photo("receipt-77.jpg", "paper")
+        try f.photo("doc.txt", "The quartermaster ordered supplies.")
+        _ = try f.index()
+        // Make it an index from before the two migrations.
+        do {
+            let catalog = try Catalog(url: f.indexDirectory.appendingPathComponent(IndexStore.catalogName), readOnly: false)
+            try catalog.pool.write { db in
+                for trigger in ["file_insert", "file_update", "file_delete", "chunk_insert", "chunk_delete"] {
+                    try db.execute(sql: "DROP TRIGGER text_search_\(trigger)")
+                }
+                try db.execute(sql: "DROP TABLE text_search")
+                try db.execute(sql: "DROP TABLE label")
+                try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier IN (?, ?)",
+                               arguments: [LabelStore.migrationName, TextSearchIndex.migrationName])
+            }
+        }
+        #expect(throws: MMSearchError.self, "a reader asks for an index run first") { try f.engine.reader() }
+        let (summary, _) = try f.index()
+        #expect(summary.indexed == 0, "the upgrade embeds nothing")
+        var options = SearchOptions()
+        options.hybrid = true
+        for (word, name) in [("77", "receipt-77.jpg"), ("quartermaster", "doc.txt")] {
+            let hits = try f.engine.search(.text(word), limit: 1, options: options)
+            #expect(hits.first?.path.hasSuffix("/" + name) == true && hits.first?.fusion?.keywordRank == 1, "\(word)")
+        }
+    }
+}

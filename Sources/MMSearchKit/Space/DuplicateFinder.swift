@@ -3,8 +3,9 @@
 /// union–find).
 ///
 /// Complexity: every pair of files is compared once with the SIMD dot-product kernel,
-/// O(n²·d / 2) time and O(n·d) memory for n files of d dimensions — about a second for
-/// 10 000 files of 384-d on one core, a few minutes at 100 000.
+/// O(n²·d / 2) time and O(n·d) memory for n files of d dimensions, on one thread — 6 s for
+/// 10 000 random 384-d vectors (measured on a shared 2-core machine), so about 10 minutes at
+/// 100 000.
 public enum DuplicateFinder {
     /// One group of near-duplicates.
     public struct Group: Sendable, Equatable {
