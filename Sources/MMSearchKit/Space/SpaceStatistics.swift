@@ -68,14 +68,16 @@ public struct SpaceStatistics: Sendable, Equatable {
     public static func kOccurrences(_ matrix: SpaceMatrix, k: Int) -> [Int] {
         let n = matrix.count
         guard n > k, k > 0 else { return [] }
-        var counts = [Int](repeating: 0, count: n)
-        var scores = [Float](repeating: 0, count: n)
-        for i in 0..<n {
+        // Each row's k nearest, on every core; then the counts.
+        let neighbours = StridedParallel.map(count: n) { i -> [Int] in
+            var scores = [Float](repeating: 0, count: n)
             scores.withUnsafeMutableBufferPointer { matrix.dots(i, 0..<n, into: $0.baseAddress!) }
             var top = TopK(k: k)
             for j in 0..<n where j != i { top.insert(row: j, score: scores[j]) }
-            for entry in top.sorted() { counts[entry.row] += 1 }
+            return top.sorted().map(\.row)
         }
+        var counts = [Int](repeating: 0, count: n)
+        for list in neighbours { for row in list { counts[row] += 1 } }
         return counts
     }
 
