@@ -31,55 +31,66 @@ public struct Engine: Sendable {
             .run(roots: paths, cancel: cancel, events: progress)
     }
 
-    /// Embeds a text or a file with the pack's encoder for it.
+    /// Embeds a text or a file with the pack's encoder for it. A plain-text file (`.txt`,
+    /// `.md`) is cut into chunks like an indexed one; its vector is the normalised mean of theirs.
     public func embed(_ query: Query) throws -> Embedding {
-        let encoder: any Encoder
-        let input: EncoderInput
+        let routing = EncoderRouting(pack: pack)
+        let route: EncoderRouting.Route
+        let label: String
         switch query {
         case .text(let text):
-            guard let text_ = pack.encoder(for: .text) else {
+            guard let encoder = pack.encoder(for: .text) else {
                 throw MMSearchError(.usage, "model pack '\(pack.name)' has no text encoder")
             }
-            encoder = text_
-            input = .text(text)
+            let vector: [Float]
+            do {
+                vector = try encoder.embed(.text(text))
+            } catch {
+                throw MMSearchError(.inputFailed, "query text: \(EmbeddingWorkers.failureText(error, path: text))")
+            }
+            return try checked(vector, modality: encoder.info.modality, label: text)
         case .file(let url):
-            let path = url.path
+            label = url.path
             var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw MMSearchError(.usage, "\(path): no such file")
+            guard FileManager.default.fileExists(atPath: label, isDirectory: &isDirectory) else {
+                throw MMSearchError(.usage, "\(label): no such file")
             }
             guard !isDirectory.boolValue else {
-                throw MMSearchError(.usage, "\(path): is a folder, not a file")
+                throw MMSearchError(.usage, "\(label): is a folder, not a file")
             }
-            guard let fileEncoder = pack.encoder(forFile: path) else {
-                throw MMSearchError(.usage, "\(path): model pack '\(pack.name)' reads no such files "
-                                    + "(it reads \(pack.fileExtensions.joined(separator: ", ")))")
+            guard let found = routing.route(label) else {
+                let documents = routing.extensions.filter { !pack.fileExtensions.contains($0) }
+                throw MMSearchError(.usage, "\(label): model pack '\(pack.name)' reads no such files "
+                                    + "(it reads \(pack.fileExtensions.joined(separator: ", "))"
+                                    + (documents.isEmpty ? "" : ", and \(documents.joined(separator: ", ")) as text") + ")")
             }
-            encoder = fileEncoder
-            input = .file(url)
+            route = found
         }
-        let vector: [Float]
-        var transcript: String?
-        do {
-            if let passages = encoder as? any PassageEncoder {
-                let embedding = try passages.embedPassages(input)
-                guard let pooled = embedding.pooledVector else {
-                    throw EncoderError(embedding.note ?? "no passages to embed")
-                }
-                (vector, transcript) = (pooled, embedding.text)
-            } else {
-                vector = try encoder.embed(input)
+        let file = ScannedFile(path: label, size: 0, mtimeNs: 0)
+        let result = EmbeddingWorkers.embed(EmbeddingJob(route: route, files: [file]), dimension: pack.space.dimension)
+        switch result.results[0] {
+        case .failure(let reason):
+            throw MMSearchError(.inputFailed, "\(label): \(reason.text)")
+        case .success(let embedded):
+            guard !embedded.vectors.isEmpty else {
+                throw MMSearchError(.inputFailed, "\(label): \(embedded.note ?? "has no text to embed")")
             }
-        } catch {
-            let label = query.kind == "file" ? query.value : "query text"
-            throw MMSearchError(.inputFailed,
-                                "\(label): \(EmbeddingWorkers.failureText(error, path: query.value))")
+            let mean = embedded.vectors.count == 1 ? embedded.vectors[0]
+                : try QueryExpression.combine(embedded.vectors, weights: [Float](repeating: 1, count: embedded.vectors.count))
+            // A recording read as passages: what was said, for `embed --json`.
+            let transcript = route.encoder is any PassageEncoder
+                ? embedded.chunks.map(\.text).joined(separator: " ") : nil
+            return try checked(mean, modality: result.modality, label: label, transcript: transcript)
         }
+    }
+
+    private func checked(_ vector: [Float], modality: Modality, label: String,
+                         transcript: String? = nil) throws -> Embedding {
         switch VectorCheck.validated(vector, dimension: pack.space.dimension) {
         case .success(let unit):
-            return Embedding(vector: unit, modality: encoder.info.modality, space: pack.space, transcript: transcript)
+            return Embedding(vector: unit, modality: modality, space: pack.space, transcript: transcript)
         case .failure(let reason):
-            throw MMSearchError(.inputFailed, "\(query.value): \(reason.text)")
+            throw MMSearchError(.inputFailed, "\(label): \(reason.text)")
         }
     }
 
@@ -88,13 +99,10 @@ public struct Engine: Sendable {
         try IndexReader(directory: indexDirectory, space: pack.space)
     }
 
-    /// The `limit` indexed files (text files: chunks) closest to `query`, best first.
+    /// The `limit` indexed files (text files: chunks) closest to `query`, best first, through
+    /// `options`' filters (see `search(_:limit:options:)` for expressions).
     public func search(_ query: Query, limit: Int, options: SearchOptions = SearchOptions()) throws -> [SearchHit] {
-        // Open the index first: a missing index or a space mismatch is reported before the
-        // (slower) embedding.
-        let reader = try reader()
-        let vector = try embed(query).vector
-        return try reader.withBestSegments(reader.search(vector, limit: limit, options: options), query: vector)
+        try search(QueryExpression(query), limit: limit, options: options)
     }
 
     /// Rewrites the index's vector segments without dead rows (replaced and deleted files),

@@ -9,7 +9,7 @@ enum CommandLineRunner {
     static func run(_ arguments: [String]) -> Int32 {
         var command: ParsableCommand
         do {
-            command = try MMSearch.parseAsRoot(arguments)
+            command = try MMSearch.parseAsRoot(QueryExpression.rewritingOperators(arguments))
         } catch {
             return reportParseError(error)
         }

@@ -11,6 +11,14 @@ struct MMSearch: ParsableCommand {
               mmsearch query "a dog"          the files best matching a text
               mmsearch query ./cat.jpg -t 5   the 5 files most like an image
               mmsearch query "a beach" -f | xargs feh
+              mmsearch query "a dog" + "in the snow" - ./cat.jpg
+              mmsearch query ./photo.jpg --modality text   text passages about a photo
+              mmsearch query "invoice 8841" --hybrid       also match words in names
+              mmsearch label ./x.jpg --labels "cat,dog"    zero-shot labelling
+              mmsearch label --all --labels "cat,dog"      label the index (query --label)
+              mmsearch describe ./photo.jpg                words that fit a photo
+              mmsearch dupes --threshold 0.97              near-duplicate groups
+              mmsearch eval --qrels judgements.tsv         Recall@k, MRR, nDCG@10
               mmsearch embed "a dog" --json   the vector of a text
               mmsearch plugins                every encoder, and plugins that did not load
               mmsearch stats --failures       files that could not be indexed, and why
@@ -30,12 +38,15 @@ struct MMSearch: ParsableCommand {
               1    finished, but some files (or the query file) could not be read
                    or embedded; each is reported on stderr as "path: reason"
               2    usage error: bad arguments or options, unknown --model pack,
-                   query file missing or of a type the pack does not read
+                   query file missing or of a type the pack does not read, bad
+                   query weight, empty or repeated labels, unknown --label,
+                   unreadable labels or qrels file
               3    fatal: models missing, index missing or unreadable, index
                    built in another space (model pack), index locked by another
                    running `mmsearch index`
               130  interrupted (Ctrl-C); what was committed stays in the index
             """,
         subcommands: [IndexCommand.self, QueryCommand.self, EmbedCommand.self, PluginsCommand.self,
-                      CompactCommand.self, StatsCommand.self])
+                      CompactCommand.self, StatsCommand.self, LabelCommand.self, DescribeCommand.self,
+                      DupesCommand.self, EvalCommand.self])
 }

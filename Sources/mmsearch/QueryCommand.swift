@@ -2,39 +2,91 @@ import ArgumentParser
 import Foundation
 import MMSearchKit
 
-/// `mmsearch query QUERY`
+/// `mmsearch query QUERY [+ TERM] [- TERM] …`
 struct QueryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "query",
-        abstract: "Find the indexed files most similar to a text or to a file.",
+        abstract: "Find the indexed files most similar to a text, a file, or a combination.",
         discussion: """
             QUERY is a file when it starts with ./, ../, / or ~/, or names an existing \
             file; otherwise it is text. Output: one "score  path" line per result, best \
             first, paths relative to the current directory when inside it. Scores are \
-            cosine similarities.
+            cosine similarities. A text file's result shows its matching chunk's snippet \
+            on the next line, indented.
+
+            COMBINING QUERIES (as rclip): "+ TERM" (or --add TERM) adds a term, \
+            "- TERM" (or --subtract TERM) subtracts one; each term is a text or a file, \
+            with an optional WEIGHT: prefix (2:"a dog", 0.5:./cat.jpg, .5:snow). The \
+            vector searched is the weighted sum of the terms' unit vectors (subtracted \
+            ones negated), renormalised to unit length: q = Σ wᵢeᵢ / ‖Σ wᵢeᵢ‖.
+
+            --hybrid also ranks the query's words (BM25 over path names, stored labels \
+            and text chunks) and fuses both rankings by reciprocal rank fusion (k = 60), \
+            so exact words such as file names and codes are found.
 
             --json prints one object (fields are only ever added, never changed):
-              {"query": {"kind": "text"|"file", "value": TEXT or ABSOLUTE-PATH},
+              {"query": {"kind": "text"|"file", "value": TEXT or ABSOLUTE-PATH,
+                         "terms": [{"kind", "value", "weight"}, …]},
                "space": {"name": PACK, "dimension": N, "fingerprint": HEX},
                "results": [{"path": ABSOLUTE-PATH, "score": FLOAT,
-                            "modality": "image"|"text"|"video"|…,
-                            "segment": {"start": S, "end": S, "score": FLOAT}}, …]}
-            "segment" is there for time-based media (video through a plugin): the part \
-            that best matches the query, in seconds; plain output shows its start as \
-            "@ 12.0s" after the path.
+                            "modality": "image"|"text"|"audio"|"video"|…,
+                            "segment": {"start": S, "end": S, "score": FLOAT},
+                            "chunk": {"index": N, "start": BYTE, "end": BYTE,
+                                      "snippet": TEXT},
+                            "labels": [{"label": NAME, "probability": P}, …],
+                            "fusion": {"score": RRF, "vector_rank": N,
+                                       "keyword_rank": N}}, …]}
+            "terms" is there for combined queries only; "segment" for time-based media \
+            (plain output shows its start as "@ 12.0s"); "chunk" for text files (byte \
+            offsets into the file); "labels" for files labelled by `mmsearch label \
+            --all`; "fusion" with --hybrid.
 
             EXAMPLES
               mmsearch query "a dog"
               mmsearch query ./cat.jpg -t 5
+              mmsearch query "a dog" + "in the snow" - ./cat.jpg
+              mmsearch query 2:"a beach" --subtract 0.5:people
+              mmsearch query ./photo.jpg --modality text      text passages about a photo
+              mmsearch query "a cat" --in ~/Pictures/2024 --min-score 0.3
+              mmsearch query "a dog" --label dog              only files labelled "dog"
+              mmsearch query "invoice 8841" --hybrid
               mmsearch query "something to eat" --json | jq -r '.results[0].path'
               mmsearch query "a red car" -f | head -3 | xargs eog
             """)
 
-    @Argument(help: ArgumentHelp("Text, or a file path (./cat.jpg).", valueName: "query"))
+    @Argument(help: ArgumentHelp("Text, or a file path (./cat.jpg); optionally WEIGHT:QUERY.", valueName: "query"))
     var query: String
+
+    @Option(name: [.customShort("a"), .customLong("add")], help: ArgumentHelp(
+        "Add a term (text or ./file, optionally WEIGHT:TERM); repeatable; also written + TERM.", valueName: "term"))
+    var add: [String] = []
+
+    @Option(name: [.customShort("s"), .customLong("subtract")], help: ArgumentHelp(
+        "Subtract a term (text or ./file, optionally WEIGHT:TERM); repeatable; also written - TERM.", valueName: "term"))
+    var subtract: [String] = []
 
     @Option(name: [.short, .customLong("top")], help: ArgumentHelp("Number of results.", valueName: "n"))
     var top = 10
+
+    @Option(name: .customLong("modality"), help: ArgumentHelp(
+        "Only results of this modality (image, text, audio, video, …); repeatable.", valueName: "modality"))
+    var modalities: [String] = []
+
+    @Option(name: .customLong("in"), help: ArgumentHelp(
+        "Only files at or below this folder (or this file); repeatable.", valueName: "dir"))
+    var directories: [String] = []
+
+    @Option(name: .customLong("label"), help: ArgumentHelp(
+        "Only files carrying this stored label (`mmsearch label --all`); repeatable (any of them).",
+        valueName: "name"))
+    var labels: [String] = []
+
+    @Option(name: .customLong("min-score"), help: ArgumentHelp(
+        "Only results with at least this cosine similarity.", valueName: "s"))
+    var minScore: Float?
+
+    @Flag(help: "Fuse the vector ranking with a keyword (BM25) ranking of the query's words.")
+    var hybrid = false
 
     @Flag(help: "Print one JSON object instead of lines.")
     var json = false
@@ -49,16 +101,26 @@ struct QueryCommand: ParsableCommand {
         if top < 1 { throw ValidationError("-t must be at least 1") }
         if json && pathsOnly { throw ValidationError("--json and -f cannot be used together") }
         if query.isEmpty { throw ValidationError("the query is empty: give a text or a file") }
+        if let minScore, !minScore.isFinite { throw ValidationError("--min-score must be a number") }
+        for modality in modalities where modality.isEmpty || modality.contains(where: { !$0.isLetter }) {
+            throw ValidationError("--modality \(modality): write a modality name such as image, text or audio")
+        }
     }
 
     func run() throws {
         let locations = Locations.current()
+        let expression = try QueryExpression.parse(query, adding: add, subtracting: subtract, locations: locations)
         let pack = try model.load(locations)
         let engine = Engine(pack: pack, indexDirectory: index.resolve(locations))
-        let parsed = Query.parse(query, locations: locations)
-        let hits = try engine.search(parsed, limit: top)
+        var options = SearchOptions()
+        options.modalities = modalities.isEmpty ? nil : Set(modalities.map { Modality($0.lowercased()) })
+        options.directories = directories.isEmpty ? nil : directories.map { locations.absolutePath($0) }
+        options.labels = labels.isEmpty ? nil : labels
+        options.minimumScore = minScore
+        options.hybrid = hybrid
+        let hits = try engine.search(expression, limit: top, options: options)
         if json {
-            print(try JSONOutput.encode(QueryResultsDocument(query: parsed, space: pack.space, hits: hits)))
+            print(try JSONOutput.encode(QueryResultsDocument(expression: expression, space: pack.space, hits: hits)))
         } else if pathsOnly {
             for hit in hits { print(hit.path) }
         } else {
@@ -66,6 +128,7 @@ struct QueryCommand: ParsableCommand {
                 print(String(format: "%.4f", hit.score) + "  "
                       + FilePaths.display(hit.path, from: locations.currentDirectory)
                       + (hit.segment.map { String(format: " @ %.1fs", $0.start) } ?? ""))
+                if let chunk = hit.chunk { print("        " + chunk.snippet()) }
             }
         }
     }

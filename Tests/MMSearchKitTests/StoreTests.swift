@@ -147,7 +147,8 @@ import Glibc
         #expect(mode == "wal")
         #expect(migrations == ["v1: spaces, files, meta", PluginCatalog.migrationName,
                                "store-1: content hashes, row ranges, tombstones, chunks",
-                               "passages-1: chunk time ranges, file notes"])
+                               "passages-1: chunk time ranges, file notes",
+                               LabelStore.migrationName, TextSearchIndex.migrationName])
         #expect(migrations == CatalogSchema.migrator.migrations)
     }
 

@@ -10,11 +10,37 @@ import Foundation
 ///
 /// `kind` is `text` or `file` (then `value` is an absolute path); results are best first;
 /// paths are absolute; scores are cosine similarities. New fields may be added; existing ones
-/// keep their names and meaning.
+/// keep their names and meaning. Optional fields, absent when they do not apply:
+///
+/// - `query.terms`: with `+`/`-` terms, every term `{"kind", "value", "weight"}` (the first is
+///   the positional query; subtracted terms have negative weights);
+/// - `results[].chunk`: for a text file, the matching chunk
+///   `{"index": N, "start": BYTE, "end": BYTE, "snippet": TEXT}` (byte offsets in the file);
+/// - `results[].labels`: the file's stored labels `[{"label", "probability"}]`, best first;
+/// - `results[].fusion`: with `--hybrid`, `{"score", "vector_rank", "keyword_rank"}` (ranks
+///   1-based, absent when not in that ranking).
 public struct QueryResultsDocument: Codable, Sendable, Equatable {
     public struct QueryPart: Codable, Sendable, Equatable {
         public let kind: String
         public let value: String
+        /// Every term of a combined query; absent for a plain one.
+        public var terms: [Term]? = nil
+    }
+
+    /// One term of a combined query.
+    public struct Term: Codable, Sendable, Equatable {
+        public let kind: String
+        public let value: String
+        public let weight: Float
+    }
+
+    /// A text file's matching chunk.
+    public struct ChunkPart: Codable, Sendable, Equatable {
+        public let index: Int
+        /// Byte offsets of the chunk in the file.
+        public let start: Int
+        public let end: Int
+        public let snippet: String
     }
 
     public struct SpacePart: Codable, Sendable, Equatable {
@@ -30,6 +56,10 @@ public struct QueryResultsDocument: Codable, Sendable, Equatable {
         /// For time-based media, the part (seconds from the start) that best matches the query
         /// and its score; absent otherwise.
         public let segment: SegmentMatch?
+        public var chunk: ChunkPart? = nil
+        /// The file's stored labels; absent when it has none.
+        public var labels: [LabelScore]? = nil
+        public var fusion: FusionRanks? = nil
     }
 
     public let query: QueryPart
@@ -37,10 +67,26 @@ public struct QueryResultsDocument: Codable, Sendable, Equatable {
     public let results: [Result]
 
     public init(query: Query, space: SpaceID, hits: [SearchHit]) {
-        self.query = QueryPart(kind: query.kind, value: query.value)
+        self.init(expression: QueryExpression(query), space: space, hits: hits)
+    }
+
+    public init(expression: QueryExpression, space: SpaceID, hits: [SearchHit]) {
+        var part = QueryPart(kind: expression.main.kind, value: expression.main.value)
+        if !expression.isSingle {
+            part.terms = expression.terms.map { Term(kind: $0.query.kind, value: $0.query.value, weight: $0.weight) }
+        }
+        query = part
         self.space = SpacePart(space)
-        results = hits.map { Result(path: $0.path, score: $0.score, modality: $0.modality.rawValue,
-                                    segment: $0.segment) }
+        results = hits.map { hit in
+            var result = Result(path: hit.path, score: hit.score, modality: hit.modality.rawValue, segment: hit.segment)
+            result.chunk = hit.chunk.map {
+                ChunkPart(index: $0.index, start: $0.byteRange.lowerBound, end: $0.byteRange.upperBound,
+                          snippet: $0.snippet())
+            }
+            result.labels = hit.labels.isEmpty ? nil : hit.labels
+            result.fusion = hit.fusion
+            return result
+        }
     }
 }
 

@@ -49,23 +49,31 @@ public final class IndexReader: Sendable {
                                 + "\(space.spaceID) has \(space.dimension)")
         }
         guard limit > 0 else { return ([], SearchStatistics()) }
-        return try store.catalog.read { db in
-            let snapshot = try refresh(db)
-            var allowed: [Bool]?
-            if let wanted = options.modalities {
-                var table = [Bool](repeating: false, count: 256)
-                for (modality, code) in try Catalog.modalityCodes(in: db) where wanted.contains(modality) {
-                    table[Int(code)] = true
-                }
-                allowed = table
-            }
-            let (best, statistics) = snapshot.search.topK(vector, k: limit, options: options, allowed: allowed)
-            let hits = try best.compactMap { entry -> SearchHit? in
-                guard let owner = try Catalog.owner(ofRow: entry.row, space: space.id, in: db) else { return nil }
-                return SearchHit(path: owner.path, score: entry.score, modality: owner.modality, chunk: owner.chunk)
-            }
-            return (hits, statistics)
+        return try withSnapshot { db, search in
+            let scope = try SearchScope(options, space: space.id, rowCount: search.live.rowCount, in: db)
+            var (best, statistics) = search.topK(vector, k: limit, options: options, allowed: scope.allowed,
+                                                 rows: scope.rows)
+            if let minimum = options.minimumScore { best.removeAll { $0.score < minimum } }
+            return (try hits(best.map { ($0.row, $0.score) }, in: db), statistics)
         }
+    }
+
+    /// Runs `body` in one read transaction with the search state as of that transaction.
+    func withSnapshot<T>(_ body: (Database, VectorSearch) throws -> T) throws -> T {
+        try store.catalog.read { db in try body(db, refresh(db).search) }
+    }
+
+    /// The hits for scored rows, in order (see `hit(row:score:in:)`).
+    func hits(_ rows: [(row: Int, score: Float)], in db: Database) throws -> [SearchHit] {
+        try rows.compactMap { try hit(row: $0.row, score: $0.score, in: db) }
+    }
+
+    /// The hit for a scored row: its file (a text file's chunk) with the file's stored labels;
+    /// nil when no file owns the row any more.
+    func hit(row: Int, score: Float, in db: Database) throws -> SearchHit? {
+        guard let owner = try Catalog.owner(ofRow: row, space: space.id, in: db) else { return nil }
+        return SearchHit(path: owner.path, score: score, modality: owner.modality, chunk: owner.chunk,
+                         labels: try LabelStore.labels(path: owner.path, space: space.id, in: db))
     }
 
     /// Brings the snapshot up to the catalog's state in `db`: new rows are mapped, new

@@ -15,22 +15,27 @@ struct RowModalities: Sendable {
 }
 
 /// Which rows a search may return: live ones, and when the search asks for some modalities
-/// only, those whose tag is one of them.
+/// only, those whose tag is one of them, and when it asks for some folders or labels only,
+/// those in `rows`.
 struct RowFilter: Sendable {
     let live: LiveRows
     let modalities: RowModalities?
     /// Indexed by modality code; nil when every modality is wanted.
     let allowed: [Bool]?
+    /// The rows the folder and label filters let through; nil when there are none.
+    let rows: RowSet?
 
-    init(live: LiveRows, modalities: RowModalities? = nil, allowed: [Bool]? = nil) {
+    init(live: LiveRows, modalities: RowModalities? = nil, allowed: [Bool]? = nil, rows: RowSet? = nil) {
         self.live = live
         self.modalities = modalities
         self.allowed = allowed
+        self.rows = rows
     }
 
     @inline(__always)
     func accepts(_ row: Int) -> Bool {
         guard live.isLive(row) else { return false }
+        if let rows, !rows.contains(row) { return false }
         guard let allowed else { return true }
         return allowed[Int(modalities?[row] ?? 0)]
     }

@@ -10,14 +10,20 @@ public struct SearchHit: Sendable, Equatable {
     public let chunk: TextChunk?
     /// For time-based media (video), the part that best matches the query.
     public var segment: SegmentMatch?
+    /// The file's stored zero-shot labels (`mmsearch label --all`), most probable first.
+    public var labels: [LabelScore]
+    /// With hybrid search, how the result ranked in each ranking and its fused score.
+    public var fusion: FusionRanks?
 
     public init(path: String, score: Float, modality: Modality, chunk: TextChunk? = nil,
-                segment: SegmentMatch? = nil) {
+                segment: SegmentMatch? = nil, labels: [LabelScore] = [], fusion: FusionRanks? = nil) {
         self.path = path
         self.score = score
         self.modality = modality
         self.chunk = chunk
         self.segment = segment
+        self.labels = labels
+        self.fusion = fusion
     }
 }
 

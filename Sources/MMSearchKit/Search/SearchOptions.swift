@@ -21,14 +21,35 @@ public struct SearchOptions: Sendable, Equatable {
     /// Only results of these modalities (`[.image]`: photos, not text chunks); nil for all.
     /// Applied during the scan from each row's tag, so the best `limit` of them come back.
     public var modalities: Set<Modality>?
+    /// Only files at or below one of these paths (absolute and standardised, see
+    /// `FilePaths.absolute`: folders, or single files); nil for all. Applied during the scan.
+    public var directories: [String]?
+    /// Only files carrying one of these stored labels (see `Engine.labelAll`); nil for all.
+    /// Applied during the scan. A label no file carries is a usage error naming the labels
+    /// there are.
+    public var labels: [String]?
+    /// Only results whose score (cosine similarity) is at least this; nil for all. With
+    /// `hybrid`, results found by their words are kept whatever their score.
+    public var minimumScore: Float?
+    /// Fuse the vector ranking with a BM25 ranking of the query's words over path names,
+    /// stored labels and text chunks by reciprocal rank fusion (`HybridSearch`), so exact words
+    /// (file names, codes) are found even when the vectors miss them. Only `Engine.search`
+    /// does this (it needs the query's text); `IndexReader.search` ignores it.
+    public var hybrid: Bool
 
     public init(method: Method = .automatic,
                 threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                rowsPerThread: Int = 32_768, modalities: Set<Modality>? = nil) {
+                rowsPerThread: Int = 32_768, modalities: Set<Modality>? = nil,
+                directories: [String]? = nil, labels: [String]? = nil, minimumScore: Float? = nil,
+                hybrid: Bool = false) {
         self.method = method
         self.threads = max(1, threads)
         self.rowsPerThread = max(1, rowsPerThread)
         self.modalities = modalities
+        self.directories = directories
+        self.labels = labels
+        self.minimumScore = minimumScore
+        self.hybrid = hybrid
     }
 }
 

@@ -7,9 +7,10 @@ struct VectorSearch: Sendable {
     var modalities: RowModalities? = nil
 
     /// The `k` live rows with the highest dot product with `query`, best first; only rows
-    /// whose modality code is allowed when `allowed` (indexed by code) is given.
+    /// whose modality code is allowed when `allowed` (indexed by code) is given, and only rows
+    /// in `rows` when it is given.
     func topK(_ query: [Float], k: Int, options: SearchOptions,
-              allowed: [Bool]? = nil) -> ([TopK.Entry], SearchStatistics) {
+              allowed: [Bool]? = nil, rows allowedRows: RowSet? = nil) -> ([TopK.Entry], SearchStatistics) {
         precondition(query.count == master.dimension, "query of \(query.count) values in a \(master.dimension)-d space")
         precondition(live.rowCount <= master.rowCount, "live rows beyond the segment")
         var statistics = SearchStatistics()
@@ -24,7 +25,7 @@ struct VectorSearch: Sendable {
         statistics.exactRows = exactRows.count
         var exact = TopK(k: k)
         let master = master
-        let filter = RowFilter(live: live, modalities: modalities, allowed: allowed)
+        let filter = RowFilter(live: live, modalities: modalities, allowed: allowed, rows: allowedRows)
         for part in ParallelScan.map(exactRows, threads: threads, minimumRows: options.rowsPerThread, {
             ExactScan.topK(query, master, rows: $0, filter: filter, k: k)
         }) { exact.merge(part) }

@@ -17,6 +17,8 @@ public final class Catalog: Sendable {
         config.readonly = readOnly
         config.busyMode = .timeout(10)
         config.label = "mmsearch.catalog"
+        // The keyword index's triggers call a function of ours on every write connection.
+        config.prepareDatabase { db in TextSearchIndex.prepare(db) }
         do {
             pool = try DatabasePool(path: url.path, configuration: config)
             let migrator = CatalogSchema.migrator

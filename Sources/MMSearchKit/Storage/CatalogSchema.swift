@@ -48,6 +48,10 @@ enum CatalogSchema {
         registerStoreMigrations(in: &migrator)
         // Transcripts: chunk time ranges and file notes (see PassageMigrations).
         registerPassageMigrations(in: &migrator)
+        // Zero-shot labels (see LabelStore).
+        LabelStore.register(in: &migrator)
+        // The keyword index of hybrid search (see TextSearchIndex; after labels, which it reads).
+        TextSearchIndex.register(in: &migrator)
         return migrator
     }
 

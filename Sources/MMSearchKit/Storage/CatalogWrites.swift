@@ -157,12 +157,14 @@ extension Catalog {
                                 arguments: [space, path])
     }
 
-    /// Turns the rows of `record` into a tombstone and drops its chunks.
+    /// Turns the rows of `record` into a tombstone and drops its chunks and labels (they were
+    /// about the vectors it had).
     private static func retire(_ record: FileRecord, in db: Database) throws {
         if record.status == .ok, let first = record.vectorRow, record.vectorCount > 0 {
             try tombstone(Int(first)..<(Int(first) + record.vectorCount), space: record.spaceID, in: db)
         }
         try db.execute(sql: "DELETE FROM chunk WHERE file_id = ?", arguments: [record.id])
+        try LabelStore.forget(fileID: record.id, in: db)
     }
 
     static func tombstone(_ rows: Range<Int>, space: Int64, in db: Database) throws {

@@ -1,0 +1,115 @@
+import GRDB
+
+/// The catalog's keyword index, an SQLite FTS5 table kept in step with the file, chunk and
+/// label tables by triggers, so every write that changes them (index runs, moves, deletions,
+/// failures, labelling) changes it in the same transaction:
+///
+///     text_search (path, labels, body)    rowid = file_id · 2²⁰ + part
+///
+/// Part 0 is the file: the words of its path (`SearchWords`) and its labels; part i + 1 is
+/// chunk i of a text file: its text. Compaction moves vectors, not files or chunks, so it needs
+/// nothing here. Ranking is BM25 (FTS5's `bm25()`).
+enum TextSearchIndex {
+    /// Never renamed once shipped; later changes add migrations.
+    static let migrationName = "search-1: full-text index of paths, labels and text chunks"
+    /// Rowids per file: a file has at most this many minus one chunks in the index.
+    static let partsPerFile: Int64 = 1 << 20
+    /// The SQL function that turns a path into its words; every connection has it (the
+    /// triggers call it).
+    static let pathWordsFunction = "mms_path_words"
+
+    static func register(in migrator: inout DatabaseMigrator) {
+        migrator.registerMigration(migrationName) { db in
+            let parts = partsPerFile
+            try db.execute(sql: """
+                CREATE VIRTUAL TABLE text_search USING fts5(path, labels, body,
+                    tokenize = 'unicode61 remove_diacritics 2');
+
+                CREATE TRIGGER text_search_file_insert AFTER INSERT ON file WHEN new.status = 'ok' BEGIN
+                    INSERT INTO text_search (rowid, path, labels, body)
+                    VALUES (new.id * \(parts), \(pathWordsFunction)(new.path), '', '');
+                END;
+                CREATE TRIGGER text_search_file_update AFTER UPDATE OF path, status ON file BEGIN
+                    DELETE FROM text_search WHERE rowid = old.id * \(parts);
+                    INSERT INTO text_search (rowid, path, labels, body)
+                    SELECT new.id * \(parts), \(pathWordsFunction)(new.path),
+                           COALESCE((SELECT group_concat(name, ' ') FROM label WHERE file_id = new.id), ''), ''
+                    WHERE new.status = 'ok';
+                END;
+                CREATE TRIGGER text_search_file_delete AFTER DELETE ON file BEGIN
+                    DELETE FROM text_search WHERE rowid >= old.id * \(parts) AND rowid < (old.id + 1) * \(parts);
+                END;
+
+                CREATE TRIGGER text_search_chunk_insert AFTER INSERT ON chunk WHEN new.idx < \(parts - 1) BEGIN
+                    INSERT INTO text_search (rowid, path, labels, body)
+                    VALUES (new.file_id * \(parts) + new.idx + 1, '', '', new.text);
+                END;
+                CREATE TRIGGER text_search_chunk_delete AFTER DELETE ON chunk BEGIN
+                    DELETE FROM text_search WHERE rowid = old.file_id * \(parts) + old.idx + 1;
+                END;
+
+                CREATE TRIGGER text_search_label_insert AFTER INSERT ON label BEGIN
+                    UPDATE text_search SET labels =
+                        COALESCE((SELECT group_concat(name, ' ') FROM label WHERE file_id = new.file_id), '')
+                    WHERE rowid = new.file_id * \(parts);
+                END;
+                CREATE TRIGGER text_search_label_delete AFTER DELETE ON label BEGIN
+                    UPDATE text_search SET labels =
+                        COALESCE((SELECT group_concat(name, ' ') FROM label WHERE file_id = old.file_id), '')
+                    WHERE rowid = old.file_id * \(parts);
+                END;
+
+                INSERT INTO text_search (rowid, path, labels, body)
+                SELECT f.id * \(parts), \(pathWordsFunction)(f.path),
+                       COALESCE((SELECT group_concat(name, ' ') FROM label WHERE file_id = f.id), ''), ''
+                FROM file f WHERE f.status = 'ok';
+                INSERT INTO text_search (rowid, path, labels, body)
+                SELECT c.file_id * \(parts) + c.idx + 1, '', '', c.text FROM chunk c WHERE c.idx < \(parts - 1);
+                """)
+        }
+    }
+
+    /// Gives a connection the functions the triggers call.
+    static func prepare(_ db: Database) {
+        db.add(function: DatabaseFunction(pathWordsFunction, argumentCount: 1, pure: true) { values in
+            guard let path = String.fromDatabaseValue(values[0]) else { return nil }
+            return SearchWords.pathText(path)
+        })
+    }
+
+    /// A keyword match: the segment row it stands for, best first.
+    struct Match: Sendable, Equatable {
+        let row: Int
+        /// FTS5's BM25 score (lower is better).
+        let bm25: Double
+    }
+
+    /// The rows of `space` whose file (path words, labels) or chunk (text) matches `expression`
+    /// (an FTS5 query, see `SearchWords.matchExpression`), best BM25 first, at most `limit` of
+    /// those `accepts` lets through. A file match stands for the file's first row (a text
+    /// file's first chunk).
+    static func matches(_ expression: String, space: Int64, limit: Int, in db: Database,
+                        accepts: (Int) -> Bool) throws -> [Match] {
+        guard limit > 0 else { return [] }
+        let cursor = try Row.fetchCursor(db, sql: """
+            SELECT t.rowid, bm25(text_search) AS score, f.vector_row, f.vector_count
+            FROM text_search t JOIN file f ON f.id = t.rowid / \(partsPerFile)
+            WHERE text_search MATCH ? AND f.space_id = ? AND f.status = 'ok' AND f.vector_row IS NOT NULL
+            ORDER BY score
+            """, arguments: [expression, space])
+        var found: [Match] = []
+        var seen = Set<Int>()
+        while let row = try cursor.next(), found.count < limit {
+            let rowid: Int64 = row[0]
+            let first: Int = row[2]
+            let count: Int = row[3]
+            let part = Int(rowid % partsPerFile)
+            let index = part == 0 ? 0 : part - 1
+            guard index < count else { continue }
+            let segmentRow = first + index
+            guard accepts(segmentRow), seen.insert(segmentRow).inserted else { continue }
+            found.append(Match(row: segmentRow, bm25: row[1]))
+        }
+        return found
+    }
+}

@@ -1,0 +1,108 @@
+import ArgumentParser
+import Foundation
+import MMSearchKit
+
+/// `mmsearch eval --qrels FILE`
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Measure search quality against relevance judgements.",
+        discussion: """
+            --qrels FILE is a TSV of judgements, one per line: "query<TAB>relevant path"; \
+            several lines per query for several relevant files. Queries are texts or \
+            files (./x.jpg), as for `mmsearch query`. Blank lines, lines starting with # \
+            and a first line starting with "query<TAB>" (a header) are skipped. Relative \
+            paths are resolved against --root (default: the qrels file's folder).
+
+            Runs every query (top 10, with the same filters as `query`) and prints the \
+            mean over queries of Recall@1, Recall@5, Recall@10 (share of the relevant \
+            files in the first k), MRR (1/rank of the first relevant result, 0 when it \
+            is not in the first 10) and nDCG@10 (binary gains, log₂ discount). \
+            --per-query adds one line per query. --json prints \
+            {"queries": N, "mean": METRICS, "per_query": [{"query": Q, …METRICS}, …]} \
+            with METRICS = {"recall@1", "recall@5", "recall@10", "mrr", "ndcg@10"}.
+
+            EXAMPLES
+              mmsearch index Media
+              mmsearch eval --qrels Tests/Fixtures/lite/media-qrels.tsv
+              mmsearch eval --qrels judgements.tsv --root ~/Pictures --per-query
+            """)
+
+    @Option(help: ArgumentHelp("The judgements: query<TAB>relevant path lines.", valueName: "file"))
+    var qrels: String
+
+    @Option(help: ArgumentHelp("Folder relative paths in the qrels file are resolved against.", valueName: "dir"))
+    var root: String?
+
+    @Option(name: .customLong("modality"), help: ArgumentHelp("Only results of this modality; repeatable.", valueName: "modality"))
+    var modalities: [String] = []
+
+    @Flag(help: "Use hybrid search (see `query --hybrid`).")
+    var hybrid = false
+
+    @Flag(name: .customLong("per-query"), help: "Also print each query's metrics.")
+    var perQuery = false
+
+    @Flag(help: "Print one JSON object instead of lines.")
+    var json = false
+
+    @OptionGroup var index: IndexLocationOptions
+    @OptionGroup var model: ModelOptions
+
+    func run() throws {
+        let locations = Locations.current()
+        let judgements = try Qrels.read(URL(fileURLWithPath: locations.absolutePath(qrels)),
+                                        root: root.map { locations.absolutePath($0) })
+        let pack = try model.load(locations)
+        let engine = Engine(pack: pack, indexDirectory: index.resolve(locations))
+        var options = SearchOptions()
+        options.modalities = modalities.isEmpty ? nil : Set(modalities.map { Modality($0.lowercased()) })
+        options.hybrid = hybrid
+        let report = try engine.evaluate(judgements, options: options, locations: locations)
+        if json {
+            print(try JSONOutput.encode(EvalDocument(report)))
+            return
+        }
+        let header = "recall@1  recall@5  recall@10     mrr  ndcg@10"
+        func line(_ m: RankingMetrics) -> String {
+            String(format: "%8.3f  %8.3f  %9.3f  %6.3f  %7.3f", m.recallAt1, m.recallAt5, m.recallAt10, m.reciprocalRank, m.ndcgAt10)
+        }
+        if perQuery {
+            print(header + "  query")
+            for (query, metrics) in report.perQuery { print(line(metrics) + "  " + query) }
+            print(line(report.mean) + "  (mean of \(report.perQuery.count) queries)")
+        } else {
+            print(header)
+            print(line(report.mean) + "  (mean of \(report.perQuery.count) queries)")
+        }
+    }
+}
+
+/// `mmsearch eval --json`.
+struct EvalDocument: Encodable {
+    struct Metrics: Encodable {
+        let recall1, recall5, recall10, mrr, ndcg10: Double
+        var query: String? = nil
+        enum CodingKeys: String, CodingKey {
+            case recall1 = "recall@1", recall5 = "recall@5", recall10 = "recall@10", mrr, ndcg10 = "ndcg@10", query
+        }
+        init(_ m: RankingMetrics, query: String? = nil) {
+            recall1 = m.recallAt1
+            recall5 = m.recallAt5
+            recall10 = m.recallAt10
+            mrr = m.reciprocalRank
+            ndcg10 = m.ndcgAt10
+            self.query = query
+        }
+    }
+    let queries: Int
+    let mean: Metrics
+    let perQuery: [Metrics]
+    enum CodingKeys: String, CodingKey { case queries, mean, perQuery = "per_query" }
+
+    init(_ report: EvaluationReport) {
+        queries = report.perQuery.count
+        mean = Metrics(report.mean)
+        perQuery = report.perQuery.map { Metrics($0.metrics, query: $0.query) }
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import Testing
+@testable import MMSearchKit
+
+/// Near-duplicates, the space's diagnostics (anisotropy, hubness) and retrieval evaluation.
+@Suite struct SpaceToolsTests {
+    func matrix(_ vectors: [[Float]]) -> SpaceMatrix {
+        let items = vectors.indices.map { IndexedItem(fileID: Int64($0), path: "/v\($0)", modality: .image, rows: $0..<($0 + 1)) }
+        return SpaceMatrix(items: items, dimension: vectors[0].count, values: vectors.flatMap { $0 })
+    }
+
+    func unit(_ v: [Float]) -> [Float] {
+        let n = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        return v.map { $0 / n }
+    }
+
+    @Test func identicalFilesFormOneDuplicateGroupAndOthersNone() throws {
+        let f = try Fixture()
+        try f.photo("a.jpg", "same picture")
+        try f.photo("copy/a.jpg", "same picture")
+        try f.photo("b.jpg", "another")
+        try f.photo("c.jpg", "a third")
+        _ = try f.index()
+        let groups = DuplicateFinder.groups(try f.engine.reader().matrix(), threshold: 0.95)
+        #expect(groups.count == 1)
+        #expect(groups.first?.paths == [f.photos.appendingPathComponent("a.jpg").path,
+                                        f.photos.appendingPathComponent("copy/a.jpg").path])
+        #expect(abs((groups.first?.maxScore ?? 0) - 1) < 1e-4)
+    }
+
+    @Test func nearDuplicatesJoinTransitivelyAtTheThreshold() {
+        // b is 0.96 from a and from c; a and c are further apart (cos 2θ): one group of three.
+        let theta = acos(Float(0.96))
+        let a = unit([1, 0, 0]), b = unit([cos(theta), sin(theta), 0]), c = unit([cos(2 * theta), sin(2 * theta), 0])
+        let far = unit([0, 0, 1])
+        let groups = DuplicateFinder.groups(matrix([a, b, c, far]), threshold: 0.95)
+        #expect(groups.map(\.paths) == [["/v0", "/v1", "/v2"]])
+        #expect(abs((groups.first?.minScore ?? 0) - 0.96) < 1e-4)
+        #expect(DuplicateFinder.groups(matrix([a, b, c, far]), threshold: 0.97).isEmpty)
+    }
+
+    @Test func anisotropyIsTheMeanPairwiseCosine() {
+        let vectors = (0..<40).map { hashVector(Array("v\($0)".utf8), dimension: 8).map { $0 + 0.3 } }.map(unit)
+        var sum = 0.0, pairs = 0
+        for i in vectors.indices {
+            for j in vectors.indices where j != i {
+                sum += Double(zip(vectors[i], vectors[j]).reduce(0) { $0 + $1.0 * $1.1 })
+                pairs += 1
+            }
+        }
+        let got = SpaceStatistics.anisotropy(matrix(vectors))
+        #expect(abs((got ?? 0) - sum / Double(pairs)) < 1e-5)
+        #expect((got ?? 0) > 0.2, "vectors shifted towards one direction crowd into a cone")
+        #expect(SpaceStatistics.anisotropy(matrix([vectors[0]])) == nil)
+    }
+
+    @Test func kOccurrencesCountEveryNeighbourListAndAHubIsSkewed() {
+        // 30 points, each along its own axis plus a shared component, and the shared
+        // direction itself: it is every point's nearest neighbour, a hub.
+        var vectors: [[Float]] = (0..<30).map { i in
+            var v = [Float](repeating: 0, count: 31)
+            v[0] = 1
+            v[i + 1] = 1
+            return unit(v)
+        }
+        var hub = [Float](repeating: 0, count: 31)
+        hub[0] = 1
+        vectors.append(hub)
+        let m = matrix(vectors)
+        let occurrences = SpaceStatistics.kOccurrences(m, k: 3)
+        #expect(occurrences.reduce(0, +) == 31 * 3)
+        #expect(occurrences[30] == 30, "the hub is in every other point's top 3")
+        let stats = SpaceStatistics.of(m, k: 3)
+        #expect(stats.topHub?.occurrences == 30, "the largest N_k")
+        #expect((stats.hubness ?? 0) > 2)
+        #expect(SpaceStatistics.skewness([1, 2, 3]) == 0)
+        #expect(SpaceStatistics.skewness([1, 1, 1]) == nil)
+        #expect(SpaceStatistics.kOccurrences(matrix(Array(vectors.prefix(3))), k: 3).isEmpty)
+    }
+
+    @Test func hubnessOfALargeSpaceIsComputedOnAFixedSample() {
+        let vectors = (0..<60).map { hashVector(Array("s\($0)".utf8), dimension: 6) }
+        let a = SpaceStatistics.of(matrix(vectors), k: 5, sampleSize: 20)
+        let b = SpaceStatistics.of(matrix(vectors), k: 5, sampleSize: 20)
+        #expect(a.hubnessFiles == 20 && a.files == 60 && a == b)
+    }
+
+    @Test func rankingMetricsMatchAHandComputedExample() {
+        let relevant: Set<String> = ["/b", "/d"]
+        let m = RankingMetrics(ranking: ["/a", "/b", "/b", "/c", "/x", "/y", "/d"], relevant: relevant)
+        // Deduplicated ranking: a b c x y d → relevant at ranks 2 and 6.
+        #expect(m.recallAt1 == 0 && m.recallAt5 == 0.5 && m.recallAt10 == 1)
+        #expect(m.reciprocalRank == 0.5)
+        let dcg = 1 / log2(3.0) + 1 / log2(7.0), ideal = 1 + 1 / log2(3.0)
+        #expect(abs(m.ndcgAt10 - dcg / ideal) < 1e-12)
+        let none = RankingMetrics(ranking: ["/a"], relevant: ["/z"])
+        #expect(none.reciprocalRank == 0 && none.ndcgAt10 == 0)
+        let mean = RankingMetrics.mean([m, none])
+        #expect(mean.reciprocalRank == 0.25 && mean.recallAt10 == 0.5)
+    }
+
+    @Test func qrelsFilesAreReadWithHeadersCommentsAndSeveralLinesPerQuery() throws {
+        let text = "query\texpected\n# comment\na dog\tdog.jpg\n\na dog\t/abs/dog2.jpg\n./cat.jpg\tsub/cat.jpg\r\n"
+        let qrels = try Qrels.parse(text, source: "q.tsv", root: "/media")
+        #expect(qrels.entries == [
+            Qrels.Entry(query: "a dog", relevant: ["/media/dog.jpg", "/abs/dog2.jpg"]),
+            Qrels.Entry(query: "./cat.jpg", relevant: ["/media/sub/cat.jpg"]),
+        ])
+        do {
+            _ = try Qrels.parse("a dog\tdog.jpg\nno tab here\n", source: "q.tsv", root: "/")
+            Issue.record("a line without a tab was accepted")
+        } catch let error as MMSearchError {
+            #expect(error.kind == .usage && error.message.hasPrefix("q.tsv:2:"))
+        }
+        #expect(throws: MMSearchError.self) { try Qrels.parse("# nothing\n", source: "q.tsv", root: "/") }
+    }
+
+    @Test func evaluatingAnIndexScoresEachQuery() throws {
+        let f = try Fixture()
+        try f.photo("dog.jpg", "a dog")
+        try f.photo("cat.jpg", "a cat")
+        try f.photo("car.jpg", "a car")
+        _ = try f.index()
+        let qrels = try Qrels.parse("a dog\tdog.jpg\na cat\tcar.jpg\n", source: "q", root: f.photos.path)
+        let here = Locations(environment: [:], homeDirectory: "/home/ann", currentDirectory: f.temp.path)
+        let report = try f.engine.evaluate(qrels, locations: here)
+        #expect(report.perQuery[0].metrics.recallAt1 == 1 && report.perQuery[0].metrics.reciprocalRank == 1)
+        #expect(report.perQuery[1].metrics.recallAt1 == 0 && report.perQuery[1].metrics.recallAt10 == 1)
+        #expect(report.mean.recallAt1 == 0.5)
+    }
+}
