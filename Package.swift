@@ -69,13 +69,14 @@ let package = Package(
 
         // The command line.
         .executableTarget(name: "mmsearch", dependencies: [
-            "MMSearchKit", "MMLite",
+            "MMSearchKit", "MMLite", "MMCLIP", "MMCLAP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
-        // Benchmark of the vector store against FAISS (Scripts/bench-search.sh); not a test.
-        .executableTarget(name: "mmsearch-bench", dependencies: ["MMSearchKit"],
+        // Benchmarks of the vector store against FAISS (Scripts/bench-search.sh) and of CLIP's image
+        // tower against ONNX Runtime (Scripts/bench-clip.sh); not tests.
+        .executableTarget(name: "mmsearch-bench", dependencies: ["MMSearchKit", "MMCLIP"],
                           path: "Sources/mmsearch-bench"),
 
         // Tests.
@@ -87,6 +88,6 @@ let package = Package(
         .testTarget(name: "MMCLIPTests", dependencies: ["MMTestSupport", "MMCLIP", "MMTensor", "MMMedia"]),
         .testTarget(name: "MMCLAPTests", dependencies: ["MMTestSupport", "MMCLAP", "MMTensor"]),
         .testTarget(name: "MMSearchKitTests", dependencies: ["MMTestSupport", "MMSearchKit"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["MMTestSupport", "MMSearchKit", "MMLite"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["MMTestSupport", "MMSearchKit", "MMLite", "MMCLIP", "MMCLAP", "MMMedia"]),
     ]
 )

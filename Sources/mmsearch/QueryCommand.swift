@@ -53,7 +53,7 @@ struct QueryCommand: ParsableCommand {
 
     func run() throws {
         let locations = Locations.current()
-        let pack = try model.load(locations)
+        let pack = try model.load(locations, index: index.resolve(locations))
         let engine = Engine(pack: pack, indexDirectory: index.resolve(locations))
         let parsed = Query.parse(query, locations: locations)
         let hits = try engine.search(parsed, limit: top)
