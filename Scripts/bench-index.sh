@@ -2,8 +2,10 @@
 # Benchmark (not a test): `mmsearch index` against the PyTorch reference pipeline (Pillow decode +
 # the same preprocessing + efficientnet-lite-pytorch + ConSE, see Scripts/bench/reference_index.py)
 # on the same photos (100 x ~12 MP and 100 x ~2 MP JPEGs made from Media/) and the same cores,
-# in the same run. Prints images/s for each and the ratio. The machine is shared and noisy:
-# compare ratios, not absolute times.
+# in the same run. Prints images/s for each and the ratio. Then the latency of
+# `mmsearch query "a dog"`, process start to results, on a 10 000-item index (Media/ plus
+# synthetic unit vectors in the lite space). The machine is shared and noisy: compare ratios,
+# not absolute times.
 #
 #   Scripts/bench-index.sh [--threads 2] [--large 100] [--small 100] [--runs 2]
 set -euo pipefail
@@ -30,7 +32,9 @@ dpkg-query -W -f='${Status}' python3-venv 2>/dev/null | grep -q "install ok inst
 }
 "$ROOT/Scripts/fixtures/setup-venv.sh" >/dev/null
 PY="$ROOT/.venv-fixtures/bin/python"
+swift build -c release --product mmsearch-bench >/dev/null
 BIN="$(swift build -c release --show-bin-path)/mmsearch"
+BENCH="$(swift build -c release --show-bin-path)/mmsearch-bench"
 
 PHOTOS="$ROOT/.build/bench/photos-$LARGE-$SMALL"
 "$PY" Scripts/bench/make_photos.py "$PHOTOS" --count-large "$LARGE" --count-small "$SMALL" >&2
@@ -63,3 +67,24 @@ awk -v n="$N" -v mm="$mm" -v ref="$ref" -v draft="$draft" 'BEGIN {
     printf "  ratio mmsearch / reference:        %.2fx\n", ref / mm
     printf "  ratio mmsearch / reference+draft:  %.2fx\n", draft / mm
 }'
+
+# Query latency on a 10 000-item index.
+QINDEX="$ROOT/.build/bench/query-index-10k"
+if [ ! -f "$QINDEX/.complete" ]; then
+    rm -rf "$QINDEX"
+    "$BIN" index Media --index "$QINDEX" 2>/dev/null || true
+    fill=10000  # plus Media/'s few dozen rows
+    "$PY" -c "import numpy as np; v = np.random.default_rng(7).standard_normal(($fill, 384)).astype(np.float32); v /= np.linalg.norm(v, axis=1, keepdims=True); v.tofile('$QINDEX.f32')"
+    "$BENCH" import --vectors "$QINDEX.f32" --dim 384 --index "$QINDEX" --pack lite >/dev/null
+    rm -f "$QINDEX.f32"
+    touch "$QINDEX/.complete"
+fi
+"$BIN" query "a dog" --index "$QINDEX" -t 10 >/dev/null  # warm the page cache
+lat=()
+for i in $(seq 10); do
+    t0=$(now); "$BIN" query "a dog" --index "$QINDEX" -t 10 >/dev/null; t1=$(now)
+    lat+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) * 1000 }')")
+done
+sorted=($(printf '%s\n' "${lat[@]}" | sort -n))
+printf '\nmmsearch query "a dog" on a 10 000-item index (plus Media/), process start to results (10 runs):\n'
+printf '  median %s ms, best %s ms\n' "${sorted[5]}" "${sorted[0]}"

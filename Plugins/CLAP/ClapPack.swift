@@ -35,7 +35,8 @@ public enum ClapPack {
                             windows: ClapAudioWindows? = nil) throws -> ModelPack {
         let dir = source.directory
         if let missing = requiredFiles.first(where: { !FileManager.default.fileExists(atPath: dir.appendingPathComponent($0).path) }) {
-            throw ModelsMissingError(pack: name, directory: dir, detail: "\(missing) is missing")
+            throw ModelsMissingError(pack: name, directory: dir, detail: "\(missing) is missing",
+                                     fetchCommand: description.fetchCommand)
         }
         BLAS.setThreads(1)
         let model = try ClapModel.load(directory: dir)

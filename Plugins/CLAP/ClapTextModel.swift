@@ -13,10 +13,7 @@ import MMText
 public struct ClapTextModel: Sendable {
     public let config: ClapTextConfig
 
-    private let wordEmbeddings: [Float]      // [vocab, H]
-    private let positionEmbeddings: [Float]  // [max_position_embeddings, H]
-    private let tokenTypeEmbedding: [Float]  // row 0 of [type_vocab_size, H]
-    private let embeddingNorm: LayerNorm
+    private let embeddings: BertEmbeddings
     private let encoder: BertEncoder
     private let pooler: Linear
 
@@ -24,11 +21,9 @@ public struct ClapTextModel: Sendable {
     public init(config: ClapTextConfig, weights w: Weights) throws {
         let h = config.hidden_size
         self.config = config
-        let e = w.scoped("embeddings")
-        wordEmbeddings = try e.tensor("word_embeddings.weight", shape: [config.vocab_size, h])
-        positionEmbeddings = try e.tensor("position_embeddings.weight", shape: [config.max_position_embeddings, h])
-        tokenTypeEmbedding = Array(try e.tensor("token_type_embeddings.weight", shape: [config.type_vocab_size, h])[0..<h])
-        embeddingNorm = try LayerNorm(e.scoped("LayerNorm"), dim: h, eps: Float(config.layer_norm_eps))
+        embeddings = try BertEmbeddings(w.scoped("embeddings"), vocabularySize: config.vocab_size,
+                                        maxPositions: config.max_position_embeddings,
+                                        tokenTypes: config.type_vocab_size, hidden: h, eps: config.layer_norm_eps)
         encoder = try BertEncoder(w.scoped("encoder"), layers: config.num_hidden_layers, hidden: h,
                                   intermediate: config.intermediate_size, heads: config.num_attention_heads,
                                   eps: config.layer_norm_eps, activation: config.activation())
@@ -71,27 +66,7 @@ public struct ClapTextModel: Sendable {
         let rows = batch.count * seqLen
         let x = arena.buffer(Slot.hidden.rawValue, count: rows * h)
 
-        wordEmbeddings.withUnsafeBufferPointer { words in
-            positionEmbeddings.withUnsafeBufferPointer { positions in
-                tokenTypeEmbedding.withUnsafeBufferPointer { type in
-                    for (b, ids) in batch.enumerated() {
-                        let positionIDs = positionIDs(ids)
-                        for t in 0..<seqLen {
-                            let row = x + (b * seqLen + t) * h
-                            guard t < ids.count else {
-                                row.update(repeating: 0, count: h)
-                                continue
-                            }
-                            let word = words.baseAddress! + Int(ids[t]) * h
-                            let position = positions.baseAddress! + positionIDs[t] * h
-                            // transformers' order: (word + type) + position.
-                            for j in 0..<h { row[j] = (word[j] + type[j]) + position[j] }
-                        }
-                    }
-                }
-            }
-        }
-        embeddingNorm(x, rows: rows)
+        embeddings(batch, seqLen: seqLen, positionIDs: positionIDs, into: x)
 
         encoder(x, batch: batch.count, seqLen: seqLen, lengths: lengths, arena: arena)
         // The pooler reads the first token of each sequence.

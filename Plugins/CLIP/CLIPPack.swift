@@ -41,7 +41,8 @@ public enum CLIPPack {
     public static func load(from source: ModelPackSource, imageLimits: ImageLimits = ImageLimits()) throws -> ModelPack {
         let dir = source.directory
         if let missing = requiredFiles.first(where: { !FileManager.default.fileExists(atPath: dir.appendingPathComponent($0).path) }) {
-            throw ModelsMissingError(pack: name, directory: dir, detail: "\(missing) is missing")
+            throw ModelsMissingError(pack: name, directory: dir, detail: "\(missing) is missing",
+                                     fetchCommand: description.fetchCommand)
         }
         BLAS.setThreads(1)
         let model = try CLIPModel.load(directory: dir)

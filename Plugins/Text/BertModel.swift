@@ -6,10 +6,7 @@ import MMTensor
 public struct BertModel: Sendable {
     public let config: BertConfig
 
-    private let wordEmbeddings: [Float]      // [vocab, H]
-    private let positionEmbeddings: [Float]  // [maxPos, H]
-    private let tokenTypeEmbedding: [Float]  // row 0 of [types, H]: single-sentence input
-    private let embeddingNorm: LayerNorm
+    private let embeddings: BertEmbeddings
     private let encoder: BertEncoder
 
     /// Reads the checkpoint. Keys may carry a `bert.` prefix (BertForX checkpoints) or not.
@@ -17,11 +14,9 @@ public struct BertModel: Sendable {
         let w = root.contains("embeddings.word_embeddings.weight") ? root : root.scoped("bert")
         let h = config.hidden_size
         self.config = config
-        let e = w.scoped("embeddings")
-        wordEmbeddings = try e.tensor("word_embeddings.weight", shape: [config.vocab_size, h])
-        positionEmbeddings = try e.tensor("position_embeddings.weight", shape: [config.max_position_embeddings, h])
-        tokenTypeEmbedding = Array(try e.tensor("token_type_embeddings.weight", shape: [config.type_vocab_size, h])[0..<h])
-        embeddingNorm = try LayerNorm(e.scoped("LayerNorm"), dim: h, eps: Float(config.layer_norm_eps))
+        embeddings = try BertEmbeddings(w.scoped("embeddings"), vocabularySize: config.vocab_size,
+                                        maxPositions: config.max_position_embeddings,
+                                        tokenTypes: config.type_vocab_size, hidden: h, eps: config.layer_norm_eps)
         encoder = try BertEncoder(w.scoped("encoder"), layers: config.num_hidden_layers, hidden: h,
                                   intermediate: config.intermediate_size, heads: config.num_attention_heads,
                                   eps: config.layer_norm_eps, activation: config.activation())
@@ -42,23 +37,8 @@ public struct BertModel: Sendable {
         let rows = batch.count * seqLen
 
         let x = arena.buffer(Slot.hidden.rawValue, count: rows * h)
-        // Embeddings: word + position + token type 0, then layer norm. Padding rows use [PAD] = 0.
-        wordEmbeddings.withUnsafeBufferPointer { words in
-            positionEmbeddings.withUnsafeBufferPointer { positions in
-                tokenTypeEmbedding.withUnsafeBufferPointer { type in
-                    for (b, ids) in batch.enumerated() {
-                        for t in 0..<seqLen {
-                            let row = x + (b * seqLen + t) * h
-                            let id = t < ids.count ? Int(ids[t]) : 0
-                            let word = words.baseAddress! + id * h
-                            let pos = positions.baseAddress! + t * h
-                            for j in 0..<h { row[j] = word[j] + pos[j] + type[j] }
-                        }
-                    }
-                }
-            }
-        }
-        embeddingNorm(x, rows: rows)
+        // Embeddings: word + token type 0 + position 0, 1, 2, …, then layer norm.
+        embeddings(batch, seqLen: seqLen, positionIDs: { Array(0..<$0.count) }, into: x)
 
         encoder(x, batch: batch.count, seqLen: seqLen, lengths: lengths, arena: arena)
         return body(x, seqLen, lengths)

@@ -26,13 +26,13 @@ final class AudioSource {
     init(path: String, name: String, maxBytes: Int) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 {
-            throw MediaError(path: name, kind: .unreadable, reason: "cannot open (\(Self.errorText(errno)))")
+            throw MediaError.unreadable(name, "open", errno: errno)
         }
         var info = stat()
         if fstat(fd, &info) != 0 {
             let code = errno
             close(fd)
-            throw MediaError(path: name, kind: .unreadable, reason: "cannot stat (\(Self.errorText(code)))")
+            throw MediaError.unreadable(name, "stat", errno: code)
         }
         let type = info.st_mode & S_IFMT
         if type != S_IFREG {
@@ -43,7 +43,7 @@ final class AudioSource {
         let size = Int(info.st_size)
         if size > maxBytes {
             close(fd)
-            throw Self.tooLarge(name, size, maxBytes)
+            throw MediaError.tooLarge(name, size, maxBytes)
         }
         if size == 0 {
             close(fd)
@@ -60,7 +60,7 @@ final class AudioSource {
             throw MediaError(path: name, kind: .emptyFile, reason: "empty file (0 bytes)")
         }
         if bytes.count > maxBytes {
-            throw Self.tooLarge(name, bytes.count, maxBytes)
+            throw MediaError.tooLarge(name, bytes.count, maxBytes)
         }
         let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 16)
         copy.copyBytes(from: bytes)
@@ -92,7 +92,7 @@ final class AudioSource {
                 }
                 if n < 0 {
                     if errno == EINTR { continue }
-                    throw MediaError(path: name, kind: .unreadable, reason: "cannot read (\(Self.errorText(errno)))")
+                    throw MediaError.unreadable(name, "read", errno: errno)
                 }
                 if n == 0 { break }
                 done += n
@@ -100,14 +100,5 @@ final class AudioSource {
             bytes.removeSubrange(done...)
             return bytes
         }
-    }
-
-    private static func tooLarge(_ name: String, _ size: Int, _ limit: Int) -> MediaError {
-        MediaError(path: name, kind: .fileTooLarge,
-                   reason: "file is \(byteCount(size)), above the limit of \(byteCount(limit))")
-    }
-
-    private static func errorText(_ code: Int32) -> String {
-        String(cString: strerror(code))
     }
 }

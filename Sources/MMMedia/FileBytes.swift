@@ -14,13 +14,13 @@ enum FileBytes {
     static func load(path: String, name: String, maxBytes: Int) throws -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 {
-            throw MediaError(path: name, kind: .unreadable, reason: "cannot open (\(errorText(errno)))")
+            throw MediaError.unreadable(name, "open", errno: errno)
         }
         defer { close(fd) }
 
         var info = stat()
         if fstat(fd, &info) != 0 {
-            throw MediaError(path: name, kind: .unreadable, reason: "cannot stat (\(errorText(errno)))")
+            throw MediaError.unreadable(name, "stat", errno: errno)
         }
         let type = info.st_mode & S_IFMT
         if type == S_IFDIR {
@@ -28,7 +28,7 @@ enum FileBytes {
         }
         let declared = type == S_IFREG ? Int(info.st_size) : 0
         if declared > maxBytes {
-            throw tooLarge(name, declared, maxBytes)
+            throw MediaError.tooLarge(name, declared, maxBytes)
         }
 
         // Read until end of file, whatever the size said (the file may change under us), and
@@ -38,7 +38,7 @@ enum FileBytes {
         while true {
             if used == bytes.count {
                 if used > maxBytes {
-                    throw tooLarge(name, used, maxBytes)
+                    throw MediaError.tooLarge(name, used, maxBytes)
                 }
                 let grown = min(max(bytes.count * 2, 1 << 16), maxBytes + 1)
                 bytes.append(contentsOf: repeatElement(0, count: grown - bytes.count))
@@ -48,21 +48,12 @@ enum FileBytes {
             }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw MediaError(path: name, kind: .unreadable, reason: "cannot read (\(errorText(errno)))")
+                throw MediaError.unreadable(name, "read", errno: errno)
             }
             if n == 0 { break }
             used += n
         }
         bytes.removeSubrange(used...)
         return bytes
-    }
-
-    private static func tooLarge(_ name: String, _ size: Int, _ limit: Int) -> MediaError {
-        MediaError(path: name, kind: .fileTooLarge,
-                   reason: "file is \(byteCount(size)), above the limit of \(byteCount(limit))")
-    }
-
-    private static func errorText(_ code: Int32) -> String {
-        String(cString: strerror(code))
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Why a media file could not be read or decoded.
 ///
 /// Its description names the file and the reason, ready to show to a user:
@@ -43,4 +45,17 @@ public struct MediaError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// `path: reason`.
     public var description: String { "\(path): \(reason)" }
+}
+
+extension MediaError {
+    /// A file that could not be opened, stat'ed or read: `action` is "open", "stat" or "read".
+    static func unreadable(_ name: String, _ action: String, errno code: Int32) -> MediaError {
+        MediaError(path: name, kind: .unreadable, reason: "cannot \(action) (\(String(cString: strerror(code))))")
+    }
+
+    /// A file above the byte limit of its kind.
+    static func tooLarge(_ name: String, _ size: Int, _ limit: Int) -> MediaError {
+        MediaError(path: name, kind: .fileTooLarge,
+                   reason: "file is \(byteCount(size)), above the limit of \(byteCount(limit))")
+    }
 }

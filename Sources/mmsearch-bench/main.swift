@@ -1,15 +1,18 @@
 // mmsearch-bench: the Swift half of Scripts/bench-search.sh (a benchmark, not a test).
 //
-//   mmsearch-bench import --vectors V.f32 --dim D --index DIR [--storage f32|f16]
+//   mmsearch-bench import --vectors V.f32 --dim D --index DIR [--storage f32|f16] [--pack lite]
 //   mmsearch-bench search --index DIR --dim D --queries Q.f32 --truth T.i64 [--k 10]
 //                         [--method exact|quantized] [--threads N] [--repeat R]
 //   mmsearch-bench clip --model DIR [--batch 1,8] [--threads 2] [--seconds 10]   (CLIPBench.swift)
 //
-// `import` stores raw little-endian f32 vectors (one per row) under the paths /bench/<row>.
+// `import` stores raw little-endian f32 vectors (one per row) under the paths /bench/<row>;
+// with `--pack lite` they go into the lite pack's space, so `mmsearch query` can search them
+// next to real files (Scripts/bench-index.sh times a query on a 10 000-item index this way).
 // `search` times opening the index in this fresh process, then each query (after one
 // warm-up pass), and prints one JSON object: open time, resident memory, latencies and
 // recall@k against the true neighbours (rows, int64, k per query).
 import Foundation
+import MMLite
 import MMSearchKit
 
 struct Failure: Error, CustomStringConvertible {
@@ -52,8 +55,15 @@ func importVectors(_ o: [String: String]) throws {
     let storage = VectorElementType(rawValue: o["storage"] ?? "f32") ?? .f32
     let url = URL(fileURLWithPath: try require(o, "vectors"))
     let handle = try FileHandle(forReadingFrom: url)
+    let target: SpaceID
+    switch o["pack"] {
+    case nil: target = space(dim)
+    case "lite": target = try LitePack.load(modelsDirectory: Locations.current().modelsDirectory()).space
+    case let other?: throw Failure("--pack \(other): only lite")
+    }
+    guard target.dimension == dim else { throw Failure("--dim \(dim), but the pack's space has \(target.dimension)") }
     let importer = try VectorImporter(directory: URL(fileURLWithPath: try require(o, "index")),
-                                      space: space(dim), storage: storage)
+                                      space: target, storage: storage)
     let start = Date()
     var row = 0
     let batch = 20_000

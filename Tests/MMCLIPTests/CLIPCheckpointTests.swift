@@ -96,6 +96,7 @@ struct CLIPCheckpointTests {
 
     @Test func configKeysLeftOutTakeTransformersDefaults() throws {
         let dir = try CLIPFixtures.temporaryDirectory("config")
+        defer { try? FileManager.default.removeItem(at: dir) }
         let url = dir.appendingPathComponent("config.json")
         try "{}".write(to: url, atomically: true, encoding: .utf8)
         #expect(try CLIPConfig.load(url) == CLIPConfig())
@@ -109,6 +110,7 @@ struct CLIPCheckpointTests {
 
     @Test func badConfigsAreErrorsNamingTheFileAndKey() throws {
         let dir = try CLIPFixtures.temporaryDirectory("badconfig")
+        defer { try? FileManager.default.removeItem(at: dir) }
         let url = dir.appendingPathComponent("config.json")
         try #"{"vision_config": {"hidden_act": "relu"}}"#.write(to: url, atomically: true, encoding: .utf8)
         #expect(throws: WeightsError("config.json", "vision_config: hidden_act relu is not supported (quick_gelu or gelu)")) {
@@ -126,6 +128,7 @@ struct CLIPCheckpointTests {
 
     @Test func preprocessorConfigsOfTheOldFormHaveSizesAsNumbers() throws {
         let dir = try CLIPFixtures.temporaryDirectory("preprocessor")
+        defer { try? FileManager.default.removeItem(at: dir) }
         let url = dir.appendingPathComponent("preprocessor_config.json")
         try #"{"crop_size": 224, "do_center_crop": true, "do_normalize": true, "do_resize": true, "feature_extractor_type": "CLIPFeatureExtractor", "image_mean": [0.48145466, 0.4578275, 0.40821073], "image_std": [0.26862954, 0.26130258, 0.27577711], "resample": 3, "size": 224}"#
             .write(to: url, atomically: true, encoding: .utf8)

@@ -106,6 +106,7 @@ struct CLIPTokenizerTests {
 
     @Test func malformedTokenizerFilesAreErrorsNamingTheFile() throws {
         let dir = try CLIPFixtures.temporaryDirectory("badtok")
+        defer { try? FileManager.default.removeItem(at: dir) }
         let vocab = dir.appendingPathComponent("vocab.json"), merges = dir.appendingPathComponent("merges.txt")
         try #"{"a": 0, "b": 1, "ab": 2, "<|startoftext|>": 3, "<|endoftext|>": 4}"#.write(to: vocab, atomically: true, encoding: .utf8)
         try "#version: 0.2\na b\nab c\n".write(to: merges, atomically: true, encoding: .utf8)

@@ -49,11 +49,18 @@ import Testing
         let state = try #require(try store.catalog.read { try Catalog.spaceState(space.id, tombstonesAfter: 0, in: $0) })
         #expect(state.rowCount == 5 && state.tombstones.map(\.rows) == [3..<5])
         #expect(try f.rowsAddUp())
-        // A segment shorter than the catalog: the files past its end lost their vectors.
+        // A segment shorter than the catalog: the file past its end (photos are embedded in
+        // parallel, so whichever got row 2) lost its vector.
+        var lost: [String] = []
+        for name in ["a", "b", "c"] {
+            let path = f.photos.path + "/\(name).jpg"
+            if let row = try store.catalog.file(path: path, space: space.id)?.vectorRow, row >= 2 { lost.append(path) }
+        }
+        #expect(lost.count == 1)
         #expect(try store.catalog.reconcile(space: space.id, segmentRows: 2) == 1)
         let after = try #require(try store.catalog.read { try Catalog.spaceState(space.id, tombstonesAfter: 0, in: $0) })
         #expect(after.rowCount == 2 && after.tombstones.isEmpty && after.epoch == state.epoch + 1)
-        #expect(try store.catalog.failures(space: space.id).map(\.path) == [f.photos.path + "/c.jpg"])
+        #expect(try store.catalog.failures(space: space.id).map(\.path) == lost)
         #expect(try f.rowsAddUp())
     }
 
@@ -71,12 +78,13 @@ import Testing
     }
 
     @Test func aReaderOpensWithoutReadingTheFileRecords() throws {
-        // 200 000 file records in the catalog (inserted in SQL). The reader's open reads the
-        // space row and tombstones; a search reads one record per hit.
+        // 20 000 file records in the catalog (inserted in SQL). The reader's open reads the
+        // space row and tombstones only: it opens with the file table out of reach, and a
+        // search then reads one record per hit.
         let temp = try TemporaryDirectory()
         let directory = temp.sub("index")
         let space = SpaceID(name: "big", dimension: 8, fingerprint: "b1g")
-        let count = 200_000
+        let count = 20_000
         do {
             let importer = try VectorImporter(directory: directory, space: space)
             try importer.add([(path: "/seed", vector: hashVector([0], dimension: 8))], modality: .image)
@@ -95,11 +103,10 @@ import Testing
                 """, arguments: [count - 1, record.id])
             try Catalog.setRowCount(count, space: record.id, in: db)
         }
-        let start = Date()
+        try store.catalog.write { try $0.execute(sql: "ALTER TABLE file RENAME TO file_out_of_reach") }
         let reader = try IndexReader(directory: directory, space: space)
-        let opened = Date().timeIntervalSince(start)
+        try store.catalog.write { try $0.execute(sql: "ALTER TABLE file_out_of_reach RENAME TO file") }
         let hits = try reader.search(hashVector(Array("v4242".utf8), dimension: 8), limit: 3)
         #expect(hits.first?.path == "/f4242")
-        #expect(opened < 0.2, "opening took \(opened) s")
     }
 }
