@@ -1,18 +1,40 @@
 import CBLAS
+import Dispatch
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Matrix products through OpenBLAS. All matrices are row-major `Float`.
+///
+/// Threads are ours, not OpenBLAS's: OpenBLAS always runs one thread per call, and a product
+/// worth splitting is cut into column (or row) blocks that `threads` workers take from a shared
+/// counter. OpenBLAS's own threads wait for each other at every step, so one preempted thread
+/// (a busy machine, other work of the process) stalls the whole product; blocks taken on demand
+/// keep every core busy whatever the others do. Each element of the result is computed by the
+/// same kernel over the same `k` values as in one call.
 public enum BLAS {
-    /// Sets how many threads OpenBLAS may use for one call. The indexer runs several encoders in
-    /// parallel and sets 1; a single query may use every core.
+    private static let threadCount = Atomic<Int>(max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+    private static let openBLASSingleThreaded: Void = { openblas_set_num_threads(1) }()
+
+    /// Sets how many threads one product may use. The indexer runs several encoders in parallel
+    /// and sets 1; a single query may use every core.
     public static func setThreads(_ count: Int) {
-        openblas_set_num_threads(Int32(max(1, count)))
+        _ = openBLASSingleThreaded
+        threadCount.store(max(1, count), ordering: .relaxed)
     }
 
-    /// Threads OpenBLAS currently uses for one call.
-    public static var threads: Int { Int(openblas_get_num_threads()) }
+    /// Threads one product may use (default: the online cores).
+    public static var threads: Int { threadCount.load(ordering: .relaxed) }
+
+    /// Products below this many multiply-adds run in one call: splitting costs more than it saves.
+    static let splitThreshold = 1 << 21
 
     /// `C[m×n] = alpha · op(A) · op(B) + beta · C`, where `op(A)` is `m×k` and `op(B)` is `k×n`.
-    /// `lda`, `ldb`, `ldc` are the row strides of A, B, C as stored.
+    /// `lda`, `ldb`, `ldc` are the row strides of A, B, C as stored. `threads` overrides
+    /// `BLAS.threads` for this product.
     public static func gemm(
         transA: Bool = false, transB: Bool = false,
         m: Int, n: Int, k: Int,
@@ -20,13 +42,62 @@ public enum BLAS {
         a: UnsafePointer<Float>, lda: Int,
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float = 0,
-        c: UnsafeMutablePointer<Float>, ldc: Int
+        c: UnsafeMutablePointer<Float>, ldc: Int,
+        threads: Int? = nil
     ) {
-        cblas_sgemm(CblasRowMajor,
-                    transA ? CblasTrans : CblasNoTrans,
-                    transB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k),
-                    alpha, a, Int32(lda), b, Int32(ldb),
-                    beta, c, Int32(ldc))
+        _ = openBLASSingleThreaded
+        let threads = max(1, threads ?? self.threads)
+        let product = Product(transA: transA, transB: transB, k: k, alpha: alpha, lda: lda, ldb: ldb,
+                              beta: beta, ldc: ldc)
+        guard threads > 1, m * n * k >= splitThreshold else {
+            return product.run(m: m, n: n, a: a, b: b, c: c)
+        }
+        // Split the longer side of C into blocks, a few per thread so that a slow thread's
+        // share is picked up by the others; column blocks are multiples of 16 (the kernels' width).
+        let splitColumns = n >= m
+        let extent = splitColumns ? n : m
+        let granule = splitColumns ? 16 : 4
+        let wanted = min(4 * threads, max(1, extent / (2 * granule)))
+        let block = ((extent + wanted - 1) / wanted + granule - 1) / granule * granule
+        let blocks = (extent + block - 1) / block
+        guard blocks > 1 else { return product.run(m: m, n: n, a: a, b: b, c: c) }
+        let next = Atomic<Int>(0)
+        let (aAddress, bAddress, cAddress) = (UInt(bitPattern: a), UInt(bitPattern: b), UInt(bitPattern: c))
+        DispatchQueue.concurrentPerform(iterations: min(threads, blocks)) { _ in
+            let a = UnsafePointer<Float>(bitPattern: aAddress)!
+            let b = UnsafePointer<Float>(bitPattern: bAddress)!
+            let c = UnsafeMutablePointer<Float>(bitPattern: cAddress)!
+            while true {
+                let index = next.add(1, ordering: .relaxed).oldValue
+                guard index < blocks else { return }
+                let start = index * block, count = min(block, extent - start)
+                if splitColumns {
+                    // Columns of op(B): rows of B when transposed, columns otherwise.
+                    product.run(m: m, n: count, a: a, b: b + (transB ? start * ldb : start), c: c + start)
+                } else {
+                    // Rows of op(A): columns of A when transposed, rows otherwise.
+                    product.run(m: count, n: n, a: a + (transA ? start : start * lda), b: b, c: c + start * ldc)
+                }
+            }
+        }
+    }
+
+    /// One OpenBLAS call's fixed arguments.
+    private struct Product: Sendable {
+        let transA: Bool, transB: Bool
+        let k: Int
+        let alpha: Float
+        let lda: Int, ldb: Int
+        let beta: Float
+        let ldc: Int
+
+        func run(m: Int, n: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>) {
+            cblas_sgemm(CblasRowMajor,
+                        transA ? CblasTrans : CblasNoTrans,
+                        transB ? CblasTrans : CblasNoTrans,
+                        Int32(m), Int32(n), Int32(k),
+                        alpha, a, Int32(lda), b, Int32(ldb),
+                        beta, c, Int32(ldc))
+        }
     }
 }

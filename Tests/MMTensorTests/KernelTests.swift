@@ -225,3 +225,62 @@ struct KernelTests {
         #expect(arena.capacity >= 1003)
     }
 }
+
+/// Products split across threads (column or row blocks taken on demand) equal the product
+/// computed in double precision, for every transpose, strided operands and accumulation.
+@Suite struct SplitGemmTests {
+    struct Shape: CustomTestStringConvertible, Sendable {
+        let m, n, k: Int
+        let transA, transB: Bool
+        let beta: Float
+        var testDescription: String { "\(m)x\(n)x\(k) tA=\(transA) tB=\(transB) beta=\(beta)" }
+    }
+
+    static let shapes: [Shape] = [
+        Shape(m: 50, n: 2304, k: 64, transA: false, transB: true, beta: 0),    // column blocks
+        Shape(m: 50, n: 1000, k: 96, transA: false, transB: false, beta: 1),   // ragged last block
+        Shape(m: 900, n: 40, k: 80, transA: true, transB: false, beta: 0),     // row blocks
+        Shape(m: 1203, n: 37, k: 64, transA: true, transB: true, beta: 1),
+        Shape(m: 7, n: 9, k: 5, transA: false, transB: false, beta: 0),        // too small to split
+    ]
+
+    @Test(arguments: shapes, [1, 2, 3, 8])
+    func splitProductsMatchTheDoublePrecisionProduct(_ s: Shape, threads: Int) {
+        var rng = SplitMix(state: UInt64(s.m * 31 + s.n * 7 + s.k))
+        let pad = 3  // strides longer than the rows: nothing outside the matrices is touched
+        let (aRows, aCols) = s.transA ? (s.k, s.m) : (s.m, s.k)
+        let (bRows, bCols) = s.transB ? (s.n, s.k) : (s.k, s.n)
+        let lda = aCols + pad, ldb = bCols + pad, ldc = s.n + pad
+        let a = rng.array(aRows * lda), b = rng.array(bRows * ldb)
+        let c0 = rng.array(s.m * ldc)
+        var c = c0
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                c.withUnsafeMutableBufferPointer { c in
+                    BLAS.gemm(transA: s.transA, transB: s.transB, m: s.m, n: s.n, k: s.k, alpha: 0.5,
+                              a: a.baseAddress!, lda: lda, b: b.baseAddress!, ldb: ldb,
+                              beta: s.beta, c: c.baseAddress!, ldc: ldc, threads: threads)
+                }
+            }
+        }
+        var worst: Double = 0
+        for i in 0..<s.m {
+            for j in 0..<ldc {
+                let got = Double(c[i * ldc + j])
+                guard j < s.n else {
+                    #expect(c[i * ldc + j] == c0[i * ldc + j], "padding at \(i),\(j) changed")
+                    continue
+                }
+                var sum: Double = 0
+                for p in 0..<s.k {
+                    let x = s.transA ? a[p * lda + i] : a[i * lda + p]
+                    let y = s.transB ? b[j * ldb + p] : b[p * ldb + j]
+                    sum += Double(x) * Double(y)
+                }
+                let want = 0.5 * sum + Double(s.beta) * Double(c0[i * ldc + j])
+                worst = max(worst, abs(got - want))
+            }
+        }
+        #expect(worst < 1e-4, "max |Δ| = \(worst)")
+    }
+}
