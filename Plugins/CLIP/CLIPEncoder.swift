@@ -54,8 +54,14 @@ struct CLIPEncoder: Sendable {
 
     /// Runs every layer over `x`, `[batch · seqLen, hidden]` in place. Sequence `b` has
     /// `lengths[b]` real tokens; the rows after them are padding, seen by no real token.
+    ///
+    /// `onlyToken`: when the caller reads only this token of each sequence afterwards (the
+    /// vision tower pools the class token), the last layer runs its output projection and MLP
+    /// for that token alone (all tokens' keys and values still feed its attention); the other
+    /// rows of `x` then hold the previous layer's output. Token `onlyToken`'s values are those
+    /// of the full computation.
     func callAsFunction(_ x: UnsafeMutablePointer<Float>, batch: Int, seqLen: Int, lengths: [Int],
-                        arena: ScratchArena) {
+                        arena: ScratchArena, onlyToken: Int? = nil) {
         let h = hidden, rows = batch * seqLen
         let normed = arena.buffer(Slot.normed.rawValue, count: rows * h)
         let qkv = arena.buffer(Slot.qkv.rawValue, count: rows * 3 * h)
@@ -63,7 +69,7 @@ struct CLIPEncoder: Sendable {
         let inner = arena.buffer(Slot.intermediate.rawValue, count: rows * intermediate)
         let scores = arena.buffer(Slot.scores.rawValue, count: MultiHeadAttention.scratchCount(seqLen: seqLen))
         let attention = MultiHeadAttention(heads: heads, headDim: h / heads, causal: causal)
-        for layer in layers {
+        for (index, layer) in layers.enumerated() {
             // Attention sub-layer, pre-norm: x += W_o · attn(LN1(x)).
             normed.update(from: x, count: rows * h)
             layer.norm1(normed, rows: rows)
@@ -71,6 +77,11 @@ struct CLIPEncoder: Sendable {
             attention.forward(q: qkv, k: qkv + h, v: qkv + 2 * h, ld: 3 * h,
                               batch: batch, seqLen: seqLen, lengths: lengths,
                               out: context, ldOut: h, scratch: scores)
+            if let token = onlyToken, index == layers.count - 1, (0..<seqLen).contains(token) {
+                finish(layer, token: token, x: x, batch: batch, seqLen: seqLen, context: context,
+                       picked: qkv, normed: normed, inner: inner)
+                return
+            }
             layer.outProjection.accumulate(context, rows: rows, into: x)
             // Feed-forward sub-layer, pre-norm: x += fc2(act(fc1(LN2(x)))).
             normed.update(from: x, count: rows * h)
@@ -79,5 +90,28 @@ struct CLIPEncoder: Sendable {
             activation(inner, count: rows * intermediate)
             layer.fc2.accumulate(inner, rows: rows, into: x)
         }
+    }
+
+    /// The rest of the last layer for token `token` of each sequence only: its context rows and
+    /// residual rows are gathered (into `context`'s first rows and `picked`), go through the
+    /// output projection and the MLP, and are written back to their rows of `x`.
+    private func finish(_ layer: Layer, token: Int, x: UnsafeMutablePointer<Float>, batch: Int, seqLen: Int,
+                        context: UnsafeMutablePointer<Float>, picked: UnsafeMutablePointer<Float>,
+                        normed: UnsafeMutablePointer<Float>, inner: UnsafeMutablePointer<Float>) {
+        let h = hidden
+        for b in 0..<batch {
+            let row = b * seqLen + token
+            // Row b <= row, and rows are taken in increasing order: no source is overwritten
+            // before it is read.
+            if row != b { (context + b * h).update(from: context + row * h, count: h) }
+            (picked + b * h).update(from: x + row * h, count: h)
+        }
+        layer.outProjection.accumulate(context, rows: batch, into: picked)
+        normed.update(from: picked, count: batch * h)
+        layer.norm2(normed, rows: batch)
+        layer.fc1.forward(normed, rows: batch, into: inner)
+        activation(inner, count: batch * intermediate)
+        layer.fc2.accumulate(inner, rows: batch, into: picked)
+        for b in 0..<batch { (x + (b * seqLen + token) * h).update(from: picked + b * h, count: h) }
     }
 }

@@ -97,6 +97,18 @@ public struct CLIPModel: Sendable {
     /// Unit-length embeddings of images, in order (preprocessed as `preprocessor` says).
     /// Throws for an image that cannot be preprocessed (empty, or absurdly thin).
     public func embed(images: [RGBImage], arena: ScratchArena = ScratchArena()) throws -> [[Float]] {
+        try embed(images: images, fullSizes: nil, arena: arena)
+    }
+
+    /// Unit-length embeddings of images decoded perhaps at a reduced JPEG scale: each is
+    /// resized to the size its full-scale original would be resized to (see
+    /// `CLIPImagePreprocessor.resizedAndCropped(_:fullSize:)`).
+    public func embed(decoded: [DecodedImage], arena: ScratchArena = ScratchArena()) throws -> [[Float]] {
+        try embed(images: decoded.map(\.image), fullSizes: decoded.map(\.fullSize), arena: arena)
+    }
+
+    private func embed(images: [RGBImage], fullSizes: [(width: Int, height: Int)]?,
+                       arena: ScratchArena) throws -> [[Float]] {
         let n = visionModel.pixelCount
         var out: [[Float]] = []
         out.reserveCapacity(images.count)
@@ -105,7 +117,8 @@ public struct CLIPModel: Sendable {
             for start in stride(from: 0, to: images.count, by: batchSize) {
                 let batch = images[start..<min(start + batchSize, images.count)]
                 for (b, image) in batch.enumerated() {
-                    try preprocessor.pixelValues(image, into: UnsafeMutableBufferPointer(rebasing: buffer[(b * n)..<((b + 1) * n)]))
+                    try preprocessor.pixelValues(image, fullSize: fullSizes?[start + b],
+                                                 into: UnsafeMutableBufferPointer(rebasing: buffer[(b * n)..<((b + 1) * n)]))
                 }
                 out += embedPixels(buffer.baseAddress!, count: batch.count, arena: arena)
             }

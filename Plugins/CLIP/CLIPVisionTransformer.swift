@@ -67,7 +67,9 @@ public struct CLIPVisionTransformer: Sendable {
             }
         }
         preNorm(x, rows: batch * tokens)
-        encoder(x, batch: batch, seqLen: tokens, lengths: Array(repeating: tokens, count: batch), arena: arena)
+        // Only the class token is read after the encoder.
+        encoder(x, batch: batch, seqLen: tokens, lengths: Array(repeating: tokens, count: batch), arena: arena,
+                onlyToken: 0)
         for b in 0..<batch {
             (out + b * h).update(from: x + b * tokens * h, count: h)
         }

@@ -38,10 +38,14 @@ public enum LitePack {
     }
 
     static func requiredFiles(in dir: URL) -> [URL] {
-        ["config.json", "model.safetensors", "tokenizer.json", "sentence_bert_config.json", "1_Pooling/config.json"]
-            .map { dir.appendingPathComponent(textModel).appendingPathComponent($0) }
-            + ["config.json", "model.safetensors"].map { dir.appendingPathComponent(imageModel).appendingPathComponent($0) }
+        requiredPaths.map { dir.appendingPathComponent($0) }
     }
+
+    /// The files the pack needs, relative to its folder.
+    static let requiredPaths =
+        ["config.json", "model.safetensors", "tokenizer.json", "sentence_bert_config.json", "1_Pooling/config.json"]
+            .map { "\(textModel)/\($0)" }
+            + ["config.json", "model.safetensors"].map { "\(imageModel)/\($0)" }
 
     /// Loads both encoders. Throws `ModelsMissingError` when the weights were never fetched, and
     /// a `WeightsError` naming the file when one is damaged.
@@ -58,10 +62,20 @@ public enum LitePack {
     public static func load(modelsDirectory: URL, imageLimits: ImageLimits,
                             audioLimits: AudioLimits = AudioLimits(),
                             speechModel: Result<SpeechModel, Error> = Result { try SpeechModel.locate() }) throws -> ModelPack {
-        let dir = directory(in: modelsDirectory)
+        try load(from: ModelPackSource(directory: directory(in: modelsDirectory)), imageLimits: imageLimits,
+                 audioLimits: audioLimits, speechModel: speechModel)
+    }
+
+    /// Loads the encoders from a pack folder laid out as `<models>/lite` (`--model-dir`); audio
+    /// as `load(modelsDirectory:imageLimits:audioLimits:speechModel:)` says.
+    public static func load(from source: ModelPackSource, imageLimits: ImageLimits = ImageLimits(),
+                            audioLimits: AudioLimits = AudioLimits(),
+                            speechModel: Result<SpeechModel, Error> = Result { try SpeechModel.locate() }) throws -> ModelPack {
+        let dir = source.directory
         BLAS.setThreads(1)
-        guard isPresent(in: modelsDirectory) else {
-            throw ModelsMissingError(pack: name, directory: modelsDirectory)
+        if let missing = requiredFiles(in: dir).first(where: { !FileManager.default.fileExists(atPath: $0.path) }) {
+            throw ModelsMissingError(pack: name, directory: dir,
+                                     detail: "\(missing.path.dropFirst(dir.path.count + 1)) is missing")
         }
         let textDir = dir.appendingPathComponent(textModel)
         let imageDir = dir.appendingPathComponent(imageModel)
@@ -76,7 +90,7 @@ public enum LitePack {
             throw WeightsError(imageDir.appendingPathComponent("config.json").path,
                                "\(imageConfig.num_classes) classes, but \(classNames.count) class names are built in")
         }
-        let weightsDigest = try WeightsDigest.of(pack: dir, files: requiredFiles(in: dir))
+        let weightsDigest = try source.digests.packDigest(directory: dir, files: requiredFiles(in: dir))
         var h = SHA256()
         h.update([spaceVersion, weightsDigest, conseTemplate, String(conseTopT), classNames.joined(separator: "\n")]
             .joined(separator: "\u{0}"))
@@ -103,29 +117,6 @@ public enum LitePack {
                                                   reason: String(describing: error)))
         }
         return try ModelPack(name: name, space: space, encoders: encoders, unavailable: unavailable)
-    }
-}
-
-/// A digest of a pack's weights: from the fetch script's `manifest.json` (sha256 of every file)
-/// when there is one, else by hashing the files themselves.
-enum WeightsDigest {
-    struct Manifest: Decodable { let files: [String: String] }
-
-    static func of(pack dir: URL, files: [URL]) throws -> String {
-        var h = SHA256()
-        let manifestURL = dir.appendingPathComponent("manifest.json")
-        if let data = try? Data(contentsOf: manifestURL),
-           let manifest = try? JSONDecoder().decode(Manifest.self, from: data), !manifest.files.isEmpty {
-            for (path, digest) in manifest.files.sorted(by: { $0.key < $1.key }) { h.update("\(path) \(digest)\n") }
-            return h.finalize()
-        }
-        for url in files {
-            let file = try MappedFile(url: url)
-            var fileHash = SHA256()
-            fileHash.update(file.bytes)
-            h.update("\(url.lastPathComponent) \(fileHash.finalize())\n")
-        }
-        return h.finalize()
     }
 }
 

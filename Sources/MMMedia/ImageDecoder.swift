@@ -31,9 +31,19 @@ public enum ImageDecoder {
     /// - Throws: `MediaError`, whose message starts with the path as `url` gives it.
     public static func decode(contentsOf url: URL, limits: ImageLimits = .init(),
                               draft: (width: Int, height: Int)? = nil) throws -> RGBImage {
+        try decodeKeepingFullSize(contentsOf: url, limits: limits, draft: draft).image
+    }
+
+    /// Like `decode(contentsOf:limits:draft:)`, and also says how large the upright image is
+    /// at full scale, before any DCT scaling: a caller that resizes can then compute its target
+    /// size from the true geometry, so that decoding at a reduced scale never moves a crop.
+    public static func decodeKeepingFullSize(contentsOf url: URL, limits: ImageLimits = .init(),
+                                             draft: (width: Int, height: Int)? = nil) throws -> DecodedImage {
         let name = url.isFileURL ? url.relativePath : url.absoluteString
         let bytes = try FileBytes.load(path: url.path, name: name, maxBytes: limits.maxFileBytes)
-        return try decode(bytes: bytes, name: name, limits: limits, draft: draft)
+        return try bytes.withUnsafeBytes { buffer in
+            try decoded(buffer: buffer, name: name, limits: limits, draft: draft)
+        }
     }
 
     /// Decodes an image held in memory. `name` stands for the file in error messages.
@@ -48,6 +58,11 @@ public enum ImageDecoder {
     public static func decode(buffer: UnsafeRawBufferPointer, name: String = "<memory>",
                               limits: ImageLimits = .init(),
                               draft: (width: Int, height: Int)? = nil) throws -> RGBImage {
+        try decoded(buffer: buffer, name: name, limits: limits, draft: draft).image
+    }
+
+    private static func decoded(buffer: UnsafeRawBufferPointer, name: String, limits: ImageLimits,
+                                draft: (width: Int, height: Int)?) throws -> DecodedImage {
         if buffer.isEmpty {
             throw MediaError(path: name, kind: .emptyFile, reason: "empty file (0 bytes)")
         }
@@ -59,10 +74,25 @@ public enum ImageDecoder {
         case .jpeg:
             return try JPEGDecoding.decode(buffer, name: name, limits: limits, draft: draft)
         case .png:
-            return try PNGDecoding.decode(buffer, name: name, limits: limits)
+            let image = try PNGDecoding.decode(buffer, name: name, limits: limits)
+            return DecodedImage(image: image, fullSize: (image.width, image.height))
         case nil:
             throw MediaError(path: name, kind: .notAnImage,
                              reason: "not a PNG or JPEG image (\(ImageFormat.describePrefix(buffer)))")
         }
+    }
+}
+
+/// A decoded image, perhaps decoded at a reduced DCT scale, with the upright size it has at
+/// full scale.
+public struct DecodedImage: Sendable {
+    public let image: RGBImage
+    /// Width and height of the upright image at full scale (equal to `image`'s unless JPEG DCT
+    /// scaling reduced it).
+    public let fullSize: (width: Int, height: Int)
+
+    public init(image: RGBImage, fullSize: (width: Int, height: Int)) {
+        self.image = image
+        self.fullSize = fullSize
     }
 }

@@ -3,7 +3,7 @@ import CCodecs
 /// JPEG through the C shim: header, EXIF/XMP orientation, optional DCT scaling, RGB pixels.
 enum JPEGDecoding {
     static func decode(_ bytes: UnsafeRawBufferPointer, name: String, limits: ImageLimits,
-                       draft: (width: Int, height: Int)?) throws -> RGBImage {
+                       draft: (width: Int, height: Int)?) throws -> DecodedImage {
         var handle: OpaquePointer?
         var header = mm_image_header()
         let draftWidth = draft.map { clampToUInt32($0.width) } ?? 0
@@ -29,7 +29,9 @@ enum JPEGDecoding {
         guard readStatus == MM_OK else {
             throw CodecCall.error(readStatus, message: readMessage, header: header, format: .jpeg, name: name, limits: limits)
         }
-        return RGBImage(width: width, height: height, pixels: pixels).oriented(orientation)
+        let stored = (width: Int(header.stored_width), height: Int(header.stored_height))
+        return DecodedImage(image: RGBImage(width: width, height: height, pixels: pixels).oriented(orientation),
+                            fullSize: orientation.swapsDimensions ? (stored.height, stored.width) : stored)
     }
 
     /// Pillow's rules: every APP1 starting `Exif\0\0` is EXIF (later ones are appended without

@@ -3,6 +3,7 @@
 //   mmsearch-bench import --vectors V.f32 --dim D --index DIR [--storage f32|f16] [--pack lite]
 //   mmsearch-bench search --index DIR --dim D --queries Q.f32 --truth T.i64 [--k 10]
 //                         [--method exact|quantized] [--threads N] [--repeat R]
+//   mmsearch-bench clip --model DIR [--batch 1,8] [--threads 2] [--seconds 10]   (CLIPBench.swift)
 //
 // `import` stores raw little-endian f32 vectors (one per row) under the paths /bench/<row>;
 // with `--pack lite` they go into the lite pack's space, so `mmsearch query` can search them
@@ -127,7 +128,8 @@ do {
     switch arguments.first {
     case "import": try importVectors(options(arguments.dropFirst()))
     case "search": try search(options(arguments.dropFirst()))
-    default: throw Failure("usage: mmsearch-bench import|search --option value …")
+    case "clip": try benchCLIP(options(arguments.dropFirst()))
+    default: throw Failure("usage: mmsearch-bench import|search|clip --option value …")
     }
 } catch {
     FileHandle.standardError.write(Data("mmsearch-bench: \(error)\n".utf8))

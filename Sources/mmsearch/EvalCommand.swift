@@ -53,7 +53,7 @@ struct EvalCommand: ParsableCommand {
         let locations = Locations.current()
         let judgements = try Qrels.read(URL(fileURLWithPath: locations.absolutePath(qrels)),
                                         root: root.map { locations.absolutePath($0) })
-        let pack = try model.load(locations)
+        let pack = try model.load(locations, index: index.resolve(locations))
         let engine = Engine(pack: pack, indexDirectory: index.resolve(locations))
         var options = SearchOptions()
         options.modalities = modalities.isEmpty ? nil : Set(modalities.map { Modality($0.lowercased()) })

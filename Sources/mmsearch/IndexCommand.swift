@@ -66,7 +66,7 @@ struct IndexCommand: ParsableCommand {
 
     func run() throws {
         let locations = Locations.current()
-        let pack = try model.load(locations)
+        let pack = try model.load(locations, index: index.resolve(locations))
         let engine = Engine(pack: pack, indexDirectory: index.resolve(locations))
         let roots = folders.map { URL(fileURLWithPath: locations.absolutePath($0)) }
         var options = IndexOptions()

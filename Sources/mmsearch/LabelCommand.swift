@@ -93,7 +93,7 @@ struct LabelCommand: ParsableCommand {
         let locations = Locations.current()
         let names = try labelsFile.map { try ZeroShotClassifier.readList(URL(fileURLWithPath: locations.absolutePath($0))) }
             ?? ZeroShotClassifier.parseList(labels ?? "")
-        let pack = try model.load(locations)
+        let pack = try model.load(locations, index: index.resolve(locations))
         let engine = Engine(pack: pack, indexDirectory: index.resolve(locations))
         if all {
             // Open the index before embedding the labels: a missing index fails fast.

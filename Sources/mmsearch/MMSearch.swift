@@ -23,12 +23,15 @@ struct MMSearch: ParsableCommand {
               mmsearch plugins                every encoder, and plugins that did not load
               mmsearch stats --failures       files that could not be indexed, and why
               mmsearch compact                drop the vectors of deleted and changed files
+              mmsearch models                 the model packs, their weights, the default
+              mmsearch query "rain" --model clap-htsat   sounds by description
 
             ENVIRONMENT
               MMSEARCH_INDEX   index directory when --index is not given; default
                                $XDG_DATA_HOME/mmsearch/index or ~/.local/share/mmsearch/index
               MMSEARCH_MODELS  model weights; default $XDG_CACHE_HOME/mmsearch/models or
-                               ~/.cache/mmsearch/models (Scripts/fetch-models.sh lite)
+                               ~/.cache/mmsearch/models (Scripts/fetch-models.sh
+                               lite|clip|clap; see `mmsearch models`)
               MMSEARCH_PLUGIN_PATH  colon-separated folders of plugin libraries (*.so),
                                searched after --plugin-dir and before
                                $XDG_DATA_HOME/mmsearch/plugins
@@ -48,5 +51,5 @@ struct MMSearch: ParsableCommand {
             """,
         subcommands: [IndexCommand.self, QueryCommand.self, EmbedCommand.self, PluginsCommand.self,
                       CompactCommand.self, StatsCommand.self, LabelCommand.self, DescribeCommand.self,
-                      DupesCommand.self, EvalCommand.self])
+                      DupesCommand.self, EvalCommand.self, ModelsCommand.self])
 }

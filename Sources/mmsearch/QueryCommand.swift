@@ -110,7 +110,7 @@ struct QueryCommand: ParsableCommand {
     func run() throws {
         let locations = Locations.current()
         let expression = try QueryExpression.parse(query, adding: add, subtracting: subtract, locations: locations)
-        let pack = try model.load(locations)
+        let pack = try model.load(locations, index: index.resolve(locations))
         let engine = Engine(pack: pack, indexDirectory: index.resolve(locations))
         var options = SearchOptions()
         options.modalities = modalities.isEmpty ? nil : Set(modalities.map { Modality($0.lowercased()) })

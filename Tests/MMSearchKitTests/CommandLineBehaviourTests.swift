@@ -52,9 +52,16 @@ import Testing
         #expect(FilePaths.fileExtension("/a/.png") == "")
     }
 
+    /// A pack description for registries in tests: its one required file is `weights.bin`.
+    static func describe(_ name: String, rank: Int?, fetch: String? = nil) -> ModelPackDescription {
+        ModelPackDescription(name: name, summary: "\(name) for tests", modalities: [.text, .image],
+                             requiredFiles: ["weights.bin"], defaultRank: rank,
+                             fetchCommand: fetch ?? "Scripts/fetch-models.sh \(name)")
+    }
+
     @Test func anUnknownPackIsAUsageErrorListingThePacks() {
-        let registry = ModelPackRegistry([(name: "lite", load: { _ in try testPack() }),
-                                          (name: "big", load: { _ in try testPack() })])
+        let registry = ModelPackRegistry([.init(Self.describe("lite", rank: 10)) { _ in try testPack() },
+                                          .init(Self.describe("big", rank: 20)) { _ in try testPack() }])
         #expect {
             _ = try registry.load("clip", modelsDirectory: URL(fileURLWithPath: "/m"))
         } throws: { error in
@@ -64,14 +71,16 @@ import Testing
     }
 
     @Test func missingModelsAreFatalAndSayWhereAndHowToFetch() {
-        let registry = ModelPackRegistry([(name: "lite", load: { dir in
-            throw ModelsMissingError(pack: "lite", directory: dir)
-        })])
+        let registry = ModelPackRegistry([.init(Self.describe("clip-vit-b32", rank: 20, fetch: "Scripts/fetch-models.sh clip")) { _ in
+            Issue.record("the loader runs only when the pack's files are there")
+            return try testPack()
+        }])
         #expect {
-            _ = try registry.load(nil, modelsDirectory: URL(fileURLWithPath: "/m/models"))
+            _ = try registry.load("clip-vit-b32", modelsDirectory: URL(fileURLWithPath: "/m/models"))
         } throws: { error in
             (error as? MMSearchError) == MMSearchError(
-                .fatal, "models for pack 'lite' not found in /m/models: run Scripts/fetch-models.sh lite")
+                .fatal, "models for pack 'clip-vit-b32' not found in /m/models/clip-vit-b32 (weights.bin is missing): "
+                    + "run Scripts/fetch-models.sh clip")
         }
     }
 

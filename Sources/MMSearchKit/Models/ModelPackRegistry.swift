@@ -1,43 +1,118 @@
 import Foundation
 
-/// The model packs a program knows, by name, and how to load each from a models directory.
+/// The model packs a program knows: their descriptions, how to load each, and which one a
+/// command uses when none is named.
+///
+///     let registry = ModelPackRegistry([
+///         .init(LitePack.description) { try LitePack.load(from: $0) },
+///         .init(CLIPPack.description) { try CLIPPack.load(from: $0) },
+///     ])
+///     let choice = registry.choose(named: nil, modelsDirectory: models, indexDirectory: index)
+///     let pack = try registry.load(choice.name, modelsDirectory: models)
 public struct ModelPackRegistry: Sendable {
-    /// Loads a pack from the models directory; throws (for example `ModelsMissingError`)
-    /// when its weights are not there.
-    public typealias Loader = @Sendable (_ modelsDirectory: URL) throws -> ModelPack
+    /// Loads a pack from its folder; throws (for example `ModelsMissingError`, `WeightsError`)
+    /// when its weights are missing or damaged.
+    public typealias Loader = @Sendable (ModelPackSource) throws -> ModelPack
 
-    private let loaders: [String: Loader]
-    /// Pack names in the order they were registered; the first is the default.
-    public let names: [String]
+    public struct Entry: Sendable {
+        public let description: ModelPackDescription
+        public let load: Loader
 
-    public init(_ packs: [(name: String, load: Loader)]) {
-        var loaders: [String: Loader] = [:]
-        var names: [String] = []
-        for (name, load) in packs where loaders[name] == nil {
-            loaders[name] = load
-            names.append(name)
+        public init(_ description: ModelPackDescription, load: @escaping Loader) {
+            self.description = description
+            self.load = load
         }
-        self.loaders = loaders
-        self.names = names
     }
 
-    /// The default pack's name.
-    public var defaultName: String? { names.first }
+    private let entries: [Entry]
 
-    /// Loads the pack called `name` (the default when nil).
-    ///
-    /// An unknown name is a usage error listing the packs there are; a loader's failure
-    /// (weights missing, unreadable) is fatal and keeps the loader's own message.
-    public func load(_ name: String?, modelsDirectory: URL) throws -> ModelPack {
-        guard let name = name ?? defaultName else {
-            throw MMSearchError(.fatal, "no model packs are built in")
+    /// The first entry of each name is kept, in the order given (the order `mmsearch models`
+    /// lists them in).
+    public init(_ entries: [Entry]) {
+        var seen = Set<String>()
+        self.entries = entries.filter { seen.insert($0.description.name).inserted }
+    }
+
+    /// Pack names in registration order.
+    public var names: [String] { entries.map(\.description.name) }
+
+    /// Every pack's description, in registration order.
+    public var descriptions: [ModelPackDescription] { entries.map(\.description) }
+
+    public func description(of name: String) -> ModelPackDescription? {
+        entries.first { $0.description.name == name }?.description
+    }
+
+    /// The fallback pack: the first registered (the offline one, `lite`). A command uses it
+    /// when no pack is named, there is no index and no ranked pack is present; loading it
+    /// then fails with the message that says how to fetch it.
+    public var defaultName: String? { entries.first?.description.name }
+
+    /// Which pack a command uses:
+    /// 1. `name` when given (`--model`);
+    /// 2. else, when `indexDirectory` holds an index, the pack it was built with (a user who
+    ///    indexed with one pack and later fetched a better one keeps querying that index
+    ///    without flags);
+    /// 3. else the present pack (weights in `<models>/<pack>`) with the highest rank;
+    /// 4. else the fallback pack (`defaultName`), whose loading then says how to fetch it.
+    public func choose(named name: String?, modelsDirectory: URL, indexDirectory: URL?) -> PackChoice {
+        if let name { return PackChoice(name: name, reason: .named) }
+        if let indexDirectory, let built = Self.packOfIndex(at: indexDirectory),
+           description(of: built) != nil {
+            return PackChoice(name: built, reason: .index(indexDirectory))
         }
-        guard let load = loaders[name] else {
+        let present = entries.compactMap { entry -> (name: String, rank: Int)? in
+            let pack = entry.description
+            guard let rank = pack.defaultRank, pack.missingFiles(in: pack.directory(in: modelsDirectory)).isEmpty else {
+                return nil
+            }
+            return (pack.name, rank)
+        }
+        if let best = present.max(by: { $0.rank < $1.rank }) {
+            return PackChoice(name: best.name, reason: .bestPresent)
+        }
+        return PackChoice(name: defaultName ?? "", reason: .fallback)
+    }
+
+    /// The pack (space name) the index at `directory` was built with; nil when there is no
+    /// index there, or it cannot be read (the command that opens it reports why).
+    public static func packOfIndex(at directory: URL) -> String? {
+        guard let store = try? IndexStore.openForReading(at: directory),
+              let spaces = try? store.catalog.spaces() else { return nil }
+        return spaces.first?.name
+    }
+
+    /// Loads the pack called `name`: from `directory` when given (`--model-dir`: any folder
+    /// with the pack's files), else from `<models>/<name>`.
+    ///
+    /// An unknown name is a usage error listing the packs there are; a folder without the
+    /// pack's files is fatal, naming the first missing file and how to get it; a loader's own
+    /// failure (damaged weights) is fatal and keeps the loader's message.
+    public func load(_ name: String, modelsDirectory: URL, directory: URL? = nil,
+                     digests: WeightsDigest = WeightsDigest(cacheDirectory: nil)) throws -> ModelPack {
+        guard let entry = entries.first(where: { $0.description.name == name }) else {
             throw MMSearchError(.usage, "unknown model pack '\(name)': available packs: "
                                 + names.joined(separator: ", "))
         }
+        let pack = entry.description
+        let folder = directory ?? pack.directory(in: modelsDirectory)
+        if let directory {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isFolder), isFolder.boolValue else {
+                throw MMSearchError(.usage, "--model-dir \(directory.path): no such folder")
+            }
+            let missing = pack.missingFiles(in: directory)
+            guard missing.isEmpty else {
+                throw MMSearchError(.fatal, "--model-dir \(directory.path) is not a \(name) model folder: "
+                                    + "\(missing.joined(separator: ", ")) missing (it needs "
+                                    + "\(pack.requiredFiles.joined(separator: ", ")))")
+            }
+        } else if let first = pack.missingFiles(in: folder).first {
+            throw MMSearchError(.fatal, ModelsMissingError(pack: name, directory: folder, detail: "\(first) is missing",
+                                                           fetchCommand: pack.fetchCommand).description)
+        }
         do {
-            return try load(modelsDirectory)
+            return try entry.load(ModelPackSource(directory: folder, isExplicit: directory != nil, digests: digests))
         } catch let error as MMSearchError {
             throw error
         } catch {

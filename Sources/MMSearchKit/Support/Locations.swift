@@ -30,6 +30,13 @@ public struct Locations: Sendable {
         return url(cache + "/mmsearch/models")
     }
 
+    /// Where weight digests are cached (see `WeightsDigest`): `$XDG_CACHE_HOME/mmsearch/digests`,
+    /// else `~/.cache/mmsearch/digests`.
+    public func digestCacheDirectory() -> URL {
+        let cache = nonEmpty("XDG_CACHE_HOME") ?? homeDirectory + "/.cache"
+        return url(cache + "/mmsearch/digests")
+    }
+
     /// The index directory: `explicit` (`--index`), else `$MMSEARCH_INDEX`, else
     /// `$XDG_DATA_HOME/mmsearch/index`, else `~/.local/share/mmsearch/index`.
     public func indexDirectory(explicit: String? = nil) -> URL {

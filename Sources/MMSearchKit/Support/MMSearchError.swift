@@ -55,16 +55,19 @@ public struct ModelsMissingError: Error, Sendable, CustomStringConvertible {
     public let directory: URL
     /// What exactly is missing or wrong (a file name, a checksum), if known.
     public let detail: String?
+    /// The command that fetches the pack (default `Scripts/fetch-models.sh <pack>`).
+    public let fetchCommand: String
 
-    public init(pack: String, directory: URL, detail: String? = nil) {
+    public init(pack: String, directory: URL, detail: String? = nil, fetchCommand: String? = nil) {
         self.pack = pack
         self.directory = directory
         self.detail = detail
+        self.fetchCommand = fetchCommand ?? "Scripts/fetch-models.sh \(pack)"
     }
 
     public var description: String {
         let what = detail.map { " (\($0))" } ?? ""
         return "models for pack '\(pack)' not found in \(directory.path)\(what): "
-            + "run Scripts/fetch-models.sh \(pack)"
+            + "run \(fetchCommand)"
     }
 }

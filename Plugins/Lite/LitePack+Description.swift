@@ -1,0 +1,13 @@
+import MMSearchKit
+
+extension LitePack {
+    /// The pack as `mmsearch models` lists it. The offline default: it ranks below
+    /// `clip-vit-b32`, which is better at photos, when both are present.
+    public static let description = ModelPackDescription(
+        name: name,
+        summary: "all-MiniLM-L6-v2 text + EfficientNet-Lite0 ImageNet classes mapped into the text space (ConSE); small, offline default",
+        modalities: [.text, .image],
+        requiredFiles: requiredPaths,
+        defaultRank: 10,
+        fetchCommand: "Scripts/fetch-models.sh lite")
+}

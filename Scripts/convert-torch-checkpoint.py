@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""Convert a PyTorch state dict (`pytorch_model.bin`, either torch.save format) to safetensors.
+
+    Scripts/convert-torch-checkpoint.py IN.bin OUT.safetensors
+
+Writes every tensor under its own name, dtype and shape, row-major, in name order, with the
+metadata `{"format": "pt"}` that transformers expects, so the result loads like the
+`model.safetensors` of `save_pretrained`: Scripts/fetch-models.sh uses it for Hugging Face
+repositories that only have `pytorch_model.bin` (laion/clap-htsat-unfused).
+
+Python standard library only (Scripts/torchfile.py): no torch, no numpy. Memory: about the
+size of the checkpoint once. A malformed or truncated file, an unexpected pickle global or an
+out-of-bounds view is an error naming the file and the reason (exit status 1), never a
+traceback or a half-written output.
+"""
+from __future__ import annotations
+
+import math
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torchfile import ConversionError, read_state_dict, write_safetensors  # noqa: E402
+
+
+def convert(in_path: str, out_path: str) -> dict:
+    """Converts; returns the written tensors (name -> Tensor)."""
+    tensors = read_state_dict(in_path)
+    if not tensors:
+        raise ConversionError(f"{in_path}: the state dict holds no tensors")
+    write_safetensors(out_path, tensors, {"format": "pt"})
+    return tensors
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] in (["-h"], ["--help"]):
+        print(__doc__.strip())
+        return 0
+    if len(argv) != 2:
+        print("usage: convert-torch-checkpoint.py IN.bin OUT.safetensors", file=sys.stderr)
+        return 2
+    try:
+        tensors = convert(argv[0], argv[1])
+    except ConversionError as e:
+        print(f"convert-torch-checkpoint: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:
+        print(f"convert-torch-checkpoint: {e.filename or argv[1]}: {e.strerror}", file=sys.stderr)
+        return 1
+    count = sum(math.prod(t.shape) for t in tensors.values())
+    print(f"convert-torch-checkpoint: {len(tensors)} tensors, {count} values -> {argv[1]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,42 @@
+// `mmsearch-bench clip`: the Swift half of Scripts/bench-clip.sh (a benchmark, not a test).
+//
+//   mmsearch-bench clip --model DIR [--batch 1,8] [--threads 2] [--seconds 10]
+//
+// Loads the CLIP model in DIR (Hugging Face layout) with `CLIPModel.load` and times its image
+// tower + projection (`imageEmbeddings(pixelValues:)`) on random pixel values at each batch
+// size, after one warm-up call, for at least the given seconds each; prints one
+// `batch B images_per_second X` line per batch size, like Scripts/bench/clip_ort.py.
+import Foundation
+import MMCLIP
+import MMTensor
+
+func benchCLIP(_ o: [String: String]) throws {
+    let dir = URL(fileURLWithPath: try require(o, "model"), isDirectory: true)
+    let batches = (o["batch"] ?? "1,8").split(separator: ",").compactMap { Int($0) }.filter { $0 > 0 }
+    let threads = Int(o["threads"] ?? "2") ?? 2
+    let seconds = Double(o["seconds"] ?? "10") ?? 10
+    guard !batches.isEmpty else { throw Failure("--batch needs positive sizes, e.g. 1,8") }
+    BLAS.setThreads(threads)
+    let model = try CLIPModel.load(directory: dir, batchSize: batches.max() ?? 8)
+    let side = model.config.vision_config.image_size
+    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    func uniform() -> Float {  // xorshift64*: fixed, fast, good enough for pixel noise
+        state ^= state >> 12; state ^= state << 25; state ^= state >> 27
+        return Float((state &* 0x2545_F491_4F6C_DD1D) >> 40) / Float(1 << 24)
+    }
+    let arena = ScratchArena()
+    for batch in batches {
+        let pixels = (0..<(batch * 3 * side * side)).map { _ in uniform() * 4 - 2 }
+        _ = try model.imageEmbeddings(pixelValues: pixels, arena: arena)  // warm-up
+        var images = 0
+        let start = DispatchTime.now().uptimeNanoseconds
+        var elapsed = 0.0
+        repeat {
+            _ = try model.imageEmbeddings(pixelValues: pixels, arena: arena)
+            images += batch
+            elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        } while elapsed < seconds
+        // Unbuffered, so the script reads each line as it comes.
+        FileHandle.standardOutput.write(Data("batch \(batch) images_per_second \(String(format: "%.3f", Double(images) / elapsed))\n".utf8))
+    }
+}

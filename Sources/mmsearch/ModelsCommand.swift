@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import MMSearchKit
+
+/// `mmsearch models`
+struct ModelsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "models",
+        abstract: "List the model packs, what they read, where their weights go, and which is the default.",
+        discussion: """
+            A pack's weights are expected in $MMSEARCH_MODELS/<pack> (default \
+            ~/.cache/mmsearch/models/<pack>) and put there by Scripts/fetch-models.sh \
+            (lite, clip, clap). Commands that embed use --model PACK when given; else the \
+            pack the index was built with (an index never mixes packs); else the best pack \
+            present: clip-vit-b32, then lite. clap-htsat reads no photos and is never the \
+            default for a new index: choose it with --model clap-htsat. --model-dir DIR \
+            loads a pack from any folder (for clip-vit-b32 and clap-htsat: a Hugging Face \
+            model folder). Loads no weights.
+
+            --json prints one object:
+              {"models_directory": DIR, "default": {"pack", "reason", "index"},
+               "packs": [{"name", "summary", "modalities": [...], "directory",
+                          "present": BOOL, "missing": [FILE, ...], "default_rank": N|null,
+                          "fetch": COMMAND}, …]}
+            "reason" is "named", "index", "best-present" or "fallback".
+
+            EXAMPLES
+              mmsearch models
+              mmsearch models --json | jq -r '.packs[] | select(.present) | .name'
+              mmsearch models --index ./my-index    # the pack that index was built with
+            """)
+
+    @Flag(help: "Print one JSON object instead of a table.")
+    var json = false
+
+    @OptionGroup var index: IndexLocationOptions
+
+    @Option(name: .customLong("model"), help: ArgumentHelp("Show the default as if --model were given.", valueName: "pack"))
+    var pack: String?
+
+    func validate() throws {
+        if let pack, !Packs.registry.names.contains(pack) {
+            throw ValidationError("unknown model pack '\(pack)': available packs: \(Packs.registry.names.joined(separator: ", "))")
+        }
+    }
+
+    func run() throws {
+        let locations = Locations.current()
+        let models = locations.modelsDirectory()
+        let choice = Packs.registry.choose(named: pack, modelsDirectory: models, indexDirectory: index.resolve(locations))
+        let document = ModelsDocument(registry: Packs.registry, modelsDirectory: models, choice: choice)
+        if json {
+            print(try JSONOutput.encode(document))
+            return
+        }
+        for line in ModelsTable.lines(document, choice: choice) { print(line) }
+    }
+}
+
+/// The plain listing of `mmsearch models`.
+enum ModelsTable {
+    static func lines(_ document: ModelsDocument, choice: PackChoice) -> [String] {
+        let header = ["PACK", "MODALITIES", "WEIGHTS", "FOLDER"]
+        let rows = document.packs.map { pack in
+            [pack.name + (pack.name == choice.name ? " *" : ""), pack.modalities.joined(separator: ","),
+             pack.present ? "present" : "missing", pack.directory]
+        }
+        var widths = header.map(\.count)
+        for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+        func format(_ row: [String]) -> String {
+            row.enumerated().map { i, cell in
+                i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }
+        var lines = [format(header)] + rows.map(format)
+        lines.append("")
+        lines.append("* default: \(choice.name) (\(choice.explanation))")
+        let missing = document.packs.filter { !$0.present }
+        if !missing.isEmpty {
+            lines.append("")
+            lines.append("to get a missing pack:")
+            for pack in missing {
+                lines.append("  \(pack.fetch)    (\(pack.name); or --model \(pack.name) --model-dir DIR)")
+            }
+        }
+        lines.append("")
+        for pack in document.packs { lines.append("\(pack.name): \(pack.summary)") }
+        return lines
+    }
+}
