@@ -60,48 +60,6 @@ STORAGE_TYPES = {
     "BoolStorage": (1, "BOOL"),
 }
 
-# The architecture, in efficientnet-lite-pytorch's own terms (utils.efficientnet_lite and
-# efficientnet_params('efficientnet-lite0')).
-LITE0_CONFIG = {
-    "model_type": "efficientnet-lite",
-    "model_name": "efficientnet-lite0",
-    "blocks_args": [
-        "r1_k3_s11_e1_i32_o16",
-        "r2_k3_s22_e6_i16_o24",
-        "r2_k5_s22_e6_i24_o40",
-        "r3_k3_s22_e6_i40_o80",
-        "r3_k5_s11_e6_i80_o112",
-        "r4_k5_s22_e6_i112_o192",
-        "r1_k3_s11_e6_i192_o320",
-    ],
-    "width_coefficient": 1.0,
-    "depth_coefficient": 1.0,
-    "image_size": 224,
-    "dropout_rate": 0.2,
-    "drop_connect_rate": 0.2,
-    "num_classes": 1000,
-    "batch_norm_momentum": 0.99,
-    "batch_norm_epsilon": 1e-3,
-    "depth_divisor": 8,
-    "min_depth": None,
-    "relu_fn": "relu6",
-    "fix_head_stem": True,
-    "local_pooling": False,
-    "use_se": False,
-    "stem_filters": 32,
-    "head_filters": 1280,
-    # Conv2dStaticSamePadding: TensorFlow 'SAME' padding, the odd pixel on the bottom/right.
-    "padding": "same",
-    "preprocessing": {
-        "resize_shortest_side": 256,
-        "crop": 224,
-        "interpolation": "bilinear",
-        "rescale": 1.0 / 255.0,
-        "mean": [127.0 / 255.0] * 3,
-        "std": [128.0 / 255.0] * 3,
-    },
-}
-
 
 class ConversionError(Exception):
     """A problem with the input file; the message names the file and the reason."""

@@ -22,26 +22,10 @@ public struct CLIPTextEncoder: Encoder {
     }
 
     public func embed(_ input: EncoderInput) throws -> [Float] {
-        try embed(batch: [input])[0].get()
+        try embedText(input)
     }
 
     public func embed(batch: [EncoderInput]) -> [Result<[Float], Error>] {
-        var results = [Result<[Float], Error>](repeating: .failure(EncoderError("not embedded")), count: batch.count)
-        var texts: [String] = []
-        var positions: [Int] = []
-        for (i, input) in batch.enumerated() {
-            if case .text(let text) = input {
-                texts.append(text)
-                positions.append(i)
-            } else {
-                results[i] = .failure(EncoderError("\(info.name) embeds text, not \(input)"))
-            }
-        }
-        do {
-            for (p, v) in zip(positions, try model.embed(texts: texts)) { results[p] = .success(v) }
-        } catch {
-            for p in positions { results[p] = .failure(error) }
-        }
-        return results
+        embedTexts(batch) { try model.embed(texts: $0) }
     }
 }

@@ -97,8 +97,9 @@ public enum LitePack {
         let space = SpaceID(name: name, dimension: sentences.dimension, fingerprint: h.finalize())
 
         let prompts = classNames.map { conseTemplate.replacingOccurrences(of: "{}", with: $0) }
-        let classEmbeddings = try ClassEmbeddingCache(directory: dir.appendingPathComponent("cache"), space: space)
-            .embeddings(count: prompts.count, dimension: sentences.dimension) {
+        // Cached under the space fingerprint, which covers the weights, template and class names.
+        let classEmbeddings = VectorCache(directory: dir.appendingPathComponent("cache"))
+            .vectors(key: "conse \(space.fingerprint)", count: prompts.count, dimension: sentences.dimension) {
                 sentences.encode(prompts).flatMap { $0 }
             }
         let conse = ConSE(classEmbeddings: classEmbeddings, classes: classNames.count, topT: conseTopT)
@@ -117,33 +118,5 @@ public enum LitePack {
                                                   reason: String(describing: error)))
         }
         return try ModelPack(name: name, space: space, encoders: encoders, unavailable: unavailable)
-    }
-}
-
-/// The class-prompt embeddings ConSE needs, computed once per space and kept as raw floats in
-/// the pack's `cache/` folder. A cache that cannot be written is only a slower start.
-struct ClassEmbeddingCache {
-    let directory: URL
-    let space: SpaceID
-
-    func embeddings(count: Int, dimension: Int, compute: () -> [Float]) throws -> [Float] {
-        let url = directory.appendingPathComponent("conse-\(space.fingerprint.prefix(16)).f32")
-        let expectedBytes = count * dimension * MemoryLayout<Float>.size
-        if let data = try? Data(contentsOf: url), data.count == expectedBytes {
-            let values = data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
-            if values.allSatisfy(\.isFinite) { return values }
-        }
-        let values = compute()
-        precondition(values.count == count * dimension)
-        let tmp = directory.appendingPathComponent(".conse-\(UUID().uuidString).tmp")
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            try values.withUnsafeBytes { try Data($0).write(to: tmp) }
-            _ = try? FileManager.default.removeItem(at: url)
-            try FileManager.default.moveItem(at: tmp, to: url)
-        } catch {
-            try? FileManager.default.removeItem(at: tmp)
-        }
-        return values
     }
 }
