@@ -57,7 +57,8 @@ public struct QueryExpression: Sendable, Equatable {
     public static func parse(_ query: String, adding: [String] = [], subtracting: [String] = [],
                              locations: Locations) throws -> QueryExpression {
         var terms: [QueryTerm] = []
-        for (argument, sign) in [(query, Float(1))] + adding.map { ($0, 1) } + subtracting.map { ($0, -1) } {
+        let signed: [(String, Float)] = [(query, 1)] + adding.map({ ($0, 1) }) + subtracting.map({ ($0, -1) })
+        for (argument, sign) in signed {
             let (weight, rest) = try splitWeight(argument)
             terms.append(QueryTerm(try parseTerm(rest, locations: locations), weight: sign * weight))
         }
