@@ -61,23 +61,36 @@ public enum BLAS {
         let block = ((extent + wanted - 1) / wanted + granule - 1) / granule * granule
         let blocks = (extent + block - 1) / block
         guard blocks > 1 else { return product.run(m: m, n: n, a: a, b: b, c: c) }
-        let next = Atomic<Int>(0)
         let (aAddress, bAddress, cAddress) = (UInt(bitPattern: a), UInt(bitPattern: b), UInt(bitPattern: c))
-        DispatchQueue.concurrentPerform(iterations: min(threads, blocks)) { _ in
+        forEachBlock(blocks, threads: threads) { index in
             let a = UnsafePointer<Float>(bitPattern: aAddress)!
             let b = UnsafePointer<Float>(bitPattern: bAddress)!
             let c = UnsafeMutablePointer<Float>(bitPattern: cAddress)!
+            let start = index * block, count = min(block, extent - start)
+            if splitColumns {
+                // Columns of op(B): rows of B when transposed, columns otherwise.
+                product.run(m: m, n: count, a: a, b: b + (transB ? start * ldb : start), c: c + start)
+            } else {
+                // Rows of op(A): columns of A when transposed, rows otherwise.
+                product.run(m: count, n: n, a: a + (transA ? start : start * lda), b: b, c: c + start * ldc)
+            }
+        }
+    }
+
+    /// Runs `body` for every block index in `0..<blocks` on up to `threads` threads, each taking
+    /// the next index from a shared counter, so a thread that is slowed down (a busy machine)
+    /// takes fewer blocks instead of holding the others up.
+    static func forEachBlock(_ blocks: Int, threads: Int, _ body: @Sendable (Int) -> Void) {
+        guard threads > 1, blocks > 1 else {
+            for index in 0..<blocks { body(index) }
+            return
+        }
+        let next = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: min(threads, blocks)) { _ in
             while true {
                 let index = next.add(1, ordering: .relaxed).oldValue
                 guard index < blocks else { return }
-                let start = index * block, count = min(block, extent - start)
-                if splitColumns {
-                    // Columns of op(B): rows of B when transposed, columns otherwise.
-                    product.run(m: m, n: count, a: a, b: b + (transB ? start * ldb : start), c: c + start)
-                } else {
-                    // Rows of op(A): columns of A when transposed, rows otherwise.
-                    product.run(m: count, n: n, a: a + (transA ? start : start * lda), b: b, c: c + start * ldc)
-                }
+                body(index)
             }
         }
     }

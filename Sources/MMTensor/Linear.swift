@@ -1,14 +1,30 @@
 /// A fully connected layer, `y = x · Wᵀ + b`, with PyTorch's weight layout `[out, in]`.
+///
+/// On CPUs with AVX2 and FMA the weights are packed once at load for CKernels' product kernel
+/// (`PackedWeights`); elsewhere they stay as they are and products go through BLAS.
 public struct Linear: Sendable {
     public let inFeatures: Int
     public let outFeatures: Int
-    public let weight: [Float]
     public let bias: [Float]?
+    private let plain: [Float]?
+    private let packed: PackedWeights?
+
+    /// The weights, `[out, in]` (unpacked again when they were packed: for loading code, not
+    /// for products).
+    public var weight: [Float] { plain ?? packed!.unpacked() }
 
     public init(weight: [Float], bias: [Float]?, inFeatures: Int, outFeatures: Int) {
         precondition(weight.count == inFeatures * outFeatures)
         precondition(bias == nil || bias!.count == outFeatures)
-        self.weight = weight
+        if PackedWeights.isAvailable {
+            packed = weight.withUnsafeBufferPointer {
+                PackedWeights(weight: $0.baseAddress!, inFeatures: inFeatures, outFeatures: outFeatures)
+            }
+            plain = nil
+        } else {
+            plain = weight
+            packed = nil
+        }
         self.bias = bias
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures
@@ -35,17 +51,25 @@ public struct Linear: Sendable {
     public func forward(_ x: UnsafePointer<Float>, rows: Int, ldx: Int? = nil,
                         into y: UnsafeMutablePointer<Float>, ldy: Int? = nil) {
         let ldx = ldx ?? inFeatures, ldy = ldy ?? outFeatures
-        var beta: Float = 0
         if let bias {
             bias.withUnsafeBufferPointer { b in
                 for r in 0..<rows { (y + r * ldy).update(from: b.baseAddress!, count: outFeatures) }
             }
-            beta = 1
         }
-        weight.withUnsafeBufferPointer { w in
+        product(x, rows: rows, ldx: ldx, accumulate: bias != nil, into: y, ldy: ldy)
+    }
+
+    /// `y = x · Wᵀ` (`accumulate`: `y += x · Wᵀ`).
+    func product(_ x: UnsafePointer<Float>, rows: Int, ldx: Int, accumulate: Bool,
+                 into y: UnsafeMutablePointer<Float>, ldy: Int) {
+        if let packed {
+            packed.product(x, rows: rows, ldx: ldx, accumulate: accumulate, into: y, ldy: ldy, threads: BLAS.threads)
+            return
+        }
+        plain!.withUnsafeBufferPointer { w in
             BLAS.gemm(transB: true, m: rows, n: outFeatures, k: inFeatures,
                       a: x, lda: ldx, b: w.baseAddress!, ldb: inFeatures,
-                      beta: beta, c: y, ldc: ldy)
+                      beta: accumulate ? 1 : 0, c: y, ldc: ldy)
         }
     }
 }

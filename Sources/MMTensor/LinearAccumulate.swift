@@ -10,10 +10,6 @@ extension Linear {
                 for r in 0..<rows { Ops.add(b.baseAddress!, into: y + r * ldy, count: outFeatures) }
             }
         }
-        weight.withUnsafeBufferPointer { w in
-            BLAS.gemm(transB: true, m: rows, n: outFeatures, k: inFeatures,
-                      a: x, lda: ldx, b: w.baseAddress!, ldb: inFeatures,
-                      beta: 1, c: y, ldc: ldy)
-        }
+        product(x, rows: rows, ldx: ldx, accumulate: true, into: y, ldy: ldy)
     }
 }

@@ -4,8 +4,12 @@ extension Linear {
     /// Q, K, V projection of an attention block. A missing or mis-shaped tensor is an error
     /// naming it, the first in `names` order.
     public init(fusing names: [String], of w: Weights, inFeatures: Int, outFeatures: Int, bias: Bool = true) throws {
-        self.init(concatenating: try names.map {
-            try Linear(w.scoped($0), inFeatures: inFeatures, outFeatures: outFeatures, bias: bias)
-        })
+        var weights: [Float] = [], biases: [Float] = []
+        for name in names {
+            weights += try w.scoped(name).tensor("weight", shape: [outFeatures, inFeatures])
+            if bias { biases += try w.scoped(name).tensor("bias", shape: [outFeatures]) }
+        }
+        self.init(weight: weights, bias: bias ? biases : nil, inFeatures: inFeatures,
+                  outFeatures: outFeatures * names.count)
     }
 }

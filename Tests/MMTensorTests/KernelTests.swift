@@ -1,5 +1,5 @@
 import Foundation
-import MMTensor
+@testable import MMTensor
 import Testing
 
 /// A deterministic pseudo-random generator (SplitMix64), so failures reproduce.
@@ -282,5 +282,51 @@ struct KernelTests {
             }
         }
         #expect(worst < 1e-4, "max |Δ| = \(worst)")
+    }
+}
+
+/// Layers whose weights are packed for the AVX2 kernel compute what the double-precision
+/// product says, for ragged shapes (rows not a multiple of 6, outputs not of 16, an inner
+/// dimension over one block), strided inputs and outputs, accumulation and any thread count;
+/// and give their weights back unchanged.
+@Suite struct PackedWeightsTests {
+    struct Shape: CustomTestStringConvertible, Sendable {
+        let rows, inFeatures, outFeatures: Int
+        var testDescription: String { "\(rows)x\(inFeatures)->\(outFeatures)" }
+    }
+
+    static let shapes = [Shape(rows: 1, inFeatures: 8, outFeatures: 5), Shape(rows: 50, inFeatures: 768, outFeatures: 120),
+                         Shape(rows: 13, inFeatures: 1000, outFeatures: 37), Shape(rows: 250, inFeatures: 64, outFeatures: 260)]
+
+    @Test(.enabled(if: PackedWeights.isAvailable, "no AVX2+FMA on this CPU: layers use BLAS"), arguments: shapes, [1, 3])
+    func packedProductsMatchTheDoublePrecisionProduct(_ s: Shape, threads: Int) throws {
+        var rng = SplitMix(state: UInt64(s.rows * 131 + s.inFeatures * 7 + s.outFeatures))
+        let w = rng.array(s.outFeatures * s.inFeatures)
+        let packed = w.withUnsafeBufferPointer { PackedWeights(weight: $0.baseAddress!, inFeatures: s.inFeatures, outFeatures: s.outFeatures) }
+        #expect(packed.unpacked() == w)
+        let ldx = s.inFeatures + 2, ldy = s.outFeatures + 3
+        let x = rng.array(s.rows * ldx), y0 = rng.array(s.rows * ldy)
+        for accumulate in [false, true] {
+            var y = y0
+            x.withUnsafeBufferPointer { x in
+                y.withUnsafeMutableBufferPointer { y in
+                    packed.product(x.baseAddress!, rows: s.rows, ldx: ldx, accumulate: accumulate,
+                                   into: y.baseAddress!, ldy: ldy, threads: threads)
+                }
+            }
+            var worst: Double = 0
+            for r in 0..<s.rows {
+                for o in 0..<ldy {
+                    guard o < s.outFeatures else {
+                        #expect(y[r * ldy + o] == y0[r * ldy + o], "padding at \(r),\(o) changed")
+                        continue
+                    }
+                    var sum: Double = accumulate ? Double(y0[r * ldy + o]) : 0
+                    for i in 0..<s.inFeatures { sum += Double(x[r * ldx + i]) * Double(w[o * s.inFeatures + i]) }
+                    worst = max(worst, abs(Double(y[r * ldy + o]) - sum))
+                }
+            }
+            #expect(worst < 1e-4, "accumulate \(accumulate): max |Δ| = \(worst)")
+        }
     }
 }

@@ -29,6 +29,20 @@ void mm_relu6(float *y, size_t count);
 /// y[i] += x[i].
 void mm_add(const float *x, float *y, size_t count);
 
+/// Products with weights packed once: `c[m x n] (+)= a[m x k] · wᵀ` for `w` in PyTorch's
+/// `[n, k]` layout, AVX2+FMA only (`mm_sgemm_packed_available`; otherwise use BLAS).
+/// `mm_sgemm_pack_weights` writes `mm_sgemm_packed_size(k, n)` floats to `packed` (64-byte
+/// aligned): panels of `mm_sgemm_panel_width()` output columns, zero-padded.
+int mm_sgemm_packed_available(void);
+int mm_sgemm_panel_width(void);
+size_t mm_sgemm_packed_size(int k, int n);
+void mm_sgemm_pack_weights(const float *w, int k, int n, float *packed);
+
+/// Computes output panels [panel_begin, panel_end) (columns panel·width ..< min(n, …)); with
+/// `accumulate` adds to `c`, else overwrites. Returns 0, or -1 when out of memory or unavailable.
+int mm_sgemm_packed(int m, int n, int k, const float *a, int lda, const float *packed,
+                    float *c, int ldc, int accumulate, int panel_begin, int panel_end);
+
 #ifdef __cplusplus
 }
 #endif

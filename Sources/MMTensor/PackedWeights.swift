@@ -1,0 +1,58 @@
+import CKernels
+
+/// A layer's weights packed once for the AVX2 product kernel (`mm_sgemm_packed` in CKernels):
+/// panels of 16 output columns, so a product never re-packs them, which is most of what BLAS
+/// spends beyond the arithmetic at a few dozen rows (a transformer at batch 1). Only made on
+/// CPUs with AVX2 and FMA; elsewhere layers keep their plain weights and use BLAS.
+final class PackedWeights: @unchecked Sendable {
+    // Immutable after init: written once by the packing, then only read.
+    let values: UnsafeMutablePointer<Float>
+    let inFeatures: Int
+    let outFeatures: Int
+
+    static let isAvailable = mm_sgemm_packed_available() != 0
+    static let panelWidth = Int(mm_sgemm_panel_width())
+
+    /// Packs `weight`, PyTorch's `[out, in]` layout.
+    init(weight: UnsafePointer<Float>, inFeatures: Int, outFeatures: Int) {
+        precondition(Self.isAvailable)
+        self.inFeatures = inFeatures
+        self.outFeatures = outFeatures
+        let count = mm_sgemm_packed_size(Int32(inFeatures), Int32(outFeatures))
+        values = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.size, alignment: 64)
+            .bindMemory(to: Float.self, capacity: count)
+        mm_sgemm_pack_weights(weight, Int32(inFeatures), Int32(outFeatures), values)
+    }
+
+    deinit { values.deallocate() }
+
+    /// The weights in PyTorch's `[out, in]` layout again.
+    func unpacked() -> [Float] {
+        let w = Self.panelWidth, k = inFeatures
+        var out = [Float](repeating: 0, count: inFeatures * outFeatures)
+        for o in 0..<outFeatures {
+            let panel = values + (o / w) * k * w + o % w
+            for i in 0..<k { out[o * k + i] = panel[i * w] }
+        }
+        return out
+    }
+
+    /// `y[rows × out] = x · Wᵀ` (`accumulate`: `y +=`), on up to `threads` threads.
+    func product(_ x: UnsafePointer<Float>, rows: Int, ldx: Int, accumulate: Bool,
+                 into y: UnsafeMutablePointer<Float>, ldy: Int, threads: Int) {
+        let panels = (outFeatures + Self.panelWidth - 1) / Self.panelWidth
+        let work = rows * outFeatures * inFeatures
+        let split = threads > 1 && work >= BLAS.splitThreshold
+        let blocks = split ? min(4 * threads, max(1, panels / 2)) : 1
+        let perBlock = (panels + blocks - 1) / blocks
+        let (xAddress, yAddress) = (UInt(bitPattern: x), UInt(bitPattern: y))
+        BLAS.forEachBlock((panels + perBlock - 1) / perBlock, threads: threads) { index in
+            let first = index * perBlock, last = min(panels, first + perBlock)
+            let status = mm_sgemm_packed(Int32(rows), Int32(self.outFeatures), Int32(self.inFeatures),
+                                         UnsafePointer<Float>(bitPattern: xAddress), Int32(ldx), self.values,
+                                         UnsafeMutablePointer<Float>(bitPattern: yAddress), Int32(ldy),
+                                         accumulate ? 1 : 0, Int32(first), Int32(last))
+            precondition(status == 0, "out of memory in a matrix product")
+        }
+    }
+}
