@@ -1,7 +1,8 @@
 import Foundation
 
-/// A recognised word and where it was said, in seconds from the start of the file.
-public struct SpokenWord: Sendable, Equatable {
+/// Recognised text (a word, or a passage's words) and where it was said, in seconds from the
+/// start of the file.
+public struct TimedText: Sendable, Equatable {
     public let text: String
     public let start: Double
     public let end: Double
@@ -12,6 +13,9 @@ public struct SpokenWord: Sendable, Equatable {
         self.end = end
     }
 }
+
+/// A recognised word and where it was said.
+public typealias SpokenWord = TimedText
 
 /// What a recogniser heard in one file.
 public struct Transcript: Sendable, Equatable {

@@ -13,17 +13,7 @@ public struct TranscriptPassages: Sendable {
     public init(chunking: TextChunking) { self.chunking = chunking }
 
     /// A passage's words before embedding.
-    public struct Piece: Sendable, Equatable {
-        public let text: String
-        public let start: Double
-        public let end: Double
-
-        public init(text: String, start: Double, end: Double) {
-            self.text = text
-            self.start = start
-            self.end = end
-        }
-    }
+    public typealias Piece = TimedText
 
     public func pieces(_ transcript: Transcript) -> [Piece] {
         var pieces: [Piece] = []
