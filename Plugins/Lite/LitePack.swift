@@ -47,19 +47,16 @@ public enum LitePack {
             .map { "\(textModel)/\($0)" }
             + ["config.json", "model.safetensors"].map { "\(imageModel)/\($0)" }
 
-    /// Loads both encoders. Throws `ModelsMissingError` when the weights were never fetched, and
-    /// a `WeightsError` naming the file when one is damaged.
+    /// Loads the encoders from `<models>/lite`. Throws `ModelsMissingError` when the weights were
+    /// never fetched, and a `WeightsError` naming the file when one is damaged.
     ///
     /// The host parallelises across inputs (one encoder call per worker thread), so this sets
-    /// OpenBLAS to one thread per call: its own threads would only compete with the workers.
-    public static func load(modelsDirectory: URL) throws -> ModelPack {
-        try load(modelsDirectory: modelsDirectory, imageLimits: ImageLimits())
-    }
-
+    /// `BLAS.setThreads(1)`: threads within a product would only compete with the workers.
+    ///
     /// - Parameters:
     ///   - speechModel: pocketsphinx's model; by default `SpeechModel.locate()`. A failure
     ///     leaves audio out of the pack, with its reason.
-    public static func load(modelsDirectory: URL, imageLimits: ImageLimits,
+    public static func load(modelsDirectory: URL, imageLimits: ImageLimits = ImageLimits(),
                             audioLimits: AudioLimits = AudioLimits(),
                             speechModel: Result<SpeechModel, Error> = Result { try SpeechModel.locate() }) throws -> ModelPack {
         try load(from: ModelPackSource(directory: directory(in: modelsDirectory)), imageLimits: imageLimits,

@@ -49,17 +49,11 @@ public enum BLAS {
         let threads = max(1, threads ?? self.threads)
         let product = Product(transA: transA, transB: transB, k: k, alpha: alpha, lda: lda, ldb: ldb,
                               beta: beta, ldc: ldc)
-        guard threads > 1, m * n * k >= splitThreshold else {
-            return product.run(m: m, n: n, a: a, b: b, c: c)
-        }
-        // Split the longer side of C into blocks, a few per thread so that a slow thread's
-        // share is picked up by the others; column blocks are multiples of 16 (the kernels' width).
+        // Split the longer side of C; column blocks are multiples of 16 (the kernels' width).
         let splitColumns = n >= m
         let extent = splitColumns ? n : m
-        let granule = splitColumns ? 16 : 4
-        let wanted = min(4 * threads, max(1, extent / (2 * granule)))
-        let block = ((extent + wanted - 1) / wanted + granule - 1) / granule * granule
-        let blocks = (extent + block - 1) / block
+        let (block, blocks) = blocking(extent: extent, granule: splitColumns ? 16 : 4, threads: threads,
+                                       work: m * n * k)
         guard blocks > 1 else { return product.run(m: m, n: n, a: a, b: b, c: c) }
         let (aAddress, bAddress, cAddress) = (UInt(bitPattern: a), UInt(bitPattern: b), UInt(bitPattern: c))
         forEachBlock(blocks, threads: threads) { index in
@@ -75,6 +69,17 @@ public enum BLAS {
                 product.run(m: count, n: n, a: a + (transA ? start : start * lda), b: b, c: c + start * ldc)
             }
         }
+    }
+
+    /// How a product splits `extent` (rows, columns or panels) across `threads`: into blocks of
+    /// `size` (a multiple of `granule`), a few per thread so that a slow
+    /// thread's share is picked up by the others; one block when there is one thread or the
+    /// product (`work` multiply-adds) is below `splitThreshold`.
+    static func blocking(extent: Int, granule: Int, threads: Int, work: Int) -> (size: Int, count: Int) {
+        guard threads > 1, work >= splitThreshold, extent > 0 else { return (extent, 1) }
+        let wanted = min(4 * threads, max(1, extent / (2 * granule)))
+        let size = ((extent + wanted - 1) / wanted + granule - 1) / granule * granule
+        return (size, (extent + size - 1) / size)
     }
 
     /// Runs `body` for every block index in `0..<blocks` on up to `threads` threads, each taking

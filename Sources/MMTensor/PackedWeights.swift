@@ -41,12 +41,10 @@ final class PackedWeights: @unchecked Sendable {
     func product(_ x: UnsafePointer<Float>, rows: Int, ldx: Int, accumulate: Bool,
                  into y: UnsafeMutablePointer<Float>, ldy: Int, threads: Int) {
         let panels = (outFeatures + Self.panelWidth - 1) / Self.panelWidth
-        let work = rows * outFeatures * inFeatures
-        let split = threads > 1 && work >= BLAS.splitThreshold
-        let blocks = split ? min(4 * threads, max(1, panels / 2)) : 1
-        let perBlock = (panels + blocks - 1) / blocks
+        let (perBlock, blocks) = BLAS.blocking(extent: panels, granule: 1, threads: threads,
+                                               work: rows * outFeatures * inFeatures)
         let (xAddress, yAddress) = (UInt(bitPattern: x), UInt(bitPattern: y))
-        BLAS.forEachBlock((panels + perBlock - 1) / perBlock, threads: threads) { index in
+        BLAS.forEachBlock(blocks, threads: threads) { index in
             let first = index * perBlock, last = min(panels, first + perBlock)
             let status = mm_sgemm_packed(Int32(rows), Int32(self.outFeatures), Int32(self.inFeatures),
                                          UnsafePointer<Float>(bitPattern: xAddress), Int32(ldx), self.values,
