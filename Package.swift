@@ -56,7 +56,7 @@ let package = Package(
 
         // The host.
         .target(name: "MMSearchKit", dependencies: [
-            "MMMedia", "MMSPluginABI", "CVectorKernels",
+            "MMMedia", "MMTensor", "MMSPluginABI", "CVectorKernels",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),

@@ -18,4 +18,14 @@ printf '\033[1m==> %s\033[0m\n' "building and running the tests (release)" >&2
 swift build "${BUILD[@]}" --build-tests
 printf '\033[1m==> %s\033[0m\n' "fetch-models.sh clip|clap, offline (Scripts/fixtures/check_fetch_hf.sh)" >&2
 "$ROOT/Scripts/fixtures/check_fetch_hf.sh" "$(swift build "${BUILD[@]}" --show-bin-path)/mmsearch"
-swift test "${BUILD[@]}" --skip-build "$@"
+# The test log is long and CI shows only its end, so a failing run repeats its failures last.
+LOG="$(mktemp)"
+trap 'rm -f "$LOG"' EXIT
+status=0
+swift test "${BUILD[@]}" --skip-build "$@" 2>&1 | tee "$LOG" || status=$?
+if [ "$status" -ne 0 ]; then
+    printf '\n\033[1m==> %s\033[0m\n' "the failures again (swift test exited $status)" >&2
+    grep -E -A6 '✘|error:|Fatal error|fatalError|Assertion failed|Precondition failed|signal|crashed' "$LOG" \
+        | grep -v -E '^(◇|✔)' | head -150 >&2 || true
+fi
+exit "$status"

@@ -16,7 +16,7 @@ import Darwin
 /// keep every core busy whatever the others do. Each element of the result is computed by the
 /// same kernel over the same `k` values as in one call.
 public enum BLAS {
-    private static let threadCount = Atomic<Int>(max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+    private static let threadCount = Atomic<Int>(Cores.available)
     private static let openBLASSingleThreaded: Void = { openblas_set_num_threads(1) }()
 
     /// Sets how many threads one product may use. The indexer runs several encoders in parallel
@@ -26,7 +26,7 @@ public enum BLAS {
         threadCount.store(max(1, count), ordering: .relaxed)
     }
 
-    /// Threads one product may use (default: the online cores).
+    /// Threads one product may use (default: `Cores.available`).
     public static var threads: Int { threadCount.load(ordering: .relaxed) }
 
     /// Products below this many multiply-adds run in one call: splitting costs more than it saves.

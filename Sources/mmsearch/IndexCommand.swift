@@ -37,7 +37,7 @@ struct IndexCommand: ParsableCommand {
     @OptionGroup var index: IndexLocationOptions
     @OptionGroup var model: ModelOptions
 
-    @Option(help: ArgumentHelp("Worker threads that decode and embed (default: active cores).",
+    @Option(help: ArgumentHelp("Worker threads that decode and embed (default: the cores this process may use, or MMSEARCH_THREADS).",
                                valueName: "n"))
     var threads: Int?
 

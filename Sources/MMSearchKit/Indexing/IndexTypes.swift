@@ -1,4 +1,5 @@
 import Foundation
+import MMTensor
 
 /// How an index run works.
 public struct IndexOptions: Sendable {
@@ -28,7 +29,7 @@ public struct IndexOptions: Sendable {
         ".Trash", ".Trash-*", "@eaDir", "$RECYCLE.BIN", "System Volume Information",
     ]
 
-    public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount, batchSize: Int = 16,
+    public init(threads: Int = Cores.available, batchSize: Int = 16,
                 commitEvery: Int = 256, commitInterval: TimeInterval = 1,
                 excludedNames: [String] = IndexOptions.defaultExcludedNames, excludedPaths: [String] = [],
                 includeHidden: Bool = false, storage: VectorElementType = .f32) {

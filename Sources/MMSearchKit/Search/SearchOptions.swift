@@ -1,4 +1,5 @@
 import Foundation
+import MMTensor
 
 /// How a search scans the vectors.
 public struct SearchOptions: Sendable, Equatable {
@@ -38,7 +39,7 @@ public struct SearchOptions: Sendable, Equatable {
     public var hybrid: Bool
 
     public init(method: Method = .automatic,
-                threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                threads: Int = Cores.available,
                 rowsPerThread: Int = 32_768, modalities: Set<Modality>? = nil,
                 directories: [String]? = nil, labels: [String]? = nil, minimumScore: Float? = nil,
                 hybrid: Bool = false) {

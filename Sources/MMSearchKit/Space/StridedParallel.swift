@@ -1,11 +1,12 @@
 import Dispatch
 import Foundation
+import MMTensor
 
 /// Runs `body` for every index below `count` on up to `threads` threads, thread t taking
 /// indices t, t + threads, … — balanced even when later indices cost less (the pairs of row i
 /// with the rows after it). Results come back per index, in order.
 enum StridedParallel {
-    static func map<T: Sendable>(count: Int, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+    static func map<T: Sendable>(count: Int, threads: Int = Cores.available,
                                  _ body: @Sendable (Int) -> T) -> [T] {
         let workers = max(1, min(threads, count))
         if workers == 1 { return (0..<count).map(body) }
