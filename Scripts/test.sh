@@ -25,7 +25,8 @@ status=0
 swift test "${BUILD[@]}" --skip-build "$@" 2>&1 | tee "$LOG" || status=$?
 if [ "$status" -ne 0 ]; then
     printf '\n\033[1m==> %s\033[0m\n' "the failures again (swift test exited $status)" >&2
-    grep -E -A6 '✘|error:|Fatal error|fatalError|Assertion failed|Precondition failed|signal|crashed' "$LOG" \
-        | grep -v -E '^(◇|✔)' | head -150 >&2 || true
+    # Swift Testing's issue lines (with their "↳" detail lines), XCTest's, and crashes.
+    awk '/^✘|: error: -\[|Fatal error|Precondition failed|Assertion failed|exited with signal|crashed/ { show = 1; print; next }
+         show && /^[[:space:]]*↳/ { print; next } { show = 0 }' "$LOG" | head -150 >&2 || true
 fi
 exit "$status"

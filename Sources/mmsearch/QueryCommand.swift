@@ -11,8 +11,9 @@ struct QueryCommand: ParsableCommand {
             QUERY is a file when it starts with ./, ../, / or ~/, or names an existing \
             file; otherwise it is text. Output: one "score  path" line per result, best \
             first, paths relative to the current directory when inside it. Scores are \
-            cosine similarities. A text file's result shows its matching chunk's snippet \
-            on the next line, indented.
+            cosine similarities. Each file is one result: a text file (or a recording, by \
+            its transcript) by its best-matching chunk, whose snippet is shown on the \
+            next line, indented; --all-chunks lists every matching chunk instead.
 
             COMBINING QUERIES (as rclip): "+ TERM" (or --add TERM) adds a term, \
             "- TERM" (or --subtract TERM) subtracts one; each term is a text or a file, \
@@ -46,7 +47,8 @@ struct QueryCommand: ParsableCommand {
               mmsearch query ./cat.jpg -t 5
               mmsearch query "a dog" + "in the snow" - ./cat.jpg
               mmsearch query 2:"a beach" --subtract 0.5:people
-              mmsearch query ./photo.jpg --modality text      text passages about a photo
+              mmsearch query ./photo.jpg --modality text      texts about a photo
+              mmsearch query "a storm" --in notes/ --all-chunks every matching paragraph
               mmsearch query "a cat" --in ~/Pictures/2024 --min-score 0.3
               mmsearch query "a dog" --label dog              only files labelled "dog"
               mmsearch query "invoice 8841" --hybrid
@@ -88,6 +90,10 @@ struct QueryCommand: ParsableCommand {
     @Flag(help: "Fuse the vector ranking with a keyword (BM25) ranking of the query's words.")
     var hybrid = false
 
+    @Flag(name: .customLong("all-chunks"), help: ArgumentHelp(
+        "Every matching chunk of a text file or recording as its own result, not only each file's best."))
+    var allChunks = false
+
     @Flag(help: "Print one JSON object instead of lines.")
     var json = false
 
@@ -118,6 +124,7 @@ struct QueryCommand: ParsableCommand {
         options.labels = labels.isEmpty ? nil : labels
         options.minimumScore = minScore
         options.hybrid = hybrid
+        options.allChunks = allChunks
         let hits = try engine.search(expression, limit: top, options: options)
         if json {
             print(try JSONOutput.encode(QueryResultsDocument(expression: expression, space: pack.space, hits: hits)))

@@ -19,6 +19,7 @@ struct VideoPluginEndToEndTests {
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
         do { try process.run() } catch {
             throw SetupError("\(program) cannot be run (\(error)): run Scripts/setup.sh")
         }
@@ -32,7 +33,7 @@ struct VideoPluginEndToEndTests {
 
     /// A still photo as a video of `seconds` at 5 frames per second, 320x240.
     static func stills(_ photos: [String], seconds: Int = 3, codec: [String], to output: URL) throws {
-        var arguments = ["-v", "error", "-y"]
+        var arguments = ["-nostdin", "-v", "error", "-y"]
         for photo in photos {
             arguments += ["-loop", "1", "-t", String(seconds), "-i", media.appendingPathComponent(photo).path]
         }

@@ -100,6 +100,7 @@ enum RealVocabulary {
         gzip.arguments = ["gzip", "-dc", mergesFile.path]
         let pipe = Pipe()
         gzip.standardOutput = pipe
+        gzip.standardInput = FileHandle.nullDevice
         try gzip.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         gzip.waitUntilExit()

@@ -247,3 +247,62 @@ import Testing
         #expect(Set(try f.engine.search(.text("some words"), limit: 5, options: textOnly).map(\.path)) == [notes, copy])
     }
 }
+
+/// A file of several chunks (text paragraphs, transcript passages) is one result, by its best
+/// chunk, unless every chunk is asked for.
+@Suite struct OneResultPerFileTests {
+    /// Six one-paragraph chunks in `notes.md` (each says "storm", the word the hybrid search
+    /// looks for) and three photos.
+    static func fixture() throws -> (Fixture, notes: String) {
+        let f = try Fixture(chunking: wordChunking)
+        let paragraphs = (0..<6).map { "storm report number \($0) here" }
+        let notes = try f.photo("notes.md", paragraphs.joined(separator: "\n\n"))
+        for i in 0..<3 { try f.photo("p\(i).jpg", "photo \(i)") }
+        _ = try f.index()
+        return (f, notes)
+    }
+
+    @Test func eachFileComesOnceWithItsBestChunkAndTheLimitCountsFiles() throws {
+        let (f, notes) = try Self.fixture()
+        let query = Query.text("storm report number 4 here")
+        var every = SearchOptions()
+        every.allChunks = true
+        let chunks = try f.engine.search(query, limit: 100, options: every)
+        #expect(chunks.count == 9)
+        #expect(chunks.filter { $0.path == notes }.count == 6)
+
+        for limit in [1, 2, 4, 10] {
+            let files = try f.engine.search(query, limit: limit)
+            #expect(files.count == min(limit, 4), "limit \(limit)")
+            #expect(Set(files.map(\.path)).count == files.count, "a file twice with limit \(limit)")
+            // The order and scores are those of each file's first chunk in the chunk ranking.
+            var firsts: [SearchHit] = []
+            for hit in chunks where !firsts.contains(where: { $0.path == hit.path }) { firsts.append(hit) }
+            #expect(files == Array(firsts.prefix(limit)), "limit \(limit)")
+        }
+        let best = try #require(try f.engine.search(query, limit: 1).first)
+        #expect(best.path == notes && best.chunk?.text == "storm report number 4 here")
+        #expect(abs(best.score - 1) < 1e-5)
+    }
+
+    @Test func hybridSearchAlsoGivesEachFileOnce() throws {
+        let (f, notes) = try Self.fixture()
+        var options = SearchOptions()
+        options.hybrid = true
+        let files = try f.engine.search(.text("storm"), limit: 4, options: options)
+        #expect(files.count == 4 && Set(files.map(\.path)).count == 4)
+        #expect(files.first?.path == notes && files.first?.fusion?.keywordRank != nil)
+        options.allChunks = true
+        let chunks = try f.engine.search(.text("storm"), limit: 100, options: options)
+        #expect(chunks.filter { $0.path == notes }.count == 6)
+    }
+
+    @Test func theMinimumScoreAndFiltersStillApply() throws {
+        let (f, notes) = try Self.fixture()
+        let query = Query.text("storm report number 2 here")
+        let strict = try f.engine.search(query, limit: 10, options: SearchOptions(minimumScore: 0.99))
+        #expect(strict.map(\.path) == [notes])
+        let photos = try f.engine.search(query, limit: 10, options: SearchOptions(modalities: [.image]))
+        #expect(photos.count == 3 && photos.allSatisfy { $0.modality == .image })
+    }
+}

@@ -62,9 +62,12 @@ import Glibc
         #expect(segment.vector(at: 0) == hashVector([1], dimension: dimension))
         #expect(segment.vector(at: rows - 1) == [Float](repeating: 0, count: dimension))
         #expect(segment.vector(at: rows) == nil)
-        // Only the pages of the header and the rows read are in memory, of 1.5 M.
+        // Only the pages around the header and the rows read are in memory, of 1.5 M. How
+        // many around depends on the kernel's read-ahead for the disk (up to 8 MiB = 2 048
+        // pages per fault on virtual disks), so the bound is 1 % of the file, not a count.
         let opened = try #require(residentPages(of: url))
-        #expect(opened.total > 1_000_000 && opened.resident <= 16, "\(opened.resident) pages resident")
+        #expect(opened.total > 1_000_000 && opened.resident * 100 < opened.total,
+                "\(opened.resident) of \(opened.total) pages resident")
         // The count is real: reading a row in the middle brings its page in.
         #expect(segment.vector(at: rows / 2) == [Float](repeating: 0, count: dimension))
         let after = try #require(residentPages(of: url))

@@ -11,10 +11,10 @@ extension TestPaths {
         }
     }
 
-    /// A new, empty directory under the system's temporary directory, named `label` plus a UUID;
-    /// the caller removes it.
+    /// A new, empty directory under the system's temporary directory, named `label` plus
+    /// `uniqueSuffix()`; the caller removes it.
     public static func temporaryDirectory(_ label: String) throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString)")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(uniqueSuffix())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         return dir
     }

@@ -31,6 +31,14 @@ public enum TestPaths {
         return url
     }
 
+    /// 20 random letters for a temporary folder's name. Not a UUID: hybrid search indexes the
+    /// words of whole paths, and a UUID's digit runs ("…-3F99A2…" holds the word "99") would
+    /// make a test's keyword match every file under the folder now and then.
+    public static func uniqueSuffix() -> String {
+        let letters = Array("ghjkmnpqrstvwxyz")
+        return String((0..<20).map { _ in letters.randomElement()! })
+    }
+
     /// Decodes a JSON fixture.
     public static func json<T: Decodable>(_ type: T.Type, _ relative: String) throws -> T {
         try JSONDecoder().decode(T.self, from: Data(contentsOf: fixture(relative)))
@@ -85,6 +93,7 @@ public enum CommandLineTool {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
+        process.standardInput = FileHandle.nullDevice
         try process.run()
         // Read both pipes to the end before waiting, so a full pipe never blocks the child.
         let group = DispatchGroup()
@@ -108,7 +117,7 @@ public final class ScratchDirectory: @unchecked Sendable {
     public let url: URL
 
     public init(_ label: String = "mmsearch-test") throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString)")
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(TestPaths.uniqueSuffix())")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
 

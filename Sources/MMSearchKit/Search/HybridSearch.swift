@@ -83,13 +83,18 @@ extension IndexReader {
                 keyword = try TextSearchIndex.matches(expression, space: space.id, limit: depth, in: db,
                                                       accepts: filter.accepts)
             }
-            let fused = HybridSearch.fuse(vector: dense.map(\.row), keyword: keyword.map(\.row), limit: limit)
+            // Rows are fused, then each file keeps its best-fused chunk (unless `allChunks`).
+            let fused = HybridSearch.fuse(vector: dense.map(\.row), keyword: keyword.map(\.row),
+                                          limit: options.allChunks ? limit : 2 * depth)
             let denseScores = Dictionary(dense.map { ($0.row, $0.score) }, uniquingKeysWith: { a, _ in a })
-            let hits = try fused.compactMap { entry -> SearchHit? in
+            var hits: [SearchHit] = []
+            var seen = Set<String>()
+            for entry in fused where hits.count < limit {
                 let score = denseScores[entry.row] ?? search.score(vector, row: entry.row)
-                var hit = try hit(row: entry.row, score: score, in: db)
-                hit?.fusion = entry.ranks
-                return hit
+                guard var hit = try hit(row: entry.row, score: score, in: db) else { continue }
+                guard options.allChunks || seen.insert(hit.path).inserted else { continue }
+                hit.fusion = entry.ranks
+                hits.append(hit)
             }
             return hits
         }

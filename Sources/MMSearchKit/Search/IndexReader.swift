@@ -35,8 +35,9 @@ public final class IndexReader: Sendable {
         try store.catalog.read { db in try Catalog.searchableFiles(space: space.id, in: db) }
     }
 
-    /// The `limit` files (text files: chunks) whose vectors are closest to `vector` (unit
-    /// length, the space's dimension), best first.
+    /// The `limit` files whose vectors are closest to `vector` (unit length, the space's
+    /// dimension), best first; a file of several chunks by its best one (every chunk with
+    /// `options.allChunks`).
     public func search(_ vector: [Float], limit: Int, options: SearchOptions = SearchOptions()) throws -> [SearchHit] {
         try searchWithStatistics(vector, limit: limit, options: options).hits
     }
@@ -51,11 +52,34 @@ public final class IndexReader: Sendable {
         guard limit > 0 else { return ([], SearchStatistics()) }
         return try withSnapshot { db, search in
             let scope = try SearchScope(options, space: space.id, rowCount: search.live.rowCount, in: db)
-            var (best, statistics) = search.topK(vector, k: limit, options: options, allowed: scope.allowed,
-                                                 rows: scope.rows)
-            if let minimum = options.minimumScore { best.removeAll { $0.score < minimum } }
-            return (try hits(best.map { ($0.row, $0.score) }, in: db), statistics)
+            // One result per file: the best rows are read until `limit` files are among them,
+            // asking for more rows (×4) while files of several chunks take up the places.
+            let rowCount = search.live.rowCount
+            var k = options.allChunks ? limit : 2 * min(limit, rowCount)
+            while true {
+                var (best, statistics) = search.topK(vector, k: k, options: options, allowed: scope.allowed,
+                                                     rows: scope.rows)
+                var exhausted = best.count < k || k >= rowCount
+                if let minimum = options.minimumScore {
+                    let before = best.count
+                    best.removeAll { $0.score < minimum }
+                    exhausted = exhausted || best.count < before
+                }
+                var found = try hits(best.map { ($0.row, $0.score) }, in: db)
+                if !options.allChunks { found = Self.bestChunkPerFile(found) }
+                if options.allChunks || found.count >= limit || exhausted {
+                    return (Array(found.prefix(limit)), statistics)
+                }
+                k = min(4 * k, rowCount)
+            }
         }
+    }
+
+    /// The first hit of each file, in order: hits come best first, so each file keeps its best
+    /// chunk.
+    static func bestChunkPerFile(_ hits: [SearchHit]) -> [SearchHit] {
+        var seen = Set<String>()
+        return hits.filter { seen.insert($0.path).inserted }
     }
 
     /// Runs `body` in one read transaction with the search state as of that transaction.

@@ -37,12 +37,16 @@ public struct SearchOptions: Sendable, Equatable {
     /// (file names, codes) are found even when the vectors miss them. Only `Engine.search`
     /// does this (it needs the query's text); `IndexReader.search` ignores it.
     public var hybrid: Bool
+    /// Every matching chunk of a file (a text file's chunks, a recording's passages) as a
+    /// result of its own. By default (false) a file is one result: its best chunk, scored as
+    /// that chunk, so `limit` results are `limit` different files.
+    public var allChunks: Bool
 
     public init(method: Method = .automatic,
                 threads: Int = Cores.available,
                 rowsPerThread: Int = 32_768, modalities: Set<Modality>? = nil,
                 directories: [String]? = nil, labels: [String]? = nil, minimumScore: Float? = nil,
-                hybrid: Bool = false) {
+                hybrid: Bool = false, allChunks: Bool = false) {
         self.method = method
         self.threads = max(1, threads)
         self.rowsPerThread = max(1, rowsPerThread)
@@ -51,6 +55,7 @@ public struct SearchOptions: Sendable, Equatable {
         self.labels = labels
         self.minimumScore = minimumScore
         self.hybrid = hybrid
+        self.allChunks = allChunks
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import MMTestSupport
 
 /// A fresh folder under the system's temporary directory, removed when dropped.
 final class TemporaryDirectory {
@@ -7,7 +8,7 @@ final class TemporaryDirectory {
 
     init() throws {
         url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("mmsearch-tests-\(UUID().uuidString)")
+            .appendingPathComponent("mmsearch-tests-\(TestPaths.uniqueSuffix())")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
 

@@ -18,6 +18,7 @@ enum ToyPlugin {
             + defines.map { "-D" + $0 } + ["-o", output.path, source.path, "-lm"]
         let errors = Pipe()
         process.standardError = errors
+        process.standardInput = FileHandle.nullDevice
         try process.run()
         let message = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
