@@ -75,8 +75,9 @@ public struct Engine: Sendable {
             guard !embedded.vectors.isEmpty else {
                 throw MMSearchError(.inputFailed, "\(label): \(embedded.note ?? "has no text to embed")")
             }
-            let mean = embedded.vectors.count == 1 ? embedded.vectors[0]
-                : try QueryExpression.combine(embedded.vectors, weights: [Float](repeating: 1, count: embedded.vectors.count))
+            guard let mean = embedded.vectors.count == 1 ? embedded.vectors[0] : UnitVector.mean(embedded.vectors) else {
+                throw MMSearchError(.inputFailed, "\(label): the vectors of its \(embedded.vectors.count) parts cancel out")
+            }
             // A recording read as passages: what was said, for `embed --json`.
             let transcript = route.encoder is any PassageEncoder
                 ? embedded.chunks.map(\.text).joined(separator: " ") : nil

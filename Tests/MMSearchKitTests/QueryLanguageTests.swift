@@ -60,6 +60,13 @@ import Testing
         #expect(throws: MMSearchError.self, "terms that cancel out") {
             try QueryExpression.combine([a, a], weights: [1, -1])
         }
+        // The mean used for files of several chunks is the same sum with weights 1.
+        let mean = try #require(UnitVector.mean([a, b]))
+        let plain = zip(a, b).map { $0 + $1 }
+        let plainNorm = plain.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        for (x, y) in zip(mean, plain) { #expect(abs(x - y / plainNorm) < 1e-6) }
+        #expect(UnitVector.mean([]) == nil)
+        #expect(UnitVector.mean([a, a.map { -$0 }]) == nil, "vectors that cancel out have no mean")
     }
 
     @Test func aCombinedQueryRanksByTheWeightedSum() throws {

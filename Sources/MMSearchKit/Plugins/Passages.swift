@@ -67,13 +67,7 @@ extension PassageEmbedding {
     /// when there are no passages (or they cancel out).
     public var pooledVector: [Float]? {
         guard let dimension = passages.first?.vector.count else { return nil }
-        var sum = [Float](repeating: 0, count: dimension)
-        for passage in passages where passage.vector.count == dimension {
-            for i in 0..<dimension { sum[i] += passage.vector[i] }
-        }
-        let norm = sum.reduce(0) { $0 + $1 * $1 }.squareRoot()
-        guard norm > 0, norm.isFinite else { return nil }
-        return sum.map { $0 / norm }
+        return UnitVector.mean(passages.map(\.vector).filter { $0.count == dimension })
     }
 
     /// The passages' texts, separated by spaces (a transcript).

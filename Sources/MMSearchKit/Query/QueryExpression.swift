@@ -111,18 +111,11 @@ public struct QueryExpression: Sendable, Equatable {
     /// when the terms cancel out.
     public static func combine(_ vectors: [[Float]], weights: [Float]) throws -> [Float] {
         precondition(vectors.count == weights.count && !vectors.isEmpty)
-        let dimension = vectors[0].count
-        var sum = [Double](repeating: 0, count: dimension)
-        for (vector, weight) in zip(vectors, weights) {
-            precondition(vector.count == dimension, "vectors of different dimensions")
-            for j in 0..<dimension { sum[j] += Double(weight) * Double(vector[j]) }
-        }
-        let norm = sum.reduce(0) { $0 + $1 * $1 }.squareRoot()
-        guard norm > 1e-6 else {
+        guard let combined = UnitVector.weightedSum(vectors, weights: weights) else {
             throw MMSearchError(.usage, "the query's terms cancel out (their weighted sum is zero): "
                                 + "change a weight or a term")
         }
-        return sum.map { Float($0 / norm) }
+        return combined
     }
 
     /// rclip's spelling on the command line: in `mmsearch query …`, a lone `+` before a term

@@ -40,7 +40,7 @@ extension IndexReader {
                 vectors.append(vector)
             }
             guard vectors.count > 1 else { return vectors.first }
-            return try? QueryExpression.combine(vectors, weights: [Float](repeating: 1, count: vectors.count))
+            return UnitVector.mean(vectors)
         }
     }
 }

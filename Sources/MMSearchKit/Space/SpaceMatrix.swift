@@ -51,8 +51,7 @@ extension IndexReader {
                     if let vector = search.master.vector(at: row) { vectors.append(vector) }
                 }
                 guard vectors.count == item.rows.count, !vectors.isEmpty else { continue }
-                let vector = vectors.count == 1 ? vectors[0]
-                    : try QueryExpression.combine(vectors, weights: [Float](repeating: 1, count: vectors.count))
+                guard let vector = vectors.count == 1 ? vectors[0] : UnitVector.mean(vectors) else { continue }
                 items.append(item)
                 values += vector
             }

@@ -62,7 +62,10 @@ public struct ZeroShotClassifier: Sendable {
                     throw MMSearchError(.inputFailed, "label prompt \"\(prompt)\": \(error)")
                 }
             }
-            vectors.append(try QueryExpression.combine(embedded, weights: [Float](repeating: 1, count: embedded.count)))
+            guard let mean = UnitVector.mean(embedded) else {
+                throw MMSearchError(.inputFailed, "label \"\(label)\": the vectors of its prompts cancel out")
+            }
+            vectors.append(mean)
         }
         self.labels = labels
         labelVectors = vectors
