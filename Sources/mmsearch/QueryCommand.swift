@@ -48,7 +48,7 @@ struct QueryCommand: ParsableCommand {
               mmsearch query "a dog" + "in the snow" - ./cat.jpg
               mmsearch query 2:"a beach" --subtract 0.5:people
               mmsearch query ./photo.jpg --modality text      texts about a photo
-              mmsearch query "a storm" --in notes/ --all-chunks every matching paragraph
+              mmsearch query "a storm" --all-chunks           every matching paragraph
               mmsearch query "a cat" --in ~/Pictures/2024 --min-score 0.3
               mmsearch query "a dog" --label dog              only files labelled "dog"
               mmsearch query "invoice 8841" --hybrid
