@@ -68,6 +68,22 @@ import Testing
         #expect(try keywordHits("sunset").count + keywordHits("mountain").count == 1, "other.jpg by its label")
     }
 
+    @Test func aWordEveryPathHoldsRanksNothing() throws {
+        let f = try Fixture()
+        for i in 0..<10 { try f.photo("trip/p\(i).jpg", "holiday picture \(i)") }
+        try f.photo("home/tripod.jpg", "a camera stand")
+        _ = try f.index()
+        var options = SearchOptions()
+        options.hybrid = true
+        // "trip" is in 10 of 11 paths: a match on it alone says nothing about a file.
+        let common = try f.engine.search(.text("trip"), limit: 11, options: options)
+        #expect(common.count == 11 && common.allSatisfy { $0.fusion?.keywordRank == nil })
+        // A rare word still ranks its file first, also when a common word comes with it.
+        let rare = try f.engine.search(.text("trip p7"), limit: 3, options: options)
+        #expect(names(rare).first == "p7.jpg" && rare.first?.fusion?.keywordRank == 1)
+        #expect(rare.dropFirst().allSatisfy { $0.fusion?.keywordRank == nil })
+    }
+
     @Test func hybridSearchHonoursTheFilters() throws {
         let f = try Fixture()
         try f.photo("a/code-123.jpg", "x")

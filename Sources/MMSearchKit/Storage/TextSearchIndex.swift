@@ -84,10 +84,16 @@ enum TextSearchIndex {
         let bm25: Double
     }
 
+    /// BM25 scores closer to 0 than this are no match: FTS5 floors the IDF of a word found in
+    /// at least half of the indexed parts at 1e-6, so such a score says only that a common word
+    /// matched (a folder every file is in, the user's name in every path). Kept, those matches
+    /// would reorder the fused ranking by nothing but their row order.
+    static let weakestScore = 1e-4
+
     /// The rows of `space` whose file (path words, labels) or chunk (text) matches `expression`
     /// (an FTS5 query, see `SearchWords.matchExpression`), best BM25 first, at most `limit` of
     /// those `accepts` lets through. A file match stands for the file's first row (a text
-    /// file's first chunk).
+    /// file's first chunk). Matches on common words only are left out (`weakestScore`).
     static func matches(_ expression: String, space: Int64, limit: Int, in db: Database,
                         accepts: (Int) -> Bool) throws -> [Match] {
         guard limit > 0 else { return [] }
@@ -95,8 +101,9 @@ enum TextSearchIndex {
             SELECT t.rowid, bm25(text_search) AS score, f.vector_row, f.vector_count
             FROM text_search t JOIN file f ON f.id = t.rowid / \(partsPerFile)
             WHERE text_search MATCH ? AND f.space_id = ? AND f.status = 'ok' AND f.vector_row IS NOT NULL
+                  AND bm25(text_search) <= ?
             ORDER BY score
-            """, arguments: [expression, space])
+            """, arguments: [expression, space, -weakestScore])
         var found: [Match] = []
         var seen = Set<Int>()
         while let row = try cursor.next(), found.count < limit {
