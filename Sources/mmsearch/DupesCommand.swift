@@ -13,7 +13,7 @@ struct DupesCommand: ParsableCommand {
             chunks'); groups join near-duplicates transitively. Every pair is compared \
             once, on every core: O(n²·d) time — about 7 core-seconds for 10 000 files. Prints one block per \
             group, largest first: a "N files, cosine MIN–MAX" line, then its paths \
-            indented; --json prints \
+            indented, and a summary line on stderr; --json prints \
             {"threshold": T, "groups": [{"paths": [ABSOLUTE-PATH, …], "min_score": S, \
             "max_score": S}, …]}. Needs no models: reads the index only.
 
@@ -37,8 +37,13 @@ struct DupesCommand: ParsableCommand {
     func run() throws {
         let locations = Locations.current()
         var documents: [DupesDocument.Group] = []
+        var (files, grouped, groupCount) = (0, 0, 0)
         for reader in try SpaceReaders.all(index.resolve(locations)) {
-            let groups = DuplicateFinder.groups(try reader.matrix(), threshold: threshold)
+            let matrix = try reader.matrix()
+            let groups = DuplicateFinder.groups(matrix, threshold: threshold)
+            files += matrix.items.count
+            grouped += groups.reduce(0) { $0 + $1.paths.count }
+            groupCount += groups.count
             if json {
                 documents += groups.map { .init(paths: $0.paths, minScore: $0.minScore, maxScore: $0.maxScore) }
                 continue
@@ -48,7 +53,14 @@ struct DupesCommand: ParsableCommand {
                 for path in group.paths { print("  " + FilePaths.display(path, from: locations.currentDirectory)) }
             }
         }
-        if json { print(try JSONOutput.encode(DupesDocument(threshold: threshold, groups: documents))) }
+        if json {
+            print(try JSONOutput.encode(DupesDocument(threshold: threshold, groups: documents)))
+        } else {
+            let cosine = String(format: "cosine ≥ %g", threshold)
+            Console.error(groupCount == 0
+                ? "no near-duplicates among \(files) files (\(cosine))"
+                : "\(groupCount) group\(groupCount == 1 ? "" : "s") of near-duplicates, \(grouped) of \(files) files (\(cosine))")
+        }
     }
 }
 

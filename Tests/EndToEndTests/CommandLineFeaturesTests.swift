@@ -71,6 +71,15 @@ struct CommandLineFeaturesTests {
     @Test func dupesStatsAndEvalReportOnTheIndex() throws {
         let dupes = try mmsearch(["dupes", "--threshold", "0.999", "--json"])
         #expect(dupes.status == 0, "\(dupes.stderr)")
+        // Plain output: one block per group, and a summary on stderr that counts them.
+        for threshold in ["0.8", "0.999"] {
+            let plain = try mmsearch(["dupes", "--threshold", threshold])
+            let blocks = plain.stdout.split(separator: "\n").filter { $0.contains(" files, cosine ") }.count
+            let summary = plain.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(plain.status == 0 && summary.hasSuffix("files (cosine ≥ \(threshold))"), "\(summary)")
+            #expect(blocks == 0 ? summary.hasPrefix("no near-duplicates among ")
+                                : summary.hasPrefix("\(blocks) group"), "\(summary) for \(blocks) groups")
+        }
         let stats = try mmsearch(["stats"])
         #expect(stats.status == 0 && stats.stdout.contains("anisotropy") && stats.stdout.contains("hubness"), "\(stats.stdout)")
         #expect(stats.stdout.contains("image") && stats.stdout.contains("text"))
