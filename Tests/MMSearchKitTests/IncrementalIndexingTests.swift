@@ -90,6 +90,28 @@ import Testing
         #expect(try f.search(content: "version one").first?.path == a)
     }
 
+    @Test func aFileRewrittenWithinItsClockTickAfterBeingReadIsNoticed() throws {
+        // The second write keeps size and modification time, as two writes within one tick of
+        // a coarse file-system clock do. The record was written seconds after that time, so it
+        // does not vouch for the content: the next run hashes the file and sees the change.
+        let f = try Fixture()
+        let when = Date()
+        let a = try f.photo("a.jpg", "version one", mtime: when)
+        _ = try f.index()
+        try f.photo("a.jpg", "version two", mtime: when)
+        let (summary, _) = try f.index()
+        #expect(summary.indexed == 1 && f.imageEmbeds == 2)
+        #expect(try f.search(content: "version two").first?.path == a)
+        // Hashed again while it is that recent, but embedded only when its bytes change.
+        let (again, _) = try f.index()
+        #expect(again.unchanged == 1 && again.indexed == 0 && f.imageEmbeds == 2)
+        let record = try #require(try f.catalog().file(path: a, space: 1))
+        #expect(Indexer.isRacy(record))
+        var older = record
+        older.mtimeNs = Int64((record.indexedAt - Indexer.racyWindow - 1) * 1e9)
+        #expect(!Indexer.isRacy(older), "a file last changed well before its record was written is trusted")
+    }
+
     @Test func aFileMovedOntoAnIndexedPathReplacesItsVector() throws {
         let f = try Fixture()
         let a = try f.photo("a.jpg", "alpha")

@@ -48,7 +48,8 @@ struct Indexer {
         }
         run.progress.found = scanned.count
 
-        // Unchanged files (same size and modification time) are done; the rest are hashed.
+        // Unchanged files (same size and modification time, recorded well after that time) are
+        // done; the rest are hashed.
         var known: [String: FileRecord] = [:]
         for root in roots {
             known.merge(try store.catalog.files(under: root, space: space.id)) { a, _ in a }
@@ -66,7 +67,8 @@ struct Indexer {
         let candidates = scanned.values.filter { file in
             guard let record = known[file.path] else { return true }
             let current = madeBy[file.path].map { $0 == routing.route(file.path)?.encoder.info.fingerprint } ?? true
-            return !(record.status == .ok && record.size == file.size && record.mtimeNs == file.mtimeNs && current)
+            return !(record.status == .ok && record.size == file.size && record.mtimeNs == file.mtimeNs && current
+                     && !Self.isRacy(record))
         }.sorted { $0.path < $1.path }
         run.summary.unchanged = scanned.count - candidates.count
         run.progress.unchanged = run.summary.unchanged
@@ -130,6 +132,19 @@ struct Indexer {
         }
 
         return run.finish(started: clock, cancel: cancel)
+    }
+
+    /// How long before its record was written a file's modification time must lie for its
+    /// size and time alone to vouch for its content. A file written again within the same tick
+    /// of the file system's clock (2 s on FAT and exFAT, milliseconds on ext4) after it was read
+    /// keeps its size and time; as git does with "racily clean" entries, such a file is hashed
+    /// on the next run instead of trusted, and its record, rewritten then, vouches for it after.
+    /// Wider than the tick: a record is written when its batch commits, seconds after the read.
+    static let racyWindow: TimeInterval = 10
+
+    /// Whether `record`'s size and modification time could hide a change (see `racyWindow`).
+    static func isRacy(_ record: FileRecord) -> Bool {
+        Double(record.mtimeNs) / 1e9 > record.indexedAt - racyWindow
     }
 
     // MARK: Phases

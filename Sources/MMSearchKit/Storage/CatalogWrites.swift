@@ -114,12 +114,14 @@ extension Catalog {
         }
     }
 
-    /// Notes the new size or modification time of files whose content did not change.
+    /// Notes the new size or modification time of files whose content did not change, and
+    /// that their records vouch for it as of now (see `Indexer.racyWindow`).
     func touch(_ touches: [(id: Int64, size: Int64, mtimeNs: Int64)]) throws {
         guard !touches.isEmpty else { return }
+        let now = Date().timeIntervalSince1970
         try write { db in
-            let update = try db.cachedStatement(sql: "UPDATE file SET size = ?, mtime_ns = ? WHERE id = ?")
-            for touch in touches { try update.execute(arguments: [touch.size, touch.mtimeNs, touch.id]) }
+            let update = try db.cachedStatement(sql: "UPDATE file SET size = ?, mtime_ns = ?, indexed_at = ? WHERE id = ?")
+            for touch in touches { try update.execute(arguments: [touch.size, touch.mtimeNs, now, touch.id]) }
         }
     }
 
