@@ -39,6 +39,46 @@ import Testing
         #expect(DuplicateFinder.groups(matrix([a, b, c, far]), threshold: 0.97).isEmpty)
     }
 
+    @Test func blockProductsFindWhatComparingEveryPairFinds() {
+        // 300 vectors: five row blocks of 64, pairs planted within a block, across blocks and
+        // across the last (short) one; tiles of 7 columns so that every tile edge is crossed.
+        var vectors = (0..<300).map { hashVector(Array("r\($0)".utf8), dimension: 12) }.map(unit)
+        for (copy, of) in [(3, 1), (70, 2), (200, 64), (299, 128), (130, 129), (250, 70)] {
+            vectors[copy] = unit(zip(vectors[of], vectors[copy]).map { $0 * 0.999 + $1 * 0.01 })
+        }
+        let m = matrix(vectors)
+        func dot(_ i: Int, _ j: Int) -> Float { zip(vectors[i], vectors[j]).reduce(0) { $0 + $1.0 * $1.1 } }
+        var seen = 0
+        m.scores(rows: 60..<70, columns: 5..<300, tile: 7) { columns, scores in
+            for r in 0..<10 {
+                for (c, j) in columns.enumerated() {
+                    #expect(abs(scores[r * columns.count + c] - dot(60 + r, j)) < 1e-5)
+                    seen += 1
+                }
+            }
+        }
+        #expect(seen == 10 * 295)
+        // Groups: the connected components of the pairs at or above the threshold, naively.
+        var naive: [Set<Int>] = []
+        for i in 0..<300 {
+            for j in (i + 1)..<300 where dot(i, j) >= 0.95 {
+                let joined = naive.filter { $0.contains(i) || $0.contains(j) }
+                naive.removeAll { $0.contains(i) || $0.contains(j) }
+                naive.append(joined.reduce(Set([i, j])) { $0.union($1) })
+            }
+        }
+        let groups = DuplicateFinder.groups(m, threshold: 0.95)
+        #expect(Set(groups.map { Set($0.paths) }) == Set(naive.map { Set($0.map { "/v\($0)" }) }))
+        #expect(groups.count == 5, "(1, 3), (2, 70, 250), (64, 200), (128, 299), (129, 130)")
+        // k-occurrences: every row's nearest neighbours, naively.
+        var counts = [Int](repeating: 0, count: 300)
+        for i in 0..<300 {
+            let nearest = (0..<300).filter { $0 != i }.sorted { (dot(i, $0), -$0) > (dot(i, $1), -$1) }.prefix(3)
+            for j in nearest { counts[j] += 1 }
+        }
+        #expect(SpaceStatistics.kOccurrences(m, k: 3) == counts)
+    }
+
     @Test func anisotropyIsTheMeanPairwiseCosine() {
         let vectors = (0..<40).map { hashVector(Array("v\($0)".utf8), dimension: 8).map { $0 + 0.3 } }.map(unit)
         var sum = 0.0, pairs = 0

@@ -2,10 +2,9 @@
 /// threshold, linked transitively (the connected components of the "≥ threshold" graph, by
 /// union–find).
 ///
-/// Complexity: every pair of files is compared once with the SIMD dot-product kernel,
-/// O(n²·d / 2) time, spread over every core, and O(n·d) memory for n files of d dimensions —
-/// 3.6 s (6.8 core-seconds) for 10 000 random 384-d vectors on a shared 2-core machine, so
-/// about 10 core-minutes at 100 000.
+/// Complexity: every pair of files is compared once, O(n²·d / 2) time, as matrix products of
+/// blocks of 64 rows with the rows after them (`SpaceMatrix.scores`), the blocks spread over
+/// every core; O(n·d) memory for n files of d dimensions.
 public enum DuplicateFinder {
     /// One group of near-duplicates.
     public struct Group: Sendable, Equatable {
@@ -29,19 +28,26 @@ public enum DuplicateFinder {
             }
             return x
         }
-        // Each row's links to the rows after it, on every core; then union–find in order.
-        let perRow = StridedParallel.map(count: max(0, n - 1)) { i -> [(b: Int, score: Float)] in
-            var scores = [Float](repeating: 0, count: n - i - 1)
-            scores.withUnsafeMutableBufferPointer { matrix.dots(i, (i + 1)..<n, into: $0.baseAddress!) }
-            return scores.indices.compactMap { scores[$0] >= threshold ? (i + 1 + $0, scores[$0]) : nil }
+        // Each row block's links to the rows after each row, on every core; then union–find.
+        let blocks = matrix.rowBlocks()
+        let perBlock = StridedParallel.map(count: blocks.count) { index -> [(a: Int, b: Int, score: Float)] in
+            let rows = blocks[index]
+            var found: [(a: Int, b: Int, score: Float)] = []
+            matrix.scores(rows: rows, columns: (rows.lowerBound + 1)..<n) { columns, scores in
+                for (r, a) in rows.enumerated() {
+                    let line = scores + r * columns.count
+                    for (c, b) in columns.enumerated() where b > a && line[c] >= threshold {
+                        found.append((a, b, line[c]))
+                    }
+                }
+            }
+            return found
         }
         var links: [(a: Int, b: Int, score: Float)] = []
-        for (i, row) in perRow.enumerated() {
-            for link in row {
-                links.append((i, link.b, link.score))
-                let (ri, rj) = (find(i), find(link.b))
-                if ri != rj { parent[max(ri, rj)] = min(ri, rj) }
-            }
+        for link in perBlock.joined() {
+            links.append(link)
+            let (ri, rj) = (find(link.a), find(link.b))
+            if ri != rj { parent[max(ri, rj)] = min(ri, rj) }
         }
         var members: [Int: [Int]] = [:]
         var best: [Int: Float] = [:]

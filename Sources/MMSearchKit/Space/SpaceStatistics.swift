@@ -68,16 +68,21 @@ public struct SpaceStatistics: Sendable, Equatable {
     public static func kOccurrences(_ matrix: SpaceMatrix, k: Int) -> [Int] {
         let n = matrix.count
         guard n > k, k > 0 else { return [] }
-        // Each row's k nearest, on every core; then the counts.
-        let neighbours = StridedParallel.map(count: n) { i -> [Int] in
-            var scores = [Float](repeating: 0, count: n)
-            scores.withUnsafeMutableBufferPointer { matrix.dots(i, 0..<n, into: $0.baseAddress!) }
-            var top = TopK(k: k)
-            for j in 0..<n where j != i { top.insert(row: j, score: scores[j]) }
-            return top.sorted().map(\.row)
+        // Each row's k nearest, by row blocks on every core; then the counts.
+        let blocks = matrix.rowBlocks()
+        let neighbours = StridedParallel.map(count: blocks.count) { index -> [[Int]] in
+            let rows = blocks[index]
+            var tops = [TopK](repeating: TopK(k: k), count: rows.count)
+            matrix.scores(rows: rows, columns: 0..<n) { columns, scores in
+                for (r, i) in rows.enumerated() {
+                    let line = scores + r * columns.count
+                    for (c, j) in columns.enumerated() where j != i { tops[r].insert(row: j, score: line[c]) }
+                }
+            }
+            return tops.map { $0.sorted().map(\.row) }
         }
         var counts = [Int](repeating: 0, count: n)
-        for list in neighbours { for row in list { counts[row] += 1 } }
+        for list in neighbours.joined() { for row in list { counts[row] += 1 } }
         return counts
     }
 
