@@ -13,11 +13,11 @@ public struct ClapTextEncoder: Encoder {
         info = EncoderInfo(name: "clap-text", version: "1", modality: .text, space: space, fileExtensions: [])
     }
 
-    /// The tokenizer stops at its budget (`<s>` and `</s>` aside), so a count equal to it
-    /// means "at least that many": the budget is one less.
+    /// RoBERTa reads `maxLength` tokens with `<s>` and `</s>`; the host cuts documents into
+    /// chunks that fit.
     public var textChunking: TextChunking? {
         let tokenizer = model.tokenizer
-        return TextChunking(maxTokens: tokenizer.maxLength - 3) { tokenizer.encode($0).count - 2 }
+        return .wrapped(maxLength: tokenizer.maxLength) { tokenizer.encode($0).count }
     }
 
     public func embed(_ input: EncoderInput) throws -> [Float] {

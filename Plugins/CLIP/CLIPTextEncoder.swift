@@ -14,11 +14,10 @@ public struct CLIPTextEncoder: Encoder {
     }
 
     /// CLIP reads 77 tokens with `<|startoftext|>` and `<|endoftext|>`; the host cuts
-    /// documents into chunks that fit. The tokenizer stops at that budget, so a count equal
-    /// to it means "at least that many": the budget is one less.
+    /// documents into chunks that fit.
     public var textChunking: TextChunking? {
         let tokenizer = model.tokenizer
-        return TextChunking(maxTokens: tokenizer.contextLength - 3) { tokenizer.encode($0).count - 2 }
+        return .wrapped(maxLength: tokenizer.contextLength) { tokenizer.encode($0).count }
     }
 
     public func embed(_ input: EncoderInput) throws -> [Float] {

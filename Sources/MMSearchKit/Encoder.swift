@@ -88,6 +88,16 @@ public struct TextChunking: Sendable {
         self.countTokens = countTokens
     }
 
+    /// For a tokenizer that wraps every text in two special tokens (`[CLS]` and `[SEP]`, `<s>`
+    /// and `</s>`, CLIP's start and end of text) and stops at `maxLength` tokens in all;
+    /// `countWithSpecials` is its token count of a text. The tokenizer stops at that budget,
+    /// so a count that reaches it means "at least that many": a chunk gets one token less than
+    /// would fit, `maxLength − 3`, and a text that counts more is too long for sure.
+    public static func wrapped(maxLength: Int,
+                               countWithSpecials: @escaping @Sendable (String) -> Int) -> TextChunking {
+        TextChunking(maxTokens: maxLength - 3) { countWithSpecials($0) - 2 }
+    }
+
     /// The guess for encoders that say nothing: 256 tokens of about 4 bytes of UTF-8 each.
     public static let approximate = TextChunking(maxTokens: 256) { ($0.utf8.count + 3) / 4 }
 }
