@@ -34,10 +34,7 @@ public enum ClapPack {
     public static func load(from source: ModelPackSource, audioLimits: AudioLimits = AudioLimits(),
                             windows: ClapAudioWindows? = nil) throws -> ModelPack {
         let dir = source.directory
-        if let missing = requiredFiles.first(where: { !FileManager.default.fileExists(atPath: dir.appendingPathComponent($0).path) }) {
-            throw ModelsMissingError(pack: name, directory: dir, detail: "\(missing) is missing",
-                                     fetchCommand: description.fetchCommand)
-        }
+        try description.requirePresent(in: dir)
         BLAS.setThreads(1)
         let model = try ClapModel.load(directory: dir)
         let files = requiredFiles + optionalFiles.filter {

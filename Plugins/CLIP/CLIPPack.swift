@@ -40,10 +40,7 @@ public enum CLIPPack {
     /// OpenBLAS to one thread per call.
     public static func load(from source: ModelPackSource, imageLimits: ImageLimits = ImageLimits()) throws -> ModelPack {
         let dir = source.directory
-        if let missing = requiredFiles.first(where: { !FileManager.default.fileExists(atPath: dir.appendingPathComponent($0).path) }) {
-            throw ModelsMissingError(pack: name, directory: dir, detail: "\(missing) is missing",
-                                     fetchCommand: description.fetchCommand)
-        }
+        try description.requirePresent(in: dir)
         BLAS.setThreads(1)
         let model = try CLIPModel.load(directory: dir)
         let space = SpaceID(name: name, dimension: model.dimension,

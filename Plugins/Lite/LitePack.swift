@@ -34,7 +34,7 @@ public enum LitePack {
 
     /// Whether the weights the pack needs are present (not whether they are valid).
     public static func isPresent(in models: URL) -> Bool {
-        requiredFiles(in: directory(in: models)).allSatisfy { FileManager.default.fileExists(atPath: $0.path) }
+        description.missingFiles(in: directory(in: models)).isEmpty
     }
 
     static func requiredFiles(in dir: URL) -> [URL] {
@@ -70,10 +70,7 @@ public enum LitePack {
                             speechModel: Result<SpeechModel, Error> = Result { try SpeechModel.locate() }) throws -> ModelPack {
         let dir = source.directory
         BLAS.setThreads(1)
-        if let missing = requiredFiles(in: dir).first(where: { !FileManager.default.fileExists(atPath: $0.path) }) {
-            throw ModelsMissingError(pack: name, directory: dir,
-                                     detail: "\(missing.path.dropFirst(dir.path.count + 1)) is missing")
-        }
+        try description.requirePresent(in: dir)
         let textDir = dir.appendingPathComponent(textModel)
         let imageDir = dir.appendingPathComponent(imageModel)
         let sentences = try SentenceEncoder(directory: textDir)

@@ -38,6 +38,15 @@ public struct ModelPackDescription: Sendable, Equatable {
     public func missingFiles(in directory: URL) -> [String] {
         requiredFiles.filter { !FileManager.default.fileExists(atPath: directory.appendingPathComponent($0).path) }
     }
+
+    /// Throws `ModelsMissingError` naming the first required file missing from `directory`
+    /// and the fetch command; what a loader checks before it reads anything.
+    public func requirePresent(in directory: URL) throws {
+        if let first = missingFiles(in: directory).first {
+            throw ModelsMissingError(pack: name, directory: directory, detail: "\(first) is missing",
+                                     fetchCommand: fetchCommand)
+        }
+    }
 }
 
 /// Where a pack loader reads the pack from.

@@ -107,9 +107,10 @@ public struct ModelPackRegistry: Sendable {
                                     + "\(missing.joined(separator: ", ")) missing (it needs "
                                     + "\(pack.requiredFiles.joined(separator: ", ")))")
             }
-        } else if let first = pack.missingFiles(in: folder).first {
-            throw MMSearchError(.fatal, ModelsMissingError(pack: name, directory: folder, detail: "\(first) is missing",
-                                                           fetchCommand: pack.fetchCommand).description)
+        } else {
+            do { try pack.requirePresent(in: folder) } catch {
+                throw MMSearchError(.fatal, String(describing: error))
+            }
         }
         do {
             return try entry.load(ModelPackSource(directory: folder, isExplicit: directory != nil, digests: digests))
