@@ -65,14 +65,7 @@ enum ModelsTable {
             [pack.name + (pack.name == choice.name ? " *" : ""), pack.modalities.joined(separator: ","),
              pack.present ? "present" : "missing", pack.directory]
         }
-        var widths = header.map(\.count)
-        for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
-        func format(_ row: [String]) -> String {
-            row.enumerated().map { i, cell in
-                i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
-            }.joined(separator: "  ")
-        }
-        var lines = [format(header)] + rows.map(format)
+        var lines = TextTable.lines(header: header, rows: rows)
         lines.append("")
         lines.append("* default: \(choice.name) (\(choice.explanation))")
         let missing = document.packs.filter { !$0.present }

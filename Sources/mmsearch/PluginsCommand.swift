@@ -52,14 +52,7 @@ enum PluginTable {
             [info.name, info.version, info.modality.rawValue, info.space.name, String(info.space.dimension),
              info.fileExtensions.isEmpty ? "-" : info.fileExtensions.sorted().joined(separator: ","), info.origin]
         }
-        var widths = header.map(\.count)
-        for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
-        func format(_ row: [String]) -> String {
-            row.enumerated().map { i, cell in
-                i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
-            }.joined(separator: "  ")
-        }
-        var lines = [format(header)] + rows.map(format)
+        var lines = TextTable.lines(header: header, rows: rows)
         if !registry.failures.isEmpty || !registry.pack.unavailable.isEmpty {
             lines.append("")
             lines.append("not loaded:")
