@@ -7,10 +7,11 @@ let package = Package(
     products: [
         .executable(name: "mmsearch", targets: ["mmsearch"]),
         .library(name: "MMSearchKit", targets: ["MMSearchKit"]),
+        .library(name: "MMEmbeddedStore", targets: ["MMEmbeddedStore"]),
         .library(name: "MMTensor", targets: ["MMTensor"]),
         .library(name: "MMMedia", targets: ["MMMedia"]),
-        .library(name: "MMLite", targets: ["MMLite"]),
-        .library(name: "MMAudio", targets: ["MMAudio"]),
+        .library(name: "MMBuiltins", targets: ["MMBuiltins"]),
+        .library(name: "MMPocketSphinx", targets: ["MMPocketSphinx"]),
         .library(name: "MMCLIP", targets: ["MMCLIP"]),
         .library(name: "MMCLAP", targets: ["MMCLAP"]),
     ],
@@ -54,52 +55,65 @@ let package = Package(
         // compile-time checks of its layout.
         .target(name: "MMSPluginABI", path: "Plugins/ABI"),
 
-        // The host.
+        // The host: encoders, packs, plugins, indexing, search, the storage protocol, documents.
         .target(name: "MMSearchKit", dependencies: [
-            "MMMedia", "MMTensor", "MMSPluginABI", "CVectorKernels",
+            "MMMedia", "MMTensor", "MMSPluginABI",
             .product(name: "Logging", package: "swift-log"),
+        ], resources: [.copy("Describe/Resources/vocabulary.txt")]),
+
+        // The embedded store: the storage protocol on a SQLite catalog and memory-mapped vector
+        // files (one directory per index).
+        .target(name: "MMEmbeddedStore", dependencies: [
+            "MMSearchKit", "CVectorKernels",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
 
         // Built-in encoder plugins (the `lite` pack).
-        .target(name: "MMText", dependencies: ["MMTensor", "MMSearchKit"], path: "Plugins/Text"),
-        .target(name: "MMImage", dependencies: ["MMTensor", "MMMedia", "MMSearchKit", "MMText"],
-                path: "Plugins/Image", exclude: ["imagenet-classes.txt"]),
+        .target(name: "MMBERT", dependencies: ["MMTensor", "MMSearchKit"], path: "Plugins/BERT"),
+        .target(name: "MMEfficientNet", dependencies: ["MMTensor", "MMMedia", "MMSearchKit", "MMBERT"],
+                path: "Plugins/EfficientNet", resources: [.copy("Resources/imagenet-classes.txt")]),
 
         // Spoken content: pocketsphinx transcribes, the pack's text encoder embeds the transcript.
-        .target(name: "MMAudio", dependencies: ["CSpeech", "MMMedia", "MMSearchKit"], path: "Plugins/Audio"),
+        .target(name: "MMPocketSphinx", dependencies: ["CSpeech", "MMMedia", "MMSearchKit"], path: "Plugins/PocketSphinx"),
 
-        // The `lite` model pack: assembles the text, image and speech encoders into one space.
-        .target(name: "MMLite", dependencies: ["MMText", "MMImage", "MMAudio", "MMSearchKit"], path: "Plugins/Lite"),
+        // What a program gets built in: the table of packs (data), their loaders (the `lite`
+        // pack assembled from its three families), a pack put together with its plugins and
+        // limits, and the stores an index can live in.
+        .target(name: "MMBuiltins", dependencies: ["MMBERT", "MMEfficientNet", "MMPocketSphinx", "MMCLIP", "MMCLAP",
+                                                   "MMSearchKit", "MMEmbeddedStore"],
+                resources: [.copy("Resources/packs.json")]),
 
         // CLIP (the `clip-vit-b32` pack's networks, tokenizer and preprocessing).
         .target(name: "MMCLIP", dependencies: ["MMTensor", "MMMedia", "MMSearchKit"], path: "Plugins/CLIP"),
 
         // CLAP (the `clap-htsat` pack's networks, tokenizer and audio features).
-        .target(name: "MMCLAP", dependencies: ["MMTensor", "MMMedia", "MMSearchKit", "MMText"], path: "Plugins/CLAP"),
+        .target(name: "MMCLAP", dependencies: ["MMTensor", "MMMedia", "MMSearchKit", "MMBERT"], path: "Plugins/CLAP"),
 
-        // The command line.
+        // The command line: parsing and printing.
         .executableTarget(name: "mmsearch", dependencies: [
-            "MMSearchKit", "MMLite", "MMCLIP", "MMCLAP",
+            "MMSearchKit", "MMBuiltins",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         // Benchmarks of the vector store against FAISS (Scripts/bench-search.sh, bench-index.sh) and
         // of CLIP's image tower against ONNX Runtime (Scripts/bench-clip.sh); not tests.
-        .executableTarget(name: "mmsearch-bench", dependencies: ["MMSearchKit", "MMLite", "MMCLIP"],
+        .executableTarget(name: "mmsearch-bench", dependencies: ["MMSearchKit", "MMBuiltins", "MMCLIP"],
                           path: "Sources/mmsearch-bench"),
 
         // Tests.
-        .target(name: "MMTestSupport", path: "Tests/TestSupport"),
+        // Finds fixtures, and the models where the product does (`Locations`).
+        .target(name: "MMTestSupport", dependencies: ["MMSearchKit", "MMEmbeddedStore"], path: "Tests/TestSupport"),
         .testTarget(name: "MMTensorTests", dependencies: ["MMTestSupport", "MMTensor"]),
         .testTarget(name: "MMMediaTests", dependencies: ["MMTestSupport", "MMMedia"]),
-        .testTarget(name: "MMTextTests", dependencies: ["MMTestSupport", "MMText", "MMTensor"]),
-        .testTarget(name: "MMImageTests", dependencies: ["MMTestSupport", "MMImage", "MMMedia", "MMTensor"]),
+        .testTarget(name: "MMBERTTests", dependencies: ["MMTestSupport", "MMBERT", "MMTensor"]),
+        .testTarget(name: "MMEfficientNetTests", dependencies: ["MMTestSupport", "MMEfficientNet", "MMMedia", "MMTensor"]),
         .testTarget(name: "MMCLIPTests", dependencies: ["MMTestSupport", "MMCLIP", "MMTensor", "MMMedia"]),
         .testTarget(name: "MMCLAPTests", dependencies: ["MMTestSupport", "MMCLAP", "MMTensor"]),
-        .testTarget(name: "MMAudioTests", dependencies: ["MMTestSupport", "MMAudio", "MMLite", "MMSearchKit", "MMMedia"]),
-        .testTarget(name: "MMSearchKitTests", dependencies: ["MMTestSupport", "MMSearchKit"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["MMTestSupport", "MMSearchKit", "MMLite", "MMCLIP", "MMCLAP", "MMMedia"]),
+        .testTarget(name: "MMPocketSphinxTests", dependencies: ["MMTestSupport", "MMPocketSphinx", "MMBuiltins", "MMSearchKit",
+                                                                "MMEmbeddedStore", "MMMedia"]),
+        .testTarget(name: "MMSearchKitTests", dependencies: ["MMTestSupport", "MMSearchKit", "MMEmbeddedStore", "mmsearch"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["MMTestSupport", "MMSearchKit", "MMBuiltins", "MMEmbeddedStore",
+                                                          "MMCLIP", "MMCLAP", "MMMedia"]),
     ]
 )

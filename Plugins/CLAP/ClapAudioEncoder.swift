@@ -6,7 +6,7 @@ import MMTensor
 /// The `clap-htsat` pack's audio encoder: decode (WAV, FLAC, Ogg Vorbis/Opus, MP3) and
 /// resample to 48 kHz mono with MMMedia, cut into 10 s windows (`ClapAudioWindows`), log-mel
 /// features exactly as `ClapFeatureExtractor`, HTSAT, projection; a file's vector is the
-/// normalised mean of its windows', and each window is a segment.
+/// normalised mean of its windows', and each window is a part under it.
 public struct ClapAudioEncoder: Encoder {
     public let info: EncoderInfo
     public let model: ClapModel
@@ -26,34 +26,36 @@ public struct ClapAudioEncoder: Encoder {
     }
 
     public func embed(_ input: EncoderInput) throws -> [Float] {
-        try embedWithSegments(input).vector
+        try embedWithParts(input).vector
     }
 
     public func embed(batch: [EncoderInput]) -> [Result<[Float], Error>] {
-        batch.map { input in Result { try embedWithSegments(input).vector } }
+        batch.map { input in Result { try embedWithParts(input).vector } }
     }
 
-    public func embedWithSegments(batch: [EncoderInput]) -> [Result<SegmentedEmbedding, Error>] {
+    public func embedWithParts(batch: [EncoderInput]) -> [Result<FileEmbedding, Error>] {
         let arena = ScratchArena()
-        return batch.map { input in Result { try embedWithSegments(input, arena: arena) } }
+        return batch.map { input in Result { try embedWithParts(input, arena: arena) } }
     }
 
-    /// One file's vector, with one segment per window when it has more than one.
-    public func embedWithSegments(_ input: EncoderInput, arena: ScratchArena = ScratchArena()) throws -> SegmentedEmbedding {
+    /// One file's vector, with one part per window when it has more than one.
+    public func embedWithParts(_ input: EncoderInput, arena: ScratchArena = ScratchArena()) throws -> FileEmbedding {
         guard case .file(let url) = input else {
             throw EncoderError("\(info.name) embeds sound files, not \(input)")
         }
         let rate = model.featureExtractor.config.sampling_rate
         let parts = try windows.read(url, sampleRate: rate, limits: limits)
         let vectors = try model.embed(audio48k: parts.map(\.samples), arena: arena)
-        guard vectors.count > 1 else { return SegmentedEmbedding(vector: vectors[0]) }
+        guard vectors.count > 1 else { return FileEmbedding(vector: vectors[0]) }
         var mean = [Float](repeating: 0, count: model.dimension)
         for v in vectors { for k in mean.indices { mean[k] += v[k] } }
         let norm = mean.reduce(0) { $0 + $1 * $1 }.squareRoot()
         guard norm > 0, norm.isFinite else { throw EncoderError("the windows' vectors cancel out") }
-        let segments = zip(parts, vectors).map { part, vector in
-            MediaSegment(start: part.start, end: part.start + Double(part.samples.count) / Double(rate), vector: vector)
+        let windows = zip(parts, vectors).enumerated().map { index, window in
+            FilePart(index: index, time: TimeSpan(start: window.0.start,
+                                                  end: window.0.start + Double(window.0.samples.count) / Double(rate)),
+                     vector: window.1)
         }
-        return SegmentedEmbedding(vector: mean.map { $0 / norm }, segments: segments)
+        return FileEmbedding(vector: mean.map { $0 / norm }, parts: windows)
     }
 }

@@ -13,7 +13,7 @@ public struct ClapModel: Sendable {
     public let tokenizer: ClapTokenizer
     public let featureExtractor: ClapFeatureExtractor
     public let textModel: ClapTextModel
-    public let audioModel: HTSATEncoder
+    public let audioModel: HTSATTransformer
     /// `logit_scale_a`: audio → text logits are `exp(logit_scale_a) · cos` (a logarithm).
     public let logitScaleAudio: Float
     /// `logit_scale_t`: text → audio logits are `exp(logit_scale_t) · cos`.
@@ -48,7 +48,7 @@ public struct ClapModel: Sendable {
         self.tokenizer = tokenizer
         self.featureExtractor = featureExtractor
         textModel = try ClapTextModel(config: text, weights: w.scoped("text_model"))
-        audioModel = try HTSATEncoder(config: audio, weights: w.scoped("audio_model.audio_encoder"))
+        audioModel = try HTSATTransformer(config: audio, weights: w.scoped("audio_model.audio_encoder"))
         let projectionActivation = try config.projectionActivation()
         textProjection = try ClapProjection(w.scoped("text_projection"), inFeatures: text.hidden_size,
                                             dimension: config.projection_dim, activation: projectionActivation)

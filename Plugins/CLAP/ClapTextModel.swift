@@ -1,20 +1,20 @@
 import Foundation
 import MMSearchKit
 import MMTensor
-import MMText
+import MMBERT
 
 /// CLAP's text tower (`ClapTextModel` in transformers' modeling_clap.py): RoBERTa.
 ///
 /// Embeddings are word + token type 0 + a learned position, layer-normed. Positions follow
 /// RoBERTa (`create_position_ids_from_input_ids`): a token that is not `<pad>` gets
 /// `pad_token_id` + its count of non-pad tokens so far (2, 3, … with `<pad>` = 1); a `<pad>`
-/// gets `pad_token_id`. Then BERT's post-norm layers (`BertEncoder`: `x = LN(x + attn(x))`,
+/// gets `pad_token_id`. Then BERT's post-norm layers (`BertTransformer`: `x = LN(x + attn(x))`,
 /// `x = LN(x + W₂ gelu(W₁ x))`) and the pooler, `tanh(W · h₀)` of the first token (`<s>`).
 public struct ClapTextModel: Sendable {
     public let config: ClapTextConfig
 
     private let embeddings: BertEmbeddings
-    private let encoder: BertEncoder
+    private let encoder: BertTransformer
     private let pooler: Linear
 
     /// Reads a `text_model` view of the checkpoint.
@@ -24,7 +24,7 @@ public struct ClapTextModel: Sendable {
         embeddings = try BertEmbeddings(w.scoped("embeddings"), vocabularySize: config.vocab_size,
                                         maxPositions: config.max_position_embeddings,
                                         tokenTypes: config.type_vocab_size, hidden: h, eps: config.layer_norm_eps)
-        encoder = try BertEncoder(w.scoped("encoder"), layers: config.num_hidden_layers, hidden: h,
+        encoder = try BertTransformer(w.scoped("encoder"), layers: config.num_hidden_layers, hidden: h,
                                   intermediate: config.intermediate_size, heads: config.num_attention_heads,
                                   eps: config.layer_norm_eps, activation: config.activation())
         pooler = try Linear(w.scoped("pooler.dense"), inFeatures: h, outFeatures: h)
@@ -53,7 +53,7 @@ public struct ClapTextModel: Sendable {
         }
     }
 
-    private enum Slot: Int { case hidden = 5, first }  // from BertEncoder.firstFreeSlot
+    private enum Slot: Int { case hidden = 5, first }  // from BertTransformer.firstFreeSlot
 
     /// The pooled feature of each (validated) id sequence, written as rows of `out`
     /// (`[batch.count, hidden]`). Sequences are padded to the longest; the padding mask keeps

@@ -12,7 +12,7 @@ public struct CLIPTextTransformer: Sendable {
 
     private let tokenEmbedding: [Float]     // [vocab_size, hidden]
     private let positionEmbedding: [Float]  // [max_position_embeddings, hidden]
-    private let encoder: CLIPEncoder
+    private let encoder: CLIPTransformer
     private let finalNorm: LayerNorm
 
     /// Reads a `text_model` view of the checkpoint.
@@ -22,7 +22,7 @@ public struct CLIPTextTransformer: Sendable {
         let e = w.scoped("embeddings")
         tokenEmbedding = try e.tensor("token_embedding.weight", shape: [config.vocab_size, h])
         positionEmbedding = try e.tensor("position_embedding.weight", shape: [config.max_position_embeddings, h])
-        encoder = try CLIPEncoder(w.scoped("encoder"), layers: config.num_hidden_layers, hidden: h,
+        encoder = try CLIPTransformer(w.scoped("encoder"), layers: config.num_hidden_layers, hidden: h,
                                   intermediate: config.intermediate_size, heads: config.num_attention_heads,
                                   eps: config.layer_norm_eps,
                                   activation: config.activation(), causal: true)
@@ -54,7 +54,7 @@ public struct CLIPTextTransformer: Sendable {
         }
     }
 
-    private enum Slot: Int { case hidden = 5 }  // CLIPEncoder.firstFreeSlot
+    private enum Slot: Int { case hidden = 5 }  // CLIPTransformer.firstFreeSlot
 
     /// The pooled, final-normed hidden state of each (validated) id sequence, written as rows of
     /// `out` (`[batch.count, hidden]`). Sequences are padded to the longest pooling position in

@@ -12,7 +12,7 @@ public struct CLIPVisionTransformer: Sendable {
     private let patchEmbedding: Linear      // conv kernel [hidden, 3, p, p] read as [hidden, 3·p·p]
     private let positionEmbedding: [Float]  // [1 + grid², hidden]
     private let preNorm: LayerNorm
-    private let encoder: CLIPEncoder
+    private let encoder: CLIPTransformer
     private let postNorm: LayerNorm
 
     /// Reads a `vision_model` view of the checkpoint.
@@ -28,7 +28,7 @@ public struct CLIPVisionTransformer: Sendable {
         positionEmbedding = try e.tensor("position_embedding.weight", shape: [config.tokenCount, h])
         // "pre_layrnorm" (sic) is the checkpoint's own spelling.
         preNorm = try LayerNorm(w.scoped("pre_layrnorm"), dim: h, eps: Float(config.layer_norm_eps))
-        encoder = try CLIPEncoder(w.scoped("encoder"), layers: config.num_hidden_layers, hidden: h,
+        encoder = try CLIPTransformer(w.scoped("encoder"), layers: config.num_hidden_layers, hidden: h,
                                   intermediate: config.intermediate_size, heads: config.num_attention_heads,
                                   eps: config.layer_norm_eps,
                                   activation: config.activation(), causal: false)
@@ -38,7 +38,7 @@ public struct CLIPVisionTransformer: Sendable {
     /// Floats of one input image: `[3, image_size, image_size]`.
     public var pixelCount: Int { config.num_channels * config.image_size * config.image_size }
 
-    private enum Slot: Int { case hidden = 5, patches, projected }  // from CLIPEncoder.firstFreeSlot
+    private enum Slot: Int { case hidden = 5, patches, projected }  // from CLIPTransformer.firstFreeSlot
 
     /// The pooled feature of each of `batch` images (`pixels`: `[batch, 3, S, S]`, CHW),
     /// written as rows of `out` (`[batch, hidden]`).

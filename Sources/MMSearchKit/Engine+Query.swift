@@ -23,10 +23,8 @@ extension Engine {
             options.directories = directories.map { FilePaths.absolute($0, relativeTo: cwd) }
         }
         let vector = try embed(expression)
-        let hits = options.hybrid
-            ? try reader.hybridSearch(vector, texts: expression.positiveTexts,
-                                      limit: limit, options: options)
+        return options.hybrid
+            ? try reader.hybridSearch(vector, texts: expression.positiveTexts, limit: limit, options: options)
             : try reader.search(vector, limit: limit, options: options)
-        return try reader.withBestSegments(hits, query: vector)
     }
 }

@@ -1,17 +1,26 @@
 import Foundation
+import MMTensor
 
-/// The search engine as a library: a model pack and an index directory.
+/// The search engine as a library: a model pack and an index.
 ///
-///     let engine = Engine(pack: pack, indexDirectory: dir)
+///     let engine = Engine(pack: pack, index: BuiltinStores.index(at: folder))   // MMBuiltins
 ///     let summary = try engine.index(roots: [photos]) { event in … }
 ///     let hits = try engine.search(.text("a dog"), limit: 10)
+///
+/// Nothing is opened until an operation needs it: embedding and describing never touch the
+/// index.
 public struct Engine: Sendable {
     public let pack: ModelPack
-    public let indexDirectory: URL
+    public let index: Index
+    /// Threads the products of one embedding may use (a query, a label's prompts, the words
+    /// of `describe`): every core by default, as nothing else runs then. An index run sets its
+    /// own (`IndexOptions.threads` workers, one thread each).
+    public var threads: Int
 
-    public init(pack: ModelPack, indexDirectory: URL) {
+    public init(pack: ModelPack, index: Index, threads: Int = Cores.available) {
         self.pack = pack
-        self.indexDirectory = indexDirectory
+        self.index = index
+        self.threads = max(1, threads)
     }
 
     /// Indexes the files under `roots` (folders or single files) incrementally: unchanged files
@@ -26,14 +35,18 @@ public struct Engine: Sendable {
         let cwd = FileManager.default.currentDirectoryPath
         var seen = Set<String>()
         let paths = roots.map { FilePaths.absolute($0.path, relativeTo: cwd) }.filter { seen.insert($0).inserted }
-        let store = try IndexStore.openForWriting(at: indexDirectory)
-        return try Indexer(pack: pack, store: store, options: options)
+        let writer = try index.store.writer(for: pack.space, storage: options.storage)
+        return try Indexer(pack: pack, writer: writer, excluded: index.store.ownFolders, options: options)
             .run(roots: paths, cancel: cancel, events: progress)
     }
 
     /// Embeds a text or a file with the pack's encoder for it. A plain-text file (`.txt`,
     /// `.md`) is cut into chunks like an indexed one; its vector is the normalised mean of theirs.
     public func embed(_ query: Query) throws -> Embedding {
+        try BLAS.withThreads(threads) { try embedOne(query) }
+    }
+
+    private func embedOne(_ query: Query) throws -> Embedding {
         let routing = EncoderRouting(pack: pack)
         let route: EncoderRouting.Route
         let label: String
@@ -72,15 +85,16 @@ public struct Engine: Sendable {
         case .failure(let reason):
             throw MMSearchError(.inputFailed, "\(label): \(reason.text)")
         case .success(let embedded):
-            guard !embedded.vectors.isEmpty else {
-                throw MMSearchError(.inputFailed, "\(label): \(embedded.note ?? "has no text to embed")")
+            let vectors = embedded.rowVectors
+            guard !vectors.isEmpty else {
+                throw MMSearchError(.inputFailed, "\(label): \(embedded.note.map(String.init(describing:)) ?? "has no text to embed")")
             }
-            guard let mean = embedded.vectors.count == 1 ? embedded.vectors[0] : UnitVector.mean(embedded.vectors) else {
-                throw MMSearchError(.inputFailed, "\(label): the vectors of its \(embedded.vectors.count) parts cancel out")
+            guard let mean = vectors.count == 1 ? vectors[0] : UnitVector.mean(vectors) else {
+                throw MMSearchError(.inputFailed, "\(label): the vectors of its \(vectors.count) parts cancel out")
             }
             // A recording read as passages: what was said, for `embed --json`.
             let transcript = route.encoder is any PassageEncoder
-                ? embedded.chunks.map(\.text).joined(separator: " ") : nil
+                ? embedded.parts.compactMap(\.text).joined(separator: " ") : nil
             return try checked(mean, modality: result.modality, label: label, transcript: transcript)
         }
     }
@@ -97,25 +111,12 @@ public struct Engine: Sendable {
 
     /// Opens the index for searching in the pack's space.
     public func reader() throws -> IndexReader {
-        try IndexReader(directory: indexDirectory, space: pack.space)
+        try index.reader(for: pack.space)
     }
 
-    /// The `limit` indexed files (text files: chunks) closest to `query`, best first, through
-    /// `options`' filters (see `search(_:limit:options:)` for expressions).
+    /// The `limit` indexed files closest to `query`, best first, through `options`' filters
+    /// (see `search(_:limit:options:)` for expressions).
     public func search(_ query: Query, limit: Int, options: SearchOptions = SearchOptions()) throws -> [SearchHit] {
         try search(QueryExpression(query), limit: limit, options: options)
-    }
-
-    /// Rewrites the index's vector segments without dead rows (replaced and deleted files),
-    /// converting them to `storage` when given. Needs no models.
-    public func compact(storage: VectorElementType? = nil) throws -> [CompactedSpace] {
-        try IndexCompaction.run(directory: indexDirectory, storage: storage)
-    }
-
-    /// Files that failed to index, with their reasons.
-    public func failures() throws -> [FileRecord] {
-        let store = try IndexStore.openForReading(at: indexDirectory)
-        guard let space = try store.space(matching: pack.space) else { return [] }
-        return try store.catalog.failures(space: space.id)
     }
 }

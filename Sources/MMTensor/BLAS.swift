@@ -16,18 +16,19 @@ import Darwin
 /// keep every core busy whatever the others do. Each element of the result is computed by the
 /// same kernel over the same `k` values as in one call.
 public enum BLAS {
-    private static let threadCount = Atomic<Int>(Cores.available)
     private static let openBLASSingleThreaded: Void = { openblas_set_num_threads(1) }()
 
-    /// Sets how many threads one product may use. The indexer runs several encoders in parallel
-    /// and sets 1; a single query may use every core.
-    public static func setThreads(_ count: Int) {
-        _ = openBLASSingleThreaded
-        threadCount.store(max(1, count), ordering: .relaxed)
-    }
+    /// Threads one product may use in the current operation: 1 unless the caller said otherwise
+    /// with `withThreads`. The caller that knows the whole operation decides: an index run
+    /// already keeps every core busy with one encoder call per worker (1 each); a single query
+    /// may give its products every core. Bound to the calling thread (and task), never global,
+    /// so two operations in one process never change each other's setting.
+    @TaskLocal public static var threads: Int = 1
 
-    /// Threads one product may use (default: `Cores.available`).
-    public static var threads: Int { threadCount.load(ordering: .relaxed) }
+    /// Runs `body` with products that may use `count` threads (at least 1).
+    public static func withThreads<T>(_ count: Int, _ body: () throws -> T) rethrows -> T {
+        try $threads.withValue(max(1, count), operation: body)
+    }
 
     /// Products below this many multiply-adds run in one call: splitting costs more than it saves.
     static let splitThreshold = 1 << 21

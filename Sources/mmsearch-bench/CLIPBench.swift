@@ -1,4 +1,4 @@
-// `mmsearch-bench clip`: the Swift half of Scripts/bench-clip.sh (a benchmark, not a test).
+// `mmsearch-bench clip`: the Swift half of Scripts/bench/clip.sh (a benchmark, not a test).
 //
 //   mmsearch-bench clip --model DIR [--batch 1,8] [--threads 2] [--seconds 10]
 //
@@ -16,7 +16,10 @@ func benchCLIP(_ o: [String: String]) throws {
     let threads = Int(o["threads"] ?? "2") ?? 2
     let seconds = Double(o["seconds"] ?? "10") ?? 10
     guard !batches.isEmpty else { throw Failure("--batch needs positive sizes, e.g. 1,8") }
-    BLAS.setThreads(threads)
+    try BLAS.withThreads(threads) { try run(model: dir, batches: batches, seconds: seconds) }
+}
+
+private func run(model dir: URL, batches: [Int], seconds: Double) throws {
     let model = try CLIPModel.load(directory: dir, batchSize: batches.max() ?? 8)
     let side = model.config.vision_config.image_size
     var state: UInt64 = 0x9E37_79B9_7F4A_7C15

@@ -1,4 +1,4 @@
-// mmsearch-bench: the Swift half of Scripts/bench-search.sh (a benchmark, not a test).
+// mmsearch-bench: the Swift half of Scripts/bench/search.sh (a benchmark, not a test).
 //
 //   mmsearch-bench import --vectors V.f32 --dim D --index DIR [--storage f32|f16] [--pack lite]
 //   mmsearch-bench search --index DIR --dim D --queries Q.f32 --truth T.i64 [--k 10]
@@ -7,12 +7,12 @@
 //
 // `import` stores raw little-endian f32 vectors (one per row) under the paths /bench/<row>;
 // with `--pack lite` they go into the lite pack's space, so `mmsearch query` can search them
-// next to real files (Scripts/bench-index.sh times a query on a 10 000-item index this way).
+// next to real files (Scripts/bench/index.sh times a query on a 10 000-item index this way).
 // `search` times opening the index in this fresh process, then each query (after one
 // warm-up pass), and prints one JSON object: open time, resident memory, latencies and
 // recall@k against the true neighbours (rows, int64, k per query).
 import Foundation
-import MMLite
+import MMBuiltins
 import MMSearchKit
 
 struct Failure: Error, CustomStringConvertible {
@@ -52,7 +52,7 @@ let space = { (dim: Int) in SpaceID(name: "bench", dimension: dim, fingerprint: 
 
 func importVectors(_ o: [String: String]) throws {
     let dim = try Int(require(o, "dim")) ?? 0
-    let storage = VectorElementType(rawValue: o["storage"] ?? "f32") ?? .f32
+    let storage = VectorStorage(rawValue: o["storage"] ?? "f32") ?? .f32
     let url = URL(fileURLWithPath: try require(o, "vectors"))
     let handle = try FileHandle(forReadingFrom: url)
     let target: SpaceID
@@ -62,7 +62,7 @@ func importVectors(_ o: [String: String]) throws {
     case let other?: throw Failure("--pack \(other): only lite")
     }
     guard target.dimension == dim else { throw Failure("--dim \(dim), but the pack's space has \(target.dimension)") }
-    let importer = try VectorImporter(directory: URL(fileURLWithPath: try require(o, "index")),
+    let importer = try VectorImporter(index: BuiltinStores.index(at: URL(fileURLWithPath: try require(o, "index"))),
                                       space: target, storage: storage)
     let start = Date()
     var row = 0
@@ -92,7 +92,7 @@ func search(_ o: [String: String]) throws {
 
     let rssBefore = residentMB()
     let openStart = Date()
-    let reader = try IndexReader(directory: URL(fileURLWithPath: try require(o, "index")), space: space(dim))
+    let reader = try BuiltinStores.index(at: URL(fileURLWithPath: try require(o, "index"))).reader(for: space(dim))
     let openSeconds = Date().timeIntervalSince(openStart)
     let rssOpen = residentMB()
 

@@ -1,14 +1,13 @@
 import ArgumentParser
 import Foundation
-import MMCLAP
-import MMCLIP
-import MMLite
+import MMBuiltins
 import MMSearchKit
 
-/// `--model PACK`, `--model-dir DIR` and `--plugin-dir DIR`, shared by every command that embeds.
+/// `--model PACK`, `--model-dir DIR`, `--plugin-dir DIR` and `--max-audio-seconds S`, shared by
+/// every command that embeds.
 struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("model"), help: ArgumentHelp(
-        "Model pack (\(Packs.registry.names.joined(separator: ", "))). Default: the pack the index was built with, "
+        "Model pack (\(BuiltinPacks.registry.names.joined(separator: ", "))). Default: the pack the index was built with, "
         + "else the best pack present (see `mmsearch models`).",
         valueName: "pack"))
     var pack: String?
@@ -35,47 +34,23 @@ struct ModelOptions: ParsableArguments {
         }
     }
 
-    /// The folders plugins are loaded from, in order.
-    func pluginFolders(_ locations: Locations) -> [PluginDirectory] {
-        locations.pluginDirectories(explicit: pluginDirectories)
+    /// What these options ask for.
+    func request(_ locations: Locations) -> PackRequest {
+        PackRequest(name: pack,
+                    modelDirectory: modelDirectory.map { URL(fileURLWithPath: locations.absolutePath($0), isDirectory: true) },
+                    pluginDirectories: pluginDirectories, maxAudioSeconds: maxAudioSeconds)
     }
 
-    /// The pack this command uses (see `ModelPackRegistry.choose`): `--model`, else the pack
-    /// the index at `index` (default: the default index) was built with, else the best present.
-    func choice(_ locations: Locations, index: URL? = nil) throws -> PackChoice {
-        let choice = Packs.registry.choose(named: pack, modelsDirectory: locations.modelsDirectory(),
-                                           indexDirectory: index ?? locations.indexDirectory())
-        if modelDirectory != nil, choice.reason != .named, !isIndex(choice.reason) {
-            throw MMSearchError(.usage, "--model-dir needs --model PACK to say what the folder holds ("
-                                + Packs.registry.names.joined(separator: ", ") + ")")
-        }
-        return choice
-    }
-
-    private func isIndex(_ reason: PackChoice.Reason) -> Bool {
-        if case .index = reason { return true }
-        return false
-    }
-
-    /// Loads the chosen pack and the plugins from the plugin folders.
-    func loadRegistry(_ locations: Locations, index: URL? = nil) throws -> EncoderRegistry {
-        let chosen = try choice(locations, index: index)
-        var pack = try Packs.registry.load(
-            chosen.name, modelsDirectory: locations.modelsDirectory(),
-            directory: modelDirectory.map { URL(fileURLWithPath: locations.absolutePath($0), isDirectory: true) },
-            digests: WeightsDigest(cacheDirectory: locations.digestCacheDirectory()))
-        if let maxAudioSeconds { pack = try pack.limitingAudio(toSeconds: maxAudioSeconds) }
-        var registry = EncoderRegistry(pack: pack)
-        registry.loadPlugins(from: pluginFolders(locations), log: { plugin, level, message in
+    /// The pack with every plugin that loaded (`index`: the index the command works on, whose
+    /// pack is the default); `mmsearch plugins` lists the ones that did not.
+    func loadRegistry(_ locations: Locations, index: Index?) throws -> EncoderRegistry {
+        try PackLoader(locations: locations).load(request(locations), index: index, log: { plugin, level, message in
             if level >= .warning { Console.error("plugin \(plugin): \(level): \(message)") }
         })
-        return registry
     }
 
-    /// The pack with every plugin that loaded; each plugin that did not is a warning on stderr
-    /// (`mmsearch plugins` lists them with the reasons). `index`: the index the command works
-    /// on (default: the default index), whose pack is the default.
-    func load(_ locations: Locations, index: URL? = nil) throws -> ModelPack {
+    /// The pack with every plugin that loaded; each plugin that did not is a warning on stderr.
+    func load(_ locations: Locations, index: Index?) throws -> ModelPack {
         let registry = try loadRegistry(locations, index: index)
         for failure in registry.failures {
             Console.error("warning: plugin \(failure.path) not loaded: \(failure.reason)")
@@ -91,16 +66,56 @@ struct IndexLocationOptions: ParsableArguments {
         valueName: "dir"))
     var directory: String?
 
-    func resolve(_ locations: Locations) -> URL {
-        locations.indexDirectory(explicit: directory)
+    /// The index these options name (nothing is opened yet).
+    func index(_ locations: Locations) -> Index {
+        BuiltinStores.index(at: locations.indexDirectory(explicit: directory))
     }
 }
 
-/// The model packs built into this program, in the order `mmsearch models` lists them.
-enum Packs {
-    static let registry = ModelPackRegistry([
-        .init(LitePack.description) { try LitePack.load(from: $0) },
-        .init(CLIPPack.description) { try CLIPPack.load(from: $0) },
-        .init(ClapPack.description) { try ClapPack.load(from: $0) },
-    ])
+/// The filters and ranking options a search takes, shared by `query` and `eval`.
+struct SearchFilterOptions: ParsableArguments {
+    @Option(name: .customLong("modality"), help: ArgumentHelp(
+        "Only results of this modality (image, text, audio, video, …); repeatable.", valueName: "modality"))
+    var modalities: [Modality] = []
+
+    @Option(name: .customLong("in"), help: ArgumentHelp(
+        "Only files at or below this folder (or this file); repeatable.", valueName: "dir"))
+    var directories: [String] = []
+
+    @Option(name: .customLong("label"), help: ArgumentHelp(
+        "Only files carrying this stored label (`mmsearch label --all`); repeatable (any of them).",
+        valueName: "name"))
+    var labels: [String] = []
+
+    @Option(name: .customLong("min-score"), help: ArgumentHelp(
+        "Only results with at least this cosine similarity.", valueName: "s"))
+    var minScore: Float?
+
+    @Flag(help: "Fuse the vector ranking with a keyword (BM25) ranking of the query's words.")
+    var hybrid = false
+
+    func validate() throws {
+        if let minScore, !minScore.isFinite { throw ValidationError("--min-score must be a number") }
+    }
+
+    /// The search options these filters say.
+    func options(_ locations: Locations) -> SearchOptions {
+        var options = SearchOptions()
+        options.modalities = modalities.isEmpty ? nil : Set(modalities)
+        options.directories = directories.isEmpty ? nil : directories.map { locations.absolutePath($0) }
+        options.labels = labels.isEmpty ? nil : labels
+        options.minimumScore = minScore
+        options.hybrid = hybrid
+        return options
+    }
 }
+
+extension Modality: ExpressibleByArgument {
+    /// A modality name: letters only, any case (`image`, `Text`).
+    public init?(argument: String) {
+        guard !argument.isEmpty, argument.allSatisfy(\.isLetter) else { return nil }
+        self.init(argument.lowercased())
+    }
+}
+
+extension VectorStorage: ExpressibleByArgument {}

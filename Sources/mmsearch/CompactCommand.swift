@@ -21,19 +21,12 @@ struct CompactCommand: ParsableCommand {
     @OptionGroup var index: IndexLocationOptions
 
     @Option(help: ArgumentHelp("Convert the stored vectors to f32 or f16.", valueName: "type"))
-    var storage: String?
-
-    func validate() throws {
-        if let storage, !["f32", "f16"].contains(storage) {
-            throw ValidationError("--storage must be f32 or f16")
-        }
-    }
+    var storage: VectorStorage?
 
     func run() throws {
         let locations = Locations.current()
-        let directory = index.resolve(locations)
         let start = Date()
-        let spaces = try IndexCompaction.run(directory: directory, storage: storage.flatMap(VectorElementType.init(rawValue:)))
+        let spaces = try index.index(locations).compact(storage: storage)
         for space in spaces {
             let change = space.rewritten
                 ? "\(space.rowsBefore) → \(space.rowsAfter) rows, \(megabytes(space.bytesBefore)) → \(megabytes(space.bytesAfter))"

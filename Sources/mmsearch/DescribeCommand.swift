@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MMBuiltins
 import MMSearchKit
 
 /// `mmsearch describe FILE`
@@ -9,7 +10,7 @@ struct DescribeCommand: ParsableCommand {
         abstract: "The words that best describe a file, from a built-in vocabulary.",
         discussion: """
             Embeds FILE (indexed or not) and prints the closest of \
-            \(DescribeVocabulary.builtInWords.count) common English nouns and noun phrases \
+            \((try? DescribeVocabulary.builtInWords().count) ?? 4476) common English nouns and noun phrases \
             (each embedded as "a photo of a WORD."), one "score  word" line each, best \
             first; scores are cosine similarities. The vocabulary's vectors are computed \
             on first use per model pack (a minute on a slow CPU) and cached under \
@@ -39,25 +40,15 @@ struct DescribeCommand: ParsableCommand {
     func run() throws {
         let locations = Locations.current()
         let path = locations.absolutePath(file)
-        let pack = try model.load(locations)
-        // Describing needs no index: the engine's index directory is never opened.
-        let engine = Engine(pack: pack, indexDirectory: locations.indexDirectory())
+        // Describing needs no index: the engine's index is never opened.
+        let index = BuiltinStores.index(at: locations.indexDirectory())
+        let engine = Engine(pack: try model.load(locations, index: index), index: index)
         let cache = VectorCache(directory: locations.modelsDirectory().appendingPathComponent("cache"))
         let words = try engine.describe(URL(fileURLWithPath: path), limit: top, cache: cache)
         if json {
-            print(try JSONOutput.encode(DescribeDocument(path: path, words: words.map { .init(word: $0.word, score: $0.score) })))
+            print(try JSONOutput.encode(DescribeDocument(path: path, words: words)))
         } else {
             for (word, score) in words { print(String(format: "%.4f  ", score) + word) }
         }
     }
-}
-
-/// `mmsearch describe --json`.
-struct DescribeDocument: Encodable {
-    struct Word: Encodable {
-        let word: String
-        let score: Float
-    }
-    let path: String
-    let words: [Word]
 }

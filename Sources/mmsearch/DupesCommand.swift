@@ -36,54 +36,19 @@ struct DupesCommand: ParsableCommand {
 
     func run() throws {
         let locations = Locations.current()
-        var documents: [DupesDocument.Group] = []
-        var (files, grouped, groupCount) = (0, 0, 0)
-        for reader in try SpaceReaders.all(index.resolve(locations)) {
-            let matrix = try reader.matrix()
-            let groups = DuplicateFinder.groups(matrix, threshold: threshold)
-            files += matrix.items.count
-            grouped += groups.reduce(0) { $0 + $1.paths.count }
-            groupCount += groups.count
-            if json {
-                documents += groups.map { .init(paths: $0.paths, minScore: $0.minScore, maxScore: $0.maxScore) }
-                continue
-            }
-            for group in groups {
-                print("\(group.paths.count) files, cosine " + String(format: "%.4f–%.4f", group.minScore, group.maxScore))
-                for path in group.paths { print("  " + FilePaths.display(path, from: locations.currentDirectory)) }
-            }
-        }
+        let report = try index.index(locations).duplicates(threshold: threshold)
         if json {
-            print(try JSONOutput.encode(DupesDocument(threshold: threshold, groups: documents)))
-        } else {
-            let cosine = String(format: "cosine ≥ %g", threshold)
-            Console.error(groupCount == 0
-                ? "no near-duplicates among \(files) files (\(cosine))"
-                : "\(groupCount) group\(groupCount == 1 ? "" : "s") of near-duplicates, \(grouped) of \(files) files (\(cosine))")
+            print(try JSONOutput.encode(DupesDocument(report)))
+            return
         }
-    }
-}
-
-/// `mmsearch dupes --json`.
-struct DupesDocument: Encodable {
-    struct Group: Encodable {
-        let paths: [String]
-        let minScore: Float
-        let maxScore: Float
-        enum CodingKeys: String, CodingKey {
-            case paths
-            case minScore = "min_score"
-            case maxScore = "max_score"
+        for group in report.groups {
+            print("\(group.paths.count) files, cosine " + String(format: "%.4f–%.4f", group.minScore, group.maxScore))
+            for path in group.paths { print("  " + FilePaths.display(path, from: locations.currentDirectory)) }
         }
-    }
-    let threshold: Float
-    let groups: [Group]
-}
-
-/// Readers for every space of an index, for the commands that need no models.
-enum SpaceReaders {
-    static func all(_ directory: URL) throws -> [IndexReader] {
-        let store = try IndexStore.openForReading(at: directory)
-        return try store.catalog.spaces().map { try IndexReader(directory: directory, space: $0.spaceID) }
+        let cosine = String(format: "cosine ≥ %g", threshold)
+        let count = report.groups.count
+        Console.error(count == 0
+            ? "no near-duplicates among \(report.files) files (\(cosine))"
+            : "\(count) group\(count == 1 ? "" : "s") of near-duplicates, \(report.grouped) of \(report.files) files (\(cosine))")
     }
 }

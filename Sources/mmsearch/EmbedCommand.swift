@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MMBuiltins
 import MMSearchKit
 
 /// `mmsearch embed TEXT|FILE`
@@ -34,8 +35,9 @@ struct EmbedCommand: ParsableCommand {
 
     func run() throws {
         let locations = Locations.current()
-        let pack = try model.load(locations)
-        let engine = Engine(pack: pack, indexDirectory: locations.indexDirectory())
+        // Embedding needs no index: the engine's index is never opened.
+        let index = BuiltinStores.index(at: locations.indexDirectory())
+        let engine = Engine(pack: try model.load(locations, index: index), index: index)
         let parsed = Query.parse(input, locations: locations)
         let embedding = try engine.embed(parsed)
         if json {

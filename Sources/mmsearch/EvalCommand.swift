@@ -14,7 +14,8 @@ struct EvalCommand: ParsableCommand {
             and a first line starting with "query<TAB>" (a header) are skipped. Relative \
             paths are resolved against --root (default: the qrels file's folder).
 
-            Runs every query (top 10, with the same filters as `query`) and prints the \
+            Runs every query (top 10, with the same filters as `query`: --modality, --in, \
+            --label, --min-score, --hybrid) and prints the \
             mean over queries of Recall@1, Recall@5, Recall@10 (share of the relevant \
             files in the first k), MRR (1/rank of the first relevant result, 0 when it \
             is not in the first 10) and nDCG@10 (binary gains, log₂ discount). \
@@ -34,11 +35,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Folder relative paths in the qrels file are resolved against.", valueName: "dir"))
     var root: String?
 
-    @Option(name: .customLong("modality"), help: ArgumentHelp("Only results of this modality; repeatable.", valueName: "modality"))
-    var modalities: [String] = []
-
-    @Flag(help: "Use hybrid search (see `query --hybrid`).")
-    var hybrid = false
+    @OptionGroup var filters: SearchFilterOptions
 
     @Flag(name: .customLong("per-query"), help: "Also print each query's metrics.")
     var perQuery = false
@@ -53,12 +50,9 @@ struct EvalCommand: ParsableCommand {
         let locations = Locations.current()
         let judgements = try Qrels.read(URL(fileURLWithPath: locations.absolutePath(qrels)),
                                         root: root.map { locations.absolutePath($0) })
-        let pack = try model.load(locations, index: index.resolve(locations))
-        let engine = Engine(pack: pack, indexDirectory: index.resolve(locations))
-        var options = SearchOptions()
-        options.modalities = modalities.isEmpty ? nil : Set(modalities.map { Modality($0.lowercased()) })
-        options.hybrid = hybrid
-        let report = try engine.evaluate(judgements, options: options, locations: locations)
+        let index = self.index.index(locations)
+        let engine = Engine(pack: try model.load(locations, index: index), index: index)
+        let report = try engine.evaluate(judgements, options: filters.options(locations), locations: locations)
         if json {
             print(try JSONOutput.encode(EvalDocument(report)))
             return
@@ -75,34 +69,5 @@ struct EvalCommand: ParsableCommand {
             print(header)
             print(line(report.mean) + "  (mean of \(report.perQuery.count) queries)")
         }
-    }
-}
-
-/// `mmsearch eval --json`.
-struct EvalDocument: Encodable {
-    struct Metrics: Encodable {
-        let recall1, recall5, recall10, mrr, ndcg10: Double
-        var query: String? = nil
-        enum CodingKeys: String, CodingKey {
-            case recall1 = "recall@1", recall5 = "recall@5", recall10 = "recall@10", mrr, ndcg10 = "ndcg@10", query
-        }
-        init(_ m: RankingMetrics, query: String? = nil) {
-            recall1 = m.recallAt1
-            recall5 = m.recallAt5
-            recall10 = m.recallAt10
-            mrr = m.reciprocalRank
-            ndcg10 = m.ndcgAt10
-            self.query = query
-        }
-    }
-    let queries: Int
-    let mean: Metrics
-    let perQuery: [Metrics]
-    enum CodingKeys: String, CodingKey { case queries, mean, perQuery = "per_query" }
-
-    init(_ report: EvaluationReport) {
-        queries = report.perQuery.count
-        mean = Metrics(report.mean)
-        perQuery = report.perQuery.map { Metrics($0.metrics, query: $0.query) }
     }
 }

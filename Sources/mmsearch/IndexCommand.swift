@@ -54,20 +54,17 @@ struct IndexCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("How a new index stores vectors: f32 (default; exact scores) or f16 (half the disk). `mmsearch compact --storage` converts an existing one.",
                                valueName: "type"))
-    var storage: String?
+    var storage: VectorStorage?
 
     func validate() throws {
-        if let storage, !["f32", "f16"].contains(storage) {
-            throw ValidationError("--storage must be f32 or f16")
-        }
         if folders.isEmpty { throw ValidationError("give at least one folder to index, e.g. `mmsearch index ./photos`") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 
     func run() throws {
         let locations = Locations.current()
-        let pack = try model.load(locations, index: index.resolve(locations))
-        let engine = Engine(pack: pack, indexDirectory: index.resolve(locations))
+        let index = self.index.index(locations)
+        let engine = Engine(pack: try model.load(locations, index: index), index: index)
         let roots = folders.map { URL(fileURLWithPath: locations.absolutePath($0)) }
         var options = IndexOptions()
         if let threads { options.threads = threads }
@@ -80,7 +77,7 @@ struct IndexCommand: ParsableCommand {
             }
         }
         options.includeHidden = includeHidden
-        if let storage, let type = VectorElementType(rawValue: storage) { options.storage = type }
+        if let storage { options.storage = storage }
 
         let interrupt = InterruptHandler()
         let line = ProgressLine(enabled: Console.stderrIsTerminal)
@@ -95,7 +92,7 @@ struct IndexCommand: ParsableCommand {
         }
         line.clear()
         for note in summary.notes {
-            Console.error("\(FilePaths.display(note.path, from: locations.currentDirectory)): \(note.note)")
+            Console.error("\(FilePaths.display(note.path, from: locations.currentDirectory)): \(note.note.description)")
         }
         Console.error(summary.description)
         withExtendedLifetime(interrupt) {}

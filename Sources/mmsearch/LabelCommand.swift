@@ -14,9 +14,9 @@ struct LabelCommand: ParsableCommand {
             text encoder, and the label's vector is the renormalised mean of theirs. A \
             file's probabilities are a softmax over its cosine similarities with the \
             labels divided by a temperature T: p = exp(cos/T) / Σ exp(cos/T). Default T: \
-            0.015 for the lite pack (the log-loss minimum for labelling the bundled \
-            Media/ photos with broad categories), 0.01 (CLIP's learned logit scale of \
-            100) for other packs.
+            the pack's own: 0.015 for the lite pack (the log-loss minimum for labelling \
+            the bundled Media/ photos with broad categories), 1/exp(logit_scale) for CLIP \
+            and CLAP (0.01 with their published weights).
 
             FILE… (indexed or not; embedded now) prints, per file, one \
             "probability  label" line per label, best first (a "path:" line first when \
@@ -93,8 +93,8 @@ struct LabelCommand: ParsableCommand {
         let locations = Locations.current()
         let names = try labelsFile.map { try ZeroShotClassifier.readList(URL(fileURLWithPath: locations.absolutePath($0))) }
             ?? ZeroShotClassifier.parseList(labels ?? "")
-        let pack = try model.load(locations, index: index.resolve(locations))
-        let engine = Engine(pack: pack, indexDirectory: index.resolve(locations))
+        let index = self.index.index(locations)
+        let engine = Engine(pack: try model.load(locations, index: index), index: index)
         if all {
             // Open the index before embedding the labels: a missing index fails fast.
             _ = try engine.reader()
@@ -136,29 +136,5 @@ struct LabelCommand: ParsableCommand {
             }
         }
         if failed { throw ExitCode(ExitStatus.someFailed) }
-    }
-}
-
-/// `mmsearch label FILE… --json`.
-struct LabelFilesDocument: Encodable {
-    struct File: Encodable {
-        let path: String
-        let labels: [LabelScore]
-    }
-    let labels: [String]
-    let temperature: Float
-    let files: [File]
-}
-
-/// `mmsearch label --all --json`: `{"files": N, "labelled": N, "counts": {LABEL: N, …}}`.
-struct LabelAllDocument: Encodable {
-    let files: Int
-    let labelled: Int
-    let counts: [String: Int]
-
-    init(_ summary: LabelAllSummary) {
-        files = summary.items
-        labelled = summary.labelled
-        counts = summary.counts
     }
 }

@@ -30,7 +30,7 @@ struct MMSearch: ParsableCommand {
               MMSEARCH_INDEX   index directory when --index is not given; default
                                $XDG_DATA_HOME/mmsearch/index or ~/.local/share/mmsearch/index
               MMSEARCH_MODELS  model weights; default $XDG_CACHE_HOME/mmsearch/models or
-                               ~/.cache/mmsearch/models (Scripts/fetch-models.sh
+                               ~/.cache/mmsearch/models (Scripts/fetch/models.py
                                lite|clip|clap; see `mmsearch models`)
               MMSEARCH_PLUGIN_PATH  colon-separated folders of plugin libraries (*.so),
                                searched after --plugin-dir and before

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MMBuiltins
 import MMSearchKit
 
 /// `mmsearch models`
@@ -9,7 +10,7 @@ struct ModelsCommand: ParsableCommand {
         abstract: "List the model packs, what they read, where their weights go, and which is the default.",
         discussion: """
             A pack's weights are expected in $MMSEARCH_MODELS/<pack> (default \
-            ~/.cache/mmsearch/models/<pack>) and put there by Scripts/fetch-models.sh \
+            ~/.cache/mmsearch/models/<pack>) and put there by Scripts/fetch/models.py \
             (lite, clip, clap). Commands that embed use --model PACK when given; else the \
             pack the index was built with (an index never mixes packs); else the best pack \
             present: clip-vit-b32, then lite. clap-htsat reads no photos and is never the \
@@ -39,16 +40,16 @@ struct ModelsCommand: ParsableCommand {
     var pack: String?
 
     func validate() throws {
-        if let pack, !Packs.registry.names.contains(pack) {
-            throw ValidationError("unknown model pack '\(pack)': available packs: \(Packs.registry.names.joined(separator: ", "))")
+        if let pack, !BuiltinPacks.registry.names.contains(pack) {
+            throw ValidationError("unknown model pack '\(pack)': available packs: \(BuiltinPacks.registry.names.joined(separator: ", "))")
         }
     }
 
     func run() throws {
         let locations = Locations.current()
         let models = locations.modelsDirectory()
-        let choice = Packs.registry.choose(named: pack, modelsDirectory: models, indexDirectory: index.resolve(locations))
-        let document = ModelsDocument(registry: Packs.registry, modelsDirectory: models, choice: choice)
+        let choice = BuiltinPacks.registry.choose(named: pack, modelsDirectory: models, index: index.index(locations))
+        let document = ModelsDocument(registry: BuiltinPacks.registry, modelsDirectory: models, choice: choice)
         if json {
             print(try JSONOutput.encode(document))
             return
@@ -67,7 +68,7 @@ enum ModelsTable {
         }
         var lines = TextTable.lines(header: header, rows: rows)
         lines.append("")
-        lines.append("* default: \(choice.name) (\(choice.explanation))")
+        lines.append("* default: \(choice.name) (\(explanation(choice)))")
         let missing = document.packs.filter { !$0.present }
         if !missing.isEmpty {
             lines.append("")
@@ -79,5 +80,17 @@ enum ModelsTable {
         lines.append("")
         for pack in document.packs { lines.append("\(pack.name): \(pack.summary)") }
         return lines
+    }
+}
+
+extension ModelsTable {
+    /// Why the default is the default, in the command line's words.
+    static func explanation(_ choice: PackChoice) -> String {
+        switch choice.reason {
+        case .named: "named with --model"
+        case .index(let location): "the index at \(location) was built with it"
+        case .bestPresent: "the best pack whose weights are present"
+        case .fallback: "no pack's weights are present"
+        }
     }
 }

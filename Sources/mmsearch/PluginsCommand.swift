@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MMBuiltins
 import MMSearchKit
 
 /// `mmsearch plugins`
@@ -34,8 +35,8 @@ struct PluginsCommand: ParsableCommand {
 
     func run() throws {
         let locations = Locations.current()
-        let registry = try model.loadRegistry(locations)
-        let folders = model.pluginFolders(locations)
+        let registry = try model.loadRegistry(locations, index: BuiltinStores.index(at: locations.indexDirectory()))
+        let folders = PackLoader(locations: locations).pluginFolders(model.request(locations))
         if json {
             print(try JSONOutput.encode(PluginsDocument(registry: registry, folders: folders)))
             return

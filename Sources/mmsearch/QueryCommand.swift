@@ -12,8 +12,9 @@ struct QueryCommand: ParsableCommand {
             file; otherwise it is text. Output: one "score  path" line per result, best \
             first, paths relative to the current directory when inside it. Scores are \
             cosine similarities. Each file is one result: a text file (or a recording, by \
-            its transcript) by its best-matching chunk, whose snippet is shown on the \
-            next line, indented; --all-chunks lists every matching chunk instead.
+            its transcript) by its best-matching part, shown after the path ("@ bytes \
+            120–480" of a text file, "@ 12.0s–15.5s" of a recording or a video) with its \
+            text on the next line, indented; --all-chunks lists every matching part instead.
 
             COMBINING QUERIES (as rclip): "+ TERM" (or --add TERM) adds a term, \
             "- TERM" (or --subtract TERM) subtracts one; each term is a text or a file, \
@@ -29,18 +30,23 @@ struct QueryCommand: ParsableCommand {
               {"query": {"kind": "text"|"file", "value": TEXT or ABSOLUTE-PATH,
                          "terms": [{"kind", "value", "weight"}, …]},
                "space": {"name": PACK, "dimension": N, "fingerprint": HEX},
-               "results": [{"path": ABSOLUTE-PATH, "score": FLOAT,
+               "results": [{"id": FILE-ID, "path": ABSOLUTE-PATH, "score": FLOAT,
                             "modality": "image"|"text"|"audio"|"video"|…,
+                            "part": {"index": N, "score": FLOAT,
+                                     "bytes": {"start": BYTE, "end": BYTE},
+                                     "time": {"start": S, "end": S},
+                                     "snippet": TEXT},
                             "segment": {"start": S, "end": S, "score": FLOAT},
                             "chunk": {"index": N, "start": BYTE, "end": BYTE,
                                       "snippet": TEXT},
                             "labels": [{"label": NAME, "probability": P}, …],
                             "fusion": {"score": RRF, "vector_rank": N,
                                        "keyword_rank": N}}, …]}
-            "terms" is there for combined queries only; "segment" for time-based media \
-            (plain output shows its start as "@ 12.0s"); "chunk" for text files (byte \
-            offsets into the file); "labels" for files labelled by `mmsearch label \
-            --all`; "fusion" with --hybrid.
+            "terms" is there for combined queries only; "part" for files with parts \
+            ("bytes": offsets into a text file, or into a recording's transcript; "time": \
+            a recording's passage or a video's frame); "chunk" (a part with text) and \
+            "segment" (a video's frame) say the same as "part" in schema 1's words; \
+            "labels" for files labelled by `mmsearch label --all`; "fusion" with --hybrid.
 
             EXAMPLES
               mmsearch query "a dog"
@@ -70,25 +76,7 @@ struct QueryCommand: ParsableCommand {
     @Option(name: [.short, .customLong("top")], help: ArgumentHelp("Number of results.", valueName: "n"))
     var top = 10
 
-    @Option(name: .customLong("modality"), help: ArgumentHelp(
-        "Only results of this modality (image, text, audio, video, …); repeatable.", valueName: "modality"))
-    var modalities: [String] = []
-
-    @Option(name: .customLong("in"), help: ArgumentHelp(
-        "Only files at or below this folder (or this file); repeatable.", valueName: "dir"))
-    var directories: [String] = []
-
-    @Option(name: .customLong("label"), help: ArgumentHelp(
-        "Only files carrying this stored label (`mmsearch label --all`); repeatable (any of them).",
-        valueName: "name"))
-    var labels: [String] = []
-
-    @Option(name: .customLong("min-score"), help: ArgumentHelp(
-        "Only results with at least this cosine similarity.", valueName: "s"))
-    var minScore: Float?
-
-    @Flag(help: "Fuse the vector ranking with a keyword (BM25) ranking of the query's words.")
-    var hybrid = false
+    @OptionGroup var filters: SearchFilterOptions
 
     @Flag(name: .customLong("all-chunks"), help: ArgumentHelp(
         "Every matching chunk of a text file or recording as its own result, not only each file's best."))
@@ -107,23 +95,15 @@ struct QueryCommand: ParsableCommand {
         if top < 1 { throw ValidationError("-t must be at least 1") }
         if json && pathsOnly { throw ValidationError("--json and -f cannot be used together") }
         if query.isEmpty { throw ValidationError("the query is empty: give a text or a file") }
-        if let minScore, !minScore.isFinite { throw ValidationError("--min-score must be a number") }
-        for modality in modalities where modality.isEmpty || modality.contains(where: { !$0.isLetter }) {
-            throw ValidationError("--modality \(modality): write a modality name such as image, text or audio")
-        }
     }
 
     func run() throws {
         let locations = Locations.current()
         let expression = try QueryExpression.parse(query, adding: add, subtracting: subtract, locations: locations)
-        let pack = try model.load(locations, index: index.resolve(locations))
-        let engine = Engine(pack: pack, indexDirectory: index.resolve(locations))
-        var options = SearchOptions()
-        options.modalities = modalities.isEmpty ? nil : Set(modalities.map { Modality($0.lowercased()) })
-        options.directories = directories.isEmpty ? nil : directories.map { locations.absolutePath($0) }
-        options.labels = labels.isEmpty ? nil : labels
-        options.minimumScore = minScore
-        options.hybrid = hybrid
+        let index = self.index.index(locations)
+        let pack = try model.load(locations, index: index)
+        let engine = Engine(pack: pack, index: index)
+        var options = filters.options(locations)
         options.allChunks = allChunks
         let hits = try engine.search(expression, limit: top, options: options)
         if json {
@@ -132,10 +112,7 @@ struct QueryCommand: ParsableCommand {
             for hit in hits { print(hit.path) }
         } else {
             for hit in hits {
-                print(String(format: "%.4f", hit.score) + "  "
-                      + FilePaths.display(hit.path, from: locations.currentDirectory)
-                      + (hit.segment.map { String(format: " @ %.1fs", $0.start) } ?? ""))
-                if let chunk = hit.chunk { print("        " + chunk.snippet()) }
+                for line in ResultLines.lines(hit, from: locations.currentDirectory) { print(line) }
             }
         }
     }

@@ -34,29 +34,26 @@ struct StatsCommand: ParsableCommand {
 
     func run() throws {
         let locations = Locations.current()
-        let directory = index.resolve(locations)
-        let store = try IndexStore.openForReading(at: directory)
+        let index = self.index.index(locations)
         if failures {
-            for record in try store.catalog.failures() {
+            for record in try index.failures() {
                 print("\(FilePaths.display(record.path, from: locations.currentDirectory)): \(record.error ?? "failed")")
             }
             return
         }
-        for space in try store.catalog.spaces() {
-            let counts = try store.catalog.counts(space: space.id)
-            // Recordings indexed without rows (`no speech`): indexed, not failed, but told.
-            let silent = try store.catalog.notes(space: space.id).filter { $0.note.hasPrefix("no speech") }.count
-            print("\(space.spaceID): \(counts.ok) indexed\(silent > 0 ? " (\(silent) without speech)" : ""), "
-                  + "\(counts.failed) failed, \(space.elementType) vectors")
-            for (modality, files) in try store.catalog.modalityCounts(space: space.id) {
+        for report in try index.report() {
+            let counts = report.counts
+            // Recordings indexed without rows (no speech): indexed, not failed, but told.
+            let silent = counts.withoutSpeech > 0 ? " (\(counts.withoutSpeech) without speech)" : ""
+            print("\(report.space.spaceID): \(counts.ok) indexed\(silent), \(counts.failed) failed, "
+                  + "\(report.space.elementType) vectors")
+            for (modality, files) in counts.modalities {
                 print("  " + modality.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0) + String(files))
             }
-            let labels = try store.catalog.labelCounts(space: space.id)
-            if !labels.isEmpty {
-                print("  labels      " + labels.map { "\($0.label) (\($0.files))" }.joined(separator: ", "))
+            if !counts.labels.isEmpty {
+                print("  labels      " + counts.labels.map { "\($0.label) (\($0.files))" }.joined(separator: ", "))
             }
-            guard counts.ok > 1, let reader = try? IndexReader(directory: directory, space: space.spaceID) else { continue }
-            let stats = SpaceStatistics.of(try reader.matrix())
+            guard let stats = report.statistics else { continue }
             if let anisotropy = stats.anisotropy {
                 print("  anisotropy  " + String(format: "%.4f", anisotropy) + " (mean pairwise cosine of \(stats.files) files)")
             }

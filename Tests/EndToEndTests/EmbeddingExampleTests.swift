@@ -2,7 +2,7 @@
 // `theDocumentShowsThisCodeVerbatim` fails when the two drift apart.
 // BEGIN EXAMPLE
 import Foundation
-import MMLite
+import MMBuiltins
 import MMSearchKit
 
 /// Subtitles (.srt) as a modality of their own: the spoken lines, without the cue numbers and

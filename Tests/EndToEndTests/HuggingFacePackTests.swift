@@ -1,5 +1,6 @@
 import Foundation
 import MMCLAP
+import MMBuiltins
 import MMCLIP
 import MMMedia
 import MMSearchKit
@@ -16,8 +17,8 @@ struct HuggingFacePackTests {
     static let clapFolder = TestPaths.fixture("clap/tiny")
     static let media = TestPaths.repository.appendingPathComponent("Media")
 
-    static let clip = Result { try CLIPPack.load(from: ModelPackSource(directory: clipFolder, isExplicit: true)) }
-    static let clap = Result { try ClapPack.load(from: ModelPackSource(directory: clapFolder, isExplicit: true)) }
+    static let clip = Result { try BuiltinPacks.registry.load(CLIPPack.name, modelsDirectory: TestPaths.models, directory: clipFolder) }
+    static let clap = Result { try BuiltinPacks.registry.load(ClapPack.name, modelsDirectory: TestPaths.models, directory: clapFolder) }
 
     struct TextCases: Decodable {
         struct Case: Decodable { let text: String; let embedding: [Float] }
@@ -110,12 +111,14 @@ struct HuggingFacePackTests {
         #expect {
             _ = try other.search(.text("a zebra"), limit: 1)
         } throws: { error in
-            let message = (error as? MMSearchError)?.message ?? ""
+            let e = error as? MMSearchError
+            let message = e?.message ?? ""
+            guard case .spaceMismatch(let built, let asked)? = e?.reason else { return false }
             return message.contains("index built with clip-vit-b32") && message.contains("encoder is clap-htsat")
-                && message.contains("--model clip-vit-b32")
+                && built.name == "clip-vit-b32" && asked.name == "clap-htsat"
         }
         #expect(throws: MMSearchError.self) { _ = try other.index(roots: [photos]) }
-        #expect(ModelPackRegistry.packOfIndex(at: index) == "clip-vit-b32")
+        #expect(Index.embedded(at: index).packName() == "clip-vit-b32")
     }
 
     @Test func theCommandLineEmbedsWithAModelFolderMadeElsewhere() throws {
@@ -147,7 +150,7 @@ struct HuggingFacePackTests {
         let env = ["MMSEARCH_MODELS": scratch.path("models").path, "MMSEARCH_INDEX": scratch.path("index").path]
         let out = try CommandLineTool.run(["models"], environment: env)
         #expect(out.status == 0, "\(out.stderr)")
-        for line in ["Scripts/fetch-models.sh lite", "Scripts/fetch-models.sh clip", "Scripts/fetch-models.sh clap",
+        for line in ["Scripts/fetch/models.py lite", "Scripts/fetch/models.py clip", "Scripts/fetch/models.py clap",
                      "default: lite (no pack's weights are present)"] {
             #expect(out.stdout.contains(line), "missing \(line) in:\n\(out.stdout)")
         }

@@ -1,5 +1,5 @@
 import Foundation
-import MMLite
+import MMBuiltins
 import MMSearchKit
 import MMTestSupport
 import Testing

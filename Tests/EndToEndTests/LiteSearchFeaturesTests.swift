@@ -1,5 +1,5 @@
 import Foundation
-import MMLite
+import MMBuiltins
 import MMSearchKit
 import MMTestSupport
 import Testing
@@ -45,9 +45,9 @@ struct LiteSearchFeaturesTests {
         options.directories = [Self.notes.path]
         let hits = try engine.search(.file(Self.media.appendingPathComponent(photo)), limit: 3, options: options)
         let best = try #require(hits.first)
-        print("\(photo) → \(URL(fileURLWithPath: best.path).lastPathComponent) \(best.score): \(best.chunk?.snippet() ?? "")")
+        print("\(photo) → \(URL(fileURLWithPath: best.path).lastPathComponent) \(best.score): \(best.part?.part.snippet() ?? "")")
         #expect(best.path.hasSuffix("/" + file))
-        #expect(best.chunk?.snippet().contains(word) == true)
+        #expect(best.part?.part.snippet().contains(word) == true)
         #expect(hits.allSatisfy { $0.modality == .text })
     }
 
@@ -102,7 +102,7 @@ struct LiteSearchFeaturesTests {
         print("lite zero-shot on Media: subjects top-1 \(accuracy(subjects))/\(subjects.count); categories top-1 "
               + "\(accuracy(categories))/\(categories.count), NLL by T: "
               + grid.map { String(format: "%.4f:%.3f", $0, nll(categories, $0)) }.joined(separator: " ") + "; best T \(best)")
-        let chosen = ZeroShotClassifier.defaultTemperature(pack: "lite")
+        let chosen = try Self.pack.get().labelTemperature
         #expect(nll(categories, chosen) <= nll(categories, best) * 1.1, "the default T is the fitted one")
     }
 

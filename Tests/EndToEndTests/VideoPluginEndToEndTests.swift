@@ -143,7 +143,10 @@ struct VideoPluginEndToEndTests {
                                            "--index", s.index.url.path], environment: s.environment)
         let line = try #require(car.stdout.split(separator: "\n").first.map(String.init), "\(car.stderr)")
         let at = try #require(line.range(of: " @ "), "plain output shows the best frame: \(line)")
-        let seconds = try #require(Double(line[at.upperBound...].dropLast()), "\(line)")
+        // "@ START s–END s": the best frame's span.
+        let span = line[at.upperBound...].split(separator: "–").map { $0.dropLast() }
+        let seconds = try #require(span.first.flatMap { Double($0) }, "\(line)")
+        #expect(span.count == 2 && Double(span[1]).map { $0 > seconds } == true, "\(line)")
         #expect(line.contains("dog-then-car.mp4") && seconds >= 3.0, "the car part starts at 3 s: \(line)")
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+@testable import MMEmbeddedStore
 @testable import MMSearchKit
 
 /// The catalog's bookkeeping of rows: migration from the first schema, reconciling with the
@@ -38,11 +39,11 @@ import Testing
         let f = try Fixture()
         for name in ["a", "b", "c"] { try f.photo("\(name).jpg", name) }
         _ = try f.index()
-        let store = try IndexStore.openForWriting(at: f.indexDirectory)
+        let store = try StoreInternals(f.indexDirectory)
         let space = try #require(try store.space(matching: f.pack.space))
         // Rows appended, never committed.
         do {
-            let writer = try store.segmentWriter(for: space)
+            let writer = try store.vectorFiles(for: space)
             _ = try writer.append([hashVector([1], dimension: 24), hashVector([2], dimension: 24)], tags: [1, 1])
         }
         #expect(try store.catalog.reconcile(space: space.id, segmentRows: 5) == 0)
@@ -86,12 +87,12 @@ import Testing
         let space = SpaceID(name: "big", dimension: 8, fingerprint: "b1g")
         let count = 20_000
         do {
-            let importer = try VectorImporter(directory: directory, space: space)
+            let importer = try VectorImporter(index: .embedded(at: directory), space: space)
             try importer.add([(path: "/seed", vector: hashVector([0], dimension: 8))], modality: .image)
         }
-        let store = try IndexStore.openForWriting(at: directory)
+        let store = try StoreInternals(directory)
         let record = try #require(try store.space(matching: space))
-        let writer = try store.segmentWriter(for: record)
+        let writer = try store.vectorFiles(for: record)
         var vectors: [[Float]] = []
         for i in 1..<count { vectors.append(hashVector(Array("v\(i)".utf8), dimension: 8)) }
         _ = try writer.append(vectors, tags: [UInt8](repeating: 1, count: vectors.count))
@@ -104,7 +105,7 @@ import Testing
             try Catalog.setRowCount(count, space: record.id, in: db)
         }
         try store.catalog.write { try $0.execute(sql: "ALTER TABLE file RENAME TO file_out_of_reach") }
-        let reader = try IndexReader(directory: directory, space: space)
+        let reader = try Index.embedded(at: directory).reader(for: space)
         try store.catalog.write { try $0.execute(sql: "ALTER TABLE file_out_of_reach RENAME TO file") }
         let hits = try reader.search(hashVector(Array("v4242".utf8), dimension: 8), limit: 3)
         #expect(hits.first?.path == "/f4242")

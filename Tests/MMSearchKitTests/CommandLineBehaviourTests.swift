@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import MMEmbeddedStore
 @testable import MMSearchKit
 
 /// What the command line relies on from the library: query parsing, default locations, pack
@@ -56,7 +57,7 @@ import Testing
     static func describe(_ name: String, rank: Int?, fetch: String? = nil) -> ModelPackDescription {
         ModelPackDescription(name: name, summary: "\(name) for tests", modalities: [.text, .image],
                              requiredFiles: ["weights.bin"], defaultRank: rank,
-                             fetchCommand: fetch ?? "Scripts/fetch-models.sh \(name)")
+                             fetchCommand: fetch ?? "Scripts/fetch/models.py \(name)")
     }
 
     @Test func anUnknownPackIsAUsageErrorListingThePacks() {
@@ -65,13 +66,14 @@ import Testing
         #expect {
             _ = try registry.load("clip", modelsDirectory: URL(fileURLWithPath: "/m"))
         } throws: { error in
-            (error as? MMSearchError) == MMSearchError(.usage, "unknown model pack 'clip': available packs: lite, big")
+            (error as? MMSearchError) == MMSearchError(.usage, "unknown model pack 'clip': available packs: lite, big",
+                                                       reason: .unknownPack)
         }
         #expect(registry.defaultName == "lite")
     }
 
     @Test func missingModelsAreFatalAndSayWhereAndHowToFetch() {
-        let registry = ModelPackRegistry([.init(Self.describe("clip-vit-b32", rank: 20, fetch: "Scripts/fetch-models.sh clip")) { _ in
+        let registry = ModelPackRegistry([.init(Self.describe("clip-vit-b32", rank: 20, fetch: "Scripts/fetch/models.py clip")) { _ in
             Issue.record("the loader runs only when the pack's files are there")
             return try testPack()
         }])
@@ -80,7 +82,7 @@ import Testing
         } throws: { error in
             (error as? MMSearchError) == MMSearchError(
                 .fatal, "models for pack 'clip-vit-b32' not found in /m/models/clip-vit-b32 (weights.bin is missing): "
-                    + "run Scripts/fetch-models.sh clip")
+                    + "run Scripts/fetch/models.py clip")
         }
     }
 
@@ -116,11 +118,11 @@ import Testing
     @Test func theQueryJSONHasTheDocumentedFields() throws {
         let space = SpaceID(name: "lite", dimension: 384, fingerprint: "abc")
         let doc = QueryResultsDocument(query: .text("a dog"), space: space, hits: [
-            SearchHit(path: "/p/dog.jpg", score: 0.8125, modality: .image),
+            SearchHit(fileID: 7, path: "/p/dog.jpg", score: 0.8125, modality: .image),
         ])
         let json = try JSONOutput.encode(doc)
         #expect(json == #"{"query":{"kind":"text","value":"a dog"},"# +
-                #""results":[{"modality":"image","path":"/p/dog.jpg","score":0.8125}],"# +
+                #""results":[{"id":7,"modality":"image","path":"/p/dog.jpg","score":0.8125}],"# +
                 #""space":{"dimension":384,"fingerprint":"abc","name":"lite"}}"#)
         let back = try JSONDecoder().decode(QueryResultsDocument.self, from: Data(json.utf8))
         #expect(back == doc)

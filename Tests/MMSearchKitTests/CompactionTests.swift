@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import MMEmbeddedStore
 @testable import MMSearchKit
 
 @Suite struct CompactionTests {
@@ -16,7 +17,7 @@ import Testing
         _ = try f.index()
         let reader = try f.engine.reader()  // opened before: must follow the new segment
         let before = try (0..<30).map { try f.search(content: "photo \($0)", limit: 3) }
-        let report = try f.engine.compact()
+        let report = try f.engine.index.compact()
         #expect(report.count == 1)
         let space = try #require(report.first)
         #expect(space.rewritten && space.rowsBefore == 35 && space.rowsAfter == 20)
@@ -29,7 +30,7 @@ import Testing
                 "old files removed")
         #expect(try f.rowsAddUp())
         // Nothing dead: nothing to do. New files go to the new segment.
-        #expect(try f.engine.compact().first?.rewritten == false)
+        #expect(try f.engine.index.compact().first?.rewritten == false)
         try f.photo("late.jpg", "late")
         _ = try f.index()
         #expect(try f.search(content: "late").first?.path == f.photos.path + "/late.jpg")
@@ -40,7 +41,7 @@ import Testing
         for i in 0..<40 { try f.photo("p\(i).jpg", "photo \(i)") }
         _ = try f.index()
         let exact = try f.search(content: "photo 3", limit: 5)
-        let report = try #require(try f.engine.compact(storage: .f16).first)
+        let report = try #require(try f.engine.index.compact(storage: .f16).first)
         #expect(report.storageBefore == .f32 && report.storageAfter == .f16 && report.rowsAfter == 40)
         let half = try f.search(content: "photo 3", limit: 5)
         #expect(half.map(\.path) == exact.map(\.path))
@@ -63,7 +64,7 @@ import Testing
 
     @Test func compactingAMissingIndexIsAnErrorThatCreatesNothing() throws {
         let temp = try TemporaryDirectory()
-        #expect(throws: MMSearchError.self) { _ = try IndexCompaction.run(directory: temp.sub("none")) }
+        #expect(throws: MMSearchError.self) { _ = try Index.embedded(at: temp.sub("none")).compact() }
         #expect(!FileManager.default.fileExists(atPath: temp.sub("none").path))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import MMEmbeddedStore
 @testable import MMSearchKit
 
 /// Queries while another engine (as another process would: its own catalog connections, its
@@ -38,13 +39,13 @@ import Testing
 
         let space = seedPack.space
         let query = hashVector(Array("any query".utf8), dimension: space.dimension)
-        let longLived = try IndexReader(directory: indexDirectory, space: space)
+        let longLived = try Index.embedded(at: indexDirectory).reader(for: space)
         let seen = Locked<[Observation]>([])
         let errors = Locked<[String]>([])
         // Every embedding call of the writer first lets both readers look.
         let counter = CallCounter { _ in
             do {
-                let fresh = try IndexReader(directory: indexDirectory, space: space)
+                let fresh = try Index.embedded(at: indexDirectory).reader(for: space)
                 let a = try Self.observe(longLived, query: query)
                 let b = try Self.observe(fresh, query: query)
                 seen.withLock { $0 += [a, b] }
@@ -83,7 +84,7 @@ import Testing
         _ = try f.index()
         let afterDelete = try Self.observe(reader, query: query)
         #expect(afterDelete.hits == 13 && afterDelete.consistent)
-        _ = try f.engine.compact()
+        _ = try f.engine.index.compact()
         let afterCompact = try Self.observe(reader, query: query)
         #expect(afterCompact.hits == 13 && afterCompact.consistent)
     }

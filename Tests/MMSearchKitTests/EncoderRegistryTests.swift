@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import MMEmbeddedStore
 @testable import MMSearchKit
 
 /// A made-up modality, registered in-process: `.trace` files whose vector is their content's hash.
@@ -54,10 +55,11 @@ struct TraceEncoder: Encoder {
 
     @Test func theBestSegmentIsTheOneMostLikeTheQuery() {
         let q: [Float] = [1, 0]
-        let segments = [MediaSegment(start: 0, end: 1, vector: [0, 1]),
-                        MediaSegment(start: 1, end: 2, vector: [0.8, 0.6]),
-                        MediaSegment(start: 2, end: 3, vector: [0.6, 0.8])]
-        #expect(IndexReader.bestSegment(segments, query: q) == SegmentMatch(start: 1, end: 2, score: 0.8))
-        #expect(IndexReader.bestSegment([], query: q) == nil)
+        let segments = [FilePart(index: 0, time: TimeSpan(start: 0, end: 1), vector: [0, 1]),
+                        FilePart(index: 1, time: TimeSpan(start: 1, end: 2), vector: [0.8, 0.6]),
+                        FilePart(index: 2, time: TimeSpan(start: 2, end: 3), vector: [0.6, 0.8])]
+        #expect(IndexReader.bestPart(segments, query: q)
+                == MatchedPart(part: FilePart(index: 1, time: TimeSpan(start: 1, end: 2)), score: 0.8))
+        #expect(IndexReader.bestPart([], query: q) == nil)
     }
 }

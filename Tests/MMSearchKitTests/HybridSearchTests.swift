@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import MMEmbeddedStore
 @testable import MMSearchKit
 
 /// Hybrid search: the FTS5 keyword index kept in step with the catalog, and rank fusion.
@@ -107,7 +108,7 @@ import Testing
         _ = try f.index()
         // Make it an index from before the two migrations.
         do {
-            let catalog = try Catalog(url: f.indexDirectory.appendingPathComponent(IndexStore.catalogName), readOnly: false)
+            let catalog = try StoreInternals(f.indexDirectory).catalog
             try catalog.pool.write { db in
                 for trigger in ["file_insert", "file_update", "file_delete", "chunk_insert", "chunk_delete"] {
                     try db.execute(sql: "DROP TRIGGER text_search_\(trigger)")
@@ -115,7 +116,7 @@ import Testing
                 try db.execute(sql: "DROP TABLE text_search")
                 try db.execute(sql: "DROP TABLE label")
                 try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier IN (?, ?)",
-                               arguments: [LabelStore.migrationName, TextSearchIndex.migrationName])
+                               arguments: [CatalogSchema.labelsMigration, CatalogSchema.keywordsMigration])
             }
         }
         #expect(throws: MMSearchError.self, "a reader asks for an index run first") { try f.engine.reader() }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import MMEmbeddedStore
 @testable import MMSearchKit
 
 /// Re-runs: what is read, hashed, embedded, reused and forgotten.
@@ -159,7 +160,7 @@ import Testing
         #expect(summary.reused == 1 && summary.indexed == 1)
         #expect(counter.count == embedded + 1, "only c.txt's new text was embedded")
         let hit = try #require(try f.engine.search(.text("Second part of it."), limit: 1).first)
-        #expect(hit.path == d && hit.chunk?.text == "Second part of it.")
+        #expect(hit.path == d && hit.part?.text == "Second part of it.")
         #expect(try f.engine.search(.text("Entirely new words in this file now."), limit: 1).first?.path == c)
         #expect(try f.rowsAddUp())
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import MMEmbeddedStore
 @testable import MMSearchKit
 
 @Suite struct IndexerTests {
@@ -90,7 +91,7 @@ import Testing
         #expect(reported.map(\.path).sorted() == [bad1, bad2].sorted())
         // The encoder's message starts with the path; it is not repeated in the reason.
         #expect(reported.allSatisfy { $0.reason == "not an image (contains bad bytes)" })
-        let listed = try f.engine.failures()
+        let listed = try f.engine.index.failures()
         #expect(listed.map(\.path) == [bad1, bad2].sorted())
         #expect(listed.allSatisfy { $0.status == .failed && $0.vectorRow == nil
                                     && $0.error == "not an image (contains bad bytes)" })
@@ -116,7 +117,7 @@ import Testing
         try f.photo("x.jpg", "repaired", mtime: Date().addingTimeInterval(10))
         let (summary, _) = try f.index()
         #expect(summary.indexed == 1 && summary.failed == 0)
-        #expect(try f.engine.failures().isEmpty)
+        #expect(try f.engine.index.failures().isEmpty)
         #expect(try f.search(content: "repaired").first?.path == file)
     }
 

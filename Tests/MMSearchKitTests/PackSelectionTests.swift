@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import MMEmbeddedStore
 @testable import MMSearchKit
 
 /// Which pack a command uses when none is named, `--model-dir`, and the `mmsearch models`
@@ -34,7 +35,7 @@ import Testing
         }
 
         func choose(_ name: String? = nil, index: URL? = nil) -> PackChoice {
-            registry.choose(named: name, modelsDirectory: models, indexDirectory: index ?? temp.sub("no-index"))
+            registry.choose(named: name, modelsDirectory: models, index: .embedded(at: index ?? temp.sub("no-index")))
         }
 
         /// An index at `index/` holding files embedded by pack `name`.
@@ -59,7 +60,7 @@ import Testing
         #expect {
             _ = try s.registry.load("lite", modelsDirectory: s.models)
         } throws: { error in
-            "\(error)".contains("run Scripts/fetch-models.sh lite") && "\(error)".contains("weights.bin is missing")
+            "\(error)".contains("run Scripts/fetch/models.py lite") && "\(error)".contains("weights.bin is missing")
         }
         #expect(s.loads.all.isEmpty)
     }
@@ -79,7 +80,7 @@ import Testing
         try s.fetch("lite")
         let index = try s.index(with: "lite")
         try s.fetch("clip")
-        #expect(s.choose(index: index) == PackChoice(name: "lite", reason: .index(index)))
+        #expect(s.choose(index: index) == PackChoice(name: "lite", reason: .index(index.path)))
         // A new index (another folder) gets the best present pack.
         #expect(s.choose(index: s.temp.sub("other-index")) == PackChoice(name: "clip", reason: .bestPresent))
         // An unranked pack an index was built with is kept too.
@@ -87,7 +88,7 @@ import Testing
         try clapIndex.fetch("clap")
         try clapIndex.fetch("clip")
         let built = try clapIndex.index(with: "clap")
-        #expect(clapIndex.choose(index: built) == PackChoice(name: "clap", reason: .index(built)))
+        #expect(clapIndex.choose(index: built) == PackChoice(name: "clap", reason: .index(built.path)))
     }
 
     @Test func aNamedPackWinsOverTheIndexAndTheRanks() throws {
@@ -115,13 +116,14 @@ import Testing
             _ = try s.registry.load("clip", modelsDirectory: s.models, directory: empty)
         } throws: { error in
             let e = error as? MMSearchError
-            return e?.kind == .fatal && e?.message.contains("--model-dir \(empty.path) is not a clip model folder") == true
+            return e?.kind == .fatal && e?.reason == .modelFolder
+                && e?.message.contains("\(empty.path) is not a clip model folder") == true
                 && e?.message.contains("weights.bin missing") == true
         }
         #expect {
             _ = try s.registry.load("clip", modelsDirectory: s.models, directory: s.temp.sub("nope"))
         } throws: { error in
-            (error as? MMSearchError) == MMSearchError(.usage, "--model-dir \(s.temp.sub("nope").path): no such folder")
+            (error as? MMSearchError) == MMSearchError(.usage, "\(s.temp.sub("nope").path): no such folder", reason: .modelFolder)
         }
         #expect(s.loads.all.isEmpty)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import MMEmbeddedStore
 @testable import MMSearchKit
 
 /// A passage encoder for the tests, for `.memo` files: each line `START END words…` is a passage
@@ -18,19 +19,20 @@ struct MemoEncoder: PassageEncoder {
     func embedPassages(_ input: EncoderInput) throws -> PassageEmbedding {
         guard case .file(let url) = input else { throw EncoderError("memo reads files") }
         counter.record(url.path)
-        var passages: [TextPassage] = []
-        var note: String?
+        var passages: [FilePart] = []
+        var note: FileNote?
         for line in try String(contentsOf: url, encoding: .utf8).split(separator: "\n") {
-            if line == "cut" { note = "first 4 s of 9 s indexed"; continue }
+            if line == "cut" { note = FileNote(cut: (4, 9)); continue }
             let parts = line.split(separator: " ", maxSplits: 2).map(String.init)
             guard parts.count == 3, let start = Double(parts[0]), let end = Double(parts[1]) else {
                 throw EncoderError("bad line \(line)")
             }
             let vector = parts[2] == "nan" ? [Float](repeating: .nan, count: info.space.dimension)
                 : hashVector(Array(parts[2].utf8), dimension: info.space.dimension)
-            passages.append(TextPassage(text: parts[2], start: start, end: end, vector: vector))
+            passages.append(FilePart(index: passages.count, time: TimeSpan(start: start, end: end), text: parts[2],
+                                     vector: vector))
         }
-        if passages.isEmpty { note = "no speech" + (note.map { "; " + $0 } ?? "") }
+        if passages.isEmpty { note = FileNote(noSpeech: true, cut: note?.cut) }
         return PassageEmbedding(passages: passages, note: note)
     }
 
@@ -76,13 +78,13 @@ struct PassageIndexingTests {
         let hit = try #require(try m.query("heavy rain").first)
         #expect(hit.path.hasSuffix("a.memo") && hit.modality == .audio)
         #expect(abs(hit.score - 1) < 1e-5)
-        let chunk = try #require(hit.chunk)
+        let chunk = try #require(hit.part)
         #expect(chunk.index == 1 && chunk.text == "heavy rain")
-        #expect(chunk.start == 5 && chunk.end == 8.5)
+        #expect(chunk.time?.start == 5 && chunk.time?.end == 8.5)
         // Offsets in the whole transcript, passages joined by a space.
-        #expect(chunk.byteRange == 21..<31)
-        let first = try #require(try m.query("the weather tomorrow").first?.chunk)
-        #expect(first.start == 0.5 && first.end == 3.25 && first.byteRange == 0..<20)
+        #expect(chunk.bytes == 21..<31)
+        let first = try #require(try m.query("the weather tomorrow").first?.part)
+        #expect(first.time?.start == 0.5 && first.time?.end == 3.25 && first.bytes == 0..<20)
     }
 
     @Test func aFileWithoutPassagesIsIndexedWithItsNoteNoRowsAndNotReadAgain() throws {
@@ -92,13 +94,13 @@ struct PassageIndexingTests {
         let summary = try m.engine.index(roots: [m.folder])
         #expect(summary.indexed == 2 && summary.failed == 0)
         #expect(summary.notes.map { ($0.path as NSString).lastPathComponent } == ["music.memo"])
-        #expect(summary.notes.first?.note == "no speech")
+        #expect(summary.notes.first?.note.description == "no speech")
         #expect(try m.query("hello there").map { ($0.path as NSString).lastPathComponent } == ["talk.memo"])
-        let store = try IndexStore.openForReading(at: m.temp.sub("index"))
+        let store = try StoreInternals(m.temp.sub("index"))
         let space = try #require(try store.space(matching: m.engine.pack.space))
         let record = try #require(try store.catalog.file(path: m.folder.appendingPathComponent("music.memo").path, space: space.id))
         #expect(record.status == .ok && record.vectorRow == nil && record.vectorCount == 0 && record.note == "no speech")
-        #expect(try store.catalog.notes(space: space.id).map(\.note) == ["no speech"])
+        #expect(try m.engine.index.store.notes(in: space).map(\.note.description) == ["no speech"])
 
         let calls = m.counter.count
         let again = try m.engine.index(roots: [m.folder])
@@ -118,11 +120,11 @@ struct PassageIndexingTests {
         let hits = try m.query("go forward")
         #expect(hits.count == 2)
         for hit in hits {
-            #expect(hit.chunk?.text == "go forward" && hit.chunk?.start == 1 && hit.chunk?.end == 2)
+            #expect(hit.part?.text == "go forward" && hit.part?.time?.start == 1 && hit.part?.time?.end == 2)
         }
-        let store = try IndexStore.openForReading(at: m.temp.sub("index"))
-        let space = try #require(try store.space(matching: m.engine.pack.space))
-        #expect(try store.catalog.notes(space: space.id).map(\.note) == ["first 4 s of 9 s indexed", "first 4 s of 9 s indexed"])
+        let space = try #require(try m.engine.index.space(matching: m.engine.pack.space))
+        #expect(try m.engine.index.store.notes(in: space).map(\.note.description)
+                == ["first 4 s of 9 s indexed", "first 4 s of 9 s indexed"])
     }
 
     @Test func aBadPassageFailsItsFileWithThePassageNumber() throws {

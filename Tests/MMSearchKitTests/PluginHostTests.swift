@@ -1,6 +1,7 @@
 import Foundation
 import MMTestSupport
 import Testing
+@testable import MMEmbeddedStore
 @testable import MMSearchKit
 
 /// The plugin host through the C ABI: toy plugins built from Tests/TestPlugins/toy_plugin.c
@@ -95,7 +96,7 @@ import Testing
         #expect(try f.indexedPaths() == Set(good))
         #expect(try f.search(content: "second").first?.path == good[1])
         // The failures are recorded in the catalog too.
-        #expect(Set(try engine.failures().map(\.path)) == Set(expected.keys))
+        #expect(Set(try engine.index.failures().map(\.path)) == Set(expected.keys))
     }
 
     @Test func aPluginFailingRepeatedlyIsDisabledForTheRestOfTheRun() throws {
@@ -161,9 +162,9 @@ import Testing
         // The toy's third part (2 s to 3 s) has the content's own vector.
         let hits = try engine.search(.text("a walk in the park"), limit: 2)
         #expect(hits.first?.path == clip)
-        let segment = try #require(hits.first?.segment)
-        #expect(segment.start == 2 && segment.end == 3 && abs(segment.score - 1) < 1e-5)
-        #expect(hits.dropFirst().allSatisfy { $0.segment == nil }, "files without segments have none")
+        let segment = try #require(hits.first?.part)
+        #expect(segment.time?.start == 2 && segment.time?.end == 3 && abs(segment.score - 1) < 1e-5)
+        #expect(hits.dropFirst().allSatisfy { $0.part == nil }, "files without segments have none")
         // The JSON document carries it; hits without segments have no "segment" key.
         let json = try JSONOutput.encode(QueryResultsDocument(query: .text("a walk in the park"),
                                                               space: registry.space, hits: hits))
@@ -172,14 +173,14 @@ import Testing
         // Re-indexing a changed file replaces its segments; removing it removes them.
         try f.photo("segments-walk.toy", "a swim in the lake", mtime: Date().addingTimeInterval(60))
         _ = try Self.index(f, registry)
-        let store = try IndexStore.openForReading(at: f.indexDirectory)
+        let store = try StoreInternals(f.indexDirectory)
         let spaceID = try #require(try store.space(matching: registry.space)).id
         let count = { try store.catalog.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM media_segment") ?? -1 } }
         #expect(try count() == 3)
         try FileManager.default.removeItem(atPath: clip)
         _ = try Self.index(f, registry)
         #expect(try count() == 0)
-        #expect(try PluginCatalog.encoderFingerprints(under: [f.photos.path], space: spaceID, in: store.catalog).count == 1)
+        #expect(try PartTables.encoderFingerprints(under: [f.photos.path], space: spaceID, in: store.catalog).count == 1)
     }
 
     @Test func aNewVersionOfAPluginEmbedsItsFilesAgainAndLeavesTheOthers() throws {

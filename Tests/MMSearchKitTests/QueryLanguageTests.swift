@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import MMEmbeddedStore
 @testable import MMSearchKit
 
 /// Query arithmetic (rclip's `+`/`-` and `WEIGHT:` terms) and the search filters.
@@ -42,13 +43,6 @@ import Testing
         #expect(throws: MMSearchError.self) {
             try QueryExpression.parse("https://x/y.jpg", locations: here)
         }
-    }
-
-    @Test func lonePlusAndMinusOnAQueryCommandLineBecomeAddAndSubtract() {
-        #expect(QueryExpression.rewritingOperators(["query", "a dog", "+", "snow", "-", "./cat.jpg", "-t", "3"])
-                == ["query", "a dog", "--add", "snow", "--subtract", "./cat.jpg", "-t", "3"])
-        #expect(QueryExpression.rewritingOperators(["query", "x", "--", "-"]) == ["query", "x", "--", "-"])
-        #expect(QueryExpression.rewritingOperators(["index", "+"]) == ["index", "+"])
     }
 
     @Test func theCombinedVectorIsTheRenormalisedWeightedSum() throws {
@@ -129,10 +123,10 @@ import Testing
         let best = try #require(hits.first)
         #expect(best.path.hasSuffix("/notes.txt") && best.modality == .text)
         #expect(best.score > 0.99)
-        let chunk = try #require(best.chunk)
+        let chunk = try #require(best.part?.part)
         #expect(chunk.snippet() == paragraph)
         let bytes = Array(try Data(contentsOf: f.photos.appendingPathComponent("notes.txt")))
-        #expect(String(decoding: bytes[chunk.byteRange], as: UTF8.self) == paragraph)
+        #expect(String(decoding: bytes[try #require(chunk.bytes)], as: UTF8.self) == paragraph)
         let document = QueryResultsDocument(expression: QueryExpression(.text("x")), space: f.pack.space, hits: hits)
         #expect(document.results.first?.chunk?.snippet == paragraph)
         #expect(document.query.terms == nil)

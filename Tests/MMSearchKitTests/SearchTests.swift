@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import MMEmbeddedStore
 @testable import MMSearchKit
 
 @Suite struct SearchTests {
@@ -176,7 +177,7 @@ import Testing
         let hits = try f.engine.reader().search(query, limit: 5)
         #expect(hits.count == 5)
         #expect(hits.first?.path == f.photos.path + "/p7.png")
-        #expect(hits.allSatisfy { $0.modality == .image && $0.chunk == nil })
+        #expect(hits.allSatisfy { $0.modality == .image && $0.part == nil })
         #expect(zip(hits, hits.dropFirst()).allSatisfy { $0.score >= $1.score })
         #expect(try f.engine.reader().search(query, limit: 100).count == 30)
     }
@@ -234,7 +235,7 @@ import Testing
         _ = try f.index()
         let textOnly = SearchOptions(modalities: [.text])
         #expect(Set(try f.engine.search(.text("some words"), limit: 5, options: textOnly).map(\.path)) == [notes, copy])
-        _ = try f.engine.compact()
+        _ = try f.engine.index.compact()
         #expect(Set(try f.engine.search(.text("some words"), limit: 5, options: textOnly).map(\.path)) == [notes, copy])
         // Without a tag file (an index from before tags), readers ask the catalog, and the
         // next run writes the file again.
@@ -282,7 +283,7 @@ import Testing
             #expect(files == Array(firsts.prefix(limit)), "limit \(limit)")
         }
         let best = try #require(try f.engine.search(query, limit: 1).first)
-        #expect(best.path == notes && best.chunk?.text == "storm report number 4 here")
+        #expect(best.path == notes && best.part?.text == "storm report number 4 here")
         #expect(abs(best.score - 1) < 1e-5)
     }
 

@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+@testable import MMEmbeddedStore
+@testable import mmsearch
 @testable import MMSearchKit
 
 @Suite struct SpaceTests {
@@ -13,8 +15,9 @@ import Testing
             _ = try engine.index(roots: [f.photos])
         } throws: { error in
             guard let error = error as? MMSearchError else { return false }
+            // The command line adds what to do (CommandLineParsingTests).
             return error.kind == .fatal
-                && error.message == "index built with \(f.pack.space), encoder is \(other.space): "
+                && Advice.message(for: error) == "index built with \(f.pack.space), encoder is \(other.space): "
                     + "re-index into another --index or pick --model test"
         }
     }
@@ -29,7 +32,8 @@ import Testing
         #expect {
             _ = try engine.search(.text("a"), limit: 3)
         } throws: { error in
-            let message = String(describing: error)
+            guard let error = error as? MMSearchError else { return false }
+            let message = Advice.message(for: error)
             return message.contains("(24-d, f00d)") && message.contains("(24-d, beefcafe)")
                 && message.hasSuffix("the test weights changed since the index was built; "
                                      + "re-index into another --index")
@@ -50,7 +54,7 @@ import Testing
             _ = try engine.search(.text("a dog"), limit: 3)
         } throws: { error in
             let e = error as? MMSearchError
-            return e?.kind == .fatal && e?.message.contains("mmsearch index") == true
+            return e?.kind == .fatal && e.map(Advice.message(for:))?.contains("mmsearch index") == true
         }
         #expect(!FileManager.default.fileExists(atPath: temp.sub("nothing-here").path),
                 "a query never creates an index")

@@ -1,11 +1,12 @@
 import Foundation
 import Testing
+@testable import MMEmbeddedStore
 @testable import MMSearchKit
 
 /// Near-duplicates, the space's diagnostics (anisotropy, hubness) and retrieval evaluation.
 @Suite struct SpaceToolsTests {
     func matrix(_ vectors: [[Float]]) -> SpaceMatrix {
-        let items = vectors.indices.map { IndexedItem(fileID: Int64($0), path: "/v\($0)", modality: .image, rows: $0..<($0 + 1)) }
+        let items = vectors.indices.map { IndexedItem(fileID: Int64($0), path: "/v\($0)", modality: .image, vectorCount: 1) }
         return SpaceMatrix(items: items, dimension: vectors[0].count, values: vectors.flatMap { $0 })
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+@testable import MMEmbeddedStore
 @testable import MMSearchKit
 #if canImport(Glibc)
 import Glibc
@@ -15,14 +16,14 @@ import Glibc
 
         // Simulate a crash after the append and before the catalog commit: rows that nobody
         // references, then half a row torn by the crash.
-        let store = try IndexStore.openForWriting(at: f.indexDirectory)
+        let store = try StoreInternals(f.indexDirectory)
         let space = try #require(try store.space(matching: f.pack.space))
         do {
-            let writer = try store.segmentWriter(for: space)
+            let writer = try store.vectorFiles(for: space)
             let orphan = hashVector(Array("orphan".utf8), dimension: 24)
             #expect(try writer.append([orphan, orphan, orphan], tags: [1, 1, 1]) == 2..<5)
         }
-        let segment = store.segmentURL(space)
+        let segment = store.store.vectorURL(named: space.vectorFile)
         let handle = try FileHandle(forWritingTo: segment)
         try handle.seekToEnd()
         try handle.write(contentsOf: Data(repeating: 0x7f, count: 24 * 4 / 2))
@@ -50,13 +51,13 @@ import Glibc
         let dimension = 384
         let rows = 4_000_000  // 6 GiB of rows, as a sparse file: reading it all would take long
         do {
-            let writer = try VectorSegmentWriter(url: url, dimension: dimension, elementType: .f32,
+            let writer = try VectorFileWriter(url: url, dimension: dimension, elementType: .f32,
                                                  fingerprint: "big")
             _ = try writer.append([hashVector([1], dimension: dimension)])
         }
-        let size = VectorSegmentHeader.size + rows * dimension * 4
+        let size = VectorFileHeader.size + rows * dimension * 4
         #expect(truncate(url.path, off_t(size)) == 0)
-        let segment = try MappedVectorSegment(url: url)
+        let segment = try MappedVectorFile(url: url)
         #expect(segment.rowCount == rows)
         #expect(segment.dimension == dimension)
         #expect(segment.vector(at: 0) == hashVector([1], dimension: dimension))
@@ -79,18 +80,18 @@ import Glibc
         let url = temp.sub("s.f32")
         let v = (0..<3).map { hashVector([UInt8($0)], dimension: 5) }
         do {
-            let writer = try VectorSegmentWriter(url: url, dimension: 5, elementType: .f32, fingerprint: "fp")
+            let writer = try VectorFileWriter(url: url, dimension: 5, elementType: .f32, fingerprint: "fp")
             #expect(try writer.append([v[0], v[1]]) == 0..<2)
         }
         let handle = try FileHandle(forWritingTo: url)
         try handle.seekToEnd()
         try handle.write(contentsOf: Data([1, 2, 3]))
         try handle.close()
-        #expect(try MappedVectorSegment(url: url).rowCount == 2)
-        let writer = try VectorSegmentWriter(url: url, dimension: 5, elementType: .f32, fingerprint: "fp")
+        #expect(try MappedVectorFile(url: url).rowCount == 2)
+        let writer = try VectorFileWriter(url: url, dimension: 5, elementType: .f32, fingerprint: "fp")
         #expect(writer.rowCount == 2)
         #expect(try writer.append([v[2]]) == 2..<3)
-        let segment = try MappedVectorSegment(url: url)
+        let segment = try MappedVectorFile(url: url)
         #expect((0..<3).map { segment.vector(at: $0) } == v)
         let size = try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int
         #expect(size == 64 + 3 * 5 * 4)
@@ -102,7 +103,7 @@ import Glibc
             let url = temp.sub("seg-\(bytes.count).f32")
             _ = FileManager.default.createFile(atPath: url.path, contents: Data(bytes))
             do {
-                _ = try MappedVectorSegment(url: url)
+                _ = try MappedVectorFile(url: url)
                 return "opened"
             } catch {
                 let message = String(describing: error)
@@ -110,7 +111,7 @@ import Glibc
                 return message
             }
         }
-        var header = VectorSegmentHeader(elementType: .f32, dimension: 4, fingerprint: "x").encoded()
+        var header = VectorFileHeader(elementType: .f32, dimension: 4, fingerprint: "x").encoded()
         #expect(open([]).contains("shorter than the 64-byte header"))
         #expect(open(Array("this is a text file, not vectors at all; it is long enough".utf8) + [UInt8](repeating: 32, count: 20))
             .contains("bad magic"))
@@ -123,19 +124,19 @@ import Glibc
         header[24] = 3
         #expect(open(header).contains("row stride"))
         #expect(throws: MMSearchError.self) {
-            _ = try MappedVectorSegment(url: temp.sub("missing.f32"))
+            _ = try MappedVectorFile(url: temp.sub("missing.f32"))
         }
     }
 
     @Test func aSegmentOfAnotherSpaceIsNotAppendedTo() throws {
         let temp = try TemporaryDirectory()
         let url = temp.sub("s.f32")
-        _ = try VectorSegmentWriter(url: url, dimension: 8, elementType: .f32, fingerprint: "one")
+        _ = try VectorFileWriter(url: url, dimension: 8, elementType: .f32, fingerprint: "one")
         #expect {
-            _ = try VectorSegmentWriter(url: url, dimension: 8, elementType: .f32, fingerprint: "two")
+            _ = try VectorFileWriter(url: url, dimension: 8, elementType: .f32, fingerprint: "two")
         } throws: { String(describing: $0).contains("expected 8-d f32 of two") }
         #expect(throws: MMSearchError.self) {
-            _ = try VectorSegmentWriter(url: url, dimension: 16, elementType: .f32, fingerprint: "one")
+            _ = try VectorFileWriter(url: url, dimension: 16, elementType: .f32, fingerprint: "one")
         }
     }
 
@@ -148,10 +149,10 @@ import Glibc
              try CatalogSchema.migrator.appliedMigrations(db))
         }
         #expect(mode == "wal")
-        #expect(migrations == ["v1: spaces, files, meta", PluginCatalog.migrationName,
+        #expect(migrations == ["v1: spaces, files, meta", CatalogSchema.partsMigration,
                                "store-1: content hashes, row ranges, tombstones, chunks",
                                "passages-1: chunk time ranges, file notes",
-                               LabelStore.migrationName, TextSearchIndex.migrationName])
+                               CatalogSchema.labelsMigration, CatalogSchema.keywordsMigration])
         #expect(migrations == CatalogSchema.migrator.migrations)
     }
 
@@ -178,7 +179,7 @@ import Glibc
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         try Data("not a database, just text".utf8).write(to: dir.appendingPathComponent("catalog.sqlite"))
         #expect {
-            _ = try IndexStore.openForReading(at: dir)
+            _ = try EmbeddedStore(directory: dir).spaces()
         } throws: { error in
             let e = error as? MMSearchError
             return e?.kind == .fatal && e?.message.contains(dir.path + "/catalog.sqlite") == true
@@ -187,15 +188,16 @@ import Glibc
 
     @Test func aSecondWriterIsRefusedWhileTheFirstHoldsTheIndex() throws {
         let temp = try TemporaryDirectory()
-        let store = try IndexStore.openForWriting(at: temp.sub("index"))
+        let directory = temp.sub("index")
+        _ = try StoreInternals(directory)
         do {
-            let lock = try store.lockForWriting()
+            let lock = try IndexLock(directory: directory)
             #expect {
-                _ = try store.lockForWriting()
+                _ = try IndexLock(directory: directory)
             } throws: { String(describing: $0).contains("being written by another mmsearch process") }
             withExtendedLifetime(lock) {}
         }
-        _ = try store.lockForWriting()
+        _ = try IndexLock(directory: directory)
     }
 
     @Test func filesWhoseVectorsWereLostAreEmbeddedAgain() throws {

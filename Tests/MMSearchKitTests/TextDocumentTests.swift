@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import MMEmbeddedStore
 @testable import MMSearchKit
 
 /// Plain-text files: chunking, offsets, and chunks as search results.
@@ -15,8 +16,8 @@ import Testing
         let chunks = chunker.chunks(text)
         #expect(chunks.map(\.text) == ["One two three.\n\nFour five.", "Six seven eight nine.\n\nTen."])
         for chunk in chunks {
-            #expect(bytes(text, chunk.byteRange) == chunk.text)
-            #expect(wordChunking.countTokens(chunk.text) <= 8)
+            #expect(bytes(text, chunk.bytes!) == chunk.text)
+            #expect(wordChunking.countTokens(chunk.text ?? "") <= 8)
         }
         #expect(chunks.map(\.index) == [0, 1])
     }
@@ -24,11 +25,11 @@ import Testing
     @Test func aLongParagraphIsCutAtSentencesThenWordsThenCharacters() {
         let long = "Alpha beta gamma delta. Epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho. Sigma!"
         let chunks = chunker.chunks("Intro words here.\n\n" + long + "\n\nOutro.")
-        for chunk in chunks { #expect(wordChunking.countTokens(chunk.text) <= 8) }
+        for chunk in chunks { #expect(wordChunking.countTokens(chunk.text ?? "") <= 8) }
         // The long paragraph starts its own chunk; its first sentence stays whole.
         #expect(chunks.first?.text == "Intro words here.")
         #expect(chunks[1].text == "Alpha beta gamma delta.")
-        #expect(chunks.map(\.text).joined(separator: " ").split(whereSeparator: \.isWhitespace)
+        #expect(chunks.compactMap(\.text).joined(separator: " ").split(whereSeparator: \.isWhitespace)
                 == ("Intro words here. " + long + " Outro.").split(whereSeparator: \.isWhitespace), "no word lost")
 
         // One word longer than the budget (by a character counter) is cut between characters.
@@ -41,7 +42,7 @@ import Testing
         let text = "Ünïcødé façade — naïve.\n\n日本語のテキスト。\n\nEnd ✓"
         let chunks = TextChunker(chunking: TextChunking(maxTokens: 3) { $0.split(separator: " ").count }).chunks(text)
         #expect(chunks.count >= 2)
-        for chunk in chunks { #expect(bytes(text, chunk.byteRange) == chunk.text) }
+        for chunk in chunks { #expect(bytes(text, chunk.bytes!) == chunk.text) }
     }
 
     @Test func textFilesAreIndexedAsChunksThatResultsCarry() throws {
@@ -56,14 +57,14 @@ import Testing
         #expect(chunks.count == record.vectorCount)
         let content = try Data(contentsOf: URL(fileURLWithPath: notes))
         for chunk in chunks {
-            #expect(String(decoding: content[chunk.byteRange], as: UTF8.self) == chunk.text)
+            #expect(String(decoding: content[try #require(chunk.bytes)], as: UTF8.self) == chunk.text)
         }
         // Searching for a chunk's text finds that chunk, with its offsets and text.
-        let target = try #require(chunks.first { $0.text.contains("dog") })
-        let hit = try #require(try f.engine.search(.text(target.text), limit: 3).first)
-        #expect(hit.path == notes && hit.modality == .text && hit.chunk == target)
+        let target = try #require(chunks.first { $0.text?.contains("dog") == true })
+        let hit = try #require(try f.engine.search(.text(target.text ?? ""), limit: 3).first)
+        #expect(hit.path == notes && hit.modality == .text && hit.part?.part == target)
         #expect(abs(hit.score - 1) < 1e-5)
-        #expect(hit.chunk?.snippet(limit: 10) == "# Trip We…" || hit.chunk?.snippet(limit: 10).hasSuffix("…") == true)
+        #expect(hit.part?.part.snippet(limit: 10) == "# Trip We…" || hit.part?.part.snippet(limit: 10).hasSuffix("…") == true)
     }
 
     @Test func aByteOrderMarkShiftsOffsetsAndBadTextIsAFailureWithAReason() throws {
@@ -83,7 +84,7 @@ import Testing
         #expect(reasons[poisoned] == "chunk 2 of 2: poisoned text")
         #expect(summary.failed == 3)
         let record = try #require(try f.catalog().file(path: bom, space: 1))
-        #expect(try f.catalog().chunks(fileID: record.id).map(\.byteRange) == [3..<15])
+        #expect(try f.catalog().chunks(fileID: record.id).map(\.bytes) == [3..<15])
         // An empty document is indexed with no vectors: not a failure, and not retried.
         #expect(try f.catalog().file(path: empty, space: 1)?.status == .ok)
         #expect(try f.catalog().file(path: empty, space: 1)?.vectorRow == nil)
@@ -101,7 +102,7 @@ import Testing
         let (summary, _) = try f.index()
         #expect(summary.reused == 1 && counter.count == embedded)
         let hit = try #require(try f.engine.search(.text("Another one there."), limit: 1).first)
-        #expect(hit.path == new && hit.chunk?.index == 1)
+        #expect(hit.path == new && hit.part?.index == 1)
     }
 
     @Test func theLitePackStyleHintIsUsedWhenTheEncoderGivesOne() throws {

@@ -1,6 +1,7 @@
 import CVectorKernels
 import Foundation
 import Testing
+@testable import MMEmbeddedStore
 @testable import MMSearchKit
 
 /// The C kernels against their definitions, on the CPU's fast path and the portable one.

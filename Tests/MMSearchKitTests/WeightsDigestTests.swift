@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import MMEmbeddedStore
 @testable import MMSearchKit
 
 /// Where a pack's weight digests come from: the fetch script's manifest, else a cache keyed by

@@ -1,4 +1,6 @@
 import Foundation
+import MMEmbeddedStore
+import MMSearchKit
 
 /// Where tests find their committed fixtures and the fetched model weights.
 public enum TestPaths {
@@ -11,22 +13,17 @@ public enum TestPaths {
         repository.appendingPathComponent("Tests/Fixtures").appendingPathComponent(relative)
     }
 
-    /// The models directory the fetch script fills: `$MMSEARCH_MODELS`, else
-    /// `$XDG_CACHE_HOME/mmsearch/models`, else `~/.cache/mmsearch/models`.
-    public static var models: URL {
-        let env = ProcessInfo.processInfo.environment
-        if let dir = env["MMSEARCH_MODELS"], !dir.isEmpty { return URL(fileURLWithPath: dir) }
-        let cache = env["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache")
-        return cache.appendingPathComponent("mmsearch/models")
-    }
+    /// The models directory, exactly where the product looks (`Locations.modelsDirectory`) and
+    /// the fetch script puts them: `$MMSEARCH_MODELS`, else `$XDG_CACHE_HOME/mmsearch/models`,
+    /// else `$HOME/.cache/mmsearch/models`.
+    public static var models: URL { Locations.current().modelsDirectory() }
 
     /// A directory of the `lite` pack, failing loudly when the weights were not fetched: the
     /// test command fetches them, so a missing pack is a setup error, not a reason to skip.
     public static func litePack(_ component: String) throws -> URL {
         let url = models.appendingPathComponent("lite").appendingPathComponent(component)
         guard FileManager.default.fileExists(atPath: url.path) else {
-            throw SetupError("\(url.path) is missing: run Scripts/fetch-models.sh lite")
+            throw SetupError("\(url.path) is missing: run Scripts/fetch/models.py lite")
         }
         return url
     }
@@ -124,4 +121,11 @@ public final class ScratchDirectory: @unchecked Sendable {
     deinit { try? FileManager.default.removeItem(at: url) }
 
     public func path(_ relative: String) -> URL { url.appendingPathComponent(relative) }
+}
+
+extension Engine {
+    /// An engine over the embedded index in `indexDirectory` (created by the first index run).
+    public init(pack: ModelPack, indexDirectory: URL) {
+        self.init(pack: pack, index: .embedded(at: indexDirectory))
+    }
 }

@@ -1,20 +1,10 @@
 import Foundation
+import MMTensor
 
 /// Files to embed along one route, in one encoder call.
 struct EmbeddingJob: Sendable {
     let route: EncoderRouting.Route
     let files: [ScannedFile]
-}
-
-/// What embedding one file gave: one vector, or for a text file one per chunk.
-struct EmbeddedFile: Sendable {
-    let vectors: [[Float]]
-    /// The chunks of a text file, one per vector; empty for other files.
-    var chunks: [TextChunk] = []
-    /// For time-based media, the vectors of its parts (kept in the catalog, not searched).
-    var segments: [MediaSegment] = []
-    /// What the encoder said about the file (`PassageEmbedding.note`).
-    var note: String? = nil
 }
 
 /// The result of one job: for each file, its vectors or why it has none.
@@ -29,13 +19,15 @@ struct EmbeddingJobResult: Sendable {
 /// Embeds jobs on worker threads (see `WorkerPool`); every failure is recorded against its
 /// file, never thrown.
 enum EmbeddingWorkers {
-    /// Runs `jobs` on `threads` threads; calls `handle` on the calling thread for each result.
+    /// Runs `jobs` on `threads` threads, one encoder call per worker at a time, each with
+    /// products on its own thread (the workers already use every core); calls `handle` on the
+    /// calling thread for each result.
     static func run(_ jobs: [EmbeddingJob], threads: Int, dimension: Int,
                     cancel: CancellationFlag?, tickInterval: TimeInterval = 0.25,
                     tick: () throws -> Void = {},
                     handle: (EmbeddingJobResult) throws -> Void) throws {
         try WorkerPool.run(jobs, threads: threads, cancel: cancel, tickInterval: tickInterval,
-                           work: { embed($0, dimension: dimension) }, tick: tick,
+                           work: { job in BLAS.withThreads(1) { embed(job, dimension: dimension) } }, tick: tick,
                            handle: { _, result in try handle(result) })
     }
 
@@ -61,22 +53,31 @@ enum EmbeddingWorkers {
     private static func embedFiles(_ files: [ScannedFile], encoder: any Encoder,
                                    dimension: Int) -> [Result<EmbeddedFile, FailureReason>] {
         let inputs = files.map { EncoderInput.file(URL(fileURLWithPath: $0.path)) }
-        let outputs = encoder.embedWithSegments(batch: inputs)
+        let outputs = encoder.embedWithParts(batch: inputs)
         let vectors = checked(outputs.map { $0.map(\.vector) }, encoder: encoder, count: inputs.count,
                               dimension: dimension, paths: files.map(\.path))
         return vectors.indices.map { i in
             vectors[i].flatMap { vector -> Result<EmbeddedFile, FailureReason> in
-                guard case .success(let embedded) = outputs[i], !embedded.segments.isEmpty else {
-                    return .success(EmbeddedFile(vectors: [vector]))
+                guard case .success(let embedded) = outputs[i], !embedded.parts.isEmpty else {
+                    return .success(EmbeddedFile(rows: .whole(vector)))
                 }
-                return SegmentCheck.validated(embedded.segments, dimension: dimension)
-                    .map { EmbeddedFile(vectors: [vector], segments: $0) }
+                return PartCheck.validated(numbered(embedded.parts), dimension: dimension)
+                    .map { EmbeddedFile(rows: .whole(vector), parts: $0) }
             }
         }
     }
 
+    /// `parts` numbered from 0 in order.
+    private static func numbered(_ parts: [FilePart]) -> [FilePart] {
+        parts.enumerated().map { index, part in
+            var part = part
+            part.index = index
+            return part
+        }
+    }
+
     /// Embeds files whose rows are passages of text with time ranges (transcripts): one row
-    /// and chunk per passage; a file without passages is stored without rows, with its note.
+    /// per passage; a file without passages is stored without rows, with its note.
     private static func embedPassages(_ files: [ScannedFile], encoder: any PassageEncoder,
                                       dimension: Int) -> [Result<EmbeddedFile, FailureReason>] {
         files.map { file in
@@ -86,25 +87,8 @@ enum EmbeddingWorkers {
             } catch {
                 return .failure(FailureReason(failureText(error, path: file.path)))
             }
-            var vectors: [[Float]] = []
-            var chunks: [TextChunk] = []
-            var offset = 0
-            for (index, passage) in embedding.passages.enumerated() {
-                let label = "passage \(index + 1) of \(embedding.passages.count)"
-                if let problem = SegmentCheck.timeProblem(start: passage.start, end: passage.end) {
-                    return .failure(FailureReason("\(label): \(problem)"))
-                }
-                switch VectorCheck.validated(passage.vector, dimension: dimension) {
-                case .success(let unit): vectors.append(unit)
-                case .failure(let reason): return .failure(FailureReason("\(label): \(reason.text)"))
-                }
-                if index > 0 { offset += 1 }
-                let size = passage.text.utf8.count
-                chunks.append(TextChunk(index: index, byteRange: offset..<(offset + size), text: passage.text,
-                                        start: passage.start, end: passage.end))
-                offset += size
-            }
-            return .success(EmbeddedFile(vectors: vectors, chunks: chunks, note: embedding.note))
+            return PartCheck.validated(embedding.passages, dimension: dimension, label: "passage", limit: nil)
+                .map { EmbeddedFile(rows: .parts, parts: $0, note: embedding.note) }
         }
     }
 
@@ -116,7 +100,7 @@ enum EmbeddingWorkers {
         var owners: [String] = []
         for (file, chunks) in zip(files, chunked) {
             for chunk in (try? chunks.get()) ?? [] {
-                inputs.append(.text(chunk.text))
+                inputs.append(.text(chunk.text ?? ""))
                 owners.append(file.path)
             }
         }
@@ -126,15 +110,18 @@ enum EmbeddingWorkers {
             chunks.flatMap { chunks -> Result<EmbeddedFile, FailureReason> in
                 let mine = outputs.prefix(chunks.count)
                 outputs = outputs.dropFirst(chunks.count)
-                var vectors: [[Float]] = []
+                var parts: [FilePart] = []
                 for (chunk, output) in zip(chunks, mine) {
                     switch output {
-                    case .success(let vector): vectors.append(vector)
+                    case .success(let vector):
+                        var part = chunk
+                        part.vector = vector
+                        parts.append(part)
                     case .failure(let reason):
                         return .failure(FailureReason("chunk \(chunk.index + 1) of \(chunks.count): \(reason.text)"))
                     }
                 }
-                return .success(EmbeddedFile(vectors: vectors, chunks: chunks))
+                return .success(EmbeddedFile(rows: .parts, parts: parts))
             }
         }
     }

@@ -20,8 +20,8 @@ public struct IndexOptions: Sendable {
     public var includeHidden: Bool
     /// How a new index stores its vectors: `.f32` (the default: exact search gives the
     /// encoder's own scores) or `.f16` (half the disk). An existing index keeps its format;
-    /// `Engine.compact(storage:)` converts it.
-    public var storage: VectorElementType
+    /// `Index.compact(storage:)` converts it.
+    public var storage: VectorStorage
 
     /// Version-control folders, package caches, trash and thumbnail folders.
     public static let defaultExcludedNames = [
@@ -32,7 +32,7 @@ public struct IndexOptions: Sendable {
     public init(threads: Int = Cores.available, batchSize: Int = 16,
                 commitEvery: Int = 256, commitInterval: TimeInterval = 1,
                 excludedNames: [String] = IndexOptions.defaultExcludedNames, excludedPaths: [String] = [],
-                includeHidden: Bool = false, storage: VectorElementType = .f32) {
+                includeHidden: Bool = false, storage: VectorStorage = .f32) {
         self.threads = max(1, threads)
         self.batchSize = max(1, batchSize)
         self.commitEvery = max(1, commitEvery)
@@ -40,7 +40,7 @@ public struct IndexOptions: Sendable {
         self.excludedNames = excludedNames
         self.excludedPaths = excludedPaths
         self.includeHidden = includeHidden
-        self.storage = storage == .int8 ? .f32 : storage
+        self.storage = storage
     }
 }
 
@@ -99,7 +99,7 @@ public struct IndexFailure: Sendable, Equatable {
 /// indexed`): not a failure, but worth telling.
 public struct IndexNote: Sendable, Equatable {
     public let path: String
-    public let note: String
+    public let note: FileNote
 }
 
 /// What an index run did.

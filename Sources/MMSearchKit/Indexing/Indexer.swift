@@ -7,7 +7,10 @@ import Foundation
 /// An unchanged file costs one `stat`: it is neither read nor hashed.
 struct Indexer {
     let pack: ModelPack
-    let store: IndexStore
+    /// The space's writer: holds the index's writer lock for the run.
+    let writer: any SpaceWriter
+    /// Folders the scan never enters (the store's own).
+    let excluded: [String]
     let options: IndexOptions
 
     /// Indexes `roots` (absolute, standardised paths of folders or files).
@@ -21,18 +24,11 @@ struct Indexer {
     private func run(roots: [String], cancel: CancellationFlag?, state: RunState) throws -> IndexSummary {
         var run = state
         let clock = Date()
-        let lock = try store.lockForWriting()
-        defer { withExtendedLifetime(lock) {} }
-        let space = try store.space(matching: pack.space) ?? store.addSpace(pack.space, storage: options.storage)
-        let writer = try store.segmentWriter(for: space)
-        // Rows a crash left uncommitted become tombstones; files whose vectors were lost
-        // (a deleted or replaced vector file) are marked failed and embedded again.
-        _ = try store.catalog.reconcile(space: space.id, segmentRows: writer.rowCount)
         let routing = EncoderRouting(pack: pack)
 
         // Scan.
         let scanner = Scanner(extensions: routing.extensions,
-                              excludedDirectories: [store.directory.path] + options.excludedPaths,
+                              excludedDirectories: excluded + options.excludedPaths,
                               excludedNames: options.excludedNames, includeHidden: options.includeHidden)
         var scanned: [String: ScannedFile] = [:]
         var unknown: [String] = []
@@ -50,10 +46,7 @@ struct Indexer {
 
         // Unchanged files (same size and modification time, recorded well after that time) are
         // done; the rest are hashed.
-        var known: [String: FileRecord] = [:]
-        for root in roots {
-            known.merge(try store.catalog.files(under: root, space: space.id)) { a, _ in a }
-        }
+        let known = try writer.files(under: roots)
         // A file of a type no encoder of this run reads (its plugin is not loaded now) was not
         // looked for, so it is gone only when it no longer exists.
         let gone = known.values.filter { record in
@@ -63,7 +56,7 @@ struct Indexer {
         }
         // A file is also embedded again when another encoder (or another version of its
         // encoder) reads it now; files recorded without a fingerprint are taken as current.
-        let madeBy = try PluginCatalog.encoderFingerprints(under: roots, space: space.id, in: store.catalog)
+        let madeBy = try writer.encoderFingerprints(under: roots)
         let candidates = scanned.values.filter { file in
             guard let record = known[file.path] else { return true }
             let current = madeBy[file.path].map { $0 == routing.route(file.path)?.encoder.info.fingerprint } ?? true
@@ -73,7 +66,7 @@ struct Indexer {
         run.summary.unchanged = scanned.count - candidates.count
         run.progress.unchanged = run.summary.unchanged
         let (hashed, unreadable) = try hash(candidates, routing: routing, cancel: cancel, run: &run)
-        try store.catalog.record(unreadable, space: space.id, rowCount: writer.rowCount)
+        try writer.commit(unreadable)
         // Stopped while hashing: a moved file may not have been hashed yet, so nothing is
         // removed (its old record would go) and nothing is embedded.
         if cancel?.isCancelled == true { return run.finish(started: clock, cancel: cancel) }
@@ -81,9 +74,9 @@ struct Indexer {
         // Decide for every hashed file first, then act in a few transactions: copies (while
         // every source record still has its chunks), touches, moves, removals.
         var planner = ReusePlanner(known: known, gone: gone, fingerprints: madeBy) { hash, size, modality, encoder in
-            try store.catalog.reusable(hash: hash, size: size, modality: modality, encoder: encoder, space: space.id)
+            try writer.reusable(hash: hash, size: size, modality: modality, encoder: encoder)
         }
-        var copies: [(file: HashedFile, source: FileRecord)] = []
+        var copies: [FileCopy] = []
         var touches: [(record: FileRecord, file: ScannedFile)] = []
         var moves: [(record: FileRecord, file: ScannedFile)] = []
         var toEmbed: [ScannedFile] = []
@@ -92,42 +85,42 @@ struct Indexer {
             switch try planner.plan(file) {
             case .touch(let record): touches.append((record, file.file))
             case .move(let record): moves.append((record, file.file))
-            case .copy(let record): copies.append((file, record))
+            case .copy(let record): copies.append(file.copy(of: record))
             case .copyLater(let path): later.append((file, path))
             case .embed: toEmbed.append(file.file)
             }
         }
-        try copy(copies, writer: writer, space: space.id)
-        try store.catalog.touch(touches.map { ($0.record.id, $0.file.size, $0.file.mtimeNs) })
-        try store.catalog.move(moves.map { ($0.record.id, $0.file.path, $0.file.size, $0.file.mtimeNs) }, space: space.id)
+        try writer.copy(copies)
+        try writer.touch(touches.map { ($0.record.id, $0.file) })
+        try writer.move(moves.map { ($0.record.id, $0.file) })
         let removed = planner.unmoved.map(\.path)
-        try store.catalog.remove(paths: removed, space: space.id)
+        try writer.remove(paths: removed)
         run.summary.unchanged += touches.count
         run.summary.reused += moves.count + copies.count
         run.summary.removed = removed.count
         run.progress.unchanged = run.summary.unchanged
 
         let hashes = Dictionary(hashed.map { ($0.file.path, $0.hash) }, uniquingKeysWith: { a, _ in a })
-        try embed(toEmbed, routing: routing, hashes: hashes, writer: writer, space: space, cancel: cancel, run: &run)
+        try embed(toEmbed, routing: routing, hashes: hashes, cancel: cancel, run: &run)
 
         // Copies of files embedded above, now that their vectors are stored. A copy never
         // inherits a failure (it may not be about the bytes: a plugin disabled for the run, a
         // limit): the copies of a file that failed are embedded themselves.
         if cancel?.isCancelled != true {
-            var sources: [(file: HashedFile, source: FileRecord)] = []
+            var sources: [FileCopy] = []
             var retry: [ScannedFile] = []
             for (file, path) in later {
-                guard let record = try store.catalog.file(path: path, space: space.id) else { continue }
+                guard let record = try writer.file(path: path) else { continue }
                 if record.status == .ok {
-                    sources.append((file, record))
+                    sources.append(file.copy(of: record))
                 } else {
                     retry.append(file.file)
                 }
             }
-            try copy(sources, writer: writer, space: space.id)
+            try writer.copy(sources)
             run.summary.reused += sources.count
             if !retry.isEmpty {
-                try embed(retry, routing: routing, hashes: hashes, writer: writer, space: space, cancel: cancel, run: &run)
+                try embed(retry, routing: routing, hashes: hashes, cancel: cancel, run: &run)
             }
         }
 
@@ -152,11 +145,11 @@ struct Indexer {
     /// Hashes `files` on worker threads. Files no encoder reads are skipped; unreadable ones
     /// are reported and returned as failures.
     private func hash(_ files: [ScannedFile], routing: EncoderRouting, cancel: CancellationFlag?,
-                      run: inout RunState) throws -> ([HashedFile], [FileOutcome]) {
+                      run: inout RunState) throws -> ([HashedFile], [IndexedFile]) {
         let routed = files.compactMap { file in routing.route(file.path).map { (file, $0.encoder.info) } }
         run.begin(.hashing, total: routed.count)
         var hashed: [HashedFile] = []
-        var failures: [FileOutcome] = []
+        var failures: [IndexedFile] = []
         let jobs = stride(from: 0, to: routed.count, by: 32).map { Array(routed[$0..<min($0 + 32, routed.count)]) }
         try WorkerPool.run(jobs, threads: options.threads, cancel: cancel,
                            work: { job in job.map { ContentHash.ofFile($0.0.path) } },
@@ -168,8 +161,8 @@ struct Indexer {
                     hashed.append(HashedFile(file: file, hash: hash, modality: encoder.modality,
                                              encoder: encoder.fingerprint))
                 case .failure(let reason):
-                    failures.append(FileOutcome(path: file.path, size: file.size, mtimeNs: file.mtimeNs,
-                                                modality: encoder.modality, contentHash: nil, result: .failure(reason)))
+                    failures.append(IndexedFile(file: file, modality: encoder.modality, contentHash: nil,
+                                                encoderFingerprint: nil, outcome: .failure(reason)))
                     run.progress.failed += 1
                     run.fail(file.path, reason.text)
                 }
@@ -182,17 +175,20 @@ struct Indexer {
 
     /// Embeds `files` on worker threads, committing in batches.
     private func embed(_ files: [ScannedFile], routing: EncoderRouting, hashes: [String: UInt64],
-                       writer: SpaceSegmentWriter, space: SpaceRecord, cancel: CancellationFlag?,
-                       run: inout RunState) throws {
+                       cancel: CancellationFlag?, run: inout RunState) throws {
         run.begin(.embedding, total: files.count)
-        var batch = CommitBatch()
+        var batch: [IndexedFile] = []
         var lastCommit = Date()
+        // Vectors and records are committed together, in batches (`SpaceWriter.commit`).
         func commit() throws {
-            run.summary.indexed += try batch.commit(to: writer, catalog: store.catalog, space: space.id)
+            guard !batch.isEmpty else { return }
+            try writer.commit(batch)
+            run.summary.indexed += batch.filter { if case .success = $0.outcome { true } else { false } }.count
+            batch.removeAll(keepingCapacity: true)
             lastCommit = Date()
         }
         try EmbeddingWorkers.run(
-            jobs(for: files, routing: routing), threads: options.threads, dimension: space.dimension,
+            jobs(for: files, routing: routing), threads: options.threads, dimension: writer.space.dimension,
             cancel: cancel,
             tick: {
                 if !batch.isEmpty, Date().timeIntervalSince(lastCommit) >= options.commitInterval {
@@ -202,8 +198,8 @@ struct Indexer {
             },
             handle: { result in
                 for (file, outcome) in zip(result.files, result.results) {
-                    batch.add(file, modality: result.modality, hash: hashes[file.path],
-                              encoder: result.encoderFingerprint, outcome: outcome)
+                    batch.append(IndexedFile(file: file, modality: result.modality, contentHash: hashes[file.path],
+                                             encoderFingerprint: result.encoderFingerprint, outcome: outcome))
                     switch outcome {
                     case .failure(let reason):
                         run.progress.failed += 1
@@ -220,32 +216,6 @@ struct Indexer {
                 run.tick()
             })
         try commit()
-    }
-
-    /// Stores each file with copies of the vectors (and chunks, segments and encoder
-    /// fingerprint) of its source, a file with the same content: rows appended and synced
-    /// once, then one catalog transaction.
-    private func copy(_ copies: [(file: HashedFile, source: FileRecord)], writer: SpaceSegmentWriter,
-                      space: Int64) throws {
-        guard !copies.isEmpty else { return }
-        let sources = copies.map { copy -> Range<Int> in
-            guard let first = copy.source.vectorRow, copy.source.vectorCount > 0 else { return 0..<0 }
-            return Int(first)..<(Int(first) + copy.source.vectorCount)
-        }
-        let chunks = try copies.map { try store.catalog.chunks(fileID: $0.source.id) }
-        let segments = try store.catalog.read { db in
-            try copies.map { try PluginCatalog.segments(path: $0.source.path, space: space, dimension: writer.master.dimension, in: db) }
-        }
-        let rows = try writer.appendCopies(of: sources)
-        let outcomes = copies.indices.map { i in
-            FileOutcome(path: copies[i].file.file.path, size: copies[i].file.file.size,
-                        mtimeNs: copies[i].file.file.mtimeNs, modality: copies[i].source.modality,
-                        contentHash: copies[i].file.hash,
-                        result: .success(StoredRows(rows: rows[i], chunks: chunks[i])),
-                        encoderFingerprint: copies[i].file.encoder, segments: segments[i],
-                        note: copies[i].source.note)
-        }
-        try store.catalog.record(outcomes, space: space, rowCount: writer.rowCount)
     }
 
     /// Groups files by route and cuts them into batches, small enough that every thread gets

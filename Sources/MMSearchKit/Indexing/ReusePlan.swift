@@ -21,6 +21,13 @@ struct HashedFile: Sendable {
     let encoder: String
 }
 
+extension HashedFile {
+    /// This file stored with the vectors of `source`, a file with the same content.
+    func copy(of source: FileRecord) -> FileCopy {
+        FileCopy(file: file, contentHash: hash, encoderFingerprint: encoder, source: source)
+    }
+}
+
 /// Decides, in order, for each hashed file.
 struct ReusePlanner {
     /// The key two files must share for one's vectors to serve the other.

@@ -5,14 +5,6 @@ import Glibc
 import Darwin
 #endif
 
-/// A file the scanner found, with what `stat` said about it.
-struct ScannedFile: Sendable, Hashable {
-    /// Absolute, standardised path, as reached from the root (links not resolved).
-    let path: String
-    let size: Int64
-    let mtimeNs: Int64
-}
-
 /// What a scan of one root found.
 struct ScanResult: Sendable {
     var files: [ScannedFile] = []

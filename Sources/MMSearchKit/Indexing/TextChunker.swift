@@ -19,7 +19,7 @@ struct TextChunker: Sendable {
         var joinable = true
     }
 
-    func chunks(_ text: String) -> [TextChunk] {
+    func chunks(_ text: String) -> [FilePart] {
         let bytes = Array(text.utf8)
         var ranges: [Range<Int>] = []
         var open: Unit?
@@ -48,7 +48,7 @@ struct TextChunker: Sendable {
         }
         close()
         return ranges.enumerated().map { index, range in
-            TextChunk(index: index, byteRange: range, text: String(decoding: bytes[range], as: UTF8.self))
+            FilePart(index: index, bytes: range, text: String(decoding: bytes[range], as: UTF8.self))
         }
     }
 

@@ -37,11 +37,12 @@ enum TextDocument {
     }
 
     /// The chunks of the file at `path`, with offsets in the file.
-    static func chunks(_ path: String, chunking: TextChunking) -> Result<[TextChunk], FailureReason> {
+    static func chunks(_ path: String, chunking: TextChunking) -> Result<[FilePart], FailureReason> {
         read(path).map { text, offset in
-            TextChunker(chunking: chunking).chunks(text).map {
-                TextChunk(index: $0.index, byteRange: ($0.byteRange.lowerBound + offset)..<($0.byteRange.upperBound + offset),
-                          text: $0.text)
+            TextChunker(chunking: chunking).chunks(text).map { chunk in
+                var part = chunk
+                part.bytes = chunk.bytes.map { ($0.lowerBound + offset)..<($0.upperBound + offset) }
+                return part
             }
         }
     }

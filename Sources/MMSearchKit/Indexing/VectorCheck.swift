@@ -2,9 +2,9 @@ import Foundation
 
 /// The host's checks on what an encoder hands back: the right length, finite numbers,
 /// unit length. A plugin that returns garbage fails that input only.
-enum VectorCheck {
+package enum VectorCheck {
     /// `vector` as a unit vector, or why it cannot be stored.
-    static func validated(_ vector: [Float], dimension: Int) -> Result<[Float], FailureReason> {
+    package static func validated(_ vector: [Float], dimension: Int) -> Result<[Float], FailureReason> {
         guard vector.count == dimension else {
             return .failure(FailureReason("encoder returned \(vector.count) values, expected \(dimension)"))
         }

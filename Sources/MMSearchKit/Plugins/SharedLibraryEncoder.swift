@@ -46,11 +46,11 @@ final class SharedLibraryEncoder: Encoder, @unchecked Sendable {
         try embedOne(input).vector
     }
 
-    func embedWithSegments(batch: [EncoderInput]) -> [Result<SegmentedEmbedding, Error>] {
+    func embedWithParts(batch: [EncoderInput]) -> [Result<FileEmbedding, Error>] {
         batch.map { input in Result { try embedOne(input) } }
     }
 
-    private func embedOne(_ input: EncoderInput) throws -> SegmentedEmbedding {
+    private func embedOne(_ input: EncoderInput) throws -> FileEmbedding {
         if let reason = health.withLock({ $0.disabled }) { throw EncoderError(reason) }
         let dimension = info.space.dimension
         var vector = [Float](repeating: 0, count: dimension)
@@ -89,7 +89,7 @@ final class SharedLibraryEncoder: Encoder, @unchecked Sendable {
                 throw blame("plugin \(info.name): \(reason.text)")
             case .success(let unit):
                 health.withLock { $0.consecutiveFailures = 0 }
-                return SegmentedEmbedding(vector: unit, segments: segments)
+                return FileEmbedding(vector: unit, parts: segments)
             }
         case Int32(MMS_ERR_INPUT), Int32(MMS_ERR_UNSUPPORTED), Int32(MMS_ERR_HOST):
             throw EncoderError(message.isEmpty ? "plugin \(info.name) failed (status \(status)) without a reason" : message)
@@ -122,12 +122,13 @@ final class SharedLibraryEncoder: Encoder, @unchecked Sendable {
     }
 }
 
-/// Collects the segments a plugin hands over during one `embed_file` call, checking each.
+/// Collects the segments a plugin hands over during one `embed_file` call (the parts of the
+/// file under its one vector: a video's frames), checking each.
 final class SegmentCollector: @unchecked Sendable {
     private let dimension: Int
     // Guarded by `lock`: a plugin may add segments from several threads of its own.
     private let lock = NSLock()
-    private var segments: [MediaSegment] = []
+    private var segments: [FilePart] = []
     private var failure: FailureReason?
 
     init(dimension: Int) { self.dimension = dimension }
@@ -137,11 +138,11 @@ final class SegmentCollector: @unchecked Sendable {
         defer { lock.unlock() }
         if failure != nil { return Int32(MMS_ERR_INPUT) }
         let index = segments.count + 1
-        guard segments.count < SegmentCheck.maxSegments else {
-            failure = FailureReason("more than \(SegmentCheck.maxSegments) segments")
+        guard segments.count < PartCheck.maxParts else {
+            failure = FailureReason("more than \(PartCheck.maxParts) segments")
             return Int32(MMS_ERR_INPUT)
         }
-        if let problem = SegmentCheck.timeProblem(start: start, end: end) {
+        if let problem = PartCheck.timeProblem(start: start, end: end) {
             failure = FailureReason("segment \(index): \(problem)")
             return Int32(MMS_ERR_INPUT)
         }
@@ -151,19 +152,19 @@ final class SegmentCollector: @unchecked Sendable {
         }
         switch VectorCheck.validated(Array(UnsafeBufferPointer(start: vector, count: dimension)), dimension: dimension) {
         case .success(let unit):
-            segments.append(MediaSegment(start: start, end: end, vector: unit))
+            segments.append(FilePart(index: segments.count, time: TimeSpan(start: start, end: end), vector: unit))
             return Int32(MMS_OK)
         case .failure(let reason):
-            failure = FailureReason("segment \(index) at \(SegmentCheck.seconds(start)): \(reason.text)")
+            failure = FailureReason("segment \(index) at \(PartCheck.seconds(start)): \(reason.text)")
             return Int32(MMS_ERR_INPUT)
         }
     }
 
     /// The segments, in time order, or the first problem.
-    func result() -> Result<[MediaSegment], FailureReason> {
+    func result() -> Result<[FilePart], FailureReason> {
         lock.lock()
         defer { lock.unlock() }
         if let failure { return .failure(failure) }
-        return .success(segments.sorted { ($0.start, $0.end) < ($1.start, $1.end) })
+        return .success(segments.sorted { ($0.time!.start, $0.time!.end) < ($1.time!.start, $1.time!.end) })
     }
 }

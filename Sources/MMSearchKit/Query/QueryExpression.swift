@@ -117,25 +117,4 @@ public struct QueryExpression: Sendable, Equatable {
         }
         return combined
     }
-
-    /// rclip's spelling on the command line: in `mmsearch query …`, a lone `+` before a term
-    /// means `--add`, a lone `-` means `--subtract` (not after `--`). Other command lines are
-    /// returned unchanged.
-    public static func rewritingOperators(_ arguments: [String]) -> [String] {
-        guard arguments.first == "query" else { return arguments }
-        var out: [String] = []
-        var literal = false
-        for argument in arguments {
-            switch argument {
-            case _ where literal: out.append(argument)
-            case "--":
-                literal = true
-                out.append(argument)
-            case "+": out.append("--add")
-            case "-": out.append("--subtract")
-            default: out.append(argument)
-            }
-        }
-        return out
-    }
 }

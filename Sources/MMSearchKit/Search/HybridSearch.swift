@@ -1,5 +1,3 @@
-import GRDB
-
 /// How a hybrid search result ranked: its place in the vector ranking and in the keyword
 /// (BM25) ranking, and the fused score it was ordered by.
 public struct FusionRanks: Sendable, Equatable, Codable {
@@ -62,51 +60,32 @@ public enum HybridSearch {
 }
 
 extension IndexReader {
-    /// The `limit` best results of the vector ranking for `vector` fused with the BM25 ranking
-    /// of `texts`' words (see `HybridSearch`), each with its cosine score and its ranks. The
-    /// filters of `options` apply to both rankings; `minimumScore` to the vector ranking only.
+    /// The `limit` best results of the vector ranking for `vector` fused with the keyword
+    /// ranking of `texts`' words (see `HybridSearch`), each with its cosine score and its ranks.
+    /// The filters of `options` apply to both rankings; `minimumScore` to the vector ranking only.
     public func hybridSearch(_ vector: [Float], texts: [String], limit: Int,
                              options: SearchOptions = SearchOptions()) throws -> [SearchHit] {
-        guard vector.count == space.dimension else {
-            throw MMSearchError(.fatal, "query vector has \(vector.count) values, the index's space "
-                                + "\(space.spaceID) has \(space.dimension)")
-        }
+        try checkDimension(vector)
         guard limit > 0 else { return [] }
         let depth = HybridSearch.depth(limit: limit)
-        return try withSnapshot { db, search in
-            let scope = try SearchScope(options, space: space.id, rowCount: search.live.rowCount, in: db)
-            var (dense, _) = search.topK(vector, k: depth, options: options, allowed: scope.allowed, rows: scope.rows)
+        return try reader.read { snapshot in
+            var (dense, _) = try snapshot.nearest(vector, k: depth, options: options)
             if let minimum = options.minimumScore { dense.removeAll { $0.score < minimum } }
-            var keyword: [TextSearchIndex.Match] = []
-            if let expression = SearchWords.matchExpression(texts) {
-                let filter = scope.filter(search)
-                keyword = try TextSearchIndex.matches(expression, space: space.id, limit: depth, in: db,
-                                                      accepts: filter.accepts)
-            }
-            // Rows are fused, then each file keeps its best-fused chunk (unless `allChunks`).
-            let fused = HybridSearch.fuse(vector: dense.map(\.row), keyword: keyword.map(\.row),
+            let keyword = try snapshot.keywordMatches(texts, limit: depth, options: options)
+            // Rows are fused, then each file keeps its best-fused part (unless `allChunks`).
+            let fused = HybridSearch.fuse(vector: dense.map(\.row), keyword: keyword,
                                           limit: options.allChunks ? limit : 2 * depth)
             let denseScores = Dictionary(dense.map { ($0.row, $0.score) }, uniquingKeysWith: { a, _ in a })
             var hits: [SearchHit] = []
             var seen = Set<String>()
             for entry in fused where hits.count < limit {
-                let score = denseScores[entry.row] ?? search.score(vector, row: entry.row)
-                guard var hit = try hit(row: entry.row, score: score, in: db) else { continue }
+                let score = try denseScores[entry.row] ?? snapshot.score(vector, row: entry.row)
+                guard var hit = try snapshot.hit(row: entry.row, score: score) else { continue }
                 guard options.allChunks || seen.insert(hit.path).inserted else { continue }
                 hit.fusion = entry.ranks
                 hits.append(hit)
             }
-            return hits
+            return try Self.withBestParts(hits, query: vector, in: snapshot)
         }
-    }
-}
-
-extension VectorSearch {
-    /// The exact score of one row, by the kernel a scan uses (so the same number).
-    func score(_ query: [Float], row: Int) -> Float {
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: master.rowStride, alignment: 64)
-        defer { buffer.deallocate() }
-        master.read(row: row, into: buffer)
-        return query.withUnsafeBufferPointer { ExactScan.score($0.baseAddress!, master, copy: buffer) }
     }
 }

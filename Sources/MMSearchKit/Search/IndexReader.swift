@@ -1,43 +1,25 @@
 import Foundation
-import GRDB
 
-/// Searches one space of an index. Cheap to open, whatever the index's size: it reads the
-/// catalog's space row and tombstones and maps the segments (headers only). Every search
-/// sees the catalog as last committed, also while another process is indexing: the reader
-/// catches up on new rows and tombstones at the start of each search, in the same read
-/// transaction that turns rows into paths.
+/// Searches one space of an index through its store (`SpaceReader`). Cheap to open, whatever
+/// the index's size. Every search sees the index as last committed, also while another process
+/// indexes: each one runs on one snapshot of the store, which turns rows into files too.
 public final class IndexReader: Sendable {
-    public let store: IndexStore
     public let space: SpaceRecord
-    private let state: Locked<Snapshot?>
+    let reader: any SpaceReader
 
-    /// What a search works on: mapped segments and the live rows, as of one catalog state.
-    private struct Snapshot: Sendable {
-        let segment: String
-        let epoch: Int64
-        let search: VectorSearch
-    }
-
-    /// Opens the index in `directory` for queries in `space`. A missing or empty index, or one
-    /// built in another space, is an error that says what to do.
-    public init(directory: URL, space: SpaceID) throws {
-        store = try IndexStore.openForReading(at: directory)
-        guard let record = try store.space(matching: space) else {
-            throw MMSearchError.indexMissing(directory)
-        }
-        self.space = record
-        state = Locked(nil)
-        _ = try store.catalog.read { db in try refresh(db) }
+    public init(_ reader: any SpaceReader) {
+        self.reader = reader
+        space = reader.space
     }
 
     /// Number of files with vectors.
     public func count() throws -> Int {
-        try store.catalog.read { db in try Catalog.searchableFiles(space: space.id, in: db) }
+        try reader.read { try $0.fileCount() }
     }
 
     /// The `limit` files whose vectors are closest to `vector` (unit length, the space's
-    /// dimension), best first; a file of several chunks by its best one (every chunk with
-    /// `options.allChunks`).
+    /// dimension), best first; a file of several parts by its best one (every part with
+    /// `options.allChunks`); a file searched by one vector with its part closest to `vector`.
     public func search(_ vector: [Float], limit: Int, options: SearchOptions = SearchOptions()) throws -> [SearchHit] {
         try searchWithStatistics(vector, limit: limit, options: options).hits
     }
@@ -45,30 +27,25 @@ public final class IndexReader: Sendable {
     /// `search`, with what the scan did.
     public func searchWithStatistics(_ vector: [Float], limit: Int,
                                      options: SearchOptions = SearchOptions()) throws -> (hits: [SearchHit], statistics: SearchStatistics) {
-        guard vector.count == space.dimension else {
-            throw MMSearchError(.fatal, "query vector has \(vector.count) values, the index's space "
-                                + "\(space.spaceID) has \(space.dimension)")
-        }
+        try checkDimension(vector)
         guard limit > 0 else { return ([], SearchStatistics()) }
-        return try withSnapshot { db, search in
-            let scope = try SearchScope(options, space: space.id, rowCount: search.live.rowCount, in: db)
+        return try reader.read { snapshot in
             // One result per file: the best rows are read until `limit` files are among them,
-            // asking for more rows (×4) while files of several chunks take up the places.
-            let rowCount = search.live.rowCount
+            // asking for more rows (×4) while files of several parts take up the places.
+            let rowCount = snapshot.rowCount
             var k = options.allChunks ? limit : 2 * min(limit, rowCount)
             while true {
-                var (best, statistics) = search.topK(vector, k: k, options: options, allowed: scope.allowed,
-                                                     rows: scope.rows)
+                var (best, statistics) = try snapshot.nearest(vector, k: k, options: options)
                 var exhausted = best.count < k || k >= rowCount
                 if let minimum = options.minimumScore {
                     let before = best.count
                     best.removeAll { $0.score < minimum }
                     exhausted = exhausted || best.count < before
                 }
-                var found = try hits(best.map { ($0.row, $0.score) }, in: db)
-                if !options.allChunks { found = Self.bestChunkPerFile(found) }
+                var found = try best.compactMap { try snapshot.hit(row: $0.row, score: $0.score) }
+                if !options.allChunks { found = Self.bestPartPerFile(found) }
                 if options.allChunks || found.count >= limit || exhausted {
-                    return (Array(found.prefix(limit)), statistics)
+                    return (try Self.withBestParts(Array(found.prefix(limit)), query: vector, in: snapshot), statistics)
                 }
                 k = min(4 * k, rowCount)
             }
@@ -76,79 +53,78 @@ public final class IndexReader: Sendable {
     }
 
     /// The first hit of each file, in order: hits come best first, so each file keeps its best
-    /// chunk.
-    static func bestChunkPerFile(_ hits: [SearchHit]) -> [SearchHit] {
+    /// part.
+    static func bestPartPerFile(_ hits: [SearchHit]) -> [SearchHit] {
         var seen = Set<String>()
         return hits.filter { seen.insert($0.path).inserted }
     }
 
-    /// Runs `body` in one read transaction with the search state as of that transaction.
-    func withSnapshot<T>(_ body: (Database, VectorSearch) throws -> T) throws -> T {
-        try store.catalog.read { db in try body(db, refresh(db).search) }
+    /// `hits` with, for each file searched by one vector that has parts under it (a video's
+    /// frames), the part that best matches `query`.
+    static func withBestParts(_ hits: [SearchHit], query: [Float], in snapshot: any SpaceSnapshot) throws -> [SearchHit] {
+        try hits.map { hit in
+            guard hit.part == nil,
+                  let best = bestPart(try snapshot.partsUnderRow(ofFile: hit.path), query: query) else { return hit }
+            var marked = hit
+            marked.part = best
+            return marked
+        }
     }
 
-    /// The hits for scored rows, in order (see `hit(row:score:in:)`).
-    func hits(_ rows: [(row: Int, score: Float)], in db: Database) throws -> [SearchHit] {
-        try rows.compactMap { try hit(row: $0.row, score: $0.score, in: db) }
+    /// The part with the highest cosine similarity to `query`; the earliest among equals.
+    static func bestPart(_ parts: [FilePart], query: [Float]) -> MatchedPart? {
+        var best: MatchedPart?
+        for part in parts {
+            guard let vector = part.vector, vector.count == query.count else { continue }
+            var score: Float = 0
+            for i in query.indices { score += query[i] * vector[i] }
+            if best.map({ score > $0.score }) ?? true {
+                best = MatchedPart(part: part, score: score)
+            }
+        }
+        return best
     }
 
-    /// The hit for a scored row: its file (a text file's chunk) with the file's stored labels;
-    /// nil when no file owns the row any more.
-    func hit(row: Int, score: Float, in db: Database) throws -> SearchHit? {
-        guard let owner = try Catalog.owner(ofRow: row, space: space.id, in: db) else { return nil }
-        return SearchHit(path: owner.path, score: score, modality: owner.modality, chunk: owner.chunk,
-                         labels: try LabelStore.labels(path: owner.path, space: space.id, in: db))
+    func checkDimension(_ vector: [Float]) throws {
+        guard vector.count == space.dimension else {
+            throw MMSearchError(.fatal, "query vector has \(vector.count) values, the index's space "
+                                + "\(space.spaceID) has \(space.dimension)")
+        }
     }
 
-    /// Brings the snapshot up to the catalog's state in `db`: new rows are mapped, new
-    /// tombstones applied; a new segment (compaction) or epoch (lost rows) starts afresh.
-    private func refresh(_ db: Database) throws -> Snapshot {
-        try state.withLock { current in
-            func fetch(after seq: Int64) throws -> SpaceState {
-                guard let state = try Catalog.spaceState(space.id, tombstonesAfter: seq, in: db) else {
-                    throw MMSearchError.indexMissing(store.directory)
-                }
-                return state
+    // MARK: The stored vectors
+
+    /// Every file of the space that has vectors, by path.
+    public func items() throws -> [IndexedItem] {
+        try reader.read { try $0.items() }
+    }
+
+    /// The stored unit vector of `item`: its row, or for a file of several parts the
+    /// renormalised mean of their rows (the same rule as `Engine.embed` for a text file). nil
+    /// when the index changed under the item.
+    public func vector(of item: IndexedItem) throws -> [Float]? {
+        try reader.read { try Self.vector(of: item, in: $0) }
+    }
+
+    static func vector(of item: IndexedItem, in snapshot: any SpaceSnapshot) throws -> [Float]? {
+        guard let vectors = try snapshot.vectors(of: item), vectors.count == item.vectorCount,
+              !vectors.isEmpty else { return nil }
+        return vectors.count == 1 ? vectors[0] : UnitVector.mean(vectors)
+    }
+
+    /// Every file's vector (see `SpaceMatrix`), on one snapshot.
+    public func matrix() throws -> SpaceMatrix {
+        try reader.read { snapshot in
+            var items: [IndexedItem] = []
+            var values: [Float] = []
+            let all = try snapshot.items()
+            values.reserveCapacity(all.count * space.dimension)
+            for item in all {
+                guard let vector = try Self.vector(of: item, in: snapshot) else { continue }
+                items.append(item)
+                values += vector
             }
-            var previous = current
-            var state = try fetch(after: previous?.search.live.lastSeq ?? 0)
-            if let known = previous, state.segment != known.segment || state.epoch != known.epoch
-                || state.rowCount < known.search.live.rowCount {
-                previous = nil
-                state = try fetch(after: 0)
-            }
-            var master = previous?.search.master
-            var codes = previous?.search.codes
-            if master == nil || state.rowCount > master?.rowCount ?? 0 {
-                // An index from before int8 codes, or one whose codes are missing, is scanned
-                // exactly; with codes, the master rows are only read to rescore a few.
-                codes = try? store.mapCodes(named: state.segment, of: space)
-                master = try store.mapSegment(named: state.segment, of: space,
-                                              access: codes == nil ? .sequential : .random)
-            }
-            guard let master else { throw MMSearchError.indexMissing(store.directory) }
-            guard state.rowCount <= master.rowCount else {
-                throw MMSearchError(.fatal, "index \(store.directory.path) is damaged: the catalog counts "
-                                    + "\(state.rowCount) vector rows but \(master.url.lastPathComponent) has "
-                                    + "\(master.rowCount); re-index into a new --index")
-            }
-            var live = previous?.search.live ?? LiveRows()
-            live.update(rowCount: state.rowCount, tombstones: state.tombstones)
-            var modalities = previous?.search.modalities
-            if modalities == nil || master !== previous?.search.master {
-                // Rows the tag file lacks (an index from before tags) get their codes from the
-                // catalog until the next index run writes them.
-                let mapped = try? store.mapTags(named: state.segment)
-                let covered = mapped?.rowCount ?? 0
-                let extra = covered < master.rowCount
-                    ? try Catalog.tags(of: covered..<master.rowCount, space: space.id, in: db) : []
-                modalities = RowModalities(mapped: mapped, extra: extra)
-            }
-            let snapshot = Snapshot(segment: state.segment, epoch: state.epoch,
-                                    search: VectorSearch(master: master, codes: codes, live: live,
-                                                         modalities: modalities))
-            current = snapshot
-            return snapshot
+            return SpaceMatrix(items: items, dimension: space.dimension, values: values)
         }
     }
 }

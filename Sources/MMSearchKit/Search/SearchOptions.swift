@@ -69,4 +69,6 @@ public struct SearchStatistics: Sendable, Equatable {
     public var rescored = 0
     /// Threads used.
     public var threads = 1
+
+    public init() {}
 }

@@ -1,16 +1,16 @@
 /// Keeps the `k` best (row, score) pairs seen, in a binary min-heap whose root is the worst
 /// kept pair. Higher scores are better; among equal scores the lower row wins, so results are
 /// deterministic.
-struct TopK: Sendable {
-    struct Entry: Equatable, Sendable {
-        let row: Int
-        let score: Float
+package struct TopK: Sendable {
+    package struct Entry: Equatable, Sendable {
+        package let row: Int
+        package let score: Float
     }
 
-    let k: Int
+    package let k: Int
     private var heap: [Entry] = []
 
-    init(k: Int) {
+    package init(k: Int) {
         self.k = max(0, k)
         heap.reserveCapacity(self.k)
     }
@@ -22,9 +22,9 @@ struct TopK: Sendable {
     }
 
     /// The score a new entry must beat to get in, once the heap is full.
-    var threshold: Float { heap.count < k ? -.infinity : heap[0].score }
+    package var threshold: Float { heap.count < k ? -.infinity : heap[0].score }
 
-    mutating func insert(row: Int, score: Float) {
+    package mutating func insert(row: Int, score: Float) {
         let entry = Entry(row: row, score: score)
         if heap.count < k {
             heap.append(entry)
@@ -36,15 +36,15 @@ struct TopK: Sendable {
     }
 
     /// Adds the entries of `other`.
-    mutating func merge(_ other: TopK) {
+    package mutating func merge(_ other: TopK) {
         for entry in other.heap { insert(row: entry.row, score: entry.score) }
     }
 
     /// Number of kept entries.
-    var count: Int { heap.count }
+    package var count: Int { heap.count }
 
     /// The kept entries, best first.
-    func sorted() -> [Entry] {
+    package func sorted() -> [Entry] {
         heap.sorted { Self.worse($1, $0) }
     }
 

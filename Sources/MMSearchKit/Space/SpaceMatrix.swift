@@ -55,26 +55,3 @@ public struct SpaceMatrix: Sendable {
         return SpaceMatrix(items: picked.map { items[$0] }, dimension: dimension, values: out)
     }
 }
-
-extension IndexReader {
-    /// Every file's vector (see `SpaceMatrix`), in one read of the catalog.
-    public func matrix() throws -> SpaceMatrix {
-        let all = try items()
-        return try withSnapshot { _, search in
-            var items: [IndexedItem] = []
-            var values: [Float] = []
-            values.reserveCapacity(all.count * space.dimension)
-            for item in all {
-                var vectors: [[Float]] = []
-                for row in item.rows where row < search.master.rowCount {
-                    if let vector = search.master.vector(at: row) { vectors.append(vector) }
-                }
-                guard vectors.count == item.rows.count, !vectors.isEmpty else { continue }
-                guard let vector = vectors.count == 1 ? vectors[0] : UnitVector.mean(vectors) else { continue }
-                items.append(item)
-                values += vector
-            }
-            return SpaceMatrix(items: items, dimension: space.dimension, values: values)
-        }
-    }
-}

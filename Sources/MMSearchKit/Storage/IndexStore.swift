@@ -1,146 +1,137 @@
 import Foundation
 
-/// An index directory on disk:
+/// Where an index lives: the catalog of its files and the vectors of its spaces. Indexing,
+/// search, labelling, duplicates, statistics, evaluation and compaction reach storage only
+/// through this protocol and the two it hands out, `SpaceWriter` and `SpaceReader`; the
+/// embedded store (`MMEmbeddedStore`: SQLite + memory-mapped vector files) is one
+/// implementation.
 ///
-///     DIR/catalog.sqlite        SQLite catalog (WAL: also -wal and -shm files)
-///     DIR/vectors/<space>.f32   one append-only vector segment per space (or .f16)
-///     DIR/vectors/<space>.f32.i8  its int8 twin, for the fast scan
-///     DIR/lock                  held by the process writing to the index
-public final class IndexStore: Sendable {
-    public let directory: URL
-    public let catalog: Catalog
+/// **The contract every store keeps** (docs/ARCHITECTURE.md, "The storage protocol"):
+///
+/// - *Spaces never mix.* A space is recorded with its name, dimension and fingerprint; a writer
+///   or reader for another space of an index that holds one is refused with
+///   `MMSearchError.spaceMismatch`.
+/// - *One writer, many readers.* `writer(for:storage:)` takes the index's writer lock (another
+///   writer fails at once, naming the index); readers never wait for it.
+/// - *Atomic commits.* Each `SpaceWriter` call that changes the index (`commit`, `copy`,
+///   `touch`, `move`, `remove`) is one transaction: afterwards every file it names is wholly
+///   there (record, vectors, parts, encoder fingerprint, note) or wholly as before.
+/// - *Visibility.* A reader sees committed state only; `SpaceReader.read` runs its body on one
+///   snapshot (rows, records, labels, keyword index as of one moment), also while a writer
+///   commits. Labels may be replaced without the writer's lock, in one transaction.
+/// - *Crashes.* A crash (kill -9, power loss) at any point leaves the last committed state; what
+///   was written after it (vectors of an uncommitted batch) is invisible and reclaimed when the
+///   next writer opens. Nothing committed is lost. Compaction is crash-safe the same way.
+/// - *Failures.* Errors are `MMSearchError`s naming the index and the reason.
+public protocol IndexStore: Sendable {
+    /// How the index is named in messages: a folder, or a server without its password.
+    var location: String { get }
+    /// Folders that belong to the store, which a scan must never enter (the embedded store's
+    /// own folder, when it lies inside a scanned one).
+    var ownFolders: [String] { get }
+    /// Whether an index exists there. A missing index is never created by a read.
+    func exists() -> Bool
+    /// The spaces the index holds, oldest first. A missing index is an error
+    /// (`MMSearchError.Reason.indexMissing`).
+    func spaces() throws -> [SpaceRecord]
+    /// Opens `space` for writing: takes the writer's lock, records the space when the index has
+    /// none yet (its vectors kept as `storage`), and repairs what a crash left. The lock is held
+    /// until the writer is released.
+    func writer(for space: SpaceID, storage: VectorStorage) throws -> any SpaceWriter
+    /// Opens a recorded space for reading. Cheap whatever the index's size: reads no vectors.
+    func reader(for space: SpaceRecord) throws -> any SpaceReader
+    /// Counts of a space (files, failures, modalities, labels) from the catalog alone.
+    func counts(of space: SpaceRecord) throws -> SpaceCounts
+    /// Files that failed, with their reasons, by path; of every space when `space` is nil.
+    func failures(in space: SpaceRecord?) throws -> [FileRecord]
+    /// Indexed files whose encoder left a note, by path.
+    func notes(in space: SpaceRecord) throws -> [(path: String, note: FileNote)]
+    /// Replaces the stored labels of each file (by id) with the given ones, in one transaction,
+    /// without the writer's lock.
+    func replaceLabels(_ entries: [(fileID: Int64, labels: [LabelScore])], in space: SpaceRecord) throws
+    /// Rewrites the stored vectors without dead rows, converting them to `storage` when given.
+    func compact(storage: VectorStorage?) throws -> [CompactedSpace]
+}
 
-    static let catalogName = "catalog.sqlite"
-    static let vectorsFolder = "vectors"
+/// Writes one space of an index (see `IndexStore.writer(for:storage:)`); used from one thread.
+/// Releasing it releases the index's writer lock.
+public protocol SpaceWriter: AnyObject {
+    var space: SpaceRecord { get }
+    /// Records of files at or below `roots` (absolute, standardised), by path.
+    func files(under roots: [String]) throws -> [String: FileRecord]
+    /// The fingerprint of the encoder that made each file's vectors at or below `roots`, by
+    /// path; files recorded without one are missing.
+    func encoderFingerprints(under roots: [String]) throws -> [String: String]
+    /// The record of `path`, if any.
+    func file(path: String) throws -> FileRecord?
+    /// An `ok` file with this content hash, size and modality, made by the encoder with
+    /// fingerprint `encoder` (or recorded without one), whose vectors can serve another file
+    /// with the same bytes.
+    func reusable(hash: UInt64, size: Int64, modality: Modality, encoder: String) throws -> FileRecord?
+    /// Stores outcomes in one transaction: vectors, parts, records (a path seen again replaces
+    /// its old record and retires its old vectors and labels), failures.
+    func commit(_ files: [IndexedFile]) throws
+    /// Stores each file with copies of its source's vectors, parts and note, in one
+    /// transaction.
+    func copy(_ copies: [FileCopy]) throws
+    /// Notes new sizes and modification times of files whose content did not change, and that
+    /// their records vouch for it as of now.
+    func touch(_ files: [(id: Int64, file: ScannedFile)]) throws
+    /// Gives each record `id` (vectors and all) the new name; a record already at that path is
+    /// replaced. One transaction.
+    func move(_ moves: [(id: Int64, file: ScannedFile)]) throws
+    /// Forgets the files at `paths`; their vectors are retired.
+    func remove(paths: [String]) throws
+}
 
-    private init(directory: URL, catalog: Catalog) {
-        self.directory = directory
-        self.catalog = catalog
+/// Reads one space of an index; safe to use from several threads.
+public protocol SpaceReader: Sendable {
+    var space: SpaceRecord { get }
+    /// Runs `body` on one consistent snapshot of the space as last committed.
+    func read<T>(_ body: (any SpaceSnapshot) throws -> T) throws -> T
+}
+
+/// A row of a space: one vector, of a file or of one of its parts. Its number is the store's
+/// (the embedded store: the row in the vector file) and means something only within one
+/// snapshot.
+public typealias RowID = Int
+
+/// A scored row.
+public struct ScoredRow: Sendable, Equatable {
+    public let row: RowID
+    public let score: Float
+
+    public init(row: RowID, score: Float) {
+        self.row = row
+        self.score = score
     }
+}
 
-    /// Opens an existing index without changing it; a missing index is an error that says how
-    /// to make one.
-    public static func openForReading(at directory: URL) throws -> IndexStore {
-        let catalogURL = directory.appendingPathComponent(catalogName)
-        guard FileManager.default.fileExists(atPath: catalogURL.path) else {
-            throw MMSearchError.indexMissing(directory)
-        }
-        return IndexStore(directory: directory, catalog: try Catalog(url: catalogURL, readOnly: true))
-    }
-
-    /// Opens the index at `directory` for writing, creating the directory and the catalog when
-    /// needed.
-    public static func openForWriting(at directory: URL) throws -> IndexStore {
-        do {
-            try FileManager.default.createDirectory(
-                at: directory.appendingPathComponent(vectorsFolder), withIntermediateDirectories: true)
-        } catch {
-            throw MMSearchError(.fatal, "index \(directory.path) cannot be created: "
-                                + "\((error as NSError).localizedDescription)")
-        }
-        let catalog = try Catalog(url: directory.appendingPathComponent(catalogName), readOnly: false)
-        return IndexStore(directory: directory, catalog: catalog)
-    }
-
-    /// The recorded space equal to `space`; nil when the index holds no space yet.
-    ///
-    /// An index that holds another space refuses: mixing vectors of two spaces gives
-    /// meaningless scores, so the error names both and what to do.
-    public func space(matching space: SpaceID) throws -> SpaceRecord? {
-        let spaces = try catalog.spaces()
-        if let match = spaces.first(where: { $0.spaceID == space }) { return match }
-        if let other = spaces.first { throw MMSearchError.spaceMismatch(index: other.spaceID, encoder: space) }
-        return nil
-    }
-
-    /// Records `space` in the catalog, its vectors to be stored as `storage` (f32 or f16).
-    func addSpace(_ space: SpaceID, storage: VectorElementType) throws -> SpaceRecord {
-        try catalog.addSpace(space, elementType: storage,
-                             segment: Self.segmentName(space, storage: storage, generation: 0))
-    }
-
-    /// The file name of a segment of `space`: `<pack>-<dimension>-<fingerprint>.f32`, with
-    /// `-<generation>` before the extension for segments written by compaction.
-    static func segmentName(_ space: SpaceID, storage: VectorElementType, generation: Int) -> String {
-        let safeName = String(space.name.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" })
-        let suffix = generation > 0 ? "-\(generation)" : ""
-        return "\(safeName)-\(space.dimension)-\(space.fingerprint.prefix(16))\(suffix).\(storage.rawValue)"
-    }
-
-    func segmentURL(_ space: SpaceRecord) -> URL { segmentURL(named: space.segment) }
-
-    func segmentURL(named name: String) -> URL {
-        directory.appendingPathComponent(Self.vectorsFolder).appendingPathComponent(name)
-    }
-
-    /// The int8 twin of a segment: the segment's name with `.i8` appended.
-    func codesURL(named name: String) -> URL { segmentURL(named: name + ".i8") }
-
-    /// The tag file of a segment: the segment's name with `.tags` appended.
-    func tagsURL(named name: String) -> URL { segmentURL(named: name + ".tags") }
-
-    /// Maps the vector segment of `space` (reads its header only).
-    public func mapSegment(of space: SpaceRecord) throws -> MappedVectorSegment {
-        try mapSegment(named: space.segment, of: space)
-    }
-
-    /// Maps the master segment `name` of `space`, checking that it holds that space's vectors.
-    func mapSegment(named name: String, of space: SpaceRecord,
-                    access: MappedVectorSegment.Access = .sequential) throws -> MappedVectorSegment {
-        try checked(MappedVectorSegment(url: segmentURL(named: name), access: access), of: space, codes: false)
-    }
-
-    /// Maps the int8 twin of segment `name` of `space`.
-    func mapCodes(named name: String, of space: SpaceRecord) throws -> MappedVectorSegment {
-        try checked(MappedVectorSegment(url: codesURL(named: name)), of: space, codes: true)
-    }
-
-    private func checked(_ segment: MappedVectorSegment, of space: SpaceRecord, codes: Bool) throws -> MappedVectorSegment {
-        let path = segment.url.path
-        guard segment.dimension == space.dimension else {
-            throw MMSearchError(.fatal, "vector file \(path) holds \(segment.dimension)-d "
-                                + "vectors but space \(space.spaceID) is \(space.dimension)-d")
-        }
-        guard segment.header.fingerprint == VectorSegmentHeader.storedFingerprint(space.fingerprint) else {
-            throw MMSearchError(.fatal, "vector file \(path) holds vectors of space "
-                                + "\(segment.header.fingerprint), not of \(space.spaceID)")
-        }
-        guard (segment.elementType == .int8) == codes else {
-            throw MMSearchError(.fatal, "vector file \(path) holds \(segment.elementType) rows, "
-                                + "expected \(codes ? "int8" : space.elementType)")
-        }
-        return segment
-    }
-
-    /// Opens the segments of `space` for appending (creating them when missing), with tags
-    /// filled in from the catalog for rows that lack them.
-    func segmentWriter(for space: SpaceRecord) throws -> SpaceSegmentWriter {
-        guard let type = VectorElementType(rawValue: space.elementType), type != .int8 else {
-            throw MMSearchError(.fatal, "catalog \(catalog.url.path): space \(space.spaceID) has "
-                                + "unknown element type '\(space.elementType)': upgrade mmsearch")
-        }
-        return try segmentWriter(named: space.segment, of: space, storage: type)
-    }
-
-    func segmentWriter(named name: String, of space: SpaceRecord, storage: VectorElementType) throws -> SpaceSegmentWriter {
-        let writer = try SpaceSegmentWriter(masterURL: segmentURL(named: name), codesURL: codesURL(named: name),
-                                            tagsURL: tagsURL(named: name), dimension: space.dimension,
-                                            elementType: storage, fingerprint: space.fingerprint)
-        let missing = writer.missingTags
-        if !missing.isEmpty {
-            _ = try catalog.modalityCodes(for: catalog.modalities(space: space.id))
-            try writer.fillTags(try catalog.read { db in try Catalog.tags(of: missing, space: space.id, in: db) })
-        }
-        return writer
-    }
-
-    /// Maps the tag file of segment `name`.
-    func mapTags(named name: String) throws -> MappedRowTags {
-        try MappedRowTags(url: tagsURL(named: name))
-    }
-
-    /// Takes the writer's lock of this index.
-    func lockForWriting() throws -> IndexLock {
-        try IndexLock(directory: directory)
-    }
+/// One committed state of a space, valid inside `SpaceReader.read`.
+public protocol SpaceSnapshot {
+    /// Files with vectors.
+    func fileCount() throws -> Int
+    /// Rows in the space (live or dead): an upper bound on how many `nearest` can return.
+    var rowCount: Int { get }
+    /// The `k` live rows with the highest dot product with `query` (unit length, the space's
+    /// dimension) among those `options`' filters let through (modalities, folders, labels),
+    /// best first, scanned as `options` says (method, threads). An unknown label is a usage
+    /// error naming the labels there are.
+    func nearest(_ query: [Float], k: Int, options: SearchOptions) throws -> (rows: [ScoredRow], statistics: SearchStatistics)
+    /// The rows whose file (path words, labels) or part (text) matches the words of `texts`,
+    /// best keyword score first, at most `limit`, through `options`' filters. A file's match
+    /// stands for its first row. Matches on words most of the index shares rank nothing.
+    func keywordMatches(_ texts: [String], limit: Int, options: SearchOptions) throws -> [RowID]
+    /// The exact score of one row, as `nearest` computes it.
+    func score(_ query: [Float], row: RowID) throws -> Float
+    /// The hit for a scored row: its file, its part (for a file searched by its parts) and the
+    /// file's stored labels; nil when no file owns the row.
+    func hit(row: RowID, score: Float) throws -> SearchHit?
+    /// The parts kept under a file's one row (a video's frames), with their vectors, in time
+    /// order; empty for most files.
+    func partsUnderRow(ofFile path: String) throws -> [FilePart]
+    /// Every file with vectors, by path.
+    func items() throws -> [IndexedItem]
+    /// The vectors of `item`'s rows, in order; nil when the index changed under the item.
+    func vectors(of item: IndexedItem) throws -> [[Float]]?
 }

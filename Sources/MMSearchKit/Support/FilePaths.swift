@@ -46,7 +46,7 @@ public enum FilePaths {
     }
 
     /// The prefix every path strictly inside directory `root` starts with.
-    static func descendantPrefix(of root: String) -> String {
+    package static func descendantPrefix(of root: String) -> String {
         root.hasSuffix("/") ? root : root + "/"
     }
 }

@@ -1,7 +1,9 @@
 import Foundation
 
-/// An error meant for the person at the keyboard: one sentence that names what went wrong
-/// and, where there is one, what to do about it.
+/// An error meant for the person at the keyboard: one sentence that names what went wrong.
+///
+/// Library messages say what happened, never which command-line flag to use: a front end adds
+/// its own advice from `reason` (the CLI: "re-index into another --index or pick --model X").
 public struct MMSearchError: Error, Sendable, CustomStringConvertible, Equatable {
     /// What kind of failure this is; the CLI turns it into its exit status.
     public enum Kind: Sendable, Equatable {
@@ -14,12 +16,40 @@ public struct MMSearchError: Error, Sendable, CustomStringConvertible, Equatable
         case fatal
     }
 
+    /// Situations a front end may want to advise on; nil for the rest.
+    public enum Reason: Sendable, Equatable {
+        /// No index where one was expected.
+        case indexMissing
+        /// The index was written by a newer version.
+        case indexTooNew
+        /// The index has an older schema that only a writer upgrades.
+        case indexNeedsUpgrade
+        /// The index's files disagree in a way only a fresh index repairs.
+        case indexDamaged
+        /// Another process is writing to the index.
+        case indexLocked
+        /// The index was built in one space, the encoder writes into another.
+        case spaceMismatch(index: SpaceID, encoder: SpaceID)
+        /// No pack of that name.
+        case unknownPack
+        /// A model folder named by the caller is missing or not the pack's.
+        case modelFolder
+        /// A model folder was named without the pack it holds.
+        case modelFolderWithoutPack
+        /// No labels were given to classify with.
+        case noLabels
+        /// A label filter names a label no file carries; `known` are the labels there are.
+        case unknownLabel(known: [String])
+    }
+
     public let kind: Kind
     public let message: String
+    public let reason: Reason?
 
-    public init(_ kind: Kind, _ message: String) {
+    public init(_ kind: Kind, _ message: String, reason: Reason? = nil) {
         self.kind = kind
         self.message = message
+        self.reason = reason
     }
 
     public var description: String { message }
@@ -33,19 +63,18 @@ extension MMSearchError {
             built = "\(index.name) (\(index.dimension)-d, \(index.fingerprint))"
             asked = "\(encoder.name) (\(encoder.dimension)-d, \(encoder.fingerprint))"
         }
-        let advice = index.name == encoder.name
-            ? "the \(index.name) weights changed since the index was built; re-index into another --index"
-            : "re-index into another --index or pick --model \(index.name)"
-        return .init(.fatal, "index built with \(built), encoder is \(asked): \(advice)")
+        return .init(.fatal, "index built with \(built), encoder is \(asked)",
+                     reason: .spaceMismatch(index: index, encoder: encoder))
     }
 
-    static func indexUnreadable(_ directory: URL, _ reason: String) -> MMSearchError {
-        .init(.fatal, "index \(directory.path) cannot be read: \(reason)")
+    /// No index at `location`.
+    public static func indexMissing(_ location: String) -> MMSearchError {
+        .init(.fatal, "no index in \(location)", reason: .indexMissing)
     }
 
-    static func indexMissing(_ directory: URL) -> MMSearchError {
-        .init(.fatal, "no index in \(directory.path): run `mmsearch index FOLDER` first "
-              + "(or pass --index DIR)")
+    /// The index at `location` is damaged beyond what opening it repairs.
+    public static func indexDamaged(_ location: String, _ detail: String) -> MMSearchError {
+        .init(.fatal, "index \(location) is damaged: \(detail)", reason: .indexDamaged)
     }
 }
 
@@ -55,14 +84,14 @@ public struct ModelsMissingError: Error, Sendable, CustomStringConvertible {
     public let directory: URL
     /// What exactly is missing or wrong (a file name, a checksum), if known.
     public let detail: String?
-    /// The command that fetches the pack (default `Scripts/fetch-models.sh <pack>`).
+    /// The command that fetches the pack (default `Scripts/fetch/models.py <pack>`).
     public let fetchCommand: String
 
     public init(pack: String, directory: URL, detail: String? = nil, fetchCommand: String? = nil) {
         self.pack = pack
         self.directory = directory
         self.detail = detail
-        self.fetchCommand = fetchCommand ?? "Scripts/fetch-models.sh \(pack)"
+        self.fetchCommand = fetchCommand ?? "Scripts/fetch/models.py \(pack)"
     }
 
     public var description: String {

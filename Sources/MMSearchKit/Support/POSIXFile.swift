@@ -6,12 +6,12 @@ import Darwin
 #endif
 
 /// Thin wrappers over POSIX calls whose failures become messages naming the file.
-enum POSIX {
+package enum POSIX {
     /// The text of the current `errno`.
-    static var lastError: String { String(cString: strerror(errno)) }
+    package static var lastError: String { String(cString: strerror(errno)) }
 
     /// Writes all of `bytes` at `offset`, retrying short writes and EINTR.
-    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int) -> Bool {
+    package static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int) -> Bool {
         var done = 0
         while done < bytes.count {
             let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
@@ -25,7 +25,7 @@ enum POSIX {
     }
 
     /// Reads up to `count` bytes at `offset`; fewer at end of file.
-    static func read(_ fd: Int32, count: Int, at offset: Int) -> [UInt8]? {
+    package static func read(_ fd: Int32, count: Int, at offset: Int) -> [UInt8]? {
         var buffer = [UInt8](repeating: 0, count: count)
         var done = 0
         while done < count {
@@ -42,7 +42,7 @@ enum POSIX {
     }
 
     /// Flushes the directory entry of a newly created file to disk.
-    static func syncDirectory(_ path: String) {
+    package static func syncDirectory(_ path: String) {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { return }
         _ = fsync(fd)
@@ -50,7 +50,7 @@ enum POSIX {
     }
 
     /// Size of an open file, or nil.
-    static func size(_ fd: Int32) -> Int? {
+    package static func size(_ fd: Int32) -> Int? {
         var info = stat()
         guard fstat(fd, &info) == 0 else { return nil }
         return Int(info.st_size)

@@ -20,13 +20,13 @@ public enum SearchWords {
     }
 
     /// What the index stores for a path: its words, separated by spaces.
-    static func pathText(_ path: String) -> String {
+    package static func pathText(_ path: String) -> String {
         words(path).joined(separator: " ")
     }
 
     /// An FTS5 query matching any word of `texts`; nil when they have none. Words are quoted,
     /// so nothing the user types is read as FTS5 syntax.
-    static func matchExpression(_ texts: [String], limit: Int = 64) -> String? {
+    package static func matchExpression(_ texts: [String], limit: Int = 64) -> String? {
         var seen = Set<String>()
         var terms: [String] = []
         for word in texts.flatMap(words) where seen.insert(word).inserted && terms.count < limit {

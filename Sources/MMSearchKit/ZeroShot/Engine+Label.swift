@@ -1,4 +1,5 @@
 import Foundation
+import MMTensor
 
 /// Which labels `Engine.labelAll` stores for an item.
 public struct LabelPolicy: Sendable, Equatable {
@@ -40,9 +41,10 @@ extension Engine {
         guard let text = pack.encoder(for: .text) else {
             throw MMSearchError(.usage, "model pack '\(pack.name)' has no text encoder: it cannot label")
         }
-        return try ZeroShotClassifier(labels: labels, templates: templates,
-                                      temperature: temperature ?? ZeroShotClassifier.defaultTemperature(pack: pack.name),
-                                      textEncoder: text)
+        return try BLAS.withThreads(threads) {
+            try ZeroShotClassifier(labels: labels, templates: templates,
+                                   temperature: temperature ?? pack.labelTemperature, textEncoder: text)
+        }
     }
 
     /// The label probabilities of a file (indexed or not: it is embedded now), best first.
@@ -55,20 +57,20 @@ extension Engine {
     /// the catalog, replacing the item's earlier labels. Needs no file to be read again.
     public func labelAll(with classifier: ZeroShotClassifier, policy: LabelPolicy = LabelPolicy()) throws -> LabelAllSummary {
         let reader = try reader()
+        let matrix = try reader.matrix()
         var summary = LabelAllSummary()
         var entries: [(fileID: Int64, labels: [LabelScore])] = []
-        for item in try reader.items() where policy.includeText || item.modality != .text {
-            guard let vector = try reader.vector(of: item) else { continue }
+        for (i, item) in matrix.items.enumerated() where policy.includeText || item.modality != .text {
+            let vector = Array(matrix.values[(i * matrix.dimension)..<((i + 1) * matrix.dimension)])
             let chosen = policy.chosen(classifier.classify(vector))
             summary.items += 1
             if !chosen.isEmpty { summary.labelled += 1 }
             for label in chosen { summary.counts[label.label, default: 0] += 1 }
             entries.append((item.fileID, chosen))
         }
-        // Labels touch no vectors: they are written without the index lock, in one SQLite
-        // transaction (WAL lets readers and a running index go on).
-        let catalog = try Catalog(url: indexDirectory.appendingPathComponent(IndexStore.catalogName), readOnly: false)
-        try catalog.replaceLabels(entries)
+        // Labels touch no vectors: they are written without the writer's lock, in one
+        // transaction, while readers and a running index go on.
+        try index.store.replaceLabels(entries, in: reader.space)
         return summary
     }
 }

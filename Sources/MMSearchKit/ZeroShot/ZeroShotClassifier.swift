@@ -8,7 +8,7 @@ import Foundation
 /// the prompts' unit vectors, renormalised (Radford et al. 2021, §3.1.4).
 ///
 /// **Softmax.** `p(label | item) = exp(cos(item, label)/T) / Σ exp(cos(item, l)/T)` with
-/// temperature `T` (`ZeroShotClassifier.defaultTemperature(pack:)`).
+/// temperature `T` (the pack's own, `ModelPack.labelTemperature`, unless given).
 public struct ZeroShotClassifier: Sendable {
     /// The default prompt templates: CLIP-style photo prompts, and the bare label.
     public static let defaultTemplates = [
@@ -19,16 +19,6 @@ public struct ZeroShotClassifier: Sendable {
         "a close-up photo of a {}.",
         "{}",
     ]
-
-    /// The softmax temperature used when none is given, per pack. CLIP and CLAP learn a
-    /// logit scale of 100 (T = 0.01). For the lite pack T = 0.015 minimises the log-loss of
-    /// labelling Media/'s 34 photos with 8 broad categories (animal, vehicle, food, building,
-    /// …; 32 of 34 right) over a grid from 0.005 to 0.1 — the end-to-end test
-    /// `LiteSearchFeaturesTests` refits it and prints the loss per T. (With the photos' own
-    /// subjects as labels the pack is always right, and the loss only falls as T → 0.)
-    public static func defaultTemperature(pack: String) -> Float {
-        pack == "lite" ? 0.015 : 0.01
-    }
 
     public let labels: [String]
     /// Row-major, one unit vector per label.
@@ -76,7 +66,7 @@ public struct ZeroShotClassifier: Sendable {
     static func checked(_ labels: [String]) throws -> [String] {
         let trimmed = labels.map { $0.trimmingCharacters(in: .whitespaces) }
         guard !trimmed.isEmpty else {
-            throw MMSearchError(.usage, "no labels given: --labels \"cat,dog\" or --labels-file FILE")
+            throw MMSearchError(.usage, "no labels given", reason: .noLabels)
         }
         var seen = Set<String>()
         for label in trimmed {

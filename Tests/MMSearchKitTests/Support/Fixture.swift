@@ -1,4 +1,5 @@
 import Foundation
+@testable import MMEmbeddedStore
 @testable import MMSearchKit
 
 /// A photo folder, an index directory and an engine over the hash pack, in a temporary folder.
@@ -48,7 +49,7 @@ final class Fixture {
     var imageEmbeds: Int { counter.names.filter { !$0.hasPrefix("text: ") }.count }
 
     /// The catalog of the index, opened for reading.
-    func catalog() throws -> Catalog { try IndexStore.openForReading(at: indexDirectory).catalog }
+    func catalog() throws -> Catalog { try StoreInternals(indexDirectory).catalog }
 
     /// Checks the row invariant: every committed row belongs to one `ok` file or one tombstone.
     func rowsAddUp() throws -> Bool {

@@ -1,4 +1,5 @@
 import Foundation
+@testable import MMEmbeddedStore
 @testable import MMSearchKit
 
 /// Seeded random unit vectors (splitmix64 → uniform in [-1, 1], normalised), flat.
@@ -27,10 +28,10 @@ func randomUnitVectors(count: Int, dimension: Int, seed: UInt64) -> [Float] {
 
 /// Writes `count` rows of `vectors` (flat) to a space segment pair in `directory` and maps them.
 func writeSegments(_ vectors: [Float], dimension: Int, storage: VectorElementType, in directory: URL,
-                   name: String = "s") throws -> (master: MappedVectorSegment, codes: MappedVectorSegment) {
+                   name: String = "s") throws -> (master: MappedVectorFile, codes: MappedVectorFile) {
     let master = directory.appendingPathComponent(name + "." + storage.rawValue)
     let codes = directory.appendingPathComponent(name + "." + storage.rawValue + ".i8")
-    let writer = try SpaceSegmentWriter(masterURL: master, codesURL: codes,
+    let writer = try SpaceVectorFiles(masterURL: master, codesURL: codes,
                                         tagsURL: directory.appendingPathComponent(name + ".tags"), dimension: dimension,
                                         elementType: storage, fingerprint: "test")
     let count = vectors.count / dimension
@@ -41,7 +42,7 @@ func writeSegments(_ vectors: [Float], dimension: Int, storage: VectorElementTyp
                               tags: [UInt8](repeating: 1, count: end - start))
         start = end
     }
-    return (try MappedVectorSegment(url: master), try MappedVectorSegment(url: codes))
+    return (try MappedVectorFile(url: master), try MappedVectorFile(url: codes))
 }
 
 /// Every row live.

@@ -1,4 +1,5 @@
 import Foundation
+@testable import MMEmbeddedStore
 @testable import MMSearchKit
 
 /// A deterministic unit vector derived from bytes: FNV-1a seeds a splitmix64 stream.

@@ -1,0 +1,125 @@
+import MMSearchKit
+import Foundation
+import GRDB
+
+/// Rewrites the vector segments of an index without their dead rows (replaced, deleted and
+/// never-committed vectors), optionally converting between f32 and f16.
+///
+/// The new segment is written and synced beside the old one; one catalog transaction then
+/// points every file at its new row and the space at the new segment; the old files are
+/// removed last. A crash at any point leaves a working index (at worst with a stray file that
+/// the next compaction removes). Readers that mapped the old segment keep using it until
+/// their next search, which maps the new one.
+enum IndexCompaction {
+    /// Compacts every space of the index `store` (which exists); `storage` converts them too.
+    static func run(_ store: EmbeddedStore, storage: VectorElementType?) throws -> [CompactedSpace] {
+        let catalog = try store.writeCatalog()
+        let lock = try IndexLock(directory: store.directory)
+        defer { withExtendedLifetime(lock) {} }
+        var report: [CompactedSpace] = []
+        for space in try catalog.spaces() {
+            report.append(try compact(space, in: store, catalog: catalog, storage: storage))
+        }
+        try removeStrayFiles(in: store, catalog: catalog)
+        return report
+    }
+
+    private static func compact(_ space: SpaceRecord, in store: EmbeddedStore, catalog: Catalog,
+                                storage: VectorElementType?) throws -> CompactedSpace {
+        // Rows past row_count (never committed) become a tombstone first, so they go too.
+        let old = try store.vectorFiles(for: space, catalog: catalog)
+        _ = try catalog.reconcile(space: space.id, segmentRows: old.rowCount)
+        let before = try catalog.read { db in
+            try SpaceRecord.fetchOne(db, sql: "SELECT * FROM space WHERE id = ?", arguments: [space.id])
+        } ?? space
+        let oldType = VectorElementType(rawValue: before.elementType) ?? .f32
+        let newType = storage ?? oldType
+        let oldBytes = segmentBytes(before.vectorFile, in: store)
+        let (tombstones, epoch) = try catalog.read { db in
+            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tombstone WHERE space_id = ?", arguments: [space.id]) ?? 0,
+             try Int.fetchOne(db, sql: "SELECT epoch FROM space WHERE id = ?", arguments: [space.id]) ?? 0)
+        }
+        guard tombstones > 0 || newType != oldType else {
+            return CompactedSpace(space: space.spaceID, rowsBefore: before.rowCount, rowsAfter: before.rowCount,
+                                  bytesBefore: oldBytes, bytesAfter: oldBytes, storageBefore: oldType.storage ?? .f32,
+                                  storageAfter: oldType.storage ?? .f32, rewritten: false)
+        }
+
+        // Copy the live rows, file by file in row order, into a new segment.
+        let files = try catalog.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT id, vector_row, vector_count, modality FROM file
+                WHERE space_id = ? AND status = 'ok' AND vector_row IS NOT NULL AND vector_count > 0
+                ORDER BY vector_row
+                """, arguments: [space.id]).map {
+                (id: $0["id"] as Int64, row: $0["vector_row"] as Int, count: $0["vector_count"] as Int,
+                 modality: Modality(rawValue: $0["modality"]))
+            }
+        }
+        let codes = try catalog.modalityCodes(for: Set(files.map(\.modality)))
+        let name = EmbeddedStore.vectorFileName(space.spaceID, elementType: newType, generation: epoch + 1)
+        for url in [store.vectorURL(named: name), store.codesURL(named: name), store.tagsURL(named: name)] {
+            try? FileManager.default.removeItem(at: url)
+        }
+        let source = try store.mapVectors(named: before.vectorFile, of: before)
+        let target = try store.vectorFiles(named: name, of: space, elementType: newType, catalog: catalog)
+        var moves: [(id: Int64, row: Int)] = []
+        var pending: [[Float]] = []
+        var tags: [UInt8] = []
+        for file in files {
+            moves.append((file.id, target.rowCount + pending.count))
+            tags += [UInt8](repeating: codes[file.modality] ?? 0, count: file.count)
+            for row in file.row..<(file.row + file.count) {
+                guard let vector = source.vector(at: row) else {
+                    throw MMSearchError.indexDamaged(store.location, "the catalog refers to vector row \(row) but "
+                                                     + "\(source.url.lastPathComponent) has \(source.rowCount) rows")
+                }
+                pending.append(vector)
+            }
+            if pending.count >= 4096 {
+                _ = try target.append(pending, tags: tags)
+                pending.removeAll(keepingCapacity: true)
+                tags.removeAll(keepingCapacity: true)
+            }
+        }
+        _ = try target.append(pending, tags: tags)
+        POSIX.syncDirectory(store.directory.appendingPathComponent(EmbeddedStore.vectorsFolder).path)
+
+        // Point the catalog at it in one transaction.
+        let rows = target.rowCount
+        try catalog.write { db in
+            let update = try db.cachedStatement(sql: "UPDATE file SET vector_row = ? WHERE id = ?")
+            for move in moves { try update.execute(arguments: [move.row, move.id]) }
+            try db.execute(sql: "DELETE FROM tombstone WHERE space_id = ?", arguments: [space.id])
+            try db.execute(sql: """
+                UPDATE space SET segment = ?, element_type = ?, row_count = ?, epoch = epoch + 1 WHERE id = ?
+                """, arguments: [name, newType.rawValue, rows, space.id])
+        }
+        for url in [store.vectorURL(named: before.vectorFile), store.codesURL(named: before.vectorFile),
+                    store.tagsURL(named: before.vectorFile)] {
+            try? FileManager.default.removeItem(at: url)
+        }
+        return CompactedSpace(space: space.spaceID, rowsBefore: old.rowCount, rowsAfter: rows,
+                              bytesBefore: oldBytes,
+                              bytesAfter: segmentBytes(name, in: store),
+                              storageBefore: oldType.storage ?? .f32, storageAfter: newType.storage ?? .f32, rewritten: true)
+    }
+
+    /// Removes files in `vectors/` that no space uses (left by a crash during compaction).
+    private static func removeStrayFiles(in store: EmbeddedStore, catalog: Catalog) throws {
+        let folder = store.directory.appendingPathComponent(EmbeddedStore.vectorsFolder)
+        let used = Set(try catalog.spaces().flatMap { [$0.vectorFile, $0.vectorFile + ".i8", $0.vectorFile + ".tags"] })
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] where !used.contains(name) {
+            try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+        }
+    }
+
+    /// Bytes of a segment's files: master, int8 twin and tags.
+    private static func segmentBytes(_ name: String, in store: EmbeddedStore) -> Int {
+        [store.vectorURL(named: name), store.codesURL(named: name), store.tagsURL(named: name)].map(fileSize).reduce(0, +)
+    }
+
+    private static func fileSize(_ url: URL) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber)?.intValue ?? 0
+    }
+}

@@ -1,0 +1,180 @@
+import Foundation
+import GRDB
+import MMSearchKit
+
+/// Reads one space of an embedded index. Opening maps the vector files (headers only) and reads
+/// the space row and tombstones: a million-row index opens in milliseconds. Each `read` runs in
+/// one catalog read transaction and first catches up with the rows and tombstones committed
+/// since the last one, or maps afresh after a compaction (a new vector file or epoch).
+final class EmbeddedReader: SpaceReader, Sendable {
+    let store: EmbeddedStore
+    let catalog: Catalog
+    let space: SpaceRecord
+    private let state = Locked<Snapshot?>(nil)
+
+    /// What a search works on: mapped vector files and the live rows, as of one catalog state.
+    private struct Snapshot: Sendable {
+        let vectorFile: String
+        let epoch: Int64
+        let search: VectorSearch
+    }
+
+    init(store: EmbeddedStore, catalog: Catalog, space: SpaceRecord) throws {
+        self.store = store
+        self.catalog = catalog
+        self.space = space
+        _ = try catalog.read { db in try refresh(db) }
+    }
+
+    func read<T>(_ body: (any SpaceSnapshot) throws -> T) throws -> T {
+        try catalog.read { db in
+            try body(EmbeddedSnapshot(db: db, space: space, search: try refresh(db)))
+        }
+    }
+
+    /// Brings the snapshot up to the catalog's state in `db`: new rows are mapped, new
+    /// tombstones applied; a new vector file (compaction) or epoch (lost rows) starts afresh.
+    private func refresh(_ db: Database) throws -> VectorSearch {
+        try state.withLock { current in
+            func fetch(after seq: Int64) throws -> SpaceState {
+                guard let state = try Catalog.spaceState(space.id, tombstonesAfter: seq, in: db) else {
+                    throw MMSearchError.indexMissing(store.location)
+                }
+                return state
+            }
+            var previous = current
+            var state = try fetch(after: previous?.search.live.lastSeq ?? 0)
+            if let known = previous, state.segment != known.vectorFile || state.epoch != known.epoch
+                || state.rowCount < known.search.live.rowCount {
+                previous = nil
+                state = try fetch(after: 0)
+            }
+            var master = previous?.search.master
+            var codes = previous?.search.codes
+            if master == nil || state.rowCount > master?.rowCount ?? 0 {
+                // An index from before int8 codes, or one whose codes are missing, is scanned
+                // exactly; with codes, the master rows are only read to rescore a few.
+                codes = try? store.mapCodes(named: state.segment, of: space)
+                master = try store.mapVectors(named: state.segment, of: space,
+                                              access: codes == nil ? .sequential : .random)
+            }
+            guard let master else { throw MMSearchError.indexMissing(store.location) }
+            guard state.rowCount <= master.rowCount else {
+                throw MMSearchError.indexDamaged(store.location, "the catalog counts \(state.rowCount) vector rows but "
+                                                 + "\(master.url.lastPathComponent) has \(master.rowCount)")
+            }
+            var live = previous?.search.live ?? LiveRows()
+            live.update(rowCount: state.rowCount, tombstones: state.tombstones)
+            var modalities = previous?.search.modalities
+            if modalities == nil || master !== previous?.search.master {
+                // Rows the tag file lacks (an index from before tags) get their codes from the
+                // catalog until the next index run writes them.
+                let mapped = try? store.mapTags(named: state.segment)
+                let covered = mapped?.rowCount ?? 0
+                let extra = covered < master.rowCount
+                    ? try Catalog.tags(of: covered..<master.rowCount, space: space.id, in: db) : []
+                modalities = RowModalities(mapped: mapped, extra: extra)
+            }
+            let search = VectorSearch(master: master, codes: codes, live: live, modalities: modalities)
+            current = Snapshot(vectorFile: state.segment, epoch: state.epoch, search: search)
+            return search
+        }
+    }
+}
+
+/// One read transaction of an embedded index's catalog with the vector rows as of it.
+final class EmbeddedSnapshot: SpaceSnapshot {
+    private let db: Database
+    private let space: SpaceRecord
+    private let search: VectorSearch
+    /// The filters' rows, read once per snapshot for each set of options.
+    private var scopes: [ScopeKey: SearchScope] = [:]
+    /// Each file's rows, as `items()` read them.
+    private var rowsByFile: [Int64: Range<Int>] = [:]
+
+    private struct ScopeKey: Hashable {
+        let modalities: Set<Modality>?
+        let directories: [String]?
+        let labels: [String]?
+    }
+
+    init(db: Database, space: SpaceRecord, search: VectorSearch) {
+        self.db = db
+        self.space = space
+        self.search = search
+    }
+
+    var rowCount: Int { search.live.rowCount }
+
+    func fileCount() throws -> Int {
+        try Catalog.searchableFiles(space: space.id, in: db)
+    }
+
+    private func scope(_ options: SearchOptions) throws -> SearchScope {
+        let key = ScopeKey(modalities: options.modalities, directories: options.directories, labels: options.labels)
+        if let known = scopes[key] { return known }
+        let scope = try SearchScope(options, space: space.id, rowCount: search.live.rowCount, in: db)
+        scopes[key] = scope
+        return scope
+    }
+
+    func nearest(_ query: [Float], k: Int, options: SearchOptions) throws -> (rows: [ScoredRow], statistics: SearchStatistics) {
+        let scope = try scope(options)
+        let (best, statistics) = search.topK(query, k: k, options: options, allowed: scope.allowed, rows: scope.rows)
+        return (best.map { ScoredRow(row: $0.row, score: $0.score) }, statistics)
+    }
+
+    func keywordMatches(_ texts: [String], limit: Int, options: SearchOptions) throws -> [RowID] {
+        guard let expression = SearchWords.matchExpression(texts) else { return [] }
+        let filter = try scope(options).filter(search)
+        return try TextSearchIndex.matches(expression, space: space.id, limit: limit, in: db,
+                                           accepts: filter.accepts).map(\.row)
+    }
+
+    func score(_ query: [Float], row: RowID) throws -> Float {
+        search.score(query, row: row)
+    }
+
+    func hit(row: RowID, score: Float) throws -> SearchHit? {
+        guard let owner = try Catalog.owner(ofRow: row, space: space.id, in: db) else { return nil }
+        return SearchHit(fileID: owner.fileID, path: owner.path, score: score, modality: owner.modality,
+                         part: owner.part.map { MatchedPart(part: $0, score: score) },
+                         labels: try LabelTable.labels(path: owner.path, space: space.id, in: db))
+    }
+
+    func partsUnderRow(ofFile path: String) throws -> [FilePart] {
+        try PartTables.segments(path: path, space: space.id, dimension: space.dimension, in: db)
+    }
+
+    func items() throws -> [IndexedItem] {
+        try Row.fetchAll(db, sql: """
+            SELECT id, path, modality, vector_row, vector_count FROM file
+            WHERE space_id = ? AND status = 'ok' AND vector_row IS NOT NULL AND vector_count > 0
+            ORDER BY path
+            """, arguments: [space.id]).map { row in
+            let id: Int64 = row[0]
+            let first: Int = row[3]
+            let count: Int = row[4]
+            rowsByFile[id] = first..<(first + count)
+            return IndexedItem(fileID: id, path: row[1], modality: Modality(rawValue: row[2]), vectorCount: count)
+        }
+    }
+
+    func vectors(of item: IndexedItem) throws -> [[Float]]? {
+        var rows = rowsByFile[item.fileID]
+        if rows == nil, let found = try Row.fetchOne(db, sql: """
+            SELECT vector_row, vector_count FROM file WHERE id = ? AND status = 'ok' AND vector_row IS NOT NULL
+            """, arguments: [item.fileID]) {
+            let first: Int = found[0]
+            let count: Int = found[1]
+            rows = first..<(first + count)
+        }
+        guard let rows else { return nil }
+        var vectors: [[Float]] = []
+        for row in rows {
+            guard row < search.master.rowCount, let vector = search.master.vector(at: row) else { return nil }
+            vectors.append(vector)
+        }
+        return vectors
+    }
+}

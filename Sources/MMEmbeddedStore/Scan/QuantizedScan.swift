@@ -1,0 +1,111 @@
+import MMSearchKit
+import CVectorKernels
+
+/// The int8 scan. Each row's int8 score comes with a bound on how far the exact score can be
+/// from it, so the scan knows which rows can still be among the k best and rescores exactly
+/// those: the results equal an exact scan's, whatever the data.
+///
+/// With the query q = s·c + e (codes c, scale s, residual e) and a stored row r = sᵣ·cᵣ + eᵣ
+/// where |eᵣ| ≤ sᵣ/2 per value (see `Quantizer`):
+///
+///     q·r = s·sᵣ·(c·cᵣ) + s·c·eᵣ + e·r
+///     |s·c·eᵣ| ≤ sᵣ · s·‖c‖₁/2          |e·r| ≤ ‖e‖₂ · ‖r‖₂ ≤ ‖e‖₂ · 1.001
+///
+/// (stored rows are unit vectors: f32 to 1e-5, f16 to 5e-4). A small slack covers float
+/// rounding of the exact score itself.
+enum QuantizedScan {
+    /// The query in int8 with the terms of the bound.
+    struct Query: Sendable {
+        let values: [Float]
+        let codes: [Int8]
+        let scale: Float
+        /// s·‖c‖₁/2, slightly enlarged for the rounding of the quantiser: times sᵣ it bounds s·c·eᵣ.
+        let halfL1: Float
+        /// ‖e‖₂ · 1.001 plus the float slack: bounds e·r and rounding.
+        let constant: Float
+
+        init(_ query: [Float]) {
+            values = query
+            let (codes, scale) = Quantizer.quantize(query)
+            self.codes = codes
+            self.scale = scale
+            var l1 = 0.0
+            var residual = 0.0
+            var norm = 0.0
+            for (value, code) in zip(query, codes) {
+                l1 += abs(Double(code))
+                let e = Double(value) - Double(scale) * Double(code)
+                residual += e * e
+                norm += Double(value) * Double(value)
+            }
+            halfL1 = Float(Double(scale) * l1 / 2 * 1.0001)
+            let slack = (Double(query.count) * 1.2e-7 + 1e-6) * max(1, norm.squareRoot())
+            constant = Float(residual.squareRoot() * 1.001 + slack)
+        }
+    }
+
+    /// A row that may be among the best, with the most its exact score can be.
+    struct Candidate: Sendable {
+        let row: Int
+        let upper: Float
+    }
+
+    /// What the scan of some rows found: the k best lower bounds, and every accepted row whose
+    /// upper bound reached the k-th best lower bound at the time it was scanned.
+    struct Partial: Sendable {
+        var lower: TopK
+        var candidates: [Candidate] = []
+    }
+
+    /// Scans `rows` of the int8 segment `codes`.
+    static func scan(_ query: Query, _ codes: MappedVectorFile, rows: Range<Int>, filter: RowFilter,
+                     k: Int) -> Partial {
+        var partial = Partial(lower: TopK(k: k))
+        guard k > 0, !rows.isEmpty else { return partial }
+        let d = codes.dimension
+        let stride = codes.rowStride
+        var dots = [Int32](repeating: 0, count: ExactScan.block)
+        query.codes.withUnsafeBufferPointer { q in
+            dots.withUnsafeMutableBufferPointer { out in
+                var start = rows.lowerBound
+                while start < rows.upperBound {
+                    let end = min(start + ExactScan.block, rows.upperBound)
+                    let first = codes.row(start)
+                    mms_dot_i8(q.baseAddress!, first.assumingMemoryBound(to: Int8.self), d, stride,
+                               end - start, out.baseAddress!)
+                    for i in 0..<(end - start) {
+                        let rowScale = first.loadUnaligned(fromByteOffset: i * stride + d, as: Float.self)
+                        let approx = Float(out[i]) * (query.scale * rowScale)
+                        let bound = rowScale * query.halfL1 + query.constant
+                        let upper = approx + bound
+                        guard upper >= partial.lower.threshold, filter.accepts(start + i) else { continue }
+                        partial.candidates.append(Candidate(row: start + i, upper: upper))
+                        let lower = approx - bound
+                        if lower >= partial.lower.threshold {
+                            partial.lower.insert(row: start + i, score: lower)
+                        }
+                    }
+                    start = end
+                }
+            }
+        }
+        return partial
+    }
+
+    /// Exact scores of the candidates whose upper bound reaches `threshold`, the k best.
+    static func rescore(_ query: Query, _ master: MappedVectorFile, candidates: [Candidate],
+                        threshold: Float, k: Int) -> (top: TopK, rescored: Int) {
+        var top = TopK(k: k)
+        var rescored = 0
+        let row = UnsafeMutableRawPointer.allocate(byteCount: master.rowStride, alignment: 64)
+        defer { row.deallocate() }
+        query.values.withUnsafeBufferPointer { q in
+            for candidate in candidates where candidate.upper >= threshold {
+                rescored += 1
+                master.read(row: candidate.row, into: row)
+                top.insert(row: candidate.row, score: ExactScan.score(q.baseAddress!, master, copy: row))
+            }
+        }
+        return (top, rescored)
+    }
+}

@@ -1,0 +1,175 @@
+import Foundation
+
+/// The stable JSON that `mmsearch query --json` prints (schema version 1):
+///
+///     {"query": {"kind": "text", "value": "a dog"},
+///      "space": {"name": "lite", "dimension": 384, "fingerprint": "…"},
+///      "results": [{"path": "/abs/dog.jpg", "score": 0.8123, "modality": "image"},
+///                  {"path": "/abs/walk.mp4", "score": 0.61, "modality": "video",
+///                   "segment": {"start": 12.0, "end": 13.0, "score": 0.72}}]}
+///
+/// `kind` is `text` or `file` (then `value` is an absolute path); results are best first;
+/// paths are absolute; scores are cosine similarities. New fields may be added; existing ones
+/// keep their names and meaning. Optional fields, absent when they do not apply:
+///
+/// - `query.terms`: with `+`/`-` terms, every term `{"kind", "value", "weight"}` (the first is
+///   the positional query; subtracted terms have negative weights);
+/// - `results[].part`: the part of the file that matched, `{"index": N, "score": S,
+///   "bytes": {"start": BYTE, "end": BYTE}, "time": {"start": S, "end": S}, "snippet": TEXT}`
+///   (`bytes` for a text file's chunk and a transcript passage, `time` for a passage and a
+///   video's frame, `snippet` for parts with text);
+/// - `results[].chunk`: for a part with text (a text file's chunk, a transcript passage), the
+///   same as `{"index": N, "start": BYTE, "end": BYTE, "snippet": TEXT}` (kept from schema 1);
+/// - `results[].segment`: for a video's frame (a part without text), `{"start", "end",
+///   "score"}` (kept from schema 1);
+/// - `results[].labels`: the file's stored labels `[{"label", "probability"}]`, best first;
+/// - `results[].fusion`: with `--hybrid`, `{"score", "vector_rank", "keyword_rank"}` (ranks
+///   1-based, absent when not in that ranking).
+public struct QueryResultsDocument: Codable, Sendable, Equatable {
+    public struct QueryPart: Codable, Sendable, Equatable {
+        public let kind: String
+        public let value: String
+        /// Every term of a combined query; absent for a plain one.
+        public var terms: [Term]? = nil
+    }
+
+    /// One term of a combined query.
+    public struct Term: Codable, Sendable, Equatable {
+        public let kind: String
+        public let value: String
+        public let weight: Float
+    }
+
+    /// The part of a file that matched.
+    public struct PartPart: Codable, Sendable, Equatable {
+        public struct Bytes: Codable, Sendable, Equatable {
+            public let start: Int
+            public let end: Int
+        }
+        public let index: Int
+        public let score: Float
+        public let bytes: Bytes?
+        public let time: TimeSpan?
+        public let snippet: String?
+
+        init(_ match: MatchedPart) {
+            index = match.index
+            score = match.score
+            bytes = match.bytes.map { Bytes(start: $0.lowerBound, end: $0.upperBound) }
+            time = match.time
+            snippet = match.text == nil ? nil : match.part.snippet()
+        }
+    }
+
+    /// A text file's matching chunk.
+    public struct ChunkPart: Codable, Sendable, Equatable {
+        public let index: Int
+        /// Byte offsets of the chunk in the file.
+        public let start: Int
+        public let end: Int
+        public let snippet: String
+    }
+
+    public struct SpacePart: Codable, Sendable, Equatable {
+        public let name: String
+        public let dimension: Int
+        public let fingerprint: String
+    }
+
+    /// A video's best frame, as schema 1 wrote it.
+    public struct SegmentPart: Codable, Sendable, Equatable {
+        public let start: Double
+        public let end: Double
+        public let score: Float
+    }
+
+    public struct Result: Codable, Sendable, Equatable {
+        /// The store's id of the file.
+        public let id: Int64
+        public let path: String
+        public let score: Float
+        public let modality: String
+        /// The part of the file that matched; absent for a file without parts.
+        public var part: PartPart? = nil
+        /// For time-based media, the part (seconds from the start) that best matches the query
+        /// and its score; absent otherwise.
+        public var segment: SegmentPart? = nil
+        public var chunk: ChunkPart? = nil
+        /// The file's stored labels; absent when it has none.
+        public var labels: [LabelScore]? = nil
+        public var fusion: FusionRanks? = nil
+    }
+
+    public let query: QueryPart
+    public let space: SpacePart
+    public let results: [Result]
+
+    public init(query: Query, space: SpaceID, hits: [SearchHit]) {
+        self.init(expression: QueryExpression(query), space: space, hits: hits)
+    }
+
+    public init(expression: QueryExpression, space: SpaceID, hits: [SearchHit]) {
+        var part = QueryPart(kind: expression.main.kind, value: expression.main.value)
+        if !expression.isSingle {
+            part.terms = expression.terms.map { Term(kind: $0.query.kind, value: $0.query.value, weight: $0.weight) }
+        }
+        query = part
+        self.space = SpacePart(space)
+        results = hits.map { hit in
+            var result = Result(id: hit.fileID, path: hit.path, score: hit.score, modality: hit.modality.rawValue)
+            if let match = hit.part {
+                result.part = PartPart(match)
+                if let bytes = match.bytes, match.text != nil {
+                    result.chunk = ChunkPart(index: match.index, start: bytes.lowerBound, end: bytes.upperBound,
+                                             snippet: match.part.snippet())
+                } else if let time = match.time {
+                    result.segment = SegmentPart(start: time.start, end: time.end, score: match.score)
+                }
+            }
+            result.labels = hit.labels.isEmpty ? nil : hit.labels
+            result.fusion = hit.fusion
+            return result
+        }
+    }
+}
+
+/// The stable JSON that `mmsearch embed --json` prints:
+///
+///     {"input": {"kind": "text", "value": "a dog"}, "modality": "text",
+///      "space": {"name": "lite", "dimension": 384, "fingerprint": "…"},
+///      "dimension": 384, "vector": [0.0123, …]}
+///
+/// A recording read by its transcript adds `"transcript": "the words heard"`.
+public struct EmbeddingDocument: Codable, Sendable, Equatable {
+    public let input: QueryResultsDocument.QueryPart
+    public let modality: String
+    public let space: QueryResultsDocument.SpacePart
+    public let dimension: Int
+    public let vector: [Float]
+    /// For a recording: the transcript its vector was made from; absent otherwise.
+    public let transcript: String?
+
+    public init(input: Query, embedding: Embedding) {
+        self.input = .init(kind: input.kind, value: input.value)
+        modality = embedding.modality.rawValue
+        space = .init(embedding.space)
+        dimension = embedding.vector.count
+        vector = embedding.vector
+        transcript = embedding.transcript
+    }
+}
+
+extension QueryResultsDocument.SpacePart {
+    init(_ space: SpaceID) {
+        self.init(name: space.name, dimension: space.dimension, fingerprint: space.fingerprint)
+    }
+}
+
+/// One JSON encoding for every document: sorted keys, unescaped slashes, one line.
+public enum JSONOutput {
+    public static func encode<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}

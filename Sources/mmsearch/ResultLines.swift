@@ -1,0 +1,19 @@
+import MMSearchKit
+
+/// How plain output shows a search result: `score  path`, with where its matching part lies
+/// (`@ bytes 120–480` in a text file, `@ 12.0s–15.5s` in a recording or a video), and the part's
+/// text on the next line, indented.
+enum ResultLines {
+    static func lines(_ hit: SearchHit, from directory: String) -> [String] {
+        var first = String(format: "%.4f", hit.score) + "  " + FilePaths.display(hit.path, from: directory)
+        if let part = hit.part {
+            if let time = part.time {
+                first += " @ " + time.description
+            } else if let bytes = part.bytes {
+                first += " @ bytes \(bytes.lowerBound)–\(bytes.upperBound)"
+            }
+        }
+        guard let part = hit.part, part.text != nil else { return [first] }
+        return [first, "        " + part.part.snippet()]
+    }
+}
