@@ -167,6 +167,9 @@ public final class AudioReader {
     /// Bytes libsndfile has read from the file so far (headers included).
     var bytesRead: UInt64 { mm_audio_bytes_read(handle) }
 
+    /// Samples the reader holds now, returned or not (what streaming keeps in memory).
+    var bufferedSamples: Int { pending.count }
+
     // MARK: - Reading
 
     /// The next `count` samples (fewer only at the end), or nil when every sample has been
