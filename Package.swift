@@ -24,15 +24,19 @@ let package = Package(
         // System libraries.
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
+        // The error convention of the C shims below, written once: a status code, and a message
+        // written into the caller's buffer (`mm_set_error`).
+        .target(name: "CShim", path: "Sources/CShim"),
+
         // libjpeg-turbo / libpng decoding behind a small C shim: both libraries report errors
         // with setjmp/longjmp, which Swift cannot catch, so the shim turns them into status codes.
-        .target(name: "CCodecs", path: "Sources/CCodecs",
+        .target(name: "CCodecs", dependencies: ["CShim"], path: "Sources/CCodecs",
                 linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16")]),
 
         // libsndfile (WAV, FLAC, Ogg Vorbis/Opus, MP3) and libsamplerate behind a small C shim:
         // virtual I/O over a descriptor or memory that counts the bytes read, a mono mixdown, and
         // status codes with messages.
-        .target(name: "CAudio", path: "Sources/CAudio",
+        .target(name: "CAudio", dependencies: ["CShim"], path: "Sources/CAudio",
                 linkerSettings: [.linkedLibrary("sndfile"), .linkedLibrary("samplerate")]),
 
         // pocketsphinx 5prealpha (Debian bookworm's libpocketsphinx-dev) for speech recognition,

@@ -12,7 +12,7 @@
 #include <sndfile.h>
 
 #include "caudio.h"
-#include "common.h"
+#include "mm_shim_error.h"
 
 /// Interleaved samples read per libsndfile call (split across channels: fewer frames when a
 /// file has many channels).

@@ -6,7 +6,7 @@
 #include <samplerate.h>
 
 #include "caudio.h"
-#include "common.h"
+#include "mm_shim_error.h"
 
 /// libsamplerate's public header has no error names: its message says when memory ran out.
 static mm_audio_status mm_resample_status(int code) {

@@ -10,7 +10,7 @@
 #include <jerror.h>
 
 #include "ccodecs.h"
-#include "common.h"
+#include "mm_shim_error.h"
 
 /// A progressive file may carry thousands of tiny scans, each of which makes libjpeg walk the
 /// whole coefficient buffer: unbounded time for a small file. libjpeg-turbo's documentation

@@ -8,7 +8,7 @@
 #include <png.h>
 
 #include "ccodecs.h"
-#include "common.h"
+#include "mm_shim_error.h"
 
 /// Largest ancillary chunk (iCCP, text, eXIf…) libpng may allocate; the pixel data is bounded
 /// by the caller's pixel limit instead.

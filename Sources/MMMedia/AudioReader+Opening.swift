@@ -8,7 +8,7 @@ extension AudioReader {
     /// whether the data ended before `start`.
     static func move(_ handle: OpaquePointer, to start: Int, format: AudioFormat, name: String) throws -> Bool {
         if format != .oggVorbis {
-            let (status, message) = AudioCall.withMessage { text, capacity in
+            let (status, message) = ShimCall.withMessage { text, capacity in
                 mm_audio_seek(handle, Int64(start), text, capacity)
             }
             guard status == MM_AUDIO_OK else {
@@ -22,7 +22,7 @@ extension AudioReader {
             let wanted = min(chunkFrames, start - skipped)
             var got: Int64 = 0
             let (status, message) = scratch.withUnsafeMutableBufferPointer { out in
-                AudioCall.withMessage { text, capacity in
+                ShimCall.withMessage { text, capacity in
                     mm_audio_read_mono(handle, out.baseAddress, Int64(wanted), &got, text, capacity)
                 }
             }

@@ -103,7 +103,7 @@ public final class AudioReader {
         let containerStart = format == .mp3 ? 0 : Int64(offset)
         var handle: OpaquePointer?
         var info = mm_audio_info()
-        let (status, message) = AudioCall.withMessage { text, capacity in
+        let (status, message) = ShimCall.withMessage { text, capacity in
             switch input.storage {
             case .descriptor(let fd):
                 mm_audio_open_fd(fd, containerStart, Int64(input.size), &handle, &info, text, capacity)
@@ -166,6 +166,9 @@ public final class AudioReader {
 
     /// Bytes libsndfile has read from the file so far (headers included).
     var bytesRead: UInt64 { mm_audio_bytes_read(handle) }
+
+    /// Samples the reader holds now, returned or not (what streaming keeps in memory).
+    var bufferedSamples: Int { pending.count }
 
     // MARK: - Reading
 
@@ -240,7 +243,7 @@ public final class AudioReader {
     private func readMono(_ count: Int) throws -> Int {
         var got: Int64 = 0
         let (status, message) = chunk.withUnsafeMutableBufferPointer { out in
-            AudioCall.withMessage { text, capacity in
+            ShimCall.withMessage { text, capacity in
                 mm_audio_read_mono(handle, out.baseAddress, Int64(count), &got, text, capacity)
             }
         }
@@ -312,7 +315,7 @@ public final class AudioReader {
     private func moreAudioFollows() -> Bool {
         var frame: Float = 0
         var got: Int64 = 0
-        let (status, _) = AudioCall.withMessage { text, capacity in
+        let (status, _) = ShimCall.withMessage { text, capacity in
             mm_audio_read_mono(handle, &frame, 1, &got, text, capacity)
         }
         return status != MM_AUDIO_OK || got > 0

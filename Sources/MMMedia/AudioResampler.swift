@@ -34,7 +34,7 @@ final class AudioResampler {
     init?(from inputRate: Int, to outputRate: Int, quality: ResampleQuality) {
         guard Self.canConvert(from: inputRate, to: outputRate) else { return nil }
         var resampler: OpaquePointer?
-        let (status, _) = AudioCall.withMessage { text, capacity in
+        let (status, _) = ShimCall.withMessage { text, capacity in
             mm_resampler_new(quality.shim, Double(outputRate) / Double(inputRate), &resampler, text, capacity)
         }
         guard status == MM_AUDIO_OK, let resampler else { return nil }
@@ -57,7 +57,7 @@ final class AudioResampler {
             var used: Int64 = 0
             var generated: Int64 = 0
             let (status, message) = output.withUnsafeMutableBufferPointer { out in
-                AudioCall.withMessage { text, size in
+                ShimCall.withMessage { text, size in
                     mm_resampler_process(handle, input.baseAddress.map { $0 + offset }, Int64(remaining), end ? 1 : 0,
                                          out.baseAddress! + before, Int64(capacity), &used, &generated, text, size)
                 }

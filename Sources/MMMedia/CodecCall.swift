@@ -1,18 +1,8 @@
 import CCodecs
 
-/// Helpers shared by the JPEG and PNG wrappers around the C shim.
+/// Helpers shared by the JPEG and PNG wrappers around the CCodecs shim (calls go through
+/// `ShimCall.withMessage`).
 enum CodecCall {
-    static let messageCapacity = 256
-
-    /// Runs a shim call with an error buffer and returns its status and message.
-    static func withMessage(_ body: (UnsafeMutablePointer<CChar>, Int) -> mm_status) -> (mm_status, String) {
-        var buffer = [CChar](repeating: 0, count: messageCapacity)
-        let status = buffer.withUnsafeMutableBufferPointer { body($0.baseAddress!, $0.count) }
-        let end = buffer.firstIndex(of: 0) ?? buffer.count
-        let message = String(decoding: buffer[..<end].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return (status, message)
-    }
-
     /// The `MediaError` for a failed shim call.
     static func error(_ status: mm_status, message: String, header: mm_image_header,
                       format: ImageFormat, name: String, limits: ImageLimits) -> MediaError {
@@ -27,11 +17,11 @@ enum CodecCall {
             return MediaError(path: name, kind: .tooManyPixels,
                               reason: "image is \(w)x\(h) (\(megapixels(w * h))), above the limit of \(megapixels(limits.maxPixels))")
         case MM_ERR_UNSUPPORTED:
-            return MediaError(path: name, kind: .unsupported, reason: "unsupported \(format.rawValue): \(detail)")
+            return .unsupported(name, format.rawValue, detail)
         case MM_ERR_NO_MEMORY:
-            return MediaError(path: name, kind: .outOfMemory, reason: "out of memory decoding \(format.rawValue): \(detail)")
+            return .outOfMemory(name, format.rawValue, detail: detail)
         default:
-            return MediaError(path: name, kind: .corrupt, reason: "corrupt \(format.rawValue): \(detail)")
+            return .corrupt(name, format.rawValue, detail)
         }
     }
 

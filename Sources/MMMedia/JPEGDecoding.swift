@@ -8,7 +8,7 @@ enum JPEGDecoding {
         var header = mm_image_header()
         let draftWidth = draft.map { clampToUInt32($0.width) } ?? 0
         let draftHeight = draft.map { clampToUInt32($0.height) } ?? 0
-        let (status, message) = CodecCall.withMessage { text, capacity in
+        let (status, message) = ShimCall.withMessage { text, capacity in
             mm_jpeg_open(bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count,
                          UInt64(max(limits.maxPixels, 0)), draftWidth, draftHeight,
                          &handle, &header, text, capacity)
@@ -22,7 +22,7 @@ enum JPEGDecoding {
         let width = Int(header.width)
         let height = Int(header.height)
         let (pixels, readStatus, readMessage) = CodecCall.pixels(width: width, height: height) { out, count in
-            CodecCall.withMessage { text, capacity in
+            ShimCall.withMessage { text, capacity in
                 mm_jpeg_read_rgb(decoder, out, count, text, capacity)
             }
         }

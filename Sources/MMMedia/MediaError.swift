@@ -53,6 +53,22 @@ extension MediaError {
         MediaError(path: name, kind: .unreadable, reason: "cannot \(action) (\(String(cString: strerror(code))))")
     }
 
+    /// Data a decoder refused as damaged: "corrupt JPEG: bad Huffman code".
+    static func corrupt(_ name: String, _ format: String, _ detail: String) -> MediaError {
+        MediaError(path: name, kind: .corrupt, reason: "corrupt \(format): \(detail)")
+    }
+
+    /// Valid data a decoder does not handle: "unsupported JPEG: JPEG with 2 components".
+    static func unsupported(_ name: String, _ format: String, _ detail: String) -> MediaError {
+        MediaError(path: name, kind: .unsupported, reason: "unsupported \(format): \(detail)")
+    }
+
+    /// Memory ran out while decoding: "out of memory decoding PNG", then the decoder's words
+    /// after a colon when it has any.
+    static func outOfMemory(_ name: String, _ format: String, detail: String? = nil) -> MediaError {
+        MediaError(path: name, kind: .outOfMemory, reason: "out of memory decoding \(format)" + (detail.map { ": \($0)" } ?? ""))
+    }
+
     /// A file above the byte limit of its kind.
     static func tooLarge(_ name: String, _ size: Int, _ limit: Int) -> MediaError {
         MediaError(path: name, kind: .fileTooLarge,

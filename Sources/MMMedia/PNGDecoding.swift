@@ -6,7 +6,7 @@ enum PNGDecoding {
     static func decode(_ bytes: UnsafeRawBufferPointer, name: String, limits: ImageLimits) throws -> RGBImage {
         var handle: OpaquePointer?
         var header = mm_image_header()
-        let (status, message) = CodecCall.withMessage { text, capacity in
+        let (status, message) = ShimCall.withMessage { text, capacity in
             mm_png_open(bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count,
                         UInt64(max(limits.maxPixels, 0)), &handle, &header, text, capacity)
         }
@@ -18,7 +18,7 @@ enum PNGDecoding {
         let width = Int(header.width)
         let height = Int(header.height)
         let (pixels, readStatus, readMessage) = CodecCall.pixels(width: width, height: height) { out, count in
-            CodecCall.withMessage { text, capacity in
+            ShimCall.withMessage { text, capacity in
                 mm_png_read_rgb(decoder, out, count, text, capacity)
             }
         }

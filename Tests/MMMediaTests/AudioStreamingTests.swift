@@ -2,7 +2,8 @@ import Testing
 @testable import MMMedia
 
 /// The streaming reader gives the samples of a whole-file decode, in blocks of the size asked
-/// for; a starting point and a duration limit cut the same samples out; a limit stops reading.
+/// for; a starting point and a duration limit cut the same samples out; a limit stops reading;
+/// a long file is read as it is delivered, in bounded memory.
 @Suite struct AudioStreamingTests {
     static let files = ["wav/s16_stereo_44100.wav", "flac/s24_mono_48000.flac", "long/tones_5s_16000.flac",
                         "ogg/vorbis_stereo_44100.ogg", "ogg/opus_stereo_48000.opus", "mp3/stereo_44100.mp3",
@@ -67,6 +68,31 @@ import Testing
         let whole = try AudioReader(contentsOf: url, sampleRate: 16000)
         _ = try whole.readToEnd()
         #expect(whole.bytesRead >= UInt64(size) * 9 / 10, "\(file): a whole decode reads \(whole.bytesRead) of \(size) bytes")
+    }
+
+    @Test func aLongFileIsReadAsItIsDeliveredInBoundedMemory() throws {
+        let fileRate = 44100, rate = 48000, seconds = 10
+        let wav = TestWAV.pcm16(TestWAV.stereoSignal(frames: seconds * fileRate, sampleRate: fileRate), sampleRate: fileRate)
+        let headerBytes = 44, frameBytes = 4
+        #expect(seconds * fileRate >= 16 * AudioReader.chunkFrames, "the file spans many of the reader's chunks")
+        let reader = try AudioReader(bytes: wav, sampleRate: rate)
+        var blocks = 0
+        var mostHeld = 0
+        var mostFramesAhead = 0
+        while try reader.nextBlock(samples: rate / 10) != nil {
+            blocks += 1
+            mostHeld = max(mostHeld, reader.bufferedSamples)
+            let framesRead = (Int(reader.bytesRead) - headerBytes) / frameBytes
+            let framesReturned = AudioReader.outputLength(frames: reader.samplesDelivered, from: rate, to: fileRate)
+            mostFramesAhead = max(mostFramesAhead, framesRead - framesReturned)
+        }
+        #expect(blocks == seconds * 10 && reader.samplesDelivered == seconds * rate)
+        // The reader reads, mixes down and resamples one chunk of source frames at a time: it
+        // holds a few chunks of samples and has read at most two chunks past what it returned,
+        // not the 480 000 samples and 1.7 MB of the whole file.
+        #expect(mostHeld <= 4 * AudioReader.chunkFrames, "held \(mostHeld) samples at once")
+        #expect(mostFramesAhead <= 2 * AudioReader.chunkFrames, "read \(mostFramesAhead) frames ahead")
+        #expect(reader.bytesRead >= UInt64(wav.count), "the whole file is read once every sample is returned")
     }
 
     @Test func aMinuteOfSilenceIsCutAtTheLimitWithoutDecodingTheRest() throws {
