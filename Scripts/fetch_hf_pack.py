@@ -7,7 +7,7 @@ Scripts/fetch-models.sh (see its --help), Python standard library only.
 The pack folder `MODELS/<pack name>/` gets the model's files under their Hugging Face names
 and `manifest.json` (sha256 and size of every file, and where they came from). A repository
 that has only `pytorch_model.bin` (laion/clap-htsat-unfused) is converted to
-`model.safetensors` by Scripts/torchfile.py. The pack is assembled in a temporary folder next
+`model.safetensors` by Scripts/convert/torchfile.py. The pack is assembled in a temporary folder next
 to it and moved into place at the end, so an interrupted run never leaves half a pack.
 
 Exit status: 0 ready, 1 failure (the message says what and how to fix it).
@@ -26,7 +26,7 @@ import tempfile
 import urllib.error
 import urllib.request
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "convert"))
 from torchfile import ConversionError, read_state_dict, write_safetensors  # noqa: E402
 
 PROG = "fetch-models"
@@ -223,7 +223,7 @@ def assemble(pack: Pack, work: str, got: dict) -> dict:
     """Converts pytorch_model.bin when that is what came, checks the weights; returns sources."""
     sources = {rel: {"from": where} for rel, where in got.items()}
     if "pytorch_model.bin" in got:
-        say(pack, "converting pytorch_model.bin to model.safetensors (Scripts/torchfile.py)")
+        say(pack, "converting pytorch_model.bin to model.safetensors (Scripts/convert/torchfile.py)")
         bin_path = os.path.join(work, "pytorch_model.bin")
         try:
             tensors = read_state_dict(bin_path)
@@ -234,7 +234,7 @@ def assemble(pack: Pack, work: str, got: dict) -> dict:
         write_safetensors(os.path.join(work, "model.safetensors"), tensors, {"format": "pt"})
         os.remove(bin_path)
         sources["model.safetensors"] = {"from": got["pytorch_model.bin"],
-                                        "converted_by": "Scripts/torchfile.py"}
+                                        "converted_by": "Scripts/convert/torchfile.py"}
         del sources["pytorch_model.bin"]
     check_safetensors(os.path.join(work, "model.safetensors"),
                       sources["model.safetensors"]["from"])

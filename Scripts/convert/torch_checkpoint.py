@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """Convert a PyTorch state dict (`pytorch_model.bin`, either torch.save format) to safetensors.
 
-    Scripts/convert-torch-checkpoint.py IN.bin OUT.safetensors
+    Scripts/convert/torch_checkpoint.py IN.bin OUT.safetensors
 
 Writes every tensor under its own name, dtype and shape, row-major, in name order, with the
 metadata `{"format": "pt"}` that transformers expects, so the result loads like the
 `model.safetensors` of `save_pretrained`: Scripts/fetch-models.sh uses it for Hugging Face
 repositories that only have `pytorch_model.bin` (laion/clap-htsat-unfused).
 
-Python standard library only (Scripts/torchfile.py): no torch, no numpy. Memory: about the
+Python standard library only (Scripts/convert/torchfile.py): no torch, no numpy. Memory: about the
 size of the checkpoint once. A malformed or truncated file, an unexpected pickle global or an
 out-of-bounds view is an error naming the file and the reason (exit status 1), never a
 traceback or a half-written output.
