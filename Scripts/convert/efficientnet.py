@@ -25,6 +25,7 @@ import sys
 from array import array
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import command  # noqa: E402
 from torchfile import (ConversionError, Tensor, read_legacy_state_dict,  # noqa: E402,F401
                        safetensors_bytes, write_atomic)
 
@@ -168,24 +169,12 @@ def convert(in_path: str, out_dir: str) -> dict:
 
 
 def main(argv: list[str]) -> int:
-    if argv[:1] in (["-h"], ["--help"]):
-        print(__doc__.strip())
-        return 0
-    if len(argv) != 2:
-        print("usage: convert-efficientnet.py IN.pth OUT_DIR", file=sys.stderr)
-        return 2
-    try:
-        weights = convert(argv[0], argv[1])
-    except ConversionError as e:
-        print(f"convert-efficientnet: {e}", file=sys.stderr)
-        return 1
-    except OSError as e:
-        print(f"convert-efficientnet: {e.filename or argv[1]}: {e.strerror}", file=sys.stderr)
-        return 1
-    count = sum(math.prod(t.shape) for t in weights.values())
-    print(f"convert-efficientnet: {len(weights)} tensors, {count} parameters -> "
-          f"{os.path.join(argv[1], 'model.safetensors')}")
-    return 0
+    return command.main(
+        argv, name="convert-efficientnet", doc=__doc__,
+        usage="Scripts/convert/efficientnet.py IN.pth OUT_DIR", convert=convert,
+        summary=lambda weights, out_dir: (
+            f"{len(weights)} tensors, {sum(math.prod(t.shape) for t in weights.values())} "
+            f"parameters -> {os.path.join(out_dir, 'model.safetensors')}"))
 
 
 if __name__ == "__main__":

@@ -8,10 +8,10 @@ metadata `{"format": "pt"}` that transformers expects, so the result loads like 
 `model.safetensors` of `save_pretrained`: Scripts/fetch-models.sh uses it for Hugging Face
 repositories that only have `pytorch_model.bin` (laion/clap-htsat-unfused).
 
-Python standard library only (Scripts/convert/torchfile.py): no torch, no numpy. Memory: about the
-size of the checkpoint once. A malformed or truncated file, an unexpected pickle global or an
-out-of-bounds view is an error naming the file and the reason (exit status 1), never a
-traceback or a half-written output.
+Python standard library only (Scripts/convert/torchfile.py): no torch, no numpy. Memory:
+about the size of the checkpoint once. A malformed or truncated file, an unexpected pickle
+global or an out-of-bounds view is an error naming the file and the reason (exit status 1),
+never a traceback or a half-written output; the command line is Scripts/convert/command.py's.
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import command  # noqa: E402
 from torchfile import ConversionError, read_state_dict, write_safetensors  # noqa: E402
 
 
@@ -33,23 +34,12 @@ def convert(in_path: str, out_path: str) -> dict:
 
 
 def main(argv: list[str]) -> int:
-    if argv[:1] in (["-h"], ["--help"]):
-        print(__doc__.strip())
-        return 0
-    if len(argv) != 2:
-        print("usage: convert-torch-checkpoint.py IN.bin OUT.safetensors", file=sys.stderr)
-        return 2
-    try:
-        tensors = convert(argv[0], argv[1])
-    except ConversionError as e:
-        print(f"convert-torch-checkpoint: {e}", file=sys.stderr)
-        return 1
-    except OSError as e:
-        print(f"convert-torch-checkpoint: {e.filename or argv[1]}: {e.strerror}", file=sys.stderr)
-        return 1
-    count = sum(math.prod(t.shape) for t in tensors.values())
-    print(f"convert-torch-checkpoint: {len(tensors)} tensors, {count} values -> {argv[1]}")
-    return 0
+    return command.main(
+        argv, name="convert-torch-checkpoint", doc=__doc__,
+        usage="Scripts/convert/torch_checkpoint.py IN.bin OUT.safetensors", convert=convert,
+        summary=lambda tensors, out_path: (
+            f"{len(tensors)} tensors, {sum(math.prod(t.shape) for t in tensors.values())} values "
+            f"-> {out_path}"))
 
 
 if __name__ == "__main__":
