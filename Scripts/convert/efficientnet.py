@@ -168,14 +168,8 @@ def convert(in_path: str, out_dir: str) -> dict:
     return weights
 
 
-def main(argv: list[str]) -> int:
-    return command.main(
-        argv, name="convert-efficientnet", doc=__doc__,
-        usage="Scripts/convert/efficientnet.py IN.pth OUT_DIR", convert=convert,
-        summary=lambda weights, out_dir: (
-            f"{len(weights)} tensors, {sum(math.prod(t.shape) for t in weights.values())} "
-            f"parameters -> {os.path.join(out_dir, 'model.safetensors')}"))
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(command.main(sys.argv[1:], name="convert-efficientnet", doc=__doc__,
+                          usage="Scripts/convert/efficientnet.py IN.pth OUT_DIR",
+                          convert=convert, unit="parameters",
+                          written=lambda out_dir: os.path.join(out_dir, "model.safetensors")))

@@ -15,7 +15,6 @@ never a traceback or a half-written output; the command line is Scripts/convert/
 """
 from __future__ import annotations
 
-import math
 import os
 import sys
 
@@ -33,14 +32,7 @@ def convert(in_path: str, out_path: str) -> dict:
     return tensors
 
 
-def main(argv: list[str]) -> int:
-    return command.main(
-        argv, name="convert-torch-checkpoint", doc=__doc__,
-        usage="Scripts/convert/torch_checkpoint.py IN.bin OUT.safetensors", convert=convert,
-        summary=lambda tensors, out_path: (
-            f"{len(tensors)} tensors, {sum(math.prod(t.shape) for t in tensors.values())} values "
-            f"-> {out_path}"))
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(command.main(sys.argv[1:], name="convert-torch-checkpoint", doc=__doc__,
+                          usage="Scripts/convert/torch_checkpoint.py IN.bin OUT.safetensors",
+                          convert=convert, unit="values", written=lambda out_path: out_path))
