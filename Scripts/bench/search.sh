@@ -11,7 +11,7 @@
 #
 # Settings (environment): BENCH_DIR (scratch folder, default /tmp/mmsearch-bench; about 8 GB
 # at 1M × 512), BENCH_SIZES, BENCH_DIMS, BENCH_QUERIES (default 100, 40 from 1M vectors on),
-# BENCH_TREE (0 skips the re-index timing; it needs the lite pack: Scripts/fetch-models.sh lite).
+# BENCH_TREE (0 skips the re-index timing; it needs the lite pack: Scripts/fetch/models.py lite).
 # FAISS comes from PyPI (faiss-cpu) in .venv-bench/, set up on the first run.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"

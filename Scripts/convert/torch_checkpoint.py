@@ -5,8 +5,8 @@
 
 Writes every tensor under its own name, dtype and shape, row-major, in name order, with the
 metadata `{"format": "pt"}` that transformers expects, so the result loads like the
-`model.safetensors` of `save_pretrained`: Scripts/fetch-models.sh uses it for Hugging Face
-repositories that only have `pytorch_model.bin` (laion/clap-htsat-unfused).
+`model.safetensors` of `save_pretrained`: Scripts/fetch/models.py uses it for Hugging Face
+repositories that only have `pytorch_model.bin` (laion/clap-htsat-unfused; see packs.json).
 
 Python standard library only (Scripts/convert/torchfile.py): no torch, no numpy. Memory:
 about the size of the checkpoint once. A malformed or truncated file, an unexpected pickle
