@@ -46,7 +46,7 @@ if ! command -v swift >/dev/null; then
 fi
 
 # 3. Model weights (the offline default pack).
-"$ROOT/Scripts/fetch-models.sh" lite
+"$ROOT/Scripts/fetch/models.py" lite
 
 # 4. Release build.
 if [ -z "${SKIP_BUILD:-}" ]; then

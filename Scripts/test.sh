@@ -16,7 +16,7 @@ command -v swift >/dev/null || export PATH="/opt/swift/usr/bin:$PATH"
 BUILD=(-c release --scratch-path "$ROOT/.build-tests" -Xswiftc -enable-testing)
 printf '\033[1m==> %s\033[0m\n' "building and running the tests (release)" >&2
 swift build "${BUILD[@]}" --build-tests
-printf '\033[1m==> %s\033[0m\n' "fetch-models.sh clip|clap, offline (Scripts/fixtures/check_fetch_hf.sh)" >&2
+printf '\033[1m==> %s\033[0m\n' "Scripts/fetch/models.py clip|clap, offline (Scripts/fixtures/check_fetch_hf.sh)" >&2
 "$ROOT/Scripts/fixtures/check_fetch_hf.sh" "$(swift build "${BUILD[@]}" --show-bin-path)/mmsearch"
 # The test log is long and CI shows only its end, so a failing run repeats its failures last.
 LOG="$(mktemp)"

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The peer side of Scripts/bench-clip.sh.
+"""The peer side of Scripts/bench/clip.sh.
 
   make DIR      writes a full-size CLIP ViT-B/32 with random weights (fixed seed) in Hugging Face
                 layout (config.json, model.safetensors, vocab.json, merges.txt derived from

@@ -5,14 +5,14 @@
 # for both and the ratio mmsearch / ONNX Runtime. The goal of issue 5 is >= 0.8; the product's
 # is >= 1.2. The machine is shared and noisy: the runs alternate, and the best of each is kept.
 #
-#   Scripts/bench-clip.sh [--threads 2] [--batch "1 8"] [--seconds 10] [--runs 2]
+#   Scripts/bench/clip.sh [--threads 2] [--batch "1 8"] [--seconds 10] [--runs 2]
 #
 # The model (config.json, model.safetensors, vocab.json, merges.txt and vision.onnx exported
 # from the same weights by transformers, Scripts/bench/clip_ort.py) is made once in
 # .build/bench/clip-vit-b32-random. Python (torch, transformers, onnx, onnxruntime) lives in
-# .venv-bench-clip/, made on the first run from Scripts/bench/requirements-clip.txt.
+# .venv-bench-clip/, made on the first run from Scripts/bench/requirements_clip.txt.
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 
 THREADS=2 BATCHES="1 8" SECONDS_EACH=10 RUNS=2
@@ -33,7 +33,7 @@ say "Python environment for ONNX Runtime (.venv-bench-clip)"
 VENV="$ROOT/.venv-bench-clip"
 if ! "$VENV/bin/python" -c "import torch, transformers, onnx, onnxruntime" 2>/dev/null; then
     python3 -m venv "$VENV" || { echo "bench-clip: 'python3 -m venv' failed (Debian: apt-get install python3-venv)" >&2; exit 1; }
-    "$VENV/bin/pip" install --disable-pip-version-check -q -r Scripts/bench/requirements-clip.txt \
+    "$VENV/bin/pip" install --disable-pip-version-check -q -r Scripts/bench/requirements_clip.txt \
         -c Scripts/fixtures/constraints.txt
 fi
 PY="$VENV/bin/python"

@@ -1,7 +1,7 @@
 """Reading `torch.save` files and writing safetensors, with the Python standard library only.
 
-Shared by Scripts/convert-efficientnet.py (the lite pack's EfficientNet-Lite0, a legacy file)
-and Scripts/convert-torch-checkpoint.py (any state dict, such as laion/clap-htsat-unfused's
+Shared by Scripts/convert/efficientnet.py (the lite pack's EfficientNet-Lite0, a legacy file)
+and Scripts/convert/torch_checkpoint.py (any state dict, such as laion/clap-htsat-unfused's
 `pytorch_model.bin`, a zip file). No torch, no numpy: this runs at setup on users' machines.
 
 Two formats, as torch/serialization.py reads them:

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""The Python half of Scripts/bench-search.sh (a benchmark, not a test).
+"""The Python half of Scripts/bench/search.sh (a benchmark, not a test).
 
-  bench-search.py data  --n N --dim D --queries Q --out DIR   vectors.f32, queries.f32, truth.i64
-  bench-search.py faiss --dim D --k K --dir DIR --threads T   FAISS IndexFlatIP timings, one JSON line
-  bench-search.py tree  --files N --out DIR                   a folder of N small text files
-  bench-search.py report RESULTS.jsonl                        the table, with ratios
+  search.py data  --n N --dim D --queries Q --out DIR   vectors.f32, queries.f32, truth.i64
+  search.py faiss --dim D --k K --dir DIR --threads T   FAISS IndexFlatIP timings, one JSON line
+  search.py tree  --files N --out DIR                   a folder of N small text files
+  search.py report RESULTS.jsonl                        the table, with ratios
 
 Vectors are unit vectors with independent N(0, 1) components (seeded). Half the queries are
 random unit vectors; the other half are stored vectors plus noise (0.3 of a random unit

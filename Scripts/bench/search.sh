@@ -6,15 +6,15 @@
 # rescoring, on 1 and 2 threads, and recall@10 against exact f32 search. Then it times
 # re-running `mmsearch index` on an unchanged tree of 10 000 files.
 #
-#   Scripts/bench-search.sh                       # everything (about 15 minutes on 2 cores)
-#   BENCH_SIZES=100000 BENCH_DIMS=384 Scripts/bench-search.sh
+#   Scripts/bench/search.sh                       # everything (about 15 minutes on 2 cores)
+#   BENCH_SIZES=100000 BENCH_DIMS=384 Scripts/bench/search.sh
 #
 # Settings (environment): BENCH_DIR (scratch folder, default /tmp/mmsearch-bench; about 8 GB
 # at 1M × 512), BENCH_SIZES, BENCH_DIMS, BENCH_QUERIES (default 100, 40 from 1M vectors on),
-# BENCH_TREE (0 skips the re-index timing; it needs the lite pack: Scripts/fetch-models.sh lite).
+# BENCH_TREE (0 skips the re-index timing; it needs the lite pack: Scripts/fetch/models.py lite).
 # FAISS comes from PyPI (faiss-cpu) in .venv-bench/, set up on the first run.
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 command -v swift >/dev/null || export PATH="/opt/swift/usr/bin:$PATH"
 WORK="${BENCH_DIR:-/tmp/mmsearch-bench}"
@@ -46,11 +46,11 @@ for n in $SIZES; do
     for dim in $DIMS; do
         data="$WORK/data-$n-$dim"
         say "$n × $dim: vectors, queries and true neighbours"
-        $PY Scripts/bench-search.py data --n "$n" --dim "$dim" --queries "$queries" --out "$data"
+        $PY Scripts/bench/search.py data --n "$n" --dim "$dim" --queries "$queries" --out "$data"
         tag() { sed "s/^{/{\"n\": $n, \"dim\": $dim, \"engine\": \"$1\", \"threads\": $2, /" >> "$RESULTS"; }
         for threads in 1 2; do
             say "$n × $dim: FAISS IndexFlatIP, $threads thread(s)"
-            $PY Scripts/bench-search.py faiss --dim "$dim" --dir "$data" --threads "$threads" | tag "faiss flat (f32)" "$threads"
+            $PY Scripts/bench/search.py faiss --dim "$dim" --dir "$data" --threads "$threads" | tag "faiss flat (f32)" "$threads"
         done
         for storage in f32 f16; do
             index="$WORK/index-$n-$dim-$storage"
@@ -71,14 +71,14 @@ for n in $SIZES; do
         rm -rf "$data"
     done
 done
-$PY Scripts/bench-search.py report "$RESULTS"
+$PY Scripts/bench/search.py report "$RESULTS"
 
 if [ "$TREE" != 0 ]; then
     tree="$WORK/tree-10k"
     index="$WORK/index-tree-10k"
     rm -rf "$tree" "$index"
     say "10 000 text files: first index run (embeds every file)"
-    $PY Scripts/bench-search.py tree --files 10000 --out "$tree"
+    $PY Scripts/bench/search.py tree --files 10000 --out "$tree"
     "$BIN/mmsearch" index "$tree" --index "$index" >&2 || true
     say "10 000 text files: re-run on the unchanged tree"
     runs=()

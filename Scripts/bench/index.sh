@@ -7,9 +7,9 @@
 # synthetic unit vectors in the lite space). The machine is shared and noisy: compare ratios,
 # not absolute times.
 #
-#   Scripts/bench-index.sh [--threads 2] [--large 100] [--small 100] [--runs 2]
+#   Scripts/bench/index.sh [--threads 2] [--large 100] [--small 100] [--runs 2]
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 
 THREADS=2 LARGE=100 SMALL=100 RUNS=2
@@ -30,7 +30,7 @@ dpkg-query -W -f='${Status}' python3-venv 2>/dev/null | grep -q "install ok inst
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
     $SUDO apt-get install -y -qq python3-venv >/dev/null
 }
-"$ROOT/Scripts/fixtures/setup-venv.sh" >/dev/null
+"$ROOT/Scripts/fixtures/setup_venv.sh" >/dev/null
 PY="$ROOT/.venv-fixtures/bin/python"
 swift build -c release --product mmsearch-bench >/dev/null
 BIN="$(swift build -c release --show-bin-path)/mmsearch"

