@@ -100,8 +100,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
-        // Benchmarks of the vector store against FAISS (Scripts/bench-search.sh, bench-index.sh) and
-        // of CLIP's image tower against ONNX Runtime (Scripts/bench-clip.sh); not tests.
+        // Benchmarks of the vector store against FAISS (Scripts/bench/search.sh, bench/index.sh) and
+        // of CLIP's image tower against ONNX Runtime (Scripts/bench/clip.sh); not tests.
         .executableTarget(name: "mmsearch-bench", dependencies: ["MMSearchKit", "MMBuiltins", "MMCLIP"],
                           path: "Sources/mmsearch-bench"),
 

@@ -3,7 +3,7 @@
 # tests run real networks and are far too slow in a debug build.
 #
 #   Scripts/test.sh                   # all tests
-#   Scripts/test.sh --filter MMText   # extra arguments go to `swift test`
+#   Scripts/test.sh --filter MMBERT   # extra arguments go to `swift test`
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"

@@ -1,7 +1,7 @@
 import Foundation
 import MMTensor
 
-/// `config.json` of an EfficientNet-Lite checkpoint converted by Scripts/convert-efficientnet.py,
+/// `config.json` of an EfficientNet-Lite checkpoint converted by Scripts/convert/efficientnet.py,
 /// in the reference implementation's own terms (efficientnet-lite-pytorch's `GlobalParams` and
 /// block-argument strings).
 public struct EfficientNetConfig: Decodable, Sendable {

@@ -8,7 +8,7 @@ import Darwin
 /// The SHA-256 of a model pack's files, which space fingerprints are made of, found without
 /// reading hundreds of megabytes on every start:
 ///
-/// 1. from the pack's `manifest.json` (written by `Scripts/fetch-models.sh`), when it lists the
+/// 1. from the pack's `manifest.json` (written by `Scripts/fetch/models.py`), when it lists the
 ///    file, and the file's size agrees with the manifest's `sizes` entry where there is one;
 /// 2. else from the digest cache, when the file's real path, size, modification time and
 ///    inode are those it was hashed with;
