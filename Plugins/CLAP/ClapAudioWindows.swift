@@ -1,6 +1,6 @@
+import MMTensor
 import Foundation
 import MMMedia
-import MMSearchKit
 
 /// Which stretches of a sound file the `clap-htsat` pack embeds. The unfused model reads 10 s
 /// (`max_length_s`) at a time: a shorter file is one window, repeated and padded exactly as
@@ -66,7 +66,7 @@ public struct ClapAudioWindows: Sendable, Equatable {
             windows.removeLast()
         }
         guard let first = windows.first, !first.samples.isEmpty else {
-            throw EncoderError("no audio samples")
+            throw InputError("no audio samples")
         }
         return windows
     }

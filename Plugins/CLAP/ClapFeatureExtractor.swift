@@ -1,5 +1,4 @@
 import Foundation
-import MMSearchKit
 import MMTensor
 
 /// CLAP's audio features exactly as transformers' `ClapFeatureExtractor` makes them for the
@@ -40,7 +39,7 @@ public struct ClapFeatureExtractor: Sendable {
     /// longer than `maxSamples`, padded as `padding` says when shorter. Throws for empty audio.
     public func fitted(_ audio: [Float], cropOffset: Int = 0) throws -> [Double] {
         let maxSamples = config.maxSamples
-        guard !audio.isEmpty else { throw EncoderError("empty audio: no samples") }
+        guard !audio.isEmpty else { throw InputError("empty audio: no samples") }
         if audio.count > maxSamples {
             let offset = min(max(cropOffset, 0), audio.count - maxSamples)
             return audio[offset..<(offset + maxSamples)].map(Double.init)
@@ -70,7 +69,7 @@ public struct ClapFeatureExtractor: Sendable {
 
     /// `features(_:cropOffset:)` written into `out` (`featureCount` floats).
     public func features(_ audio: [Float], cropOffset: Int = 0, into out: UnsafeMutablePointer<Float>) throws {
-        guard audio.allSatisfy(\.isFinite) else { throw EncoderError("audio holds NaN or infinite samples") }
+        guard audio.allSatisfy(\.isFinite) else { throw InputError("audio holds NaN or infinite samples") }
         let signal = try fitted(audio, cropOffset: cropOffset)
         logMel(centredReflectPadded(signal), into: out)
     }

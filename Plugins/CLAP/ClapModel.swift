@@ -1,5 +1,4 @@
 import Foundation
-import MMSearchKit
 import MMTensor
 
 /// A CLAP model (Wu et al. 2023, "Large-scale contrastive language-audio pretraining") from a
@@ -127,7 +126,7 @@ public struct ClapModel: Sendable {
     public func audioEmbeddings(features: [Float], arena: ScratchArena = ScratchArena()) throws -> [[Float]] {
         let n = featureExtractor.featureCount
         guard features.count % n == 0 else {
-            throw EncoderError("\(features.count) feature values are not a whole number of \(n)-value spectrograms")
+            throw InputError("\(features.count) feature values are not a whole number of \(n)-value spectrograms")
         }
         guard !features.isEmpty else { return [] }
         return features.withUnsafeBufferPointer { embedFeatures($0.baseAddress!, count: $0.count / n, arena: arena) }

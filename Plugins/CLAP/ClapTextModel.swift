@@ -1,5 +1,4 @@
 import Foundation
-import MMSearchKit
 import MMTensor
 import MMBERT
 
@@ -44,12 +43,12 @@ public struct ClapTextModel: Sendable {
     /// Checks ids the way the model needs them: at least one, each a row of the word embedding,
     /// and positions inside the position embedding.
     public func validate(_ ids: [Int32]) throws {
-        guard !ids.isEmpty else { throw EncoderError("no token ids") }
+        guard !ids.isEmpty else { throw InputError("no token ids") }
         if let bad = ids.first(where: { $0 < 0 || Int($0) >= config.vocab_size }) {
-            throw EncoderError("token id \(bad) is outside the vocabulary of \(config.vocab_size)")
+            throw InputError("token id \(bad) is outside the vocabulary of \(config.vocab_size)")
         }
         if let last = positionIDs(ids).max(), last >= config.max_position_embeddings {
-            throw EncoderError("\(ids.count) token ids need position \(last): the text model has \(config.max_position_embeddings)")
+            throw InputError("\(ids.count) token ids need position \(last): the text model has \(config.max_position_embeddings)")
         }
     }
 

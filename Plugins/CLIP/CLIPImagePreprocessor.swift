@@ -1,5 +1,5 @@
+import MMTensor
 import MMMedia
-import MMSearchKit
 
 /// An RGB image to CLIP's input tensor exactly as transformers' `CLIPImageProcessor` with its
 /// PIL backend (`CLIPImageProcessorPil`, what `CLIPImageProcessor` is when torchvision is not
@@ -53,7 +53,7 @@ public struct CLIPImagePreprocessor: Sendable {
     /// (resized size, crop offsets) the full-scale image would have had.
     public func resizedAndCropped(_ image: RGBImage, fullSize: (width: Int, height: Int)? = nil) throws -> RGBImage {
         guard image.width > 0, image.height > 0 else {
-            throw EncoderError("the image is empty (\(image.width)x\(image.height))")
+            throw InputError("the image is empty (\(image.width)x\(image.height))")
         }
         var image = image
         if config.do_resize {
@@ -61,7 +61,7 @@ public struct CLIPImagePreprocessor: Sendable {
             if let fullSize, fullSize.width > 0, fullSize.height > 0 { full = fullSize }
             let (width, height) = resizedSize(width: full.width, height: full.height)
             guard width > 0, height > 0, width * height <= Self.maxResizedPixels else {
-                throw EncoderError("a \(image.width)x\(image.height) image cannot be resized to \(width)x\(height)")
+                throw InputError("a \(image.width)x\(image.height) image cannot be resized to \(width)x\(height)")
             }
             image = image.resized(width: width, height: height, filter: config.resample == 2 ? .bilinear : .bicubic)
         }
@@ -102,7 +102,7 @@ public struct CLIPImagePreprocessor: Sendable {
     private func normalize(_ image: RGBImage, into out: UnsafeMutableBufferPointer<Float>) throws {
         let plane = image.width * image.height
         guard out.count == 3 * plane else {
-            throw EncoderError("the preprocessed image is \(image.width)x\(image.height), the model needs \(out.count / 3) pixels")
+            throw InputError("the preprocessed image is \(image.width)x\(image.height), the model needs \(out.count / 3) pixels")
         }
         table.withUnsafeBufferPointer { lut in
             image.pixels.withUnsafeBufferPointer { rgb in

@@ -1,6 +1,5 @@
 import Foundation
 import MMMedia
-import MMSearchKit
 import MMTensor
 
 /// A CLIP model (Radford et al. 2021) from a Hugging Face checkpoint directory: tokenizer,
@@ -131,7 +130,7 @@ public struct CLIPModel: Sendable {
     public func imageEmbeddings(pixelValues: [Float], arena: ScratchArena = ScratchArena()) throws -> [[Float]] {
         let n = visionModel.pixelCount
         guard pixelValues.count % n == 0 else {
-            throw EncoderError("\(pixelValues.count) pixel values are not a whole number of \(n)-value images")
+            throw InputError("\(pixelValues.count) pixel values are not a whole number of \(n)-value images")
         }
         guard !pixelValues.isEmpty else { return [] }
         return pixelValues.withUnsafeBufferPointer { embedPixels($0.baseAddress!, count: $0.count / n, arena: arena) }

@@ -1,4 +1,3 @@
-import MMSearchKit
 import MMTensor
 
 /// CLIP's text tower (`CLIPTextModel` in transformers' modeling_clip.py): token + position
@@ -47,10 +46,10 @@ public struct CLIPTextTransformer: Sendable {
     /// row of the token embedding.
     public func validate(_ ids: [Int32]) throws {
         guard !ids.isEmpty, ids.count <= config.max_position_embeddings else {
-            throw EncoderError("\(ids.count) token ids: the text model takes 1 to \(config.max_position_embeddings)")
+            throw InputError("\(ids.count) token ids: the text model takes 1 to \(config.max_position_embeddings)")
         }
         if let bad = ids.first(where: { $0 < 0 || Int($0) >= config.vocab_size }) {
-            throw EncoderError("token id \(bad) is outside the vocabulary of \(config.vocab_size)")
+            throw InputError("token id \(bad) is outside the vocabulary of \(config.vocab_size)")
         }
     }
 

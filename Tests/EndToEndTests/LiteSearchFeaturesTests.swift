@@ -41,7 +41,7 @@ struct LiteSearchFeaturesTests {
         let engine = try Self.indexed.get().engine
         var options = SearchOptions()
         options.modalities = [.text]
-        // Media/LICENSES.md (a table describing every photo) is text too: search the notes.
+        // The texts are the notes (Media/LICENSES.md is left out by Media/.mmsearchignore).
         options.directories = [Self.notes.path]
         let hits = try engine.search(.file(Self.media.appendingPathComponent(photo)), limit: 3, options: options)
         let best = try #require(hits.first)

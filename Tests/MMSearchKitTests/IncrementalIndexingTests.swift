@@ -196,6 +196,25 @@ import Testing
         #expect(try f.indexedPaths() == [kept, nested], "a path excludes that folder only")
     }
 
+    @Test func anIgnoreFileSkipsItsPatternsInItsFolderAndBelow() throws {
+        let f = try Fixture()
+        let kept = try f.photo("a.jpg", "a")
+        let notes = try f.photo("notes.txt", "some notes")
+        try f.photo("trip/draft-1.jpg", "draft")
+        let nested = try f.photo("trip/day-1.jpg", "day")
+        try f.photo("trip/deeper/draft-2.jpg", "deeper draft")
+        let outside = try f.photo("other/draft-3.jpg", "not under the ignore file")
+        // In trip/: drafts there and below; comments and blank lines are no patterns.
+        try f.photo("trip/.mmsearchignore", "# work in progress\n\ndraft-*\n")
+        _ = try f.index()
+        #expect(try f.indexedPaths() == [kept, notes, outside, nested])
+        // At the root: applies everywhere below; a file ignored now leaves the index.
+        try f.photo(".mmsearchignore", "notes.txt\n")
+        let (summary, _) = try f.index()
+        #expect(summary.removed == 1)
+        #expect(try f.indexedPaths() == [kept, outside, nested])
+    }
+
     @Test func theRowInvariantHoldsThroughChangesDeletesAndFailures() throws {
         let f = try Fixture()
         for i in 0..<20 { try f.photo("p\(i).jpg", "photo \(i)") }

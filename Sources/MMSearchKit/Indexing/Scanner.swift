@@ -19,7 +19,9 @@ struct ScanResult: Sendable {
 ///
 /// Below the root it skips hidden files and folders (names starting with `.`) unless told
 /// otherwise, entries whose name matches an excluded pattern (`fnmatch`, as `node_modules` or
-/// `.Trash*`), and the folders in `excludedDirectories` (the index itself, `--exclude` paths).
+/// `.Trash*`) or a pattern of an ignore file (`.mmsearchignore`, see `IgnoreFile`) in their
+/// folder or one above it, and the folders in `excludedDirectories` (the index itself,
+/// `--exclude` paths).
 /// Follows symbolic links to files and to folders, but enters each folder once, so link
 /// cycles end.
 struct Scanner: Sendable {
@@ -76,13 +78,15 @@ struct Scanner: Sendable {
         if excluded.contains(rootInfo.identity) { return result }
 
         var visited: Set<FileInfo.Identity> = [rootInfo.identity]
-        var pending = [root]
-        while let directory = pending.popLast() {
+        // Each folder with the ignore patterns of the folders above it.
+        var pending: [(path: String, ignored: [String])] = [(root, [])]
+        while let (directory, inherited) = pending.popLast() {
             if cancel?.isCancelled == true {
                 result.unknown.append(directory)
-                result.unknown.append(contentsOf: pending)
+                result.unknown.append(contentsOf: pending.map(\.path))
                 break
             }
+            let ignored = inherited + IgnoreFile.patterns(in: directory)
             guard let handle = opendir(directory) else {
                 result.problems.append((directory, "folder cannot be read: \(POSIX.lastError)"))
                 result.unknown.append(directory)
@@ -102,7 +106,7 @@ struct Scanner: Sendable {
                 }
                 if name == "." || name == ".." { continue }
                 if name.hasPrefix("."), !includeHidden { continue }
-                if isExcluded(name) { continue }
+                if isExcluded(name) || ignored.contains(where: { fnmatch($0, name, 0) == 0 }) { continue }
                 let path = directory == "/" ? "/" + name : directory + "/" + name
                 if type == UInt8(DT_REG), !accepts(path) { continue }
                 guard case .success(let info) = FileInfo.of(path) else {
@@ -111,7 +115,7 @@ struct Scanner: Sendable {
                 switch info.kind {
                 case .directory:
                     if !excluded.contains(info.identity), visited.insert(info.identity).inserted {
-                        pending.append(path)
+                        pending.append((path, ignored))
                     }
                 case .regular:
                     if accepts(path) {
@@ -133,5 +137,21 @@ struct Scanner: Sendable {
 
     private func accepts(_ path: String) -> Bool {
         extensions.contains(FilePaths.fileExtension(path))
+    }
+}
+
+/// A folder's `.mmsearchignore`: names (`fnmatch` patterns such as `*.tmp`, `drafts`,
+/// `LICENSES.md`) that indexing skips in that folder and every folder below it, one per line;
+/// blank lines and lines starting with `#` are skipped. It keeps a folder's own files (notes,
+/// licences, build output) out of the index without flags on every run.
+enum IgnoreFile {
+    static let name = ".mmsearchignore"
+
+    /// The patterns of the ignore file in `directory`; none when there is no such file.
+    static func patterns(in directory: String) -> [String] {
+        let path = directory == "/" ? "/" + name : directory + "/" + name
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+        return text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && !$0.hasPrefix("#") }
     }
 }
