@@ -123,7 +123,7 @@ static int mm_contains(const char *text, const char *word) {
     return 0;
 }
 
-static mm_audio_status mm_audio_open(struct mm_audio_file *file, mm_audio_file **result, mm_audio_info *info,
+static mm_status mm_audio_open(struct mm_audio_file *file, mm_audio_file **result, mm_audio_info *info,
                                      char *error, size_t error_size) {
     SF_VIRTUAL_IO io = {
         .get_filelen = mm_vio_length,
@@ -144,13 +144,13 @@ static mm_audio_status mm_audio_open(struct mm_audio_file *file, mm_audio_file *
     pthread_mutex_unlock(&mm_audio_open_lock);
 
     if (file->sndfile == NULL) {
-        mm_audio_status status = MM_AUDIO_ERR_MALFORMED;
+        mm_status status = MM_ERR_CORRUPT;
         if (file->io_errno != 0) {
             mm_set_error(error, error_size, "%s", strerror(file->io_errno));
-            status = MM_AUDIO_ERR_IO;
+            status = MM_ERR_IO;
         } else if (code == SF_ERR_UNSUPPORTED_ENCODING || (error != NULL && error_size > 0 &&
                    (mm_contains(error, "not supported") || mm_contains(error, "unimplemented")))) {
-            status = MM_AUDIO_ERR_UNSUPPORTED;
+            status = MM_ERR_UNSUPPORTED;
         }
         free(file);
         return status;
@@ -159,7 +159,7 @@ static mm_audio_status mm_audio_open(struct mm_audio_file *file, mm_audio_file *
         sf_close(file->sndfile);
         free(file);
         mm_set_error(error, error_size, "the header declares %d channels at %d Hz", sfinfo.channels, sfinfo.samplerate);
-        return MM_AUDIO_ERR_MALFORMED;
+        return MM_ERR_CORRUPT;
     }
 
     file->channels = sfinfo.channels;
@@ -172,7 +172,7 @@ static mm_audio_status mm_audio_open(struct mm_audio_file *file, mm_audio_file *
         sf_close(file->sndfile);
         free(file);
         mm_set_error(error, error_size, "out of memory");
-        return MM_AUDIO_ERR_NO_MEMORY;
+        return MM_ERR_NO_MEMORY;
     }
 
     if (info != NULL) {
@@ -184,7 +184,7 @@ static mm_audio_status mm_audio_open(struct mm_audio_file *file, mm_audio_file *
         info->subtype = sfinfo.format & SF_FORMAT_SUBMASK;
     }
     *result = file;
-    return MM_AUDIO_OK;
+    return MM_OK;
 }
 
 static struct mm_audio_file *mm_audio_alloc(int64_t start, int64_t size, char *error, size_t error_size) {
@@ -199,31 +199,31 @@ static struct mm_audio_file *mm_audio_alloc(int64_t start, int64_t size, char *e
     return file;
 }
 
-mm_audio_status mm_audio_open_fd(int fd, int64_t start, int64_t size, mm_audio_file **result, mm_audio_info *info,
+mm_status mm_audio_open_fd(int fd, int64_t start, int64_t size, mm_audio_file **result, mm_audio_info *info,
                                  char *error, size_t error_size) {
     if (result == NULL || fd < 0 || start < 0 || size < start) {
         mm_set_error(error, error_size, "bad argument");
-        return MM_AUDIO_ERR_ARGUMENT;
+        return MM_ERR_ARGUMENT;
     }
     *result = NULL;
     struct mm_audio_file *file = mm_audio_alloc(start, size, error, error_size);
     if (file == NULL) {
-        return MM_AUDIO_ERR_NO_MEMORY;
+        return MM_ERR_NO_MEMORY;
     }
     file->fd = fd;
     return mm_audio_open(file, result, info, error, error_size);
 }
 
-mm_audio_status mm_audio_open_memory(const void *data, int64_t start, int64_t size, mm_audio_file **result,
+mm_status mm_audio_open_memory(const void *data, int64_t start, int64_t size, mm_audio_file **result,
                                      mm_audio_info *info, char *error, size_t error_size) {
     if (result == NULL || (data == NULL && size > 0) || start < 0 || size < start) {
         mm_set_error(error, error_size, "bad argument");
-        return MM_AUDIO_ERR_ARGUMENT;
+        return MM_ERR_ARGUMENT;
     }
     *result = NULL;
     struct mm_audio_file *file = mm_audio_alloc(start, size, error, error_size);
     if (file == NULL) {
-        return MM_AUDIO_ERR_NO_MEMORY;
+        return MM_ERR_NO_MEMORY;
     }
     static const unsigned char nothing = 0;
     file->data = data != NULL ? data : &nothing;
@@ -251,20 +251,20 @@ int mm_audio_reached_end(const mm_audio_file *file) {
 
 // MARK: - Reading
 
-mm_audio_status mm_audio_seek(mm_audio_file *file, int64_t frame, char *error, size_t error_size) {
+mm_status mm_audio_seek(mm_audio_file *file, int64_t frame, char *error, size_t error_size) {
     if (file == NULL || frame < 0) {
         mm_set_error(error, error_size, "bad argument");
-        return MM_AUDIO_ERR_ARGUMENT;
+        return MM_ERR_ARGUMENT;
     }
     if (sf_seek(file->sndfile, frame, SEEK_SET) != frame) {
         if (file->io_errno != 0) {
             mm_set_error(error, error_size, "%s", strerror(file->io_errno));
-            return MM_AUDIO_ERR_IO;
+            return MM_ERR_IO;
         }
         mm_set_error(error, error_size, "cannot seek to frame %lld (%s)", (long long)frame, sf_strerror(file->sndfile));
-        return MM_AUDIO_ERR_MALFORMED;
+        return MM_ERR_CORRUPT;
     }
-    return MM_AUDIO_OK;
+    return MM_OK;
 }
 
 /// Writes the mono mix of `frames` interleaved frames; returns how many are finite before the
@@ -294,14 +294,14 @@ static int64_t mm_mix_down(const float *in, int channels, int64_t frames, float 
     return frames;
 }
 
-mm_audio_status mm_audio_read_mono(mm_audio_file *file, float *out, int64_t frames, int64_t *frames_read,
+mm_status mm_audio_read_mono(mm_audio_file *file, float *out, int64_t frames, int64_t *frames_read,
                                    char *error, size_t error_size) {
     if (frames_read != NULL) {
         *frames_read = 0;
     }
     if (file == NULL || frames_read == NULL || frames < 0 || (out == NULL && frames > 0)) {
         mm_set_error(error, error_size, "bad argument");
-        return MM_AUDIO_ERR_ARGUMENT;
+        return MM_ERR_ARGUMENT;
     }
     int64_t done = 0;
     while (done < frames) {
@@ -313,22 +313,22 @@ mm_audio_status mm_audio_read_mono(mm_audio_file *file, float *out, int64_t fram
             *frames_read = done;
             if (finite < got) {
                 mm_set_error(error, error_size, "a sample is not a finite number");
-                return MM_AUDIO_ERR_NOT_FINITE;
+                return MM_ERR_NOT_FINITE;
             }
         }
         if (got < chunk) {
             if (file->io_errno != 0) {
                 mm_set_error(error, error_size, "%s", strerror(file->io_errno));
-                return MM_AUDIO_ERR_IO;
+                return MM_ERR_IO;
             }
             if (sf_error(file->sndfile) != SF_ERR_NO_ERROR) {
                 mm_set_error(error, error_size, "%s", sf_strerror(file->sndfile));
-                return MM_AUDIO_ERR_MALFORMED;
+                return MM_ERR_CORRUPT;
             }
             break;   // the end of the data
         }
     }
-    return MM_AUDIO_OK;
+    return MM_OK;
 }
 
 void mm_audio_clamp(float *samples, int64_t count) {

@@ -9,8 +9,8 @@
 #include "mm_shim_error.h"
 
 /// libsamplerate's public header has no error names: its message says when memory ran out.
-static mm_audio_status mm_resample_status(int code) {
-    return strstr(src_strerror(code), "alloc") != NULL ? MM_AUDIO_ERR_NO_MEMORY : MM_AUDIO_ERR_ARGUMENT;
+static mm_status mm_resample_status(int code) {
+    return strstr(src_strerror(code), "alloc") != NULL ? MM_ERR_NO_MEMORY : MM_ERR_ARGUMENT;
 }
 
 struct mm_resampler {
@@ -18,16 +18,16 @@ struct mm_resampler {
     double ratio;
 };
 
-mm_audio_status mm_resampler_new(mm_resample_quality quality, double ratio, mm_resampler **result,
+mm_status mm_resampler_new(mm_resample_quality quality, double ratio, mm_resampler **result,
                                  char *error, size_t error_size) {
     if (result == NULL) {
         mm_set_error(error, error_size, "bad argument");
-        return MM_AUDIO_ERR_ARGUMENT;
+        return MM_ERR_ARGUMENT;
     }
     *result = NULL;
     if (!src_is_valid_ratio(ratio)) {
         mm_set_error(error, error_size, "libsamplerate cannot convert by a ratio of %g", ratio);
-        return MM_AUDIO_ERR_ARGUMENT;
+        return MM_ERR_ARGUMENT;
     }
     int converter;
     switch (quality) {
@@ -36,12 +36,12 @@ mm_audio_status mm_resampler_new(mm_resample_quality quality, double ratio, mm_r
     case MM_RESAMPLE_FASTEST: converter = SRC_SINC_FASTEST; break;
     default:
         mm_set_error(error, error_size, "unknown converter %d", (int)quality);
-        return MM_AUDIO_ERR_ARGUMENT;
+        return MM_ERR_ARGUMENT;
     }
     mm_resampler *resampler = calloc(1, sizeof *resampler);
     if (resampler == NULL) {
         mm_set_error(error, error_size, "out of memory");
-        return MM_AUDIO_ERR_NO_MEMORY;
+        return MM_ERR_NO_MEMORY;
     }
     int code = 0;
     resampler->state = src_new(converter, 1, &code);
@@ -52,10 +52,10 @@ mm_audio_status mm_resampler_new(mm_resample_quality quality, double ratio, mm_r
     }
     resampler->ratio = ratio;
     *result = resampler;
-    return MM_AUDIO_OK;
+    return MM_OK;
 }
 
-mm_audio_status mm_resampler_process(mm_resampler *resampler, const float *input, int64_t input_frames,
+mm_status mm_resampler_process(mm_resampler *resampler, const float *input, int64_t input_frames,
                                      int end_of_input, float *output, int64_t output_capacity,
                                      int64_t *input_used, int64_t *output_generated,
                                      char *error, size_t error_size) {
@@ -69,7 +69,7 @@ mm_audio_status mm_resampler_process(mm_resampler *resampler, const float *input
         output_capacity < 0 || (input == NULL && input_frames > 0) || (output == NULL && output_capacity > 0) ||
         input_frames > (int64_t)(~0UL >> 1) || output_capacity > (int64_t)(~0UL >> 1)) {
         mm_set_error(error, error_size, "bad argument");
-        return MM_AUDIO_ERR_ARGUMENT;
+        return MM_ERR_ARGUMENT;
     }
     SRC_DATA data = {
         .data_in = input,
@@ -86,7 +86,7 @@ mm_audio_status mm_resampler_process(mm_resampler *resampler, const float *input
     }
     *input_used = data.input_frames_used;
     *output_generated = data.output_frames_gen;
-    return MM_AUDIO_OK;
+    return MM_OK;
 }
 
 void mm_resampler_free(mm_resampler *resampler) {

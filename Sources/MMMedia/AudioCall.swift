@@ -4,13 +4,13 @@ import CAudio
 /// `ShimCall.withMessage`).
 enum AudioCall {
     /// The `MediaError` for a failed decoding call on a file of `format`.
-    static func error(_ status: mm_audio_status, message: String, format: AudioFormat, name: String) -> MediaError {
+    static func error(_ status: mm_status, message: String, format: AudioFormat, name: String) -> MediaError {
         switch status {
-        case MM_AUDIO_ERR_UNSUPPORTED:
+        case MM_ERR_UNSUPPORTED:
             return .unsupported(name, format.rawValue, message)
-        case MM_AUDIO_ERR_IO:
+        case MM_ERR_IO:
             return MediaError(path: name, kind: .unreadable, reason: "cannot read (\(message))")
-        case MM_AUDIO_ERR_NO_MEMORY:
+        case MM_ERR_NO_MEMORY:
             return .outOfMemory(name, format.rawValue)
         default:
             return .corrupt(name, format.rawValue, cleaned(message))

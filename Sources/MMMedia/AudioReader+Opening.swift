@@ -11,7 +11,7 @@ extension AudioReader {
             let (status, message) = ShimCall.withMessage { text, capacity in
                 mm_audio_seek(handle, Int64(start), text, capacity)
             }
-            guard status == MM_AUDIO_OK else {
+            guard status == MM_OK else {
                 throw AudioCall.error(status, message: message, format: format, name: name)
             }
             return false
@@ -26,7 +26,7 @@ extension AudioReader {
                     mm_audio_read_mono(handle, out.baseAddress, Int64(wanted), &got, text, capacity)
                 }
             }
-            guard status == MM_AUDIO_OK else {
+            guard status == MM_OK else {
                 throw AudioCall.error(status, message: message, format: format, name: name)
             }
             skipped += Int(got)

@@ -111,8 +111,8 @@ public final class AudioReader {
                 mm_audio_open_memory(buffer.baseAddress, containerStart, Int64(buffer.count), &handle, &info, text, capacity)
             }
         }
-        guard status == MM_AUDIO_OK, let handle else {
-            if status == MM_AUDIO_ERR_MALFORMED, let tag = wav?.formatTag, !WAVHeader.decodableTags.contains(tag) {
+        guard status == MM_OK, let handle else {
+            if status == MM_ERR_CORRUPT, let tag = wav?.formatTag, !WAVHeader.decodableTags.contains(tag) {
                 throw MediaError(path: name, kind: .unsupported, reason: "unsupported WAV codec (format tag \(hexFormatTag(tag)))")
             }
             throw AudioCall.error(status, message: message, format: format, name: name)
@@ -247,15 +247,15 @@ public final class AudioReader {
                 mm_audio_read_mono(handle, out.baseAddress, Int64(count), &got, text, capacity)
             }
         }
-        if status == MM_AUDIO_ERR_NOT_FINITE {
+        if status == MM_ERR_NOT_FINITE {
             let seconds = Double(startFrame + consumed + Int(got)) / Double(source.sampleRate)
             throw MediaError(path: input.name, kind: .corrupt,
                              reason: "corrupt \(format.rawValue): the sample at \(formatSeconds(seconds)) is not a finite number")
         }
-        guard status == MM_AUDIO_OK else {
+        guard status == MM_OK else {
             // A decoder that fails once it has been handed the last bytes of a file shorter than
             // its header says (FLAC: "lost sync" in a half frame) meets the cut, not damage.
-            if status == MM_AUDIO_ERR_MALFORMED, mm_audio_reached_end(handle) != 0 {
+            if status == MM_ERR_CORRUPT, mm_audio_reached_end(handle) != 0 {
                 try checkLength(framesSeen: startFrame + consumed + Int(got))
             }
             throw AudioCall.error(status, message: message, format: format, name: input.name)
@@ -318,7 +318,7 @@ public final class AudioReader {
         let (status, _) = ShimCall.withMessage { text, capacity in
             mm_audio_read_mono(handle, &frame, 1, &got, text, capacity)
         }
-        return status != MM_AUDIO_OK || got > 0
+        return status != MM_OK || got > 0
     }
 
     /// At the end of the data: a file whose data stops before the length its header declares

@@ -37,7 +37,7 @@ final class AudioResampler {
         let (status, _) = ShimCall.withMessage { text, capacity in
             mm_resampler_new(quality.shim, Double(outputRate) / Double(inputRate), &resampler, text, capacity)
         }
-        guard status == MM_AUDIO_OK, let resampler else { return nil }
+        guard status == MM_OK, let resampler else { return nil }
         self.inputRate = inputRate
         self.outputRate = outputRate
         self.handle = resampler
@@ -63,7 +63,7 @@ final class AudioResampler {
                 }
             }
             output.removeLast(capacity - Int(generated))
-            guard status == MM_AUDIO_OK else { throw AudioResamplerError(message: message) }
+            guard status == MM_OK else { throw AudioResamplerError(message: message) }
             offset += Int(used)
             // Done when the input is consumed and, at the end, when the delay line is empty.
             if offset >= input.count && (!end || generated == 0) { return }

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mm_shim_error.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -24,22 +26,6 @@ extern "C" {
 /// Interface version of this shim.
 int mm_audio_version(void);
 
-/// Outcome of a call. The error buffer says more.
-typedef enum mm_audio_status {
-    MM_AUDIO_OK = 0,
-    /// libsndfile refused the header or the data (its own message is in the buffer).
-    MM_AUDIO_ERR_MALFORMED = 1,
-    /// libsndfile knows the container but not this encoding.
-    MM_AUDIO_ERR_UNSUPPORTED = 2,
-    /// A sample decoded to NaN or infinity (float WAV with garbage in it).
-    MM_AUDIO_ERR_NOT_FINITE = 3,
-    /// Reading the file failed (the message holds strerror's text).
-    MM_AUDIO_ERR_IO = 4,
-    /// An allocation failed.
-    MM_AUDIO_ERR_NO_MEMORY = 5,
-    /// The caller passed a bad argument (null handle, ratio libsamplerate cannot do, …).
-    MM_AUDIO_ERR_ARGUMENT = 6,
-} mm_audio_status;
 
 /// What `mm_audio_open_*` learnt from the header.
 typedef struct mm_audio_info {
@@ -61,24 +47,24 @@ typedef struct mm_audio_file mm_audio_file;
 /// until `mm_audio_close`; the shim does not close it): libsndfile sees a file that begins at
 /// `start` (after a tag in front of the container). The container is detected by libsndfile
 /// from the content; no file name is involved. On failure `*file` is NULL.
-mm_audio_status mm_audio_open_fd(int fd, int64_t start, int64_t size, mm_audio_file **file, mm_audio_info *info,
+mm_status mm_audio_open_fd(int fd, int64_t start, int64_t size, mm_audio_file **file, mm_audio_info *info,
                                  char *error, size_t error_size);
 
 /// Same, over bytes `start..<size` of memory that must stay valid and unchanged until
 /// `mm_audio_close`.
-mm_audio_status mm_audio_open_memory(const void *data, int64_t start, int64_t size, mm_audio_file **file,
+mm_status mm_audio_open_memory(const void *data, int64_t start, int64_t size, mm_audio_file **file,
                                      mm_audio_info *info, char *error, size_t error_size);
 
 /// Moves to `frame` (0-based) with libsndfile's sf_seek.
-mm_audio_status mm_audio_seek(mm_audio_file *file, int64_t frame, char *error, size_t error_size);
+mm_status mm_audio_seek(mm_audio_file *file, int64_t frame, char *error, size_t error_size);
 
 /// Reads up to `frames` frames and writes them mixed down to mono: the mean of the channels,
 /// summed in channel order in float and divided by the channel count, as numpy's
 /// `x.mean(axis=channel)` on float32 data. Integer PCM is scaled by libsndfile (16-bit
 /// x / 32768, 24-bit x / 8388608, …). `*frames_read` is less than `frames` only at the end of
-/// the data; 0 means the end. A NaN or infinite sample is MM_AUDIO_ERR_NOT_FINITE, with the
+/// the data; 0 means the end. A NaN or infinite sample is MM_ERR_NOT_FINITE, with the
 /// frames before it in `out` and counted in `*frames_read`.
-mm_audio_status mm_audio_read_mono(mm_audio_file *file, float *out, int64_t frames, int64_t *frames_read,
+mm_status mm_audio_read_mono(mm_audio_file *file, float *out, int64_t frames, int64_t *frames_read,
                                    char *error, size_t error_size);
 
 /// Total bytes libsndfile has read from the source so far (headers, seeks to the end and
@@ -105,15 +91,15 @@ typedef enum mm_resample_quality {
 typedef struct mm_resampler mm_resampler;
 
 /// A one-channel converter for a fixed `ratio` (output rate / input rate). libsamplerate
-/// accepts ratios from 1/256 to 256; others are MM_AUDIO_ERR_ARGUMENT.
-mm_audio_status mm_resampler_new(mm_resample_quality quality, double ratio, mm_resampler **resampler,
+/// accepts ratios from 1/256 to 256; others are MM_ERR_ARGUMENT.
+mm_status mm_resampler_new(mm_resample_quality quality, double ratio, mm_resampler **resampler,
                                  char *error, size_t error_size);
 
 /// Feeds `input_frames` samples and writes at most `output_capacity` converted samples.
 /// `*input_used` may be less than `input_frames` when the output is full: call again with the
 /// rest. `end_of_input` non-zero on the last call flushes the converter's delay line.
 /// Processing a signal in any number of calls gives exactly the samples of one call.
-mm_audio_status mm_resampler_process(mm_resampler *resampler, const float *input, int64_t input_frames,
+mm_status mm_resampler_process(mm_resampler *resampler, const float *input, int64_t input_frames,
                                      int end_of_input, float *output, int64_t output_capacity,
                                      int64_t *input_used, int64_t *output_generated,
                                      char *error, size_t error_size);

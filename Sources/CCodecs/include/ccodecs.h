@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mm_shim_error.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -26,22 +28,6 @@ extern "C" {
 /// Interface version of this shim.
 int mm_codecs_version(void);
 
-/// Outcome of a call. The error buffer says more.
-typedef enum mm_status {
-    MM_OK = 0,
-    /// The data ends before the image does (libjpeg's "Premature end of JPEG file").
-    MM_ERR_TRUNCATED = 1,
-    /// The data is damaged or not valid for the format (CRC error, bad Huffman code, …).
-    MM_ERR_CORRUPT = 2,
-    /// The declared size is above the caller's pixel limit; the header is still filled in.
-    MM_ERR_TOO_LARGE = 3,
-    /// Valid data the shim does not decode (12-bit JPEG, 2-component JPEG, lossless JPEG, …).
-    MM_ERR_UNSUPPORTED = 4,
-    /// An allocation failed.
-    MM_ERR_NO_MEMORY = 5,
-    /// The caller passed a bad argument (null handle, output buffer too small, …).
-    MM_ERR_ARGUMENT = 6,
-} mm_status;
 
 /// What `*_open` learnt from the header.
 typedef struct mm_image_header {
