@@ -17,7 +17,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
@@ -62,7 +61,6 @@ let package = Package(
         // The host: encoders, packs, plugins, indexing, search, the storage protocol, documents.
         .target(name: "MMSearchKit", dependencies: [
             "MMMedia", "MMTensor", "MMSPluginABI",
-            .product(name: "Logging", package: "swift-log"),
         ], resources: [.copy("Describe/Resources/vocabulary.txt")]),
 
         // The embedded store: the storage protocol on a SQLite catalog and memory-mapped vector
@@ -74,7 +72,7 @@ let package = Package(
 
         // Built-in encoder plugins (the `lite` pack).
         .target(name: "MMBERT", dependencies: ["MMTensor", "MMSearchKit"], path: "Plugins/BERT"),
-        .target(name: "MMEfficientNet", dependencies: ["MMTensor", "MMMedia", "MMSearchKit", "MMBERT"],
+        .target(name: "MMEfficientNet", dependencies: ["MMTensor", "MMMedia", "MMSearchKit"],
                 path: "Plugins/EfficientNet", resources: [.copy("Resources/imagenet-classes.txt")]),
 
         // Spoken content: pocketsphinx transcribes, the pack's text encoder embeds the transcript.
@@ -97,7 +95,6 @@ let package = Package(
         .executableTarget(name: "mmsearch", dependencies: [
             "MMSearchKit", "MMBuiltins",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Logging", package: "swift-log"),
         ]),
 
         // Benchmarks of the vector store against FAISS (Scripts/bench/search.sh, bench/index.sh) and

@@ -2,13 +2,13 @@ import MMSearchKit
 import Foundation
 import GRDB
 
-/// Rewrites the vector segments of an index without their dead rows (replaced, deleted and
+/// Rewrites the vector files of an index without their dead rows (replaced, deleted and
 /// never-committed vectors), optionally converting between f32 and f16.
 ///
-/// The new segment is written and synced beside the old one; one catalog transaction then
-/// points every file at its new row and the space at the new segment; the old files are
+/// The new vector file is written and synced beside the old one; one catalog transaction then
+/// points every file at its new row and the space at the new vector file; the old files are
 /// removed last. A crash at any point leaves a working index (at worst with a stray file that
-/// the next compaction removes). Readers that mapped the old segment keep using it until
+/// the next compaction removes). Readers that mapped the old vector file keep using it until
 /// their next search, which maps the new one.
 enum IndexCompaction {
     /// Compacts every space of the index `store` (which exists); `storage` converts them too.
@@ -28,13 +28,13 @@ enum IndexCompaction {
                                 storage: VectorElementType?) throws -> CompactedSpace {
         // Rows past row_count (never committed) become a tombstone first, so they go too.
         let old = try store.vectorFiles(for: space, catalog: catalog)
-        _ = try catalog.reconcile(space: space.id, segmentRows: old.rowCount)
+        _ = try catalog.reconcile(space: space.id, vectorRows: old.rowCount)
         let before = try catalog.read { db in
             try SpaceRecord.fetchOne(db, sql: "SELECT * FROM space WHERE id = ?", arguments: [space.id])
         } ?? space
         let oldType = VectorElementType(rawValue: before.elementType) ?? .f32
         let newType = storage ?? oldType
-        let oldBytes = segmentBytes(before.vectorFile, in: store)
+        let oldBytes = vectorFileBytes(before.vectorFile, in: store)
         let (tombstones, epoch) = try catalog.read { db in
             (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tombstone WHERE space_id = ?", arguments: [space.id]) ?? 0,
              try Int.fetchOne(db, sql: "SELECT epoch FROM space WHERE id = ?", arguments: [space.id]) ?? 0)
@@ -45,7 +45,7 @@ enum IndexCompaction {
                                   storageAfter: oldType.storage ?? .f32, rewritten: false)
         }
 
-        // Copy the live rows, file by file in row order, into a new segment.
+        // Copy the live rows, file by file in row order, into a new vector file.
         let files = try catalog.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT id, vector_row, vector_count, modality FROM file
@@ -101,7 +101,7 @@ enum IndexCompaction {
         }
         return CompactedSpace(space: space.spaceID, rowsBefore: old.rowCount, rowsAfter: rows,
                               bytesBefore: oldBytes,
-                              bytesAfter: segmentBytes(name, in: store),
+                              bytesAfter: vectorFileBytes(name, in: store),
                               storageBefore: oldType.storage ?? .f32, storageAfter: newType.storage ?? .f32, rewritten: true)
     }
 
@@ -114,8 +114,8 @@ enum IndexCompaction {
         }
     }
 
-    /// Bytes of a segment's files: master, int8 twin and tags.
-    private static func segmentBytes(_ name: String, in store: EmbeddedStore) -> Int {
+    /// Bytes of a vector file's files: master, int8 twin and tags.
+    private static func vectorFileBytes(_ name: String, in store: EmbeddedStore) -> Int {
         [store.vectorURL(named: name), store.codesURL(named: name), store.tagsURL(named: name)].map(fileSize).reduce(0, +)
     }
 

@@ -44,7 +44,7 @@ final class EmbeddedReader: SpaceReader, Sendable {
             }
             var previous = current
             var state = try fetch(after: previous?.search.live.lastSeq ?? 0)
-            if let known = previous, state.segment != known.vectorFile || state.epoch != known.epoch
+            if let known = previous, state.vectorFile != known.vectorFile || state.epoch != known.epoch
                 || state.rowCount < known.search.live.rowCount {
                 previous = nil
                 state = try fetch(after: 0)
@@ -54,8 +54,8 @@ final class EmbeddedReader: SpaceReader, Sendable {
             if master == nil || state.rowCount > master?.rowCount ?? 0 {
                 // An index from before int8 codes, or one whose codes are missing, is scanned
                 // exactly; with codes, the master rows are only read to rescore a few.
-                codes = try? store.mapCodes(named: state.segment, of: space)
-                master = try store.mapVectors(named: state.segment, of: space,
+                codes = try? store.mapCodes(named: state.vectorFile, of: space)
+                master = try store.mapVectors(named: state.vectorFile, of: space,
                                               access: codes == nil ? .sequential : .random)
             }
             guard let master else { throw MMSearchError.indexMissing(store.location) }
@@ -69,14 +69,14 @@ final class EmbeddedReader: SpaceReader, Sendable {
             if modalities == nil || master !== previous?.search.master {
                 // Rows the tag file lacks (an index from before tags) get their codes from the
                 // catalog until the next index run writes them.
-                let mapped = try? store.mapTags(named: state.segment)
+                let mapped = try? store.mapTags(named: state.vectorFile)
                 let covered = mapped?.rowCount ?? 0
                 let extra = covered < master.rowCount
                     ? try Catalog.tags(of: covered..<master.rowCount, space: space.id, in: db) : []
                 modalities = RowModalities(mapped: mapped, extra: extra)
             }
             let search = VectorSearch(master: master, codes: codes, live: live, modalities: modalities)
-            current = Snapshot(vectorFile: state.segment, epoch: state.epoch, search: search)
+            current = Snapshot(vectorFile: state.vectorFile, epoch: state.epoch, search: search)
             return search
         }
     }
@@ -143,7 +143,7 @@ final class EmbeddedSnapshot: SpaceSnapshot {
     }
 
     func partsUnderRow(ofFile path: String) throws -> [FilePart] {
-        try PartTables.segments(path: path, space: space.id, dimension: space.dimension, in: db)
+        try PartTables.partsUnderRow(path: path, space: space.id, dimension: space.dimension, in: db)
     }
 
     func items() throws -> [IndexedItem] {

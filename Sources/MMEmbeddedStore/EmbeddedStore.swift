@@ -19,6 +19,8 @@ import MMSearchKit
 /// tombstones of one read transaction.
 public final class EmbeddedStore: IndexStore, Sendable {
     public let directory: URL
+    /// The read-only catalog, opened once by the first read that needs it.
+    private let readOnlyCatalog = Locked<Catalog?>(nil)
 
     static let catalogName = "catalog.sqlite"
     static let vectorsFolder = "vectors"
@@ -35,10 +37,16 @@ public final class EmbeddedStore: IndexStore, Sendable {
         FileManager.default.fileExists(atPath: catalogURL.path)
     }
 
-    /// The catalog, opened without changing anything; a missing index is an error.
+    /// The catalog, opened without changing anything (once; later reads share it); a missing
+    /// index is an error.
     func readCatalog() throws -> Catalog {
-        guard exists() else { throw MMSearchError.indexMissing(location) }
-        return try Catalog(url: catalogURL, readOnly: true)
+        try readOnlyCatalog.withLock { cached in
+            if let cached { return cached }
+            guard exists() else { throw MMSearchError.indexMissing(location) }
+            let catalog = try Catalog(url: catalogURL, readOnly: true)
+            cached = catalog
+            return catalog
+        }
     }
 
     /// The catalog, created and migrated when needed, with the folders of the index.
@@ -68,7 +76,7 @@ public final class EmbeddedStore: IndexStore, Sendable {
         let files = try vectorFiles(for: record, catalog: catalog)
         // Rows a crash left uncommitted become tombstones; files whose vectors were lost (a
         // deleted or replaced vector file) are marked failed and embedded again.
-        _ = try catalog.reconcile(space: record.id, segmentRows: files.rowCount)
+        _ = try catalog.reconcile(space: record.id, vectorRows: files.rowCount)
         return EmbeddedWriter(catalog: catalog, lock: lock, space: record, files: files)
     }
 

@@ -89,7 +89,7 @@ final class EmbeddedWriter: SpaceWriter {
         }
         let chunks = try copies.map { try catalog.chunks(fileID: $0.source.id) }
         let parts = try catalog.read { db in
-            try copies.map { try PartTables.segments(path: $0.source.path, space: space.id, dimension: space.dimension, in: db) }
+            try copies.map { try PartTables.partsUnderRow(path: $0.source.path, space: space.id, dimension: space.dimension, in: db) }
         }
         let rows = try vectors.appendCopies(of: sources)
         let outcomes = copies.indices.map { i in

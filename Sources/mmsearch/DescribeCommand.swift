@@ -9,8 +9,8 @@ struct DescribeCommand: ParsableCommand {
         commandName: "describe",
         abstract: "The words that best describe a file, from a built-in vocabulary.",
         discussion: """
-            Embeds FILE (indexed or not) and prints the closest of \
-            \((try? DescribeVocabulary.builtInWords().count) ?? 4476) common English nouns and noun phrases \
+            Embeds FILE (indexed or not) and prints the closest of the built-in vocabulary's \
+            common English nouns and noun phrases (about 4 500) \
             (each embedded as "a photo of a WORD."), one "score  word" line each, best \
             first; scores are cosine similarities. The vocabulary's vectors are computed \
             on first use per model pack (a minute on a slow CPU) and cached under \

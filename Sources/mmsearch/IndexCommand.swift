@@ -13,7 +13,8 @@ struct IndexCommand: ParsableCommand {
             paragraph-aware chunk) and those of the loaded plugins (see `mmsearch plugins`). \
             Hidden files and folders are skipped unless --include-hidden; folders named \
             \(IndexOptions.defaultExcludedNames.joined(separator: ", ")) are skipped unless \
-            --no-default-excludes.
+            --no-default-excludes. A folder's .mmsearchignore names more to skip there and \
+            below: one pattern per line (*.tmp, drafts), # for comments.
 
             Re-running is incremental: files whose size and modification time are unchanged \
             are not even read; new and changed files are hashed (XXH64), and one with the \

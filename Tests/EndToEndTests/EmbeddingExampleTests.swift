@@ -37,7 +37,7 @@ func searchSubtitles(models: URL, folder: URL, index: URL, question: String) thr
     var registry = EncoderRegistry(pack: try LitePack.load(modelsDirectory: models))
     try registry.register(SubtitleEncoder(pack: registry.pack))
 
-    let engine = Engine(pack: registry.pack, indexDirectory: index)
+    let engine = Engine(pack: registry.pack, index: BuiltinStores.index(at: index))
     let summary = try engine.index(roots: [folder]) { event in
         if case .failed(let path, let reason) = event { print("\(path): \(reason)") }
     }

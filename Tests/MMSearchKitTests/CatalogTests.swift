@@ -46,11 +46,11 @@ import Testing
             let writer = try store.vectorFiles(for: space)
             _ = try writer.append([hashVector([1], dimension: 24), hashVector([2], dimension: 24)], tags: [1, 1])
         }
-        #expect(try store.catalog.reconcile(space: space.id, segmentRows: 5) == 0)
+        #expect(try store.catalog.reconcile(space: space.id, vectorRows: 5) == 0)
         let state = try #require(try store.catalog.read { try Catalog.spaceState(space.id, tombstonesAfter: 0, in: $0) })
         #expect(state.rowCount == 5 && state.tombstones.map(\.rows) == [3..<5])
         #expect(try f.rowsAddUp())
-        // A segment shorter than the catalog: the file past its end (photos are embedded in
+        // A vector file shorter than the catalog: the file past its end (photos are embedded in
         // parallel, so whichever got row 2) lost its vector.
         var lost: [String] = []
         for name in ["a", "b", "c"] {
@@ -58,7 +58,7 @@ import Testing
             if let row = try store.catalog.file(path: path, space: space.id)?.vectorRow, row >= 2 { lost.append(path) }
         }
         #expect(lost.count == 1)
-        #expect(try store.catalog.reconcile(space: space.id, segmentRows: 2) == 1)
+        #expect(try store.catalog.reconcile(space: space.id, vectorRows: 2) == 1)
         let after = try #require(try store.catalog.read { try Catalog.spaceState(space.id, tombstonesAfter: 0, in: $0) })
         #expect(after.rowCount == 2 && after.tombstones.isEmpty && after.epoch == state.epoch + 1)
         #expect(try store.catalog.failures(space: space.id).map(\.path) == lost)

@@ -15,7 +15,7 @@ import Testing
         for i in 0..<10 { try FileManager.default.removeItem(atPath: f.photos.path + "/p\(i).jpg") }
         for i in 10..<15 { try f.photo("p\(i).jpg", "new \(i)", mtime: Date().addingTimeInterval(60)) }
         _ = try f.index()
-        let reader = try f.engine.reader()  // opened before: must follow the new segment
+        let reader = try f.engine.reader()  // opened before: must follow the new vector file
         let before = try (0..<30).map { try f.search(content: "photo \($0)", limit: 3) }
         let report = try f.engine.index.compact()
         #expect(report.count == 1)
@@ -29,7 +29,7 @@ import Testing
         #expect(try segmentFiles(f) == ["test-24-f00d-1.f32", "test-24-f00d-1.f32.i8", "test-24-f00d-1.f32.tags"],
                 "old files removed")
         #expect(try f.rowsAddUp())
-        // Nothing dead: nothing to do. New files go to the new segment.
+        // Nothing dead: nothing to do. New files go to the new vector file.
         #expect(try f.engine.index.compact().first?.rewritten == false)
         try f.photo("late.jpg", "late")
         _ = try f.index()

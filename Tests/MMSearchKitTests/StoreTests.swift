@@ -45,7 +45,7 @@ import Glibc
         #expect(abs(try #require(try f.search(content: "c").first).score - 1) < 1e-5)
     }
 
-    @Test func theSegmentReopensWithoutReadingAllRows() throws {
+    @Test func aVectorFileReopensWithoutReadingAllRows() throws {
         let temp = try TemporaryDirectory()
         let url = temp.sub("big.f32")
         let dimension = 384
@@ -75,7 +75,7 @@ import Glibc
         #expect(after.resident > opened.resident)
     }
 
-    @Test func aSegmentRowsRoundTripAndATornLastRowIsCutOnReopen() throws {
+    @Test func vectorFileRowsRoundTripAndATornLastRowIsCutOnReopen() throws {
         let temp = try TemporaryDirectory()
         let url = temp.sub("s.f32")
         let v = (0..<3).map { hashVector([UInt8($0)], dimension: 5) }
@@ -97,7 +97,7 @@ import Glibc
         #expect(size == 64 + 3 * 5 * 4)
     }
 
-    @Test func damagedOrForeignSegmentsAreErrorsThatNameTheFile() throws {
+    @Test func damagedOrForeignVectorFilesAreErrorsThatNameTheFile() throws {
         let temp = try TemporaryDirectory()
         func open(_ bytes: [UInt8]) -> String {
             let url = temp.sub("seg-\(bytes.count).f32")
@@ -128,7 +128,7 @@ import Glibc
         }
     }
 
-    @Test func aSegmentOfAnotherSpaceIsNotAppendedTo() throws {
+    @Test func aVectorFileOfAnotherSpaceIsNotAppendedTo() throws {
         let temp = try TemporaryDirectory()
         let url = temp.sub("s.f32")
         _ = try VectorFileWriter(url: url, dimension: 8, elementType: .f32, fingerprint: "one")
@@ -247,7 +247,7 @@ import Glibc
         try FileHandle(forWritingTo: URL(fileURLWithPath: twin)).truncate(atOffset: 64 + 28 * 2 + 5)
         #expect(try rebuilt() == intact)
         // Garbage.
-        try Data("not an int8 segment at all, but long enough to hold a header......".utf8)
+        try Data("not an int8 twin at all, but long enough to hold a header......".utf8)
             .write(to: URL(fileURLWithPath: twin))
         #expect(try rebuilt() == intact)
         #expect(try f.search(content: "photo 5").first?.path == f.photos.path + "/p5.jpg")

@@ -114,8 +114,8 @@
  * A plugin for media with a time axis (video, audio) embeds a file as one pooled vector and may
  * also hand the host the vectors of its parts: `segments->add(segments, start, end, vector)` for
  * each part, in any order, before `embed_file` returns. The host stores them with the file and,
- * when the file is a search hit, shows the part that best matches the query (`@ 12.0s` in plain
- * output, a `segment` object in JSON). `add` returns MMS_OK, or an error status when the vector
+ * when the file is a search hit, shows the part that best matches the query (`@ 12.0s–13.0s` in
+ * plain output, a `part` object in JSON, and `segment` in the words of its first schema). `add` returns MMS_OK, or an error status when the vector
  * is invalid (see above), when `start`/`end` are not finite or `end < start`, or when the file
  * already has MMS_HOST_MAX_SEGMENTS segments: the host then fails the whole file with that
  * reason, so the plugin should stop and return. A plugin without segments ignores the sink.

@@ -63,14 +63,14 @@ public final class Catalog: Sendable {
     }
 
     /// Records `space` with the name of its vector file and returns its record.
-    func addSpace(_ space: SpaceID, elementType: VectorElementType, vectorFile segment: String) throws -> SpaceRecord {
+    func addSpace(_ space: SpaceID, elementType: VectorElementType, vectorFile: String) throws -> SpaceRecord {
         try guarded {
             try pool.write { db in
                 try db.execute(sql: """
                     INSERT INTO space (name, dimension, fingerprint, element_type, segment, created_at)
                     VALUES (?, ?, ?, ?, ?, ?)
                     """, arguments: [space.name, space.dimension, space.fingerprint,
-                                     elementType.rawValue, segment, Date().timeIntervalSince1970])
+                                     elementType.rawValue, vectorFile, Date().timeIntervalSince1970])
                 guard let record = try SpaceRecord.fetchOne(db, sql: "SELECT * FROM space WHERE id = ?",
                                                             arguments: [db.lastInsertedRowID]) else {
                     throw MMSearchError(.fatal, "catalog \(url.path): space \(space) vanished after insert")

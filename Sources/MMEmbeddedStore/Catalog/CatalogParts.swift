@@ -54,7 +54,7 @@ enum PartTables {
 
     /// The parts under the row of the file at `path` in `space`, with their vectors, in time
     /// order; vectors of the wrong length (a damaged row) are left out.
-    static func segments(path: String, space: Int64, dimension: Int, in db: Database) throws -> [FilePart] {
+    static func partsUnderRow(path: String, space: Int64, dimension: Int, in db: Database) throws -> [FilePart] {
         let rows = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT s.start_s, s.end_s, s.vector FROM media_segment s JOIN file f ON f.id = s.file_id
             WHERE f.space_id = ? AND f.path = ? ORDER BY s.start_s, s.ordinal

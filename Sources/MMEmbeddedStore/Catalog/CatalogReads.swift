@@ -2,17 +2,17 @@ import MMSearchKit
 import Foundation
 import GRDB
 
-/// A tombstone: rows of a segment no file refers to any more.
+/// A tombstone: rows of a vector file no file refers to any more.
 struct Tombstone: Sendable, Equatable {
     /// Increases with every tombstone of an index: a reader asks only for those it has not seen.
     let seq: Int64
     let rows: Range<Int>
 }
 
-/// What a reader needs to know about a space at one moment: which segment, how many rows are
+/// What a reader needs to know about a space at one moment: which vector file, how many rows are
 /// committed, and the tombstones it has not seen yet.
 struct SpaceState: Sendable {
-    let segment: String
+    let vectorFile: String
     /// Changes when rows were renumbered or lost: what a reader knew no longer holds.
     let epoch: Int64
     let elementType: String
@@ -35,7 +35,7 @@ extension Catalog {
             let count: Int = t[2]
             return Tombstone(seq: t[0], rows: first..<(first + max(0, count)))
         }
-        return SpaceState(segment: row[0], epoch: row[1], elementType: row[2], rowCount: row[3],
+        return SpaceState(vectorFile: row[0], epoch: row[1], elementType: row[2], rowCount: row[3],
                           tombstones: tombstones)
     }
 

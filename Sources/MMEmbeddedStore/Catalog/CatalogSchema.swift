@@ -96,10 +96,10 @@ enum CatalogSchema {
                 t.add(column: "vector_count", .integer).notNull().defaults(to: 1)
             }
             try db.create(index: "file_by_hash", on: "file", columns: ["space_id", "content_hash"])
-            // Every row of the segment below `row_count` belongs to exactly one `ok` file or
+            // Every row of the vector file below `row_count` belongs to exactly one `ok` file or
             // to a tombstone; rows at or above it are not visible yet (or were never committed).
             // `epoch` grows whenever rows are renumbered or lost (compaction, a vanished
-            // segment): a reader then forgets what it knew about the space and reads it afresh.
+            // vector file): a reader then forgets what it knew about the space and reads it afresh.
             try db.alter(table: "space") { t in
                 t.add(column: "row_count", .integer).notNull().defaults(to: 0)
                 t.add(column: "epoch", .integer).notNull().defaults(to: 0)
@@ -121,7 +121,7 @@ enum CatalogSchema {
                 t.primaryKey(["file_id", "idx"])
             }
 
-            // Small codes for modalities, as the segments' tag files store them (0 = unknown).
+            // Small codes for modalities, as the vector files' tag files store them (0 = unknown).
             try db.create(table: "modality_code") { t in
                 t.primaryKey("code", .integer)
                 t.column("name", .text).notNull().unique()

@@ -1,7 +1,7 @@
 import MMSearchKit
 import GRDB
 
-/// Modality codes for the segments' tag files (see `RowTagWriter`).
+/// Modality codes for the vector files' tag files (see `RowTagWriter`).
 extension Catalog {
     /// The codes of `modalities`, assigning new ones (1…255) to those that have none yet.
     func modalityCodes(for modalities: Set<Modality>) throws -> [Modality: UInt8] {

@@ -27,46 +27,46 @@ struct FileOutcome: Sendable {
 }
 
 /// The writes an index run makes. Each one is one transaction that keeps the space's row
-/// invariant: every segment row below `space.row_count` belongs to exactly one `ok` file's
+/// invariant: every vector-file row below `space.row_count` belongs to exactly one `ok` file's
 /// range or to one tombstone.
 extension Catalog {
-    /// Brings the catalog in line with the segment the writer found on disk (`segmentRows`
+    /// Brings the catalog in line with the vector file the writer found on disk (`vectorRows`
     /// rows). Rows past `row_count` (appended before a crash, never committed) become a
-    /// tombstone. A segment shorter than `row_count` (deleted or replaced) means vectors were
+    /// tombstone. A vector file shorter than `row_count` (deleted or replaced) means vectors were
     /// lost: their files are marked failed so the run embeds them again. Returns how many
     /// files lost their vectors.
-    func reconcile(space: Int64, segmentRows: Int) throws -> Int {
+    func reconcile(space: Int64, vectorRows: Int) throws -> Int {
         try write { db in
             let committed = try Int.fetchOne(db, sql: "SELECT row_count FROM space WHERE id = ?",
                                              arguments: [space]) ?? 0
             var lost = 0
-            if segmentRows > committed {
-                try Self.tombstone(committed..<segmentRows, space: space, in: db)
-            } else if segmentRows < committed {
+            if vectorRows > committed {
+                try Self.tombstone(committed..<vectorRows, space: space, in: db)
+            } else if vectorRows < committed {
                 try db.execute(sql: """
                     UPDATE file SET status = 'failed', vector_row = NULL, vector_count = 0,
                       error = 'its vector was lost from the vector file; index it again'
                     WHERE space_id = ? AND status = 'ok' AND vector_row IS NOT NULL
                       AND vector_row + vector_count > ?
-                    """, arguments: [space, segmentRows])
+                    """, arguments: [space, vectorRows])
                 lost = db.changesCount
                 try db.execute(sql: "DELETE FROM tombstone WHERE space_id = ? AND first_row >= ?",
-                               arguments: [space, segmentRows])
+                               arguments: [space, vectorRows])
                 try db.execute(sql: """
                     UPDATE tombstone SET row_count = ? - first_row
                     WHERE space_id = ? AND first_row + row_count > ?
-                    """, arguments: [segmentRows, space, segmentRows])
+                    """, arguments: [vectorRows, space, vectorRows])
                 try db.execute(sql: "UPDATE space SET epoch = epoch + 1 WHERE id = ?", arguments: [space])
             }
-            if segmentRows != committed {
-                try Self.setRowCount(segmentRows, space: space, in: db)
+            if vectorRows != committed {
+                try Self.setRowCount(vectorRows, space: space, in: db)
             }
             return lost
         }
     }
 
     /// Records outcomes in one transaction: a file seen again replaces its old record, and the
-    /// rows of its old vectors become a tombstone. `rowCount` is the segment's row count after
+    /// rows of its old vectors become a tombstone. `rowCount` is the vector file's row count after
     /// the rows the outcomes refer to were appended.
     func record(_ outcomes: [FileOutcome], space: Int64, rowCount: Int) throws {
         guard !outcomes.isEmpty else { return }

@@ -25,7 +25,7 @@ enum TextSearchIndex {
         })
     }
 
-    /// A keyword match: the segment row it stands for, best first.
+    /// A keyword match: the vector-file row it stands for, best first.
     struct Match: Sendable, Equatable {
         let row: Int
         /// FTS5's BM25 score (lower is better).
@@ -61,9 +61,9 @@ enum TextSearchIndex {
             let part = Int(rowid % partsPerFile)
             let index = part == 0 ? 0 : part - 1
             guard index < count else { continue }
-            let segmentRow = first + index
-            guard accepts(segmentRow), seen.insert(segmentRow).inserted else { continue }
-            found.append(Match(row: segmentRow, bm25: row[1]))
+            let fileRow = first + index
+            guard accepts(fileRow), seen.insert(fileRow).inserted else { continue }
+            found.append(Match(row: fileRow, bm25: row[1]))
         }
         return found
     }

@@ -8,13 +8,13 @@ enum ExactScan {
     /// Rows scored per kernel call.
     static let block = 4096
 
-    /// The scores of `rows` of `segment` into `out` (`rows.count` values).
-    static func scores(_ query: UnsafePointer<Float>, _ segment: MappedVectorFile, rows: Range<Int>,
+    /// The scores of `rows` of `file` into `out` (`rows.count` values).
+    static func scores(_ query: UnsafePointer<Float>, _ file: MappedVectorFile, rows: Range<Int>,
                        into out: UnsafeMutablePointer<Float>) {
         guard !rows.isEmpty else { return }
-        let d = segment.dimension
-        let start = segment.row(rows.lowerBound)
-        switch segment.elementType {
+        let d = file.dimension
+        let start = file.row(rows.lowerBound)
+        switch file.elementType {
         case .f32:
             mms_dot_f32(query, start.assumingMemoryBound(to: Float.self), d, d, rows.count, out)
         case .f16:
@@ -24,13 +24,13 @@ enum ExactScan {
         }
     }
 
-    /// The score of one row stored at `row` (a copy of a row of `segment`): the same kernel
+    /// The score of one row stored at `row` (a copy of a row of `file`): the same kernel
     /// as a scan's, so the same score.
-    static func score(_ query: UnsafePointer<Float>, _ segment: MappedVectorFile,
+    static func score(_ query: UnsafePointer<Float>, _ file: MappedVectorFile,
                       copy row: UnsafeRawPointer) -> Float {
         var out: Float = 0
-        let d = segment.dimension
-        switch segment.elementType {
+        let d = file.dimension
+        switch file.elementType {
         case .f32: mms_dot_f32(query, row.assumingMemoryBound(to: Float.self), d, d, 1, &out)
         case .f16: mms_dot_f16(query, row.assumingMemoryBound(to: UInt16.self), d, d, 1, &out)
         case .int8: preconditionFailure("exact scores come from f32 or f16 rows")
@@ -39,7 +39,7 @@ enum ExactScan {
     }
 
     /// The `k` best rows among `rows` that `filter` accepts.
-    static func topK(_ query: [Float], _ segment: MappedVectorFile, rows: Range<Int>,
+    static func topK(_ query: [Float], _ file: MappedVectorFile, rows: Range<Int>,
                      filter: RowFilter, k: Int) -> TopK {
         var top = TopK(k: k)
         guard k > 0, !rows.isEmpty else { return top }
@@ -49,7 +49,7 @@ enum ExactScan {
                 var start = rows.lowerBound
                 while start < rows.upperBound {
                     let end = min(start + block, rows.upperBound)
-                    scores(q.baseAddress!, segment, rows: start..<end, into: out.baseAddress!)
+                    scores(q.baseAddress!, file, rows: start..<end, into: out.baseAddress!)
                     for i in 0..<(end - start) where out[i] >= top.threshold {
                         if filter.accepts(start + i) { top.insert(row: start + i, score: out[i]) }
                     }

@@ -1,4 +1,4 @@
-/// Which rows of a segment a search may return: those below the catalog's committed row count
+/// Which rows of a vector file a search may return: those below the catalog's committed row count
 /// that no tombstone covers. Built from the tombstones alone, so knowing it costs time in
 /// proportion to deletions, never to the number of files.
 struct LiveRows: Sendable {

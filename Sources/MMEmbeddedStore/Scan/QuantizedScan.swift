@@ -57,7 +57,7 @@ enum QuantizedScan {
         var candidates: [Candidate] = []
     }
 
-    /// Scans `rows` of the int8 segment `codes`.
+    /// Scans `rows` of the int8 twin `codes`.
     static func scan(_ query: Query, _ codes: MappedVectorFile, rows: Range<Int>, filter: RowFilter,
                      k: Int) -> Partial {
         var partial = Partial(lower: TopK(k: k))

@@ -1,4 +1,4 @@
-/// Each row's modality code: the segment's tag file, and for rows it lacks (an index from
+/// Each row's modality code: the vector file's tag file, and for rows it lacks (an index from
 /// before tags, until the next index run writes them) codes read from the catalog.
 struct RowModalities: Sendable {
     let mapped: MappedRowTags?

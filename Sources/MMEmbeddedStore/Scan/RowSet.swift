@@ -1,4 +1,4 @@
-/// A set of segment rows as one bit per row: which rows a filter (folders, labels) lets
+/// A set of vector-file rows as one bit per row: which rows a filter (folders, labels) lets
 /// through. Built once per search from the catalog; looking a row up is one load.
 struct RowSet: Sendable, Equatable {
     /// Rows at or above this are never in the set.

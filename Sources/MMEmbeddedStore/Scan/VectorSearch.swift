@@ -1,5 +1,5 @@
 import MMSearchKit
-/// Top-k search over one space's rows: the master segment (f32 or f16), its int8 twin when
+/// Top-k search over one space's rows: the master vector file (f32 or f16), its int8 twin when
 /// there is one, which rows are live, and each row's modality.
 struct VectorSearch: Sendable {
     let master: MappedVectorFile
@@ -13,7 +13,7 @@ struct VectorSearch: Sendable {
     func topK(_ query: [Float], k: Int, options: SearchOptions,
               allowed: [Bool]? = nil, rows allowedRows: RowSet? = nil) -> ([TopK.Entry], SearchStatistics) {
         precondition(query.count == master.dimension, "query of \(query.count) values in a \(master.dimension)-d space")
-        precondition(live.rowCount <= master.rowCount, "live rows beyond the segment")
+        precondition(live.rowCount <= master.rowCount, "live rows beyond the vector file")
         var statistics = SearchStatistics()
         let rows = 0..<live.rowCount
         guard k > 0, !rows.isEmpty else { return ([], statistics) }

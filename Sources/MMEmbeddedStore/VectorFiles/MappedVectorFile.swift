@@ -7,10 +7,10 @@ import Glibc
 import Darwin
 #endif
 
-/// A read-only, memory-mapped view of a vector segment file (f32, f16 or int8 rows).
+/// A read-only, memory-mapped view of a vector file (f32, f16 or int8 rows).
 ///
 /// Opening reads only the 64-byte header and maps the rest: the kernel pages rows in as a
-/// search touches them, so opening a million-vector segment costs the same as an empty one.
+/// search touches them, so opening a million-vector file costs the same as an empty one.
 /// Rows appended after opening are not visible; open again to see them.
 final class MappedVectorFile: @unchecked Sendable {
     /// How a search will read the rows, passed on to the kernel (`madvise`).
@@ -37,7 +37,7 @@ final class MappedVectorFile: @unchecked Sendable {
     /// Bytes from one row to the next.
     var rowStride: Int { header.rowStride }
 
-    /// Maps the segment at `url`; a missing, short or foreign file is an error naming it.
+    /// Maps the vector file at `url`; a missing, short or foreign file is an error naming it.
     init(url: URL, access: Access = .sequential) throws {
         self.url = url
         let path = url.path

@@ -6,7 +6,7 @@ import Glibc
 import Darwin
 #endif
 
-/// The tag file of a segment (`<segment>.tags`): one byte per row, the row's modality code
+/// The tag file of a vector file (`<vector file>.tags`): one byte per row, the row's modality code
 /// (see `Catalog.modalityCodes`; 0 = unknown), so that a search for one modality skips the
 /// others without reading the catalog. No header: the row count is the file size, and a
 /// crash cannot tear a one-byte row.

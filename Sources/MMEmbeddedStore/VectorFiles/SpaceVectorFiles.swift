@@ -2,7 +2,7 @@ import MMSearchKit
 import CVectorKernels
 import Foundation
 
-/// Writes the vectors of one space: the master segment (f32 or f16: what exact search and
+/// Writes the vectors of one space: the master vector file (f32 or f16: what exact search and
 /// rescoring read), its int8 twin (what the fast scan reads) and its tag file (each row's
 /// modality), kept in step row for row.
 ///
@@ -14,12 +14,12 @@ final class SpaceVectorFiles {
     let codes: VectorFileWriter
     let tags: RowTagWriter
 
-    /// Rows in the master segment.
+    /// Rows in the master vector file.
     var rowCount: Int { master.rowCount }
 
     init(masterURL: URL, codesURL: URL, tagsURL: URL, dimension: Int, elementType: VectorElementType,
          fingerprint: String) throws {
-        precondition(elementType != .int8, "the master segment holds f32 or f16 rows")
+        precondition(elementType != .int8, "the master vector file holds f32 or f16 rows")
         master = try VectorFileWriter(url: masterURL, dimension: dimension, elementType: elementType,
                                          fingerprint: fingerprint)
         // The twin is derived data: one that cannot be used is rebuilt from the master.
@@ -62,7 +62,7 @@ final class SpaceVectorFiles {
         return try write(master: bytes, codes: codes.encoded(stored), tags: rowTags, count: vectors.count)
     }
 
-    /// Appends copies of each range of rows (as stored, bit for bit) to both segments and
+    /// Appends copies of each range of rows (as stored, bit for bit) to both files and
     /// syncs them once; returns where each range's copy went.
     func appendCopies(of ranges: [Range<Int>]) throws -> [Range<Int>] {
         var masterBytes: [UInt8] = []
@@ -118,7 +118,7 @@ final class SpaceVectorFiles {
                     }
                     return out
                 case .int8:
-                    preconditionFailure("the master segment holds f32 or f16 rows")
+                    preconditionFailure("the master vector file holds f32 or f16 rows")
                 }
             }
         }

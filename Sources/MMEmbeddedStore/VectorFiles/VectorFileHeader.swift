@@ -11,7 +11,7 @@ enum VectorElementType: String, Sendable, CaseIterable {
     /// copy of a space's vectors that the fast scan reads (see `Quantizer`).
     case int8
 
-    /// The code stored in a segment header.
+    /// The code stored in a vector file's header.
     var code: UInt32 {
         switch self {
         case .f32: 1
@@ -45,7 +45,7 @@ enum VectorElementType: String, Sendable, CaseIterable {
     }
 }
 
-/// The fixed 64-byte header at the start of every vector segment file.
+/// The fixed 64-byte header at the start of every vector file.
 ///
 /// Layout (little-endian): magic `MMSVECS\0` (8 bytes), format version (u32), element type
 /// (u32), dimension (u32), header size (u32), row stride in bytes (u32), reserved (u32),

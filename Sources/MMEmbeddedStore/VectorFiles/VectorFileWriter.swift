@@ -7,9 +7,9 @@ import Glibc
 import Darwin
 #endif
 
-/// Appends rows to a vector segment file and makes them durable.
+/// Appends rows to a vector file and makes them durable.
 ///
-/// Only one writer may use a segment at a time (the index's lock file guarantees it).
+/// Only one writer may use a vector file at a time (the index's lock file guarantees it).
 /// `append` returns only after the rows are on disk (fsync), so a catalog transaction that
 /// refers to them can commit safely afterwards. Rows appended but never referenced by the
 /// catalog (a crash in between) are harmless dead rows.
@@ -85,14 +85,14 @@ final class VectorFileWriter {
         return rows
     }
 
-    /// `vectors` in this segment's row format, back to back.
+    /// `vectors` in this file's row format, back to back.
     func encoded(_ vectors: [[Float]]) -> [UInt8] {
         let d = dimension
         let stride = header.rowStride
         var bytes = [UInt8](repeating: 0, count: vectors.count * stride)
         bytes.withUnsafeMutableBytes { out in
             for (i, vector) in vectors.enumerated() {
-                precondition(vector.count == d, "vector of \(vector.count) values in a \(d)-d segment")
+                precondition(vector.count == d, "vector of \(vector.count) values in a \(d)-d vector file")
                 let row = out.baseAddress! + i * stride
                 vector.withUnsafeBufferPointer { v in
                     switch elementType {
@@ -110,7 +110,7 @@ final class VectorFileWriter {
         return bytes
     }
 
-    /// Writes `count` rows already in this segment's format after the last row, without
+    /// Writes `count` rows already in this file's format after the last row, without
     /// syncing. Returns the row numbers they got. On failure nothing of them stays.
     func write(_ rows: [UInt8], count: Int) throws -> Range<Int> {
         precondition(rows.count == count * header.rowStride, "\(rows.count) bytes for \(count) rows")

@@ -12,7 +12,7 @@ import Darwin
 ///     var registry = EncoderRegistry(pack: try LitePack.load(modelsDirectory: models))
 ///     try registry.register(MyVideoEncoder(space: registry.space))
 ///     registry.loadPlugins(from: locations.pluginDirectories(explicit: ["./plugins"]))
-///     let engine = Engine(pack: registry.pack, indexDirectory: index)
+///     let engine = Engine(pack: registry.pack, index: index)
 ///
 /// `pack` then reads every registered file type: the indexer scans for all of them and each
 /// file goes to the encoder of its extension.
