@@ -114,20 +114,41 @@ extension EncoderInfo {
 /// Checks an encoder's parts like its vectors: finite times in order, valid vectors, not too
 /// many.
 enum PartCheck {
+    /// How a failure names a part: a plugin's segment (`segment 3 at 12.0s`) or a passage of a
+    /// transcript (`passage 3 of 7`).
+    enum Naming {
+        case segment
+        case passage
+
+        func name(_ index: Int, of count: Int) -> String {
+            switch self {
+            case .segment: "segment \(index + 1)"
+            case .passage: "passage \(index + 1) of \(count)"
+            }
+        }
+
+        /// Where the part lies, for a message about its vector.
+        func place(_ part: FilePart) -> String {
+            switch self {
+            case .segment: part.time.map { " at \(seconds($0.start))" } ?? ""
+            case .passage: ""
+            }
+        }
+    }
+
     /// Most parts under one row a file may have (a video's frames).
     static let maxParts = 4096
 
-    /// The parts with unit vectors, or why they cannot be stored. `label` names a part in
-    /// messages ("segment", "passage").
-    static func validated(_ parts: [FilePart], dimension: Int, label: String = "segment",
-                          limit: Int? = maxParts) -> Result<[FilePart], FailureReason> {
-        if let limit, parts.count > limit {
-            return .failure(FailureReason("encoder returned \(parts.count) \(label)s, at most \(limit) are kept"))
+    /// The parts with unit vectors, or why they cannot be stored. Parts under one row (a
+    /// plugin's segments) are at most `maxParts`; a file's passages have no limit.
+    static func validated(_ parts: [FilePart], dimension: Int, naming: Naming = .segment) -> Result<[FilePart], FailureReason> {
+        if naming == .segment, parts.count > maxParts {
+            return .failure(FailureReason("encoder returned \(parts.count) segments, at most \(maxParts) are kept"))
         }
         var checked: [FilePart] = []
         checked.reserveCapacity(parts.count)
         for (i, part) in parts.enumerated() {
-            let name = label == "segment" ? "\(label) \(i + 1)" : "\(label) \(i + 1) of \(parts.count)"
+            let name = naming.name(i, of: parts.count)
             if let time = part.time, let problem = timeProblem(start: time.start, end: time.end) {
                 return .failure(FailureReason("\(name): \(problem)"))
             }
@@ -137,8 +158,7 @@ enum PartCheck {
                 part.vector = unit
                 checked.append(part)
             case .failure(let reason):
-                let at = label == "segment" ? part.time.map { " at \(seconds($0.start))" } ?? "" : ""
-                return .failure(FailureReason("\(name)\(at): \(reason.text)"))
+                return .failure(FailureReason("\(name)\(naming.place(part)): \(reason.text)"))
             }
         }
         return .success(checked)

@@ -87,7 +87,7 @@ enum EmbeddingWorkers {
             } catch {
                 return .failure(FailureReason(failureText(error, path: file.path)))
             }
-            return PartCheck.validated(embedding.passages, dimension: dimension, label: "passage", limit: nil)
+            return PartCheck.validated(embedding.passages, dimension: dimension, naming: .passage)
                 .map { EmbeddedFile(rows: .parts, parts: $0, note: embedding.note) }
         }
     }
