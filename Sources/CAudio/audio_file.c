@@ -1,12 +1,14 @@
 // Decoding through libsndfile's virtual I/O: the shim supplies the bytes (pread on a descriptor,
 // or memory), counts them, and mixes every frame read down to mono.
 
+#define _GNU_SOURCE  // memfd_create
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <sndfile.h>
@@ -31,7 +33,60 @@ struct mm_audio_file {
     int channels;
     float *scratch;
     int64_t scratch_frames;
+    int is_mpeg;                  // libmpg123 decodes it (and talks on stderr)
+    char diagnostics[MM_AUDIO_DIAGNOSTICS_SIZE];  // what the decoder wrote to stderr, NUL-ended
+    size_t diagnostics_length;
 };
+
+// MARK: - The decoder's own diagnostics
+
+/// libmpg123 (libsndfile's MP3 decoder) prints its warnings and errors on stderr itself,
+/// hundreds of lines for a damaged file, and libsndfile offers no way to silence them. While
+/// it works, stderr is pointed at an anonymous memory file and what it wrote is kept with the
+/// handle (`mm_audio_diagnostics`), so the caller can fold it into its one line about the file.
+/// stderr is process-wide: captures are serialised, and callers that print their own lines
+/// meanwhile must write to a copy of stderr taken before (the mmsearch command line does).
+static pthread_mutex_t mm_stderr_lock = PTHREAD_MUTEX_INITIALIZER;
+
+typedef struct {
+    int saved;   // the real stderr, -1 when nothing is captured
+    int sink;
+} mm_capture;
+
+static mm_capture mm_capture_begin(void) {
+    mm_capture capture = { -1, -1 };
+    pthread_mutex_lock(&mm_stderr_lock);
+    fflush(stderr);
+    capture.sink = memfd_create("mmsearch-decoder-stderr", MFD_CLOEXEC);
+    capture.saved = capture.sink >= 0 ? dup(STDERR_FILENO) : -1;
+    if (capture.saved < 0 || dup2(capture.sink, STDERR_FILENO) < 0) {
+        if (capture.saved >= 0) close(capture.saved);
+        if (capture.sink >= 0) close(capture.sink);
+        capture.saved = capture.sink = -1;
+    }
+    return capture;
+}
+
+/// Restores stderr and appends what was written meanwhile to `file`'s diagnostics (cut to fit).
+static void mm_capture_end(mm_capture capture, struct mm_audio_file *file) {
+    if (capture.saved >= 0) {
+        fflush(stderr);
+        dup2(capture.saved, STDERR_FILENO);
+        close(capture.saved);
+        off_t written = lseek(capture.sink, 0, SEEK_END);
+        size_t room = MM_AUDIO_DIAGNOSTICS_SIZE - 1 - file->diagnostics_length;
+        if (written > 0 && room > 0 && lseek(capture.sink, 0, SEEK_SET) == 0) {
+            size_t want = (size_t)written < room ? (size_t)written : room;
+            ssize_t got = read(capture.sink, file->diagnostics + file->diagnostics_length, want);
+            if (got > 0) {
+                file->diagnostics_length += (size_t)got;
+            }
+        }
+        file->diagnostics[file->diagnostics_length] = '\0';
+        close(capture.sink);
+    }
+    pthread_mutex_unlock(&mm_stderr_lock);
+}
 
 int mm_audio_version(void) { return 1; }
 
@@ -136,7 +191,9 @@ static mm_status mm_audio_open(struct mm_audio_file *file, mm_audio_file **resul
     memset(&sfinfo, 0, sizeof sfinfo);
 
     pthread_mutex_lock(&mm_audio_open_lock);
+    mm_capture capture = mm_capture_begin();
     file->sndfile = sf_open_virtual(&io, SFM_READ, &sfinfo, file);
+    mm_capture_end(capture, file);
     int code = file->sndfile == NULL ? sf_error(NULL) : 0;
     if (file->sndfile == NULL && file->io_errno == 0) {
         mm_set_error(error, error_size, "%s", sf_strerror(NULL));
@@ -152,6 +209,13 @@ static mm_status mm_audio_open(struct mm_audio_file *file, mm_audio_file **resul
                    (mm_contains(error, "not supported") || mm_contains(error, "unimplemented")))) {
             status = MM_ERR_UNSUPPORTED;
         }
+        if (file->diagnostics_length > 0 && error != NULL && error_size > 0) {
+            // The decoder's own words, after the message, for the caller to fold in.
+            size_t used = strlen(error);
+            if (used + 2 < error_size) {
+                mm_set_error(error + used, error_size - used, "\n%s", file->diagnostics);
+            }
+        }
         free(file);
         return status;
     }
@@ -163,6 +227,7 @@ static mm_status mm_audio_open(struct mm_audio_file *file, mm_audio_file **resul
     }
 
     file->channels = sfinfo.channels;
+    file->is_mpeg = (sfinfo.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_MPEG;
     file->scratch_frames = MM_AUDIO_SCRATCH_SAMPLES / sfinfo.channels;
     if (file->scratch_frames < 1) {
         file->scratch_frames = 1;
@@ -251,6 +316,10 @@ int mm_audio_reached_end(const mm_audio_file *file) {
 
 // MARK: - Reading
 
+const char *mm_audio_diagnostics(const mm_audio_file *file) {
+    return file == NULL ? "" : file->diagnostics;
+}
+
 mm_status mm_audio_seek(mm_audio_file *file, int64_t frame, char *error, size_t error_size) {
     if (file == NULL || frame < 0) {
         mm_set_error(error, error_size, "bad argument");
@@ -306,7 +375,14 @@ mm_status mm_audio_read_mono(mm_audio_file *file, float *out, int64_t frames, in
     int64_t done = 0;
     while (done < frames) {
         int64_t chunk = frames - done < file->scratch_frames ? frames - done : file->scratch_frames;
-        sf_count_t got = sf_readf_float(file->sndfile, file->scratch, chunk);
+        sf_count_t got;
+        if (file->is_mpeg) {
+            mm_capture capture = mm_capture_begin();
+            got = sf_readf_float(file->sndfile, file->scratch, chunk);
+            mm_capture_end(capture, file);
+        } else {
+            got = sf_readf_float(file->sndfile, file->scratch, chunk);
+        }
         if (got > 0) {
             int64_t finite = mm_mix_down(file->scratch, file->channels, got, out + done);
             done += finite;

@@ -115,7 +115,9 @@ public final class AudioReader {
             if status == MM_ERR_CORRUPT, let tag = wav?.formatTag, !WAVHeader.decodableTags.contains(tag) {
                 throw MediaError(path: name, kind: .unsupported, reason: "unsupported WAV codec (format tag \(hexFormatTag(tag)))")
             }
-            throw AudioCall.error(status, message: message, format: format, name: name)
+            // The decoder's own words follow the shim's message after a newline.
+            let (text, diagnostics) = AudioCall.splitDiagnostics(message)
+            throw AudioCall.error(status, message: text, format: format, name: name).adding(diagnostics: diagnostics)
         }
         self.handle = handle
         self.input = input
@@ -213,8 +215,9 @@ public final class AudioReader {
                 try step()
             }
         } catch let error as MediaError {
-            failure = error
-            throw error
+            let folded = error.adding(diagnostics: String(cString: mm_audio_diagnostics(handle)))
+            failure = folded
+            throw folded
         }
     }
 

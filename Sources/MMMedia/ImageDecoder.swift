@@ -27,7 +27,9 @@ public enum ImageDecoder {
     ///   - draft: for JPEG, let libjpeg decode at 1/2, 1/4 or 1/8 scale while the result stays
     ///     at least this large, exactly like Pillow's `img.draft("RGB", (width, height))`
     ///     called before `exif_transpose`: the size is compared with the image as stored,
-    ///     before the EXIF rotation. Ignored for PNG, and when not positive.
+    ///     before the EXIF rotation; ignored for PNG, and when not positive. It is also the
+    ///     size the caller will resize to: an image whose shorter side scaled to it would exceed
+    ///     `limits.maxResizedPixels` is refused from its header (JPEG and PNG).
     /// - Throws: `MediaError`, whose message starts with the path as `url` gives it.
     public static func decode(contentsOf url: URL, limits: ImageLimits = .init(),
                               draft: (width: Int, height: Int)? = nil) throws -> RGBImage {
@@ -74,7 +76,7 @@ public enum ImageDecoder {
         case .jpeg:
             return try JPEGDecoding.decode(buffer, name: name, limits: limits, draft: draft)
         case .png:
-            let image = try PNGDecoding.decode(buffer, name: name, limits: limits)
+            let image = try PNGDecoding.decode(buffer, name: name, limits: limits, draft: draft)
             return DecodedImage(image: image, fullSize: (image.width, image.height))
         case nil:
             throw MediaError(path: name, kind: .notAnImage,

@@ -17,6 +17,10 @@ enum JPEGDecoding {
             throw CodecCall.error(status, message: message, header: header, format: .jpeg, name: name, limits: limits)
         }
         defer { mm_jpeg_close(decoder) }
+        if let draft {
+            try limits.checkResize(width: Int(header.stored_width), height: Int(header.stored_height),
+                                   toShorterSide: min(draft.width, draft.height), name: name)
+        }
 
         let orientation = self.orientation(decoder)
         let width = Int(header.width)

@@ -3,7 +3,8 @@ import CCodecs
 /// PNG through the C shim: header, RGB pixels, then EXIF/XMP orientation (eXIf may follow the
 /// image data, so it is read last, as Pillow's `exif_transpose` sees it after loading).
 enum PNGDecoding {
-    static func decode(_ bytes: UnsafeRawBufferPointer, name: String, limits: ImageLimits) throws -> RGBImage {
+    static func decode(_ bytes: UnsafeRawBufferPointer, name: String, limits: ImageLimits,
+                       draft: (width: Int, height: Int)?) throws -> RGBImage {
         var handle: OpaquePointer?
         var header = mm_image_header()
         let (status, message) = ShimCall.withMessage { text, capacity in
@@ -14,6 +15,10 @@ enum PNGDecoding {
             throw CodecCall.error(status, message: message, header: header, format: .png, name: name, limits: limits)
         }
         defer { mm_png_close(decoder) }
+        if let draft {
+            try limits.checkResize(width: Int(header.width), height: Int(header.height),
+                                   toShorterSide: min(draft.width, draft.height), name: name)
+        }
 
         let width = Int(header.width)
         let height = Int(header.height)

@@ -5,4 +5,5 @@ import Glibc
 import Darwin
 #endif
 
+Console.start()
 exit(CommandLineRunner.run(Array(CommandLine.arguments.dropFirst())))

@@ -89,6 +89,26 @@ import Testing
         }
     }
 
+    @Test(arguments: [("hostile/strip-1x30000.png", "1 x 30000 pixels would become 256 x 7680000 (1966 MP)"),
+                      ("hostile/strip-8x16000.jpg", "8 x 16000 pixels would become 256 x 512000 (131 MP)")])
+    func anExtremeAspectRatioIsRefusedBeforeAResizeCouldInflateIt(file: String, start: String) throws {
+        // Scripts/fixtures/make_hostile_images.py. Tiny files, far below the 128 MP limit, that
+        // a resize to 256 px on the short side would make into gigabytes.
+        let url = Fixtures.url(file)
+        let error = try #require(throws: MediaError.self) {
+            try ImageDecoder.decode(contentsOf: url, draft: (width: 256, height: 256))
+        }
+        #expect(error.kind == .tooManyPixels && error.path == url.path)
+        #expect(error.reason.hasPrefix(start) && error.reason.contains("above the limit of 16 MP"), "\(error.reason)")
+        // Decoded as it is, without a resize to come, it is a small image.
+        let image = try ImageDecoder.decode(contentsOf: url)
+        #expect(image.width * image.height <= 128_000)
+        // Photos of common shapes pass: a 6:1 panorama at 256 px is far below the limit.
+        #expect(throws: Never.self) {
+            try ImageLimits().checkResize(width: 12_000, height: 2_000, toShorterSide: 256, name: "pano.jpg")
+        }
+    }
+
     @Test func fileSizeLimitRefusesBigFiles() throws {
         let error = try #require(throws: MediaError.self) {
             try ImageDecoder.decode(contentsOf: Fixtures.url("jpeg/big_444.jpg"), limits: ImageLimits(maxFileBytes: 2_000))

@@ -75,6 +75,14 @@ uint64_t mm_audio_bytes_read(const mm_audio_file *file);
 /// that is the end of a cut-off file rather than damage in the middle).
 int mm_audio_reached_end(const mm_audio_file *file);
 
+/// Room kept per handle for what the decoder itself wrote on stderr.
+#define MM_AUDIO_DIAGNOSTICS_SIZE 2048
+
+/// What the decoder (libmpg123, for MP3) wrote on stderr while this handle opened and read:
+/// the raw lines, NUL-ended, empty when it said nothing; valid until the handle is closed. A
+/// failed open appends them to its error message, after a newline.
+const char *mm_audio_diagnostics(const mm_audio_file *file);
+
 /// Frees the handle and everything it owns. NULL is allowed.
 void mm_audio_close(mm_audio_file *file);
 
