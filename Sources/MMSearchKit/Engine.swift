@@ -80,7 +80,8 @@ public struct Engine: Sendable {
             route = found
         }
         let file = ScannedFile(path: label, size: 0, mtimeNs: 0)
-        let result = EmbeddingWorkers.embed(EmbeddingJob(route: route, files: [file]), dimension: pack.space.dimension)
+        let result = EmbeddingWorkers.embed(EmbeddingJob(route: route, files: [file]),
+                                            context: EmbeddingContext(dimension: pack.space.dimension))
         switch result.results[0] {
         case .failure(let reason):
             throw MMSearchError(.inputFailed, "\(label): \(reason.text)")

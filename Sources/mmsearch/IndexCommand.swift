@@ -57,7 +57,21 @@ struct IndexCommand: ParsableCommand {
                                valueName: "type"))
     var storage: VectorStorage?
 
+    @Option(name: .customLong("max-text-chunks"), help: ArgumentHelp(
+        "Embed at most this many chunks of one text file (default \(TextBudget.defaultMaxChunks)); a longer file is indexed up to there and the summary says so.",
+        valueName: "n"))
+    var maxTextChunks: Int?
+
+    @Option(name: .customLong("max-text-seconds"), help: ArgumentHelp(
+        "Stop embedding one text file after this many seconds (default \(Int(TextBudget.defaultMaxSeconds))); what was embedded is kept and the summary says so.",
+        valueName: "s"))
+    var maxTextSeconds: Double?
+
     func validate() throws {
+        if let maxTextChunks, maxTextChunks < 1 { throw ValidationError("--max-text-chunks must be at least 1") }
+        if let maxTextSeconds, !(maxTextSeconds > 0 && maxTextSeconds.isFinite) {
+            throw ValidationError("--max-text-seconds must be a positive number of seconds")
+        }
         if folders.isEmpty { throw ValidationError("give at least one folder to index, e.g. `mmsearch index ./photos`") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
@@ -79,6 +93,8 @@ struct IndexCommand: ParsableCommand {
         }
         options.includeHidden = includeHidden
         if let storage { options.storage = storage }
+        options.textBudget = TextBudget(maxChunks: maxTextChunks ?? TextBudget.defaultMaxChunks,
+                                        maxSeconds: maxTextSeconds ?? TextBudget.defaultMaxSeconds)
 
         let interrupt = InterruptHandler()
         let line = ProgressLine(enabled: Console.stderrIsTerminal)

@@ -34,6 +34,9 @@ final class ProgressLine {
         case .hashing, .embedding:
             let verb = progress.phase == .hashing ? "hashing" : "embedding"
             var parts = ["\(verb) \(progress.done)/\(progress.total) files"]
+            if progress.chunksTotal > progress.chunksDone {
+                parts.append("\(progress.chunksDone)/\(progress.chunksTotal) chunks of long texts")
+            }
             if let rate = progress.rate { parts.append(String(format: "%.1f files/s", rate)) }
             if let eta = progress.eta, progress.done < progress.total { parts.append("ETA " + clock(eta)) }
             if progress.failed > 0 { parts.append("\(progress.failed) failed") }

@@ -91,6 +91,61 @@ import Testing
         #expect(try f.rowsAddUp())
     }
 
+    @Test func aLongTextIsCutAtItsChunkBudgetWithANoteAndKeptUntilItChanges() throws {
+        let f = try Fixture(chunking: wordChunking)
+        // 100 paragraphs of 8 words: 100 chunks.
+        let paragraphs = (0..<100).map { i in "paragraph \(i) of the long notes, words here" }
+        let long = try f.photo("long.txt", paragraphs.joined(separator: "\n\n"))
+        let short = try f.photo("short.txt", "a short note with a few words")
+        var options = IndexOptions(threads: 2)
+        options.textBudget = TextBudget(maxChunks: 40)
+        let (summary, failures) = try f.index(options: options)
+        #expect(failures.isEmpty && summary.indexed == 2)
+        #expect(summary.notes.map(\.path) == [long])
+        #expect(summary.notes.first?.note.description == "first 40 of 100 chunks indexed")
+        let record = try #require(try f.catalog().file(path: long, space: 1))
+        #expect(record.vectorCount == 40 && record.fileNote?.chunksCut?.kept == 40)
+        #expect(try f.catalog().file(path: short, space: 1)?.vectorCount == 1)
+        // The first 40 are searchable; the rest is not there.
+        #expect(try f.engine.search(.text(paragraphs[39]), limit: 1).first?.part?.index == 39)
+        #expect(try f.engine.search(.text(paragraphs[40]), limit: 1).first?.part?.index != 40)
+        // Not read again until it changes.
+        let (again, _) = try f.index(options: options)
+        #expect(again.indexed == 0 && again.unchanged == 2)
+        #expect(try f.rowsAddUp())
+    }
+
+    @Test func aLongTextStopsAtItsTimeBudgetBetweenPieces() throws {
+        let f = try Fixture(chunking: wordChunking)
+        let paragraphs = (0..<100).map { i in "paragraph \(i) of the long notes, words here" }
+        let long = try f.photo("long.txt", paragraphs.joined(separator: "\n\n"))
+        var options = IndexOptions(threads: 1)
+        // Spent after the first piece of chunks, whatever the machine.
+        options.textBudget = TextBudget(maxSeconds: 1e-9)
+        let (summary, _) = try f.index(options: options)
+        let piece = EmbeddingWorkers.textPiece
+        #expect(summary.notes.first?.note.description == "first \(piece) of 100 chunks indexed")
+        #expect(try f.catalog().file(path: long, space: 1)?.vectorCount == piece)
+    }
+
+    @Test func aSixteenMebibyteTextIsIndexedWithinItsBudget() throws {
+        let f = try Fixture(chunking: wordChunking)
+        // Just under the 16 MiB a text file may have: about 400 000 short paragraphs.
+        var text = ""
+        var i = 0
+        while text.utf8.count < TextDocument.maxBytes - 64 {
+            text += "note \(i) about the day, short words.\n\n"
+            i += 1
+        }
+        let big = try f.photo("big.md", text)
+        let (summary, failures) = try f.index()
+        #expect(failures.isEmpty && summary.indexed == 1)
+        let record = try #require(try f.catalog().file(path: big, space: 1))
+        #expect(record.vectorCount == TextBudget.defaultMaxChunks)
+        #expect(record.fileNote?.chunksCut?.kept == TextBudget.defaultMaxChunks)
+        #expect((record.fileNote?.chunksCut?.of ?? 0) > 100_000)
+    }
+
     @Test func aRenamedTextFileKeepsItsChunks() throws {
         let counter = CallCounter()
         let f = try Fixture(counter: counter, chunking: wordChunking)

@@ -9,14 +9,18 @@ public struct FileNote: Sendable, Equatable, CustomStringConvertible {
     public var noSpeech: Bool
     /// Seconds read when reading stopped at a limit, and the whole length when known.
     public var cut: (read: Double, of: Double?)?
+    /// Chunks of a long text embedded when its budget ran out (`IndexOptions.textBudget`),
+    /// and how many it has.
+    public var chunksCut: (kept: Int, of: Int)?
 
-    public init(noSpeech: Bool = false, cut: (read: Double, of: Double?)? = nil) {
+    public init(noSpeech: Bool = false, cut: (read: Double, of: Double?)? = nil, chunksCut: (kept: Int, of: Int)? = nil) {
         self.noSpeech = noSpeech
         self.cut = cut
+        self.chunksCut = chunksCut
     }
 
     /// nil when there is nothing to say.
-    public var isEmpty: Bool { !noSpeech && cut == nil }
+    public var isEmpty: Bool { !noSpeech && cut == nil && chunksCut == nil }
 
     /// `no speech`, `first 3600 s of 5400 s indexed`, or both joined by `; `: how the note is
     /// shown and stored.
@@ -27,6 +31,7 @@ public struct FileNote: Sendable, Equatable, CustomStringConvertible {
             let whole = cut.of.map { String(format: " of %.0f s", $0) } ?? ""
             parts.append(String(format: "first %.0f s", cut.read) + whole + " indexed")
         }
+        if let chunksCut { parts.append("first \(chunksCut.kept) of \(chunksCut.of) chunks indexed") }
         return parts.joined(separator: "; ")
     }
 
@@ -35,10 +40,16 @@ public struct FileNote: Sendable, Equatable, CustomStringConvertible {
     public init(stored text: String) {
         noSpeech = text.split(separator: ";").contains { $0.trimmingCharacters(in: .whitespaces) == Self.noSpeechText }
         cut = nil
+        chunksCut = nil
         for piece in text.split(separator: ";").map({ $0.trimmingCharacters(in: .whitespaces) })
         where piece.hasPrefix("first ") && piece.hasSuffix(" indexed") {
             let words = piece.split(separator: " ")
             // first R s [of W s] indexed
+            if words.last == "indexed", words.count == 6, words[4] == "chunks",
+               let kept = Int(words[1]), let of = Int(words[3]) {
+                chunksCut = (kept, of)
+                continue
+            }
             guard words.count >= 4, let read = Double(words[1]) else { continue }
             cut = (read, words.count >= 7 ? Double(words[4]) : nil)
         }
@@ -51,7 +62,8 @@ public struct FileNote: Sendable, Equatable, CustomStringConvertible {
     private static let noSpeechText = "no speech"
 
     public static func == (a: FileNote, b: FileNote) -> Bool {
-        a.noSpeech == b.noSpeech && a.cut?.read == b.cut?.read && a.cut?.of == b.cut?.of && a.other == b.other
+        a.noSpeech == b.noSpeech && a.cut?.read == b.cut?.read && a.cut?.of == b.cut?.of
+            && a.chunksCut?.kept == b.chunksCut?.kept && a.chunksCut?.of == b.chunksCut?.of && a.other == b.other
     }
 }
 

@@ -16,23 +16,45 @@ struct EmbeddingJobResult: Sendable {
     let encoderFingerprint: String
 }
 
+/// Chunks of long text files embedded so far, counted by the workers and read by the run's
+/// progress.
+final class ChunkProgress: Sendable {
+    private let counts = Locked((done: 0, total: 0))
+
+    func add(done: Int = 0, total: Int = 0) {
+        counts.withLock { $0.done += done; $0.total += total }
+    }
+
+    var current: (done: Int, total: Int) { counts.withLock { $0 } }
+}
+
+/// How a batch of work embeds: the dimension vectors must have, the budget of a long text, and
+/// where its chunks are counted.
+struct EmbeddingContext: Sendable {
+    let dimension: Int
+    var textBudget = TextBudget()
+    var chunks: ChunkProgress? = nil
+}
+
 /// Embeds jobs on worker threads (see `WorkerPool`); every failure is recorded against its
 /// file, never thrown.
 enum EmbeddingWorkers {
-    /// Runs `jobs` on `threads` threads, one encoder call per worker at a time, each with
-    /// products on its own thread (the workers already use every core); calls `handle` on the
-    /// calling thread for each result.
-    static func run(_ jobs: [EmbeddingJob], threads: Int, dimension: Int,
+    /// Runs `jobs` on `threads` threads, one encoder call per worker at a time; products get
+    /// the threads the workers leave idle (one each when there are jobs for every thread, all
+    /// of them for a single long file). Calls `handle` on the calling thread for each result.
+    static func run(_ jobs: [EmbeddingJob], threads: Int, context: EmbeddingContext,
                     cancel: CancellationFlag?, tickInterval: TimeInterval = 0.25,
                     tick: () throws -> Void = {},
                     handle: (EmbeddingJobResult) throws -> Void) throws {
+        let productThreads = max(1, threads / max(1, min(threads, jobs.count)))
         try WorkerPool.run(jobs, threads: threads, cancel: cancel, tickInterval: tickInterval,
-                           work: { job in BLAS.withThreads(1) { embed(job, dimension: dimension) } }, tick: tick,
-                           handle: { _, result in try handle(result) })
+                           work: { job in BLAS.withThreads(productThreads) { embed(job, context: context) } },
+                           tick: tick, handle: { _, result in try handle(result) })
     }
 
     /// Embeds one job.
-    static func embed(_ job: EmbeddingJob, dimension: Int) -> EmbeddingJobResult {
+    static func embed(_ job: EmbeddingJob, context: EmbeddingContext) -> EmbeddingJobResult {
+        let dimension = context.dimension
         let encoder = job.route.encoder
         let results: [Result<EmbeddedFile, FailureReason>]
         switch job.route {
@@ -43,7 +65,7 @@ enum EmbeddingWorkers {
                 results = embedFiles(job.files, encoder: encoder, dimension: dimension)
             }
         case .document(_, let chunking):
-            results = embedDocuments(job.files, encoder: encoder, chunking: chunking, dimension: dimension)
+            results = embedDocuments(job.files, encoder: encoder, chunking: chunking, context: context)
         }
         return EmbeddingJobResult(files: job.files, modality: encoder.info.modality, results: results,
                                   encoderFingerprint: encoder.info.fingerprint)
@@ -92,38 +114,88 @@ enum EmbeddingWorkers {
         }
     }
 
-    /// Reads and chunks each text file, then embeds every chunk of the job in one batch.
+    /// Chunks embedded in one encoder call for a long text file, between which its time
+    /// budget is checked.
+    static let textPiece = 32
+
+    /// Reads and chunks each text file. Short ones (up to `textPiece` chunks) are embedded
+    /// together in one batch; a long one on its own, in pieces, under its budget.
     private static func embedDocuments(_ files: [ScannedFile], encoder: any Encoder, chunking: TextChunking,
-                                       dimension: Int) -> [Result<EmbeddedFile, FailureReason>] {
+                                       context: EmbeddingContext) -> [Result<EmbeddedFile, FailureReason>] {
         let chunked = files.map { TextDocument.chunks($0.path, chunking: chunking) }
+        var results = [Result<EmbeddedFile, FailureReason>](repeating: .failure(FailureReason("not embedded")),
+                                                               count: files.count)
+        var short: [Int] = []
+        for (i, chunks) in chunked.enumerated() {
+            switch chunks {
+            case .failure(let reason): results[i] = .failure(reason)
+            case .success(let chunks) where chunks.count > min(textPiece, context.textBudget.maxChunks):
+                results[i] = embedLongDocument(files[i].path, chunks, encoder: encoder, context: context)
+            case .success: short.append(i)
+            }
+        }
         var inputs: [EncoderInput] = []
         var owners: [String] = []
-        for (file, chunks) in zip(files, chunked) {
-            for chunk in (try? chunks.get()) ?? [] {
+        for i in short {
+            for chunk in (try? chunked[i].get()) ?? [] {
                 inputs.append(.text(chunk.text ?? ""))
-                owners.append(file.path)
+                owners.append(files[i].path)
             }
         }
         var outputs = checked(encoder.embed(batch: inputs), encoder: encoder, count: inputs.count,
-                              dimension: dimension, paths: owners)[...]
-        return chunked.map { chunks in
-            chunks.flatMap { chunks -> Result<EmbeddedFile, FailureReason> in
-                let mine = outputs.prefix(chunks.count)
-                outputs = outputs.dropFirst(chunks.count)
-                var parts: [FilePart] = []
-                for (chunk, output) in zip(chunks, mine) {
-                    switch output {
-                    case .success(let vector):
-                        var part = chunk
-                        part.vector = vector
-                        parts.append(part)
-                    case .failure(let reason):
-                        return .failure(FailureReason("chunk \(chunk.index + 1) of \(chunks.count): \(reason.text)"))
-                    }
-                }
-                return .success(EmbeddedFile(rows: .parts, parts: parts))
+                              dimension: context.dimension, paths: owners)[...]
+        for i in short {
+            let chunks = (try? chunked[i].get()) ?? []
+            results[i] = attach(outputs.prefix(chunks.count), to: chunks, of: chunks.count)
+            outputs = outputs.dropFirst(chunks.count)
+        }
+        return results
+    }
+
+    /// A long text file's first `budget.maxChunks` chunks, embedded `textPiece` at a time until
+    /// they are done or `budget.maxSeconds` have passed; the note says when it was cut.
+    private static func embedLongDocument(_ path: String, _ chunks: [FilePart], encoder: any Encoder,
+                                          context: EmbeddingContext) -> Result<EmbeddedFile, FailureReason> {
+        let budget = context.textBudget
+        let planned = min(chunks.count, budget.maxChunks)
+        context.chunks?.add(total: planned)
+        let start = Date()
+        var parts: [FilePart] = []
+        var next = 0
+        defer { context.chunks?.add(total: next - planned) }  // what was not embedded leaves the total
+        while next < planned {
+            let piece = Array(chunks[next..<min(planned, next + textPiece)])
+            let outputs = checked(encoder.embed(batch: piece.map { .text($0.text ?? "") }), encoder: encoder,
+                                  count: piece.count, dimension: context.dimension,
+                                  paths: Array(repeating: path, count: piece.count))
+            switch attach(outputs[...], to: piece, of: chunks.count) {
+            case .failure(let reason): return .failure(reason)
+            case .success(let embedded): parts += embedded.parts
+            }
+            next += piece.count
+            context.chunks?.add(done: piece.count)
+            if Date().timeIntervalSince(start) > budget.maxSeconds { break }
+        }
+        let note = parts.count < chunks.count ? FileNote(chunksCut: (parts.count, chunks.count)) : nil
+        return .success(EmbeddedFile(rows: .parts, parts: parts, note: note))
+    }
+
+    /// `chunks` with the vectors of `outputs` (one each, in order), or the first chunk's
+    /// failure; `count` is the file's number of chunks, for the message.
+    private static func attach(_ outputs: ArraySlice<Result<[Float], FailureReason>>, to chunks: [FilePart],
+                               of count: Int) -> Result<EmbeddedFile, FailureReason> {
+        var parts: [FilePart] = []
+        for (chunk, output) in zip(chunks, outputs) {
+            switch output {
+            case .success(let vector):
+                var part = chunk
+                part.vector = vector
+                parts.append(part)
+            case .failure(let reason):
+                return .failure(FailureReason("chunk \(chunk.index + 1) of \(count): \(reason.text)"))
             }
         }
+        return .success(EmbeddedFile(rows: .parts, parts: parts))
     }
 
     /// The encoder's outputs checked by the host: one per input, right length, finite, unit.

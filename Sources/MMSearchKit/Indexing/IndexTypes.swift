@@ -22,6 +22,8 @@ public struct IndexOptions: Sendable {
     /// encoder's own scores) or `.f16` (half the disk). An existing index keeps its format;
     /// `Index.compact(storage:)` converts it.
     public var storage: VectorStorage
+    /// How much of one long text file is embedded (see `TextBudget`).
+    public var textBudget: TextBudget
 
     /// Version-control folders, package caches, trash and thumbnail folders.
     public static let defaultExcludedNames = [
@@ -32,7 +34,7 @@ public struct IndexOptions: Sendable {
     public init(threads: Int = Cores.available, batchSize: Int = 16,
                 commitEvery: Int = 256, commitInterval: TimeInterval = 1,
                 excludedNames: [String] = IndexOptions.defaultExcludedNames, excludedPaths: [String] = [],
-                includeHidden: Bool = false, storage: VectorStorage = .f32) {
+                includeHidden: Bool = false, storage: VectorStorage = .f32, textBudget: TextBudget = TextBudget()) {
         self.threads = max(1, threads)
         self.batchSize = max(1, batchSize)
         self.commitEvery = max(1, commitEvery)
@@ -41,6 +43,26 @@ public struct IndexOptions: Sendable {
         self.excludedPaths = excludedPaths
         self.includeHidden = includeHidden
         self.storage = storage
+        self.textBudget = textBudget
+    }
+}
+
+/// The budget of one text file: its first `maxChunks` chunks are embedded, and embedding stops
+/// once it has taken `maxSeconds` (checked between pieces of 32 chunks). A file cut short is
+/// indexed with what was embedded and the note `first N of M chunks indexed`; like a
+/// recording cut at `--max-audio-seconds`, it is not read again until it changes (touch it to
+/// index it again under a bigger budget). A chunk of MiniLM takes about 40 ms of a core at
+/// its full 256 tokens, so the defaults bound one file to a few minutes however large.
+public struct TextBudget: Sendable, Equatable {
+    public var maxChunks: Int
+    public var maxSeconds: TimeInterval
+
+    public static let defaultMaxChunks = 2_000
+    public static let defaultMaxSeconds: TimeInterval = 300
+
+    public init(maxChunks: Int = TextBudget.defaultMaxChunks, maxSeconds: TimeInterval = TextBudget.defaultMaxSeconds) {
+        self.maxChunks = max(1, maxChunks)
+        self.maxSeconds = maxSeconds > 0 ? maxSeconds : TextBudget.defaultMaxSeconds
     }
 }
 
@@ -68,6 +90,10 @@ public struct IndexProgress: Sendable, Equatable {
     public var unchanged: Int
     /// Seconds since embedding began.
     public var elapsed: TimeInterval
+    /// Chunks of the long text files being embedded now, and how many of them are done: a
+    /// file of thousands of chunks shows its progress before it is finished.
+    public var chunksDone = 0
+    public var chunksTotal = 0
 
     /// Files per second so far, once there is something to measure.
     public var rate: Double? {
