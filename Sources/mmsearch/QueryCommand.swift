@@ -60,6 +60,7 @@ struct QueryCommand: ParsableCommand {
               mmsearch query "invoice 8841" --hybrid
               mmsearch query "something to eat" --json | jq -r '.results[0].path'
               mmsearch query "a red car" -f | head -3 | xargs eog
+              mmsearch query "a beach" -0 | xargs -0 cp -t ~/beach/     any file name
             """)
 
     @Argument(help: ArgumentHelp("Text, or a file path (./cat.jpg); optionally WEIGHT:QUERY.", valueName: "query"))
@@ -88,12 +89,16 @@ struct QueryCommand: ParsableCommand {
     @Flag(name: [.customShort("f"), .customLong("paths-only")], help: "Print absolute paths only, one per line (for piping).")
     var pathsOnly = false
 
+    @Flag(name: [.customShort("0"), .customLong("null")], help: ArgumentHelp(
+        "Print absolute paths only, each ended by a NUL byte (for `xargs -0`: safe with any file name)."))
+    var nullSeparated = false
+
     @OptionGroup var index: IndexLocationOptions
     @OptionGroup var model: ModelOptions
 
     func validate() throws {
         if top < 1 { throw ValidationError("-t must be at least 1") }
-        if json && pathsOnly { throw ValidationError("--json and -f cannot be used together") }
+        if json && (pathsOnly || nullSeparated) { throw ValidationError("--json and -f/-0 cannot be used together") }
         if query.isEmpty { throw ValidationError("the query is empty: give a text or a file") }
     }
 
@@ -108,6 +113,8 @@ struct QueryCommand: ParsableCommand {
         let hits = try engine.search(expression, limit: top, options: options)
         if json {
             print(try JSONOutput.encode(QueryResultsDocument(expression: expression, space: pack.space, hits: hits)))
+        } else if nullSeparated {
+            FileHandle.standardOutput.write(Data(hits.map { $0.path + "\u{0}" }.joined().utf8))
         } else if pathsOnly {
             for hit in hits { print(hit.path) }
         } else {

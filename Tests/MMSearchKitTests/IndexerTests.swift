@@ -149,7 +149,9 @@ import Testing
                                   withDestinationPath: f.temp.path + "/nowhere.jpg")
         let (summary, failures) = try f.index()
         #expect(summary.indexed == 2)
-        #expect(failures.isEmpty)
+        // Loops are walked once, without a word; a link to nothing is named with its reason.
+        #expect(failures.map(\.path) == [f.photos.path + "/dangling.jpg"])
+        #expect(failures.first?.reason.hasPrefix("a dangling symbolic link") == true)
         #expect(try f.indexedPaths() == [f.photos.path + "/a/one.jpg", f.photos.path + "/link.png"])
     }
 

@@ -32,6 +32,7 @@ struct Indexer {
                               excludedNames: options.excludedNames, includeHidden: options.includeHidden)
         var scanned: [String: ScannedFile] = [:]
         var unknown: [String] = []
+        var problems: [(path: String, reason: String)] = []
         for root in roots {
             let base = scanned.count
             let result = scanner.scan(root: root, cancel: cancel) { found in
@@ -40,7 +41,11 @@ struct Indexer {
             }
             for file in result.files { scanned[file.path] = file }
             unknown += result.unknown
-            for problem in result.problems { run.fail(problem.path, problem.reason) }
+            for problem in result.problems {
+                run.fail(problem.path, problem.reason)
+                // A root the user named is told, not recorded: a mistyped one would stay.
+                if !roots.contains(problem.path) { problems.append(problem) }
+            }
         }
         run.progress.found = scanned.count
 
@@ -48,12 +53,21 @@ struct Indexer {
         // done; the rest are hashed.
         let known = try writer.files(under: roots)
         // A file of a type no encoder of this run reads (its plugin is not loaded now) was not
-        // looked for, so it is gone only when it no longer exists.
+        // looked for, so it is gone only when it no longer exists. A failure the scan does not
+        // report again (a special file, a bad name, a dangling link since mended) is gone.
+        let reported = Set(problems.map(\.path))
         let gone = known.values.filter { record in
-            scanned[record.path] == nil && !unknown.contains {
+            scanned[record.path] == nil && !reported.contains(record.path) && !unknown.contains {
                 $0 == record.path || record.path.hasPrefix(FilePaths.descendantPrefix(of: $0))
-            } && (routing.route(record.path) != nil || (try? FileInfo.of(record.path).get()) == nil)
+            } && (routing.route(record.path) != nil || (try? FileInfo.of(record.path).get()) == nil
+                  || record.status == .failed)
         }
+        // What the scan could not index is recorded, so `stats --failures` lists it.
+        try writer.commit(problems.map { problem in
+            IndexedFile(file: ScannedFile(path: problem.path, size: 0, mtimeNs: 0),
+                        modality: routing.route(problem.path)?.encoder.info.modality ?? Self.unknownModality,
+                        contentHash: nil, encoderFingerprint: nil, outcome: .failure(FailureReason(problem.reason)))
+        })
         // A file is also embedded again when another encoder (or another version of its
         // encoder) reads it now; files recorded without a fingerprint are taken as current.
         let madeBy = try writer.encoderFingerprints(under: roots)
@@ -135,6 +149,10 @@ struct Indexer {
     /// Wider than the tick: a record is written when its batch commits, seconds after the read.
     static let racyWindow: TimeInterval = 10
 
+    /// The modality recorded for an entry the scan could not read and no encoder claims (a
+    /// special file, a folder it could not enter).
+    static let unknownModality = Modality("unknown")
+
     /// Whether `record`'s size and modification time could hide a change (see `racyWindow`).
     static func isRacy(_ record: FileRecord) -> Bool {
         Double(record.mtimeNs) / 1e9 > record.indexedAt - racyWindow
@@ -187,8 +205,12 @@ struct Indexer {
             batch.removeAll(keepingCapacity: true)
             lastCommit = Date()
         }
+        let chunks = ChunkProgress()
+        run.chunks = chunks
+        defer { run.chunks = nil }
         try EmbeddingWorkers.run(
-            jobs(for: files, routing: routing), threads: options.threads, dimension: writer.space.dimension,
+            jobs(for: files, routing: routing), threads: options.threads,
+            context: EmbeddingContext(dimension: writer.space.dimension, textBudget: options.textBudget, chunks: chunks),
             cancel: cancel,
             tick: {
                 if !batch.isEmpty, Date().timeIntervalSince(lastCommit) >= options.commitInterval {
@@ -247,6 +269,8 @@ private struct RunState {
     var progress = IndexProgress(phase: .scanning, found: 0, total: 0, done: 0, failed: 0,
                                  unchanged: 0, elapsed: 0)
     private var phaseStart = Date()
+    /// The chunks of long text files being embedded, while embedding.
+    var chunks: ChunkProgress?
 
     init(events: @escaping (IndexEvent) -> Void) { self.events = events }
 
@@ -261,6 +285,9 @@ private struct RunState {
 
     mutating func tick() {
         progress.elapsed = Date().timeIntervalSince(phaseStart)
+        if let current = chunks?.current {
+            (progress.chunksDone, progress.chunksTotal) = (current.done, current.total)
+        }
         report()
     }
 

@@ -88,29 +88,37 @@ struct Scanner: Sendable {
             }
             let ignored = inherited + IgnoreFile.patterns(in: directory)
             guard let handle = opendir(directory) else {
-                result.problems.append((directory, "folder cannot be read: \(POSIX.lastError)"))
+                result.problems.append((directory, errno == ENAMETOOLONG ? Self.tooLong(directory)
+                                                   : "folder cannot be read: \(POSIX.lastError)"))
                 result.unknown.append(directory)
                 continue
             }
             defer { closedir(handle) }
             while let entry = readdir(handle) {
-                let maybeName = withUnsafePointer(to: &entry.pointee.d_name) { pointer in
-                    pointer.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) {
-                        String(validatingCString: $0)
+                let bytes = withUnsafePointer(to: &entry.pointee.d_name) { pointer in
+                    pointer.withMemoryRebound(to: UInt8.self, capacity: Int(NAME_MAX) + 1) {
+                        Array(UnsafeBufferPointer(start: $0, count: strlen(UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))))
                     }
                 }
                 let type = entry.pointee.d_type
-                guard let name = maybeName else {
-                    result.problems.append((directory, "skipped an entry whose name is not valid UTF-8"))
-                    continue
-                }
+                let (name, isValid) = FilePaths.name(bytes: bytes)
                 if name == "." || name == ".." { continue }
                 if name.hasPrefix("."), !includeHidden { continue }
                 if isExcluded(name) || ignored.contains(where: { fnmatch($0, name, 0) == 0 }) { continue }
                 let path = directory == "/" ? "/" + name : directory + "/" + name
+                guard isValid else {
+                    // The path cannot be spelled as text: shown and recorded with its bytes escaped.
+                    result.problems.append((path, "the file name is not valid UTF-8: rename it to index it"))
+                    continue
+                }
                 if type == UInt8(DT_REG), !accepts(path) { continue }
-                guard case .success(let info) = FileInfo.of(path) else {
-                    continue  // vanished meanwhile, or a dangling link: nothing to index
+                let info: FileInfo
+                switch FileInfo.of(path) {
+                case .success(let found): info = found
+                case .failure:
+                    // Vanished meanwhile: nothing to say. Anything else is named.
+                    if let problem = Self.unreachable(path) { result.problems.append((path, problem)) }
+                    continue
                 }
                 switch info.kind {
                 case .directory:
@@ -123,12 +131,52 @@ struct Scanner: Sendable {
                         if result.files.count % 1000 == 0 { found(result.files.count) }
                     }
                 case .other:
-                    continue
+                    result.problems.append((path, "not a regular file or folder (\(Self.kindName(path)))"))
                 }
             }
         }
         found(result.files.count)
         return result
+    }
+
+    /// Why `stat` cannot reach `path` although its folder lists it; nil when it vanished
+    /// meanwhile (nothing is there any more).
+    static func unreachable(_ path: String) -> String? {
+        var info = stat()
+        if stat(path, &info) == 0 { return nil }  // there after all: the next run sees it
+        let code = errno
+        let linked = lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFLNK
+        switch code {
+        case ENOENT where linked:
+            let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)).map { " (to \($0))" } ?? ""
+            return "a dangling symbolic link\(target): its target does not exist"
+        case ENOENT:
+            return nil
+        case ENAMETOOLONG:
+            return tooLong(path)
+        case ELOOP:
+            return "a symbolic link in a loop (too many levels of links)"
+        default:
+            return "cannot be read: \(String(cString: strerror(code)))"
+        }
+    }
+
+    /// The reason for a path the system refuses as too long.
+    static func tooLong(_ path: String) -> String {
+        "the path is longer than the system allows (\(path.utf8.count) bytes; the limit is \(PATH_MAX))"
+    }
+
+    /// What a special file is: a FIFO, a socket, a device.
+    static func kindName(_ path: String) -> String {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return "a special file" }
+        switch info.st_mode & S_IFMT {
+        case S_IFIFO: return "a FIFO"
+        case S_IFSOCK: return "a socket"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        default: return "a special file"
+        }
     }
 
     private func isExcluded(_ name: String) -> Bool {

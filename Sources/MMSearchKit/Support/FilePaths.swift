@@ -28,13 +28,60 @@ public enum FilePaths {
 
     /// How to show `path` to a user standing in `directory`: relative when it lies inside,
     /// absolute otherwise (and always absolute from `/`).
+    /// Control characters are escaped (`\n`, `\t`, `\x1b`), so a name with a newline stays
+    /// on its line.
     public static func display(_ path: String, from directory: String) -> String {
-        if directory == "/" { return path }
         let prefix = directory.hasSuffix("/") ? directory : directory + "/"
-        if path.hasPrefix(prefix), path.count > prefix.count {
-            return String(path.dropFirst(prefix.count))
+        if directory != "/", path.hasPrefix(prefix), path.count > prefix.count {
+            return escaped(String(path.dropFirst(prefix.count)))
         }
-        return path
+        return escaped(path)
+    }
+
+    /// `text` with its control characters written as escapes: `\n`, `\r`, `\t`, else `\xNN`
+    /// (a backslash stays as it is).
+    public static func escaped(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where isControl(scalar): out += String(format: "\\x%02x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+    }
+
+    /// A file name's bytes as text: valid UTF-8 as it is, else each byte that is not part of a
+    /// valid sequence as `\xNN` (`caf\xe9.jpg`), so the name can be shown and recorded.
+    public static func name(bytes: [UInt8]) -> (text: String, isValid: Bool) {
+        if let text = String(validating: bytes, as: UTF8.self) { return (text, true) }
+        var out = ""
+        var i = 0
+        while i < bytes.count {
+            // The longest valid sequence starting here (UTF-8 sequences are 1 to 4 bytes).
+            var matched = false
+            for length in stride(from: min(4, bytes.count - i), through: 1, by: -1) {
+                if let piece = String(validating: bytes[i..<(i + length)], as: UTF8.self) {
+                    out += piece
+                    i += length
+                    matched = true
+                    break
+                }
+            }
+            if !matched {
+                out += String(format: "\\x%02x", bytes[i])
+                i += 1
+            }
+        }
+        return (out, false)
     }
 
     /// The lower-cased extension of the last component, without the dot; empty when none.
