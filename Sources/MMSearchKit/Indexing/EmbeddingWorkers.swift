@@ -122,7 +122,12 @@ enum EmbeddingWorkers {
     /// together in one batch; a long one on its own, in pieces, under its budget.
     private static func embedDocuments(_ files: [ScannedFile], encoder: any Encoder, chunking: TextChunking,
                                        context: EmbeddingContext) -> [Result<EmbeddedFile, FailureReason>] {
-        let chunked = files.map { TextDocument.chunks($0.path, chunking: chunking) }
+        // Each file's time budget counts from before it is read and chunked.
+        var started: [Date] = []
+        let chunked = files.map { file in
+            started.append(Date())
+            return TextDocument.chunks(file.path, chunking: chunking)
+        }
         var results = [Result<EmbeddedFile, FailureReason>](repeating: .failure(FailureReason("not embedded")),
                                                                count: files.count)
         var short: [Int] = []
@@ -130,7 +135,8 @@ enum EmbeddingWorkers {
             switch chunks {
             case .failure(let reason): results[i] = .failure(reason)
             case .success(let chunks) where chunks.count > min(textPiece, context.textBudget.maxChunks):
-                results[i] = embedLongDocument(files[i].path, chunks, encoder: encoder, context: context)
+                results[i] = embedLongDocument(files[i].path, chunks, started: started[i], encoder: encoder,
+                                               context: context)
             case .success: short.append(i)
             }
         }
@@ -153,13 +159,13 @@ enum EmbeddingWorkers {
     }
 
     /// A long text file's first `budget.maxChunks` chunks, embedded `textPiece` at a time until
-    /// they are done or `budget.maxSeconds` have passed; the note says when it was cut.
-    private static func embedLongDocument(_ path: String, _ chunks: [FilePart], encoder: any Encoder,
+    /// they are done or `budget.maxSeconds` have passed since `started` (when the file began to
+    /// be read); the note says when it was cut. At least one piece is embedded.
+    private static func embedLongDocument(_ path: String, _ chunks: [FilePart], started: Date, encoder: any Encoder,
                                           context: EmbeddingContext) -> Result<EmbeddedFile, FailureReason> {
         let budget = context.textBudget
         let planned = min(chunks.count, budget.maxChunks)
         context.chunks?.add(total: planned)
-        let start = Date()
         var parts: [FilePart] = []
         var next = 0
         defer { context.chunks?.add(total: next - planned) }  // what was not embedded leaves the total
@@ -174,7 +180,7 @@ enum EmbeddingWorkers {
             }
             next += piece.count
             context.chunks?.add(done: piece.count)
-            if Date().timeIntervalSince(start) > budget.maxSeconds { break }
+            if Date().timeIntervalSince(started) > budget.maxSeconds { break }
         }
         let note = parts.count < chunks.count ? FileNote(chunksCut: (parts.count, chunks.count)) : nil
         return .success(EmbeddedFile(rows: .parts, parts: parts, note: note))

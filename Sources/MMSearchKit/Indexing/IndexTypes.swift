@@ -48,11 +48,12 @@ public struct IndexOptions: Sendable {
 }
 
 /// The budget of one text file: its first `maxChunks` chunks are embedded, and embedding stops
-/// once it has taken `maxSeconds` (checked between pieces of 32 chunks). A file cut short is
-/// indexed with what was embedded and the note `first N of M chunks indexed`; like a
-/// recording cut at `--max-audio-seconds`, it is not read again until it changes (touch it to
-/// index it again under a bigger budget). A chunk of MiniLM takes about 40 ms of a core at
-/// its full 256 tokens, so the defaults bound one file to a few minutes however large.
+/// once the file has taken `maxSeconds` since it began to be read (checked between pieces of
+/// 32 chunks, so a piece may run over). A file cut short is indexed with what was embedded and
+/// the note `first N of M chunks indexed`; like a recording cut at `--max-audio-seconds`, it is
+/// not read again until it changes (touch it to index it again under a bigger budget). With
+/// the 16 MiB size limit on text files this bounds one file's time and memory however it is
+/// written (docs/ARCHITECTURE.md, "Budgets").
 public struct TextBudget: Sendable, Equatable {
     public var maxChunks: Int
     public var maxSeconds: TimeInterval
