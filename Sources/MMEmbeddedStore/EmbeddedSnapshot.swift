@@ -127,8 +127,9 @@ final class EmbeddedSnapshot: SpaceSnapshot {
     func keywordMatches(_ texts: [String], limit: Int, options: SearchOptions) throws -> [RowID] {
         guard let expression = SearchWords.matchExpression(texts) else { return [] }
         let filter = try scope(options).filter(search)
+        // A row that is not a finite unit vector has no score to show: never a match.
         return try TextSearchIndex.matches(expression, space: space.id, limit: limit, in: db,
-                                           accepts: filter.accepts).map(\.row)
+                                           accepts: { filter.accepts($0) && search.isSound(row: $0) }).map(\.row)
     }
 
     func score(_ query: [Float], row: RowID) throws -> Float {
@@ -173,6 +174,9 @@ final class EmbeddedSnapshot: SpaceSnapshot {
         var vectors: [[Float]] = []
         for row in rows {
             guard row < search.master.rowCount, let vector = search.master.vector(at: row) else { return nil }
+            // A damaged row (not a finite unit vector) makes the file's vectors untrustworthy:
+            // labelling, duplicates and statistics leave it out, as search does.
+            guard StoredRow.fault(vector) == nil else { return nil }
             vectors.append(vector)
         }
         return vectors
