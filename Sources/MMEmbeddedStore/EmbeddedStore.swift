@@ -55,6 +55,11 @@ public final class EmbeddedStore: IndexStore, Sendable {
         }
     }
 
+    /// Drops the read-only catalog opened so far (after `repair` replaced the catalog file).
+    func forgetReadCatalog() {
+        readOnlyCatalog.withLock { $0 = nil }
+    }
+
     /// The catalog, created and migrated when needed, with the folders of the index.
     func writeCatalog() throws -> Catalog {
         do {
@@ -132,6 +137,15 @@ public final class EmbeddedStore: IndexStore, Sendable {
         return try IndexCompaction.run(self, storage: storage.map(VectorElementType.init))
     }
 
+    public func check() throws -> IntegrityReport {
+        guard exists() else { throw MMSearchError.indexMissing(location) }
+        return try IndexCheck.run(self)
+    }
+
+    public func repair() throws -> RepairReport {
+        guard exists() else { throw MMSearchError.indexMissing(location) }
+        return try IndexRepair.run(self)
+    }
 
     // MARK: Vector files
 
