@@ -250,7 +250,8 @@ public final class EmbeddedStore: IndexStore, Sendable {
         }
         defer { close(fd) }
         let bytes = POSIX.read(fd, count: VectorFileHeader.size, at: 0) ?? []
-        if bytes.isEmpty, !missingIsDamage { return }  // a writer starts an empty file afresh
+        // A writer starts an empty file afresh; a reader may meet one being created.
+        if bytes.isEmpty, !missingIsDamage || space.rowCount == 0 { return }
         let header = try bytes.withUnsafeBytes { raw in
             switch VectorFileHeader.decode(raw) {
             case .success(let header): return header
