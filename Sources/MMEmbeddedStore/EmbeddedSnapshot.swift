@@ -156,7 +156,7 @@ final class EmbeddedSnapshot: SpaceSnapshot {
             let id: Int64 = row[0]
             let first: Int = row[3]
             let count: Int = row[4]
-            rowsByFile[id] = first..<(first + count)
+            rowsByFile[id] = Catalog.rows(first: first, count: count)
             return IndexedItem(fileID: id, path: row[1], modality: Modality(rawValue: row[2]), vectorCount: count)
         }
     }
@@ -168,7 +168,7 @@ final class EmbeddedSnapshot: SpaceSnapshot {
             """, arguments: [item.fileID]) {
             let first: Int = found[0]
             let count: Int = found[1]
-            rows = first..<(first + count)
+            rows = Catalog.rows(first: first, count: count)
         }
         guard let rows else { return nil }
         var vectors: [[Float]] = []

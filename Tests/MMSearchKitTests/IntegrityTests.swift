@@ -301,6 +301,39 @@ private final class DamagedIndex {
         #expect(!Advice.message(for: mismatch).contains("weights changed"))
     }
 
+    @Test func nonsenseRowNumbersInTheCatalogNeitherTrapNorStick() throws {
+        let d = try DamagedIndex()
+        try d.execute("UPDATE file SET vector_count = -5 WHERE path LIKE '%/delta.jpg'")
+        try d.execute("UPDATE file SET vector_row = 9223372036854775000 WHERE path LIKE '%/echo.jpg'")
+        try d.execute("INSERT INTO tombstone (space_id, first_row, row_count) VALUES (1, 9223372036854775000, 9223372036854775000)")
+        let damaged = try d.results()
+        #expect(damaged == d.clean(without: ["delta.jpg", "echo.jpg"]), "no trap, and nonsense rows are no results")
+        let report = try d.index.check()
+        #expect(report.filesToEmbedAgain == [d.path("delta"), d.path("echo")], "\(report.problems.map(\.message))")
+        let repaired = try d.repair()
+        #expect(repaired.embedAgain == [d.path("delta"), d.path("echo")])
+        let (summary, _) = try d.f.index()
+        #expect(summary.indexed == 2)
+        #expect(try d.results() == d.clean)
+    }
+
+    @Test func rowsLostFromTheVectorFileAreFoundAndTheirFilesEmbeddedAgain() throws {
+        let d = try DamagedIndex()
+        let rows = try d.space.rowCount
+        let handle = try FileHandle(forWritingTo: try d.masterURL)
+        try handle.truncate(atOffset: UInt64(VectorFileHeader.size + (rows - 2) * 24 * 4))
+        try handle.close()
+        #expect(performing: { _ = try d.results() }, throws: { ($0 as? MMSearchError)?.reason == .indexDamaged })
+        let report = try d.index.check()
+        #expect(report.problems.map(\.kind) == [.rows] && report.filesToEmbedAgain.count == 2,
+                "\(report.problems.map(\.message))")
+        let repaired = try d.repair()
+        #expect(repaired.embedAgain.count == 2)
+        let (summary, _) = try d.f.index()
+        #expect(summary.indexed == 2)
+        #expect(try d.results() == d.clean)
+    }
+
     @Test func damagedTagsAndKeywordIndexAreRebuilt() throws {
         let d = try DamagedIndex()
         let tags = try d.internals.store.tagsURL(named: try d.space.vectorFile)

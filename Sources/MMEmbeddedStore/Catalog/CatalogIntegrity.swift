@@ -24,7 +24,7 @@ extension Catalog {
             let first: Int = row[3]
             let count: Int = row[4]
             return OwnedRows(fileID: row[0], path: row[1], modality: Modality(rawValue: row[2]),
-                             rows: first..<(first + max(0, count)))
+                             rows: Catalog.rows(first: first, count: count))
         }
     }
 
@@ -34,7 +34,7 @@ extension Catalog {
                          arguments: [space]).map { row in
             let first: Int = row[0]
             let count: Int = row[1]
-            return first..<(first + max(0, count))
+            return Catalog.rows(first: first, count: count)
         }
     }
 
@@ -74,6 +74,17 @@ extension Catalog {
         try db.execute(sql: "UPDATE space SET segment = ?, element_type = ?, dimension = ? WHERE id = ?",
                        arguments: [name, elementType.rawValue, dimension, space])
         try bumpEpoch(space: space, in: db)
+    }
+
+    /// `ok` files of `space` whose record of rows makes no sense (a first row without rows, or
+    /// rows without a first row, or a negative first row): (id, path).
+    static func filesWithBadRowRecords(space: Int64, in db: Database) throws -> [(id: Int64, path: String)] {
+        try Row.fetchAll(db, sql: """
+            SELECT id, path FROM file WHERE space_id = ? AND status = 'ok'
+              AND ((vector_row IS NOT NULL AND (vector_count <= 0 OR vector_row < 0))
+                   OR (vector_row IS NULL AND vector_count != 0))
+            ORDER BY path
+            """, arguments: [space]).map { ($0[0], $0[1]) }
     }
 
     /// Files of `space` whose chunks are not one per row, numbered from 0: (id, path).

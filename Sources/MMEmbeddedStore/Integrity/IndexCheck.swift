@@ -200,15 +200,17 @@ enum IndexCheck {
         guard let layout = s.layout else { return }
         let space = s.space
         let committed = space.rowCount
-        let readable = min(committed, s.masterRows)
-        let limit = max(committed, s.masterRows, owned.last.map { $0.rows.upperBound } ?? 0)
+        // Rows that can be read and are committed: the bitmaps below cover these only, so a
+        // damaged count in the catalog costs no memory (rows past them are lost or dead).
+        let readable = max(0, min(committed, s.masterRows))
+        let limit = readable
         // Who owns each row (index into `owned`), and files in each other's way.
         var owner = [Int32](repeating: -1, count: limit)
         var overlapping = Set<Int>()
         var pastCommitted = Set<Int>()
         for (i, file) in owned.enumerated() {
             if file.rows.upperBound > committed { pastCommitted.insert(i) }
-            for row in file.rows where row < limit {
+            for row in file.rows.clamped(to: 0..<limit) {
                 if owner[row] >= 0 {
                     overlapping.insert(Int(owner[row]))
                     overlapping.insert(i)
@@ -237,9 +239,14 @@ enum IndexCheck {
         }
         if s.masterRows < committed {
             let lost = Set(owned.indices.filter { owned[$0].rows.upperBound > s.masterRows && owned[$0].rows.lowerBound < committed })
-            s.problems.append(problem(.rows, s, "vector file \(shown) has \(s.masterRows) rows, the catalog counts "
-                                      + "\(committed): the vectors of \(files(paths(lost))) are lost", .reembed, paths(lost)))
-            distrust(lost, Reasons.lost)
+            let what = "vector file \(shown) has \(s.masterRows) rows, the catalog counts \(committed)"
+            if lost.isEmpty {
+                s.problems.append(problem(.rows, s, what + " (the missing rows were dead)", .rebuild))
+                s.deadRowsWrong = true
+            } else {
+                s.problems.append(problem(.rows, s, what + ": the vectors of \(files(paths(lost))) are lost", .reembed, paths(lost)))
+                distrust(lost, Reasons.lost)
+            }
         }
 
         // Dead rows: exactly the committed rows no file owns.
@@ -255,7 +262,7 @@ enum IndexCheck {
         var coveredRows: [Int] = []
         var coveredFiles = Set<Int>()
         var leaked: [Int] = []
-        for row in 0..<committed {
+        for row in 0..<limit {
             if owner[row] >= 0, dead[row] {
                 coveredRows.append(row)
                 coveredFiles.insert(Int(owner[row]))
@@ -453,8 +460,16 @@ enum IndexCheck {
         }
     }
 
-    /// A file's parts: one chunk per row, and sound vectors under a row.
+    /// A file's record of rows, its parts: one chunk per row, and sound vectors under a row.
     private static func inspectParts(_ s: inout SpaceInspection, owned: [OwnedRows], db: Database) throws {
+        let records = try Catalog.filesWithBadRowRecords(space: s.space.id, in: db)
+        if !records.isEmpty {
+            s.problems.append(problem(.rows, s, "the catalog's record of the rows of \(files(records.map(\.path))) "
+                                      + "makes no sense (a first row without rows, or rows without a first row)",
+                                      .reembed, records.map(\.path)))
+            for file in records where s.untrusted[file.id] == nil { s.untrusted[file.id] = (file.path, Reasons.record) }
+            s.deadRowsWrong = true
+        }
         let chunks = try Catalog.filesWithMismatchedChunks(space: s.space.id, in: db)
         if !chunks.isEmpty {
             s.problems.append(problem(.parts, s, "the chunks of \(files(chunks.map(\.path))) are not one per row",
@@ -480,6 +495,7 @@ enum IndexCheck {
         static let shared = "its rows were claimed by another file too; index it again"
         static let pastCommitted = "its rows lay past the committed ones; index it again"
         static let parts = "its parts were damaged; index it again"
+        static let record = "the record of its rows was damaged; index it again"
     }
 
     private static func problem(_ kind: IntegrityProblem.Kind, _ s: SpaceInspection, _ message: String,
