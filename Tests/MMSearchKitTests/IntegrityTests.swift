@@ -19,11 +19,11 @@ private final class DamagedIndex {
         var description: String { "\(name) \(score)" }
     }
 
-    init() throws {
+    init(storage: VectorStorage = .f32) throws {
         f = try Fixture()
         for content in Self.contents { try f.photo("\(content).jpg", content) }
         try f.photo("notes.txt", "a note about the alpha bravo photos")
-        _ = try f.index()
+        _ = try f.index(options: IndexOptions(threads: 2, storage: storage))
         clean = try results()
         #expect(try index.check().isSound, "a fresh index is sound")
     }
@@ -332,6 +332,41 @@ private final class DamagedIndex {
         let (summary, _) = try d.f.index()
         #expect(summary.indexed == 2)
         #expect(try d.results() == d.clean)
+    }
+
+    @Test func f16RowsAreCheckedToo() throws {
+        let d = try DamagedIndex(storage: .f16)
+        let stride = 24 * 2
+        try d.overwrite(try d.masterURL, at: VectorFileHeader.size + (try d.row(of: "golf")) * stride,
+                        with: [UInt8](repeating: 0x7e, count: stride))  // NaN halves
+        #expect(try d.results() == d.clean(without: ["golf.jpg"]))
+        #expect(try d.index.check().filesToEmbedAgain == [d.path("golf")])
+        _ = try d.repair()
+        _ = try d.f.index(options: IndexOptions(threads: 2, storage: .f16))
+        #expect(try d.results() == d.clean)
+    }
+
+    @Test func aDamagedOrMissingChecksumFileStopsIndexingUntilRepaired() throws {
+        for damage in ["header", "missing"] {
+            let d = try DamagedIndex()
+            let sums = try d.internals.store.sumsURL(named: try d.space.vectorFile)
+            if damage == "header" {
+                try d.overwrite(sums, at: 0, with: Array("MMSSUMZ".utf8))
+            } else {
+                try FileManager.default.removeItem(at: sums)
+            }
+            #expect(try d.results() == d.clean, "search does not need checksums")
+            try d.f.photo("india.jpg", "india")
+            #expect(performing: { _ = try d.f.index() }, throws: {
+                ($0 as? MMSearchError)?.reason == .indexDamaged && "\($0)".contains("checksum file")
+            })
+            #expect(try d.index.check().problems.map(\.kind) == [.missingChecksums], "\(damage)")
+            _ = try d.repair()
+            let (summary, _) = try d.f.index()
+            #expect(summary.indexed == 1)
+            let report = try d.index.check()
+            #expect(report.isSound && report.checksummedRows == report.rows)
+        }
     }
 
     @Test func damagedTagsAndKeywordIndexAreRebuilt() throws {
