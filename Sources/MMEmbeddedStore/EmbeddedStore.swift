@@ -258,14 +258,9 @@ public final class EmbeddedStore: IndexStore, Sendable {
             case .failure(let error): throw error.error(path: url.path)
             }
         }
-        _ = try checked(header: header, url: url, of: space)
-    }
-
-    private func checked(header: VectorFileHeader, url: URL, of space: SpaceRecord) throws -> VectorFileHeader {
         if let problem = Self.mismatch(header, of: space, codes: false) {
             throw MMSearchError(.fatal, "vector file \(url.path) \(problem)", reason: .indexDamaged)
         }
-        return header
     }
 
     /// Opens the vector files of `space` for appending (creating them when missing), with tags
