@@ -39,7 +39,8 @@ enum IndexCompaction {
             (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tombstone WHERE space_id = ?", arguments: [space.id]) ?? 0,
              try Int.fetchOne(db, sql: "SELECT epoch FROM space WHERE id = ?", arguments: [space.id]) ?? 0)
         }
-        guard tombstones > 0 || newType != oldType else {
+        // A vector file of format 1 (no checksums) is rewritten to get them.
+        guard tombstones > 0 || newType != oldType || !old.master.header.isChecksummed else {
             return CompactedSpace(space: space.spaceID, rowsBefore: before.rowCount, rowsAfter: before.rowCount,
                                   bytesBefore: oldBytes, bytesAfter: oldBytes, storageBefore: oldType.storage ?? .f32,
                                   storageAfter: oldType.storage ?? .f32, rewritten: false)
@@ -58,9 +59,12 @@ enum IndexCompaction {
         }
         let codes = try catalog.modalityCodes(for: Set(files.map(\.modality)))
         let name = EmbeddedStore.vectorFileName(space.spaceID, elementType: newType, generation: epoch + 1)
-        for url in [store.vectorURL(named: name), store.codesURL(named: name), store.tagsURL(named: name)] {
-            try? FileManager.default.removeItem(at: url)
+        for companion in EmbeddedStore.companionNames(of: name) {
+            try? FileManager.default.removeItem(at: store.vectorsFolderURL.appendingPathComponent(companion))
         }
+        // The rows to copy are verified first (checksums, finite unit vectors): the new file's
+        // checksums must not vouch for damaged rows.
+        try old.verify(files.map { $0.row..<($0.row + $0.count) })
         let source = try store.mapVectors(named: before.vectorFile, of: before)
         let target = try store.vectorFiles(named: name, of: space, elementType: newType, catalog: catalog)
         var moves: [(id: Int64, row: Int)] = []
@@ -95,9 +99,8 @@ enum IndexCompaction {
                 UPDATE space SET segment = ?, element_type = ?, row_count = ?, epoch = epoch + 1 WHERE id = ?
                 """, arguments: [name, newType.rawValue, rows, space.id])
         }
-        for url in [store.vectorURL(named: before.vectorFile), store.codesURL(named: before.vectorFile),
-                    store.tagsURL(named: before.vectorFile)] {
-            try? FileManager.default.removeItem(at: url)
+        for companion in EmbeddedStore.companionNames(of: before.vectorFile) {
+            try? FileManager.default.removeItem(at: store.vectorsFolderURL.appendingPathComponent(companion))
         }
         return CompactedSpace(space: space.spaceID, rowsBefore: old.rowCount, rowsAfter: rows,
                               bytesBefore: oldBytes,
@@ -105,18 +108,25 @@ enum IndexCompaction {
                               storageBefore: oldType.storage ?? .f32, storageAfter: newType.storage ?? .f32, rewritten: true)
     }
 
-    /// Removes files in `vectors/` that no space uses (left by a crash during compaction).
-    private static func removeStrayFiles(in store: EmbeddedStore, catalog: Catalog) throws {
-        let folder = store.directory.appendingPathComponent(EmbeddedStore.vectorsFolder)
-        let used = Set(try catalog.spaces().flatMap { [$0.vectorFile, $0.vectorFile + ".i8", $0.vectorFile + ".tags"] })
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] where !used.contains(name) {
-            try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
-        }
+    /// Removes files in `vectors/` that no space uses (left by a crash during compaction), and
+    /// returns their names. Only names listed in that folder are removed: nothing outside it.
+    @discardableResult
+    static func removeStrayFiles(in store: EmbeddedStore, catalog: Catalog) throws -> [String] {
+        let folder = store.vectorsFolderURL
+        let stray = strayFiles(in: store, spaces: try catalog.spaces())
+        for name in stray { try? FileManager.default.removeItem(at: folder.appendingPathComponent(name)) }
+        return stray
     }
 
-    /// Bytes of a vector file's files: master, int8 twin and tags.
+    /// The names in `vectors/` that belong to no space's vector file.
+    static func strayFiles(in store: EmbeddedStore, spaces: [SpaceRecord]) -> [String] {
+        let used = Set(spaces.flatMap { EmbeddedStore.companionNames(of: $0.vectorFile) })
+        return store.vectorsFolderNames().filter { !used.contains($0) }.sorted()
+    }
+
+    /// Bytes of a vector file's files: master, int8 twin, tags and checksums.
     private static func vectorFileBytes(_ name: String, in store: EmbeddedStore) -> Int {
-        [store.vectorURL(named: name), store.codesURL(named: name), store.tagsURL(named: name)].map(fileSize).reduce(0, +)
+        EmbeddedStore.companionNames(of: name).map { fileSize(store.vectorsFolderURL.appendingPathComponent($0)) }.reduce(0, +)
     }
 
     private static func fileSize(_ url: URL) -> Int {

@@ -127,8 +127,9 @@ final class EmbeddedSnapshot: SpaceSnapshot {
     func keywordMatches(_ texts: [String], limit: Int, options: SearchOptions) throws -> [RowID] {
         guard let expression = SearchWords.matchExpression(texts) else { return [] }
         let filter = try scope(options).filter(search)
+        // A row that is not a finite unit vector has no score to show: never a match.
         return try TextSearchIndex.matches(expression, space: space.id, limit: limit, in: db,
-                                           accepts: filter.accepts).map(\.row)
+                                           accepts: { filter.accepts($0) && search.isSound(row: $0) }).map(\.row)
     }
 
     func score(_ query: [Float], row: RowID) throws -> Float {
@@ -155,7 +156,7 @@ final class EmbeddedSnapshot: SpaceSnapshot {
             let id: Int64 = row[0]
             let first: Int = row[3]
             let count: Int = row[4]
-            rowsByFile[id] = first..<(first + count)
+            rowsByFile[id] = Catalog.rows(first: first, count: count)
             return IndexedItem(fileID: id, path: row[1], modality: Modality(rawValue: row[2]), vectorCount: count)
         }
     }
@@ -167,12 +168,15 @@ final class EmbeddedSnapshot: SpaceSnapshot {
             """, arguments: [item.fileID]) {
             let first: Int = found[0]
             let count: Int = found[1]
-            rows = first..<(first + count)
+            rows = Catalog.rows(first: first, count: count)
         }
         guard let rows else { return nil }
         var vectors: [[Float]] = []
         for row in rows {
             guard row < search.master.rowCount, let vector = search.master.vector(at: row) else { return nil }
+            // A damaged row (not a finite unit vector) makes the file's vectors untrustworthy:
+            // labelling, duplicates and statistics leave it out, as search does.
+            guard StoredRow.fault(vector) == nil else { return nil }
             vectors.append(vector)
         }
         return vectors

@@ -1,6 +1,11 @@
 import Foundation
 import GRDB
 import MMSearchKit
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The embedded store: one directory per index, a SQLite catalog and memory-mapped vector
 /// files, for one person's files on one machine.
@@ -9,6 +14,7 @@ import MMSearchKit
 ///     DIR/vectors/<space>.f32     one append-only vector file per space (or .f16)
 ///     DIR/vectors/<space>.f32.i8  its int8 twin, for the fast scan
 ///     DIR/vectors/<space>.f32.tags  one byte per row: the row's modality
+///     DIR/vectors/<space>.f32.sums  CRC-32C of the rows, block by block (`RowChecksumFile`)
 ///     DIR/lock                    held by the process writing to the index
 ///
 /// Creating the value opens nothing: the catalog is opened by the operation that needs it,
@@ -49,6 +55,11 @@ public final class EmbeddedStore: IndexStore, Sendable {
         }
     }
 
+    /// Drops the read-only catalog opened so far (after `repair` replaced the catalog file).
+    func forgetReadCatalog() {
+        readOnlyCatalog.withLock { $0 = nil }
+    }
+
     /// The catalog, created and migrated when needed, with the folders of the index.
     func writeCatalog() throws -> Catalog {
         do {
@@ -58,19 +69,38 @@ public final class EmbeddedStore: IndexStore, Sendable {
             throw MMSearchError(.fatal, "index \(directory.path) cannot be created: "
                                 + "\((error as NSError).localizedDescription)")
         }
+        // An empty catalog beside no vectors is an index whose creation was interrupted: start
+        // it again. With vectors it is damage (`repair` says what it does about it).
+        if Catalog.damage(at: catalogURL) == .empty, vectorsFolderNames().isEmpty {
+            try? FileManager.default.removeItem(at: catalogURL)
+        }
         return try Catalog(url: catalogURL, readOnly: false)
+    }
+
+    /// The index's `vectors/` folder.
+    var vectorsFolderURL: URL { directory.appendingPathComponent(Self.vectorsFolder) }
+
+    /// The names in `vectors/`.
+    func vectorsFolderNames() -> [String] {
+        (try? FileManager.default.contentsOfDirectory(atPath: vectorsFolderURL.path)) ?? []
     }
 
     // MARK: IndexStore
 
     public func spaces() throws -> [SpaceRecord] {
-        try readCatalog().spaces()
+        let spaces = try readCatalog().spaces()
+        for space in spaces { try verifyVectorFile(of: space, missingIsDamage: true) }
+        return spaces
     }
 
     public func writer(for space: SpaceID, storage: VectorStorage) throws -> any SpaceWriter {
         let catalog = try writeCatalog()
         let lock = try IndexLock(directory: directory)
-        let record = try SpaceRecord.matching(space, in: catalog.spaces())
+        let spaces = try catalog.spaces()
+        // A damaged index says so before its space is compared with the encoder's (a catalog
+        // whose dimension changed is damage, not another model).
+        for recorded in spaces { try verifyVectorFile(of: recorded, missingIsDamage: false) }
+        let record = try SpaceRecord.matching(space, in: spaces)
             ?? catalog.addSpace(space, elementType: VectorElementType(storage),
                                 vectorFile: Self.vectorFileName(space, elementType: VectorElementType(storage), generation: 0))
         let files = try vectorFiles(for: record, catalog: catalog)
@@ -107,6 +137,16 @@ public final class EmbeddedStore: IndexStore, Sendable {
         return try IndexCompaction.run(self, storage: storage.map(VectorElementType.init))
     }
 
+    public func check() throws -> IntegrityReport {
+        guard exists() else { throw MMSearchError.indexMissing(location) }
+        return try IndexCheck.run(self)
+    }
+
+    public func repair() throws -> RepairReport {
+        guard exists() else { throw MMSearchError.indexMissing(location) }
+        return try IndexRepair.run(self)
+    }
+
     // MARK: Vector files
 
     /// The file name of a vector file of `space`: `<pack>-<dimension>-<fingerprint>.f32`, with
@@ -117,15 +157,46 @@ public final class EmbeddedStore: IndexStore, Sendable {
         return "\(safeName)-\(space.dimension)-\(space.fingerprint.prefix(16))\(suffix).\(elementType.rawValue)"
     }
 
-    func vectorURL(named name: String) -> URL {
-        directory.appendingPathComponent(Self.vectorsFolder).appendingPathComponent(name)
+    /// Why `name` cannot be a vector file's name, or nil: the catalog must name a plain file
+    /// inside `vectors/` (no `/`, not `.` or `..`, not hidden, not empty) ending in `.f32` or
+    /// `.f16`, so that nothing read or deleted through it lies outside the index.
+    static func vectorFileNameProblem(_ name: String) -> String? {
+        if name.isEmpty { return "it is empty" }
+        if name.contains("/") || name.contains("\0") { return "it is a path, not a file name" }
+        if name.hasPrefix(".") { return "it starts with a dot" }
+        if name.utf8.count > 200 { return "it is longer than 200 bytes" }
+        if !VectorStorage.allCases.contains(where: { name.hasSuffix(".\($0.rawValue)") }) {
+            return "it does not end in .f32 or .f16"
+        }
+        return nil
+    }
+
+    /// The vector file `name` in `vectors/`; a name that is not a plain file name there is an
+    /// error naming it (a damaged catalog must not make a search read, or compaction delete,
+    /// a file outside the index).
+    func vectorURL(named name: String) throws -> URL {
+        if let problem = Self.vectorFileNameProblem(name) {
+            throw MMSearchError(.fatal, "catalog \(catalogURL.path) names the vector file '\(name)', "
+                                + "which is not a file in \(directory.path)/\(Self.vectorsFolder): \(problem)",
+                                reason: .indexDamaged)
+        }
+        return directory.appendingPathComponent(Self.vectorsFolder).appendingPathComponent(name)
     }
 
     /// The int8 twin of a vector file: the file's name with `.i8` appended.
-    func codesURL(named name: String) -> URL { vectorURL(named: name + ".i8") }
+    func codesURL(named name: String) throws -> URL { try vectorURL(named: name).appendingPathExtension("i8") }
 
     /// The tag file of a vector file: the file's name with `.tags` appended.
-    func tagsURL(named name: String) -> URL { vectorURL(named: name + ".tags") }
+    func tagsURL(named name: String) throws -> URL { try vectorURL(named: name).appendingPathExtension("tags") }
+
+    /// The checksum file of a vector file: the file's name with `.sums` appended.
+    func sumsURL(named name: String) throws -> URL { try vectorURL(named: name).appendingPathExtension("sums") }
+
+    /// The names of the files that belong to vector file `name`: itself, its twin, tags and
+    /// checksums.
+    static func companionNames(of name: String) -> [String] {
+        [name, name + ".i8", name + ".tags", name + ".sums"]
+    }
 
     /// Maps the vector file `name` of `space`, checking that it holds that space's vectors.
     func mapVectors(named name: String, of space: SpaceRecord,
@@ -144,20 +215,52 @@ public final class EmbeddedStore: IndexStore, Sendable {
     }
 
     private func checked(_ file: MappedVectorFile, of space: SpaceRecord, codes: Bool) throws -> MappedVectorFile {
-        let path = file.url.path
-        guard file.dimension == space.dimension else {
-            throw MMSearchError(.fatal, "vector file \(path) holds \(file.dimension)-d "
-                                + "vectors but space \(space.spaceID) is \(space.dimension)-d")
-        }
-        guard file.header.fingerprint == VectorFileHeader.storedFingerprint(space.fingerprint) else {
-            throw MMSearchError(.fatal, "vector file \(path) holds vectors of space "
-                                + "\(file.header.fingerprint), not of \(space.spaceID)")
-        }
-        guard (file.elementType == .int8) == codes else {
-            throw MMSearchError(.fatal, "vector file \(path) holds \(file.elementType) rows, "
-                                + "expected \(codes ? "int8" : space.elementType)")
+        if let problem = Self.mismatch(file.header, of: space, codes: codes) {
+            throw MMSearchError(.fatal, "vector file \(file.url.path) \(problem)", reason: .indexDamaged)
         }
         return file
+    }
+
+    /// How a vector file's header disagrees with the catalog's record of its space, or nil.
+    static func mismatch(_ header: VectorFileHeader, of space: SpaceRecord, codes: Bool) -> String? {
+        if header.dimension != space.dimension {
+            return "holds \(header.dimension)-d vectors but the catalog says space \(space.name) is "
+                + "\(space.dimension)-d (dimension \(header.dimension) vs \(space.dimension))"
+        }
+        if header.fingerprint != VectorFileHeader.storedFingerprint(space.fingerprint) {
+            return "holds vectors of space \(header.fingerprint), not of \(space.spaceID)"
+        }
+        if (header.elementType == .int8) != codes || (!codes && header.elementType.rawValue != space.elementType) {
+            return "holds \(header.elementType) rows, expected \(codes ? "int8" : space.elementType)"
+        }
+        return nil
+    }
+
+    /// What opening checks of a space's vector file, reading its 64-byte header only: its name,
+    /// its header (checksum), and that it holds the space's vectors as the catalog records
+    /// them. A missing file is damage for a reader (`missingIsDamage`) when rows were
+    /// committed; a writer embeds their files again instead.
+    func verifyVectorFile(of space: SpaceRecord, missingIsDamage: Bool) throws {
+        let url = try vectorURL(named: space.vectorFile)
+        let fd = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT, !(missingIsDamage && space.rowCount > 0) { return }
+            throw MMSearchError(.fatal, "vector file \(url.path) cannot be opened: \(POSIX.lastError)",
+                                reason: errno == ENOENT ? .indexDamaged : nil)
+        }
+        defer { close(fd) }
+        let bytes = POSIX.read(fd, count: VectorFileHeader.size, at: 0) ?? []
+        // A writer starts an empty file afresh; a reader may meet one being created.
+        if bytes.isEmpty, !missingIsDamage || space.rowCount == 0 { return }
+        let header = try bytes.withUnsafeBytes { raw in
+            switch VectorFileHeader.decode(raw) {
+            case .success(let header): return header
+            case .failure(let error): throw error.error(path: url.path)
+            }
+        }
+        if let problem = Self.mismatch(header, of: space, codes: false) {
+            throw MMSearchError(.fatal, "vector file \(url.path) \(problem)", reason: .indexDamaged)
+        }
     }
 
     /// Opens the vector files of `space` for appending (creating them when missing), with tags
@@ -173,7 +276,8 @@ public final class EmbeddedStore: IndexStore, Sendable {
     func vectorFiles(named name: String, of space: SpaceRecord, elementType: VectorElementType,
                      catalog: Catalog) throws -> SpaceVectorFiles {
         let files = try SpaceVectorFiles(masterURL: vectorURL(named: name), codesURL: codesURL(named: name),
-                                         tagsURL: tagsURL(named: name), dimension: space.dimension,
+                                         tagsURL: tagsURL(named: name), sumsURL: sumsURL(named: name),
+                                         dimension: space.dimension,
                                          elementType: elementType, fingerprint: space.fingerprint)
         let missing = files.missingTags
         if !missing.isEmpty {

@@ -85,7 +85,7 @@ final class EmbeddedWriter: SpaceWriter {
         guard !copies.isEmpty else { return }
         let sources = copies.map { copy -> Range<Int> in
             guard let first = copy.source.vectorRow, copy.source.vectorCount > 0 else { return 0..<0 }
-            return Int(first)..<(Int(first) + copy.source.vectorCount)
+            return Catalog.rows(first: Int(first), count: copy.source.vectorCount)
         }
         let chunks = try copies.map { try catalog.chunks(fileID: $0.source.id) }
         let parts = try catalog.read { db in

@@ -86,7 +86,10 @@ enum Advice {
         case .indexNeedsUpgrade?:
             return ": run `mmsearch index` once to upgrade it"
         case .indexDamaged?:
-            return "; re-index into a new --index"
+            return "; run `mmsearch repair` (`mmsearch check` lists what is wrong)"
+        case .spaceMismatch(let index, let encoder)? where index.name == encoder.name && index.dimension != encoder.dimension:
+            return ": the index holds \(index.dimension)-d vectors and the \(encoder.name) encoder makes "
+                + "\(encoder.dimension)-d ones; re-index into another --index"
         case .spaceMismatch(let index, let encoder)?:
             return index.name == encoder.name
                 ? ": the \(index.name) weights changed since the index was built; re-index into another --index"

@@ -23,6 +23,9 @@ struct MMSearch: ParsableCommand {
               mmsearch plugins                every encoder, and plugins that did not load
               mmsearch stats --failures       files that could not be indexed, and why
               mmsearch compact                drop the vectors of deleted and changed files
+              mmsearch check                  verify the index (exit 1 when something is wrong)
+              mmsearch repair                 fix it; only files whose vectors were damaged
+                                              are embedded again by the next `mmsearch index`
               mmsearch models                 the model packs, their weights, the default
               mmsearch query "rain" --model clap-htsat   sounds by description
 
@@ -39,17 +42,19 @@ struct MMSearch: ParsableCommand {
             EXIT STATUS
               0    success
               1    finished, but some files (or the query file) could not be read
-                   or embedded; each is reported on stderr as "path: reason"
+                   or embedded; each is reported on stderr as "path: reason";
+                   `mmsearch check` found problems, or some remain after
+                   `mmsearch repair`
               2    usage error: bad arguments or options, unknown --model pack,
                    query file missing or of a type the pack does not read, bad
                    query weight, empty or repeated labels, unknown --label,
                    unreadable labels or qrels file
               3    fatal: models missing, index missing or unreadable, index
-                   built in another space (model pack), index locked by another
-                   running `mmsearch index`
+                   damaged (run `mmsearch repair`), index built in another space
+                   (model pack), index locked by another running `mmsearch index`
               130  interrupted (Ctrl-C); what was committed stays in the index
             """,
         subcommands: [IndexCommand.self, QueryCommand.self, EmbedCommand.self, PluginsCommand.self,
                       CompactCommand.self, StatsCommand.self, LabelCommand.self, DescribeCommand.self,
-                      DupesCommand.self, EvalCommand.self, ModelsCommand.self])
+                      DupesCommand.self, EvalCommand.self, ModelsCommand.self, CheckCommand.self, RepairCommand.self])
 }

@@ -26,7 +26,8 @@ import Testing
         #expect(after == before)
         #expect(try reader.search(hashVector(Array("new 12".utf8), dimension: 24), limit: 1).first?.path
                 == f.photos.path + "/p12.jpg")
-        #expect(try segmentFiles(f) == ["test-24-f00d-1.f32", "test-24-f00d-1.f32.i8", "test-24-f00d-1.f32.tags"],
+        #expect(try segmentFiles(f) == ["test-24-f00d-1.f32", "test-24-f00d-1.f32.i8", "test-24-f00d-1.f32.sums",
+                                        "test-24-f00d-1.f32.tags"],
                 "old files removed")
         #expect(try f.rowsAddUp())
         // Nothing dead: nothing to do. New files go to the new vector file.

@@ -23,7 +23,7 @@ import Glibc
             let orphan = hashVector(Array("orphan".utf8), dimension: 24)
             #expect(try writer.append([orphan, orphan, orphan], tags: [1, 1, 1]) == 2..<5)
         }
-        let segment = store.store.vectorURL(named: space.vectorFile)
+        let segment = try store.store.vectorURL(named: space.vectorFile)
         let handle = try FileHandle(forWritingTo: segment)
         try handle.seekToEnd()
         try handle.write(contentsOf: Data(repeating: 0x7f, count: 24 * 4 / 2))

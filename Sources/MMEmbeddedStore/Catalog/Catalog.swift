@@ -14,6 +14,9 @@ public final class Catalog: Sendable {
     /// mmsearch, or one that is not a catalog at all, is an error naming the file.
     public init(url: URL, readOnly: Bool) throws {
         self.url = url
+        if let damage = Self.damage(at: url) {
+            throw MMSearchError(.fatal, "catalog \(url.path) \(damage)", reason: .indexDamaged)
+        }
         var config = Configuration()
         config.readonly = readOnly
         config.busyMode = .timeout(10)
@@ -25,6 +28,10 @@ public final class Catalog: Sendable {
             let migrator = CatalogSchema.migrator
             if try pool.read(migrator.hasBeenSuperseded) {
                 throw MMSearchError(.fatal, "catalog \(url.path) was written by a newer mmsearch", reason: .indexTooNew)
+            }
+            if let foreign = try pool.read({ try Self.foreignContents(readOnly: readOnly, in: $0) }) {
+                throw MMSearchError(.fatal, "catalog \(url.path) is not an mmsearch catalog (\(foreign))",
+                                    reason: .indexDamaged)
             }
             if readOnly {
                 guard try pool.read(migrator.hasCompletedMigrations) else {
@@ -41,9 +48,50 @@ public final class Catalog: Sendable {
             }
         } catch let error as MMSearchError {
             throw error
+        } catch let error as DatabaseError where [.SQLITE_NOTADB, .SQLITE_CORRUPT].contains(error.resultCode) {
+            throw MMSearchError(.fatal, "catalog \(url.path) is damaged: \(Self.reason(error))", reason: .indexDamaged)
         } catch {
             throw MMSearchError(.fatal, "catalog \(url.path) cannot be opened: \(Self.reason(error))")
         }
+    }
+
+    /// Why the file at `url` cannot be a catalog, judged from its first bytes; nil when it may
+    /// be one (or does not exist).
+    enum Damage: Equatable, CustomStringConvertible {
+        /// 0 bytes (and no write-ahead log SQLite could recover it from).
+        case empty
+        /// Bytes that are not an SQLite database.
+        case notSQLite
+
+        var description: String {
+            switch self {
+            case .empty: "is empty (0 bytes): it is not an mmsearch catalog"
+            case .notSQLite: "is not an mmsearch catalog (not an SQLite database)"
+            }
+        }
+    }
+
+    static func damage(at url: URL) -> Damage? {
+        guard let handle = FileHandle(forReadingAtPath: url.path) else { return nil }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: 16)) ?? Data()
+        if head.isEmpty {
+            let wal = (try? FileManager.default.attributesOfItem(atPath: url.path + "-wal"))?[.size] as? NSNumber
+            return (wal?.intValue ?? 0) > 0 ? nil : .empty
+        }
+        return head == Data("SQLite format 3".utf8 + [0]) ? nil : .notSQLite
+    }
+
+    /// What makes an SQLite database someone else's: tables but no record of mmsearch's
+    /// migrations (or, read-only, no tables at all); nil for a catalog or, for a writer, an
+    /// empty database it may set up.
+    private static func foreignContents(readOnly: Bool, in db: Database) throws -> String? {
+        if try db.tableExists("grdb_migrations") { return nil }
+        let tables = try String.fetchAll(db, sql: """
+            SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name
+            """)
+        if tables.isEmpty { return readOnly ? "it holds no tables" : nil }
+        return "it holds other tables: " + tables.prefix(5).joined(separator: ", ")
     }
 
     /// The schema version the catalog is at.

@@ -20,7 +20,7 @@ extension Catalog {
             while let row = try rows.next() {
                 let first: Int = row[0]
                 let count: Int = row[1]
-                set.insert(first..<(first + count))
+                set.insert(Catalog.rows(first: first, count: count))
             }
         }
         return set
@@ -47,7 +47,7 @@ extension Catalog {
             while let row = try rows.next() {
                 let first: Int = row[0]
                 let count: Int = row[1]
-                set.insert(first..<(first + count))
+                set.insert(Catalog.rows(first: first, count: count))
             }
         }
         return set

@@ -53,7 +53,8 @@ enum PartTables {
     }
 
     /// The parts under the row of the file at `path` in `space`, with their vectors, in time
-    /// order; vectors of the wrong length (a damaged row) are left out.
+    /// order; vectors of the wrong length or that are not finite unit vectors (damaged) are
+    /// left out.
     static func partsUnderRow(path: String, space: Int64, dimension: Int, in db: Database) throws -> [FilePart] {
         let rows = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT s.start_s, s.end_s, s.vector FROM media_segment s JOIN file f ON f.id = s.file_id
@@ -65,6 +66,7 @@ enum PartTables {
             let vector = data.withUnsafeBytes { raw in
                 (0..<dimension).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
             }
+            guard StoredRow.fault(vector) == nil else { return nil }
             return FilePart(index: index, time: TimeSpan(start: row["start_s"], end: row["end_s"]), vector: vector)
         }
     }

@@ -33,7 +33,7 @@ extension Catalog {
         let tombstones = try Row.fetchAll(query, arguments: [id, seq]).map { t -> Tombstone in
             let first: Int = t[1]
             let count: Int = t[2]
-            return Tombstone(seq: t[0], rows: first..<(first + max(0, count)))
+            return Tombstone(seq: t[0], rows: Catalog.rows(first: first, count: count))
         }
         return SpaceState(vectorFile: row[0], epoch: row[1], elementType: row[2], rowCount: row[3],
                           tombstones: tombstones)
@@ -53,7 +53,7 @@ extension Catalog {
         guard let found = try Row.fetchOne(statement, arguments: [space, row, row]) else { return nil }
         let first: Int = found[2]
         let count: Int = found[3]
-        guard row < first + count else { return nil }
+        guard Catalog.rows(first: first, count: count).contains(row) else { return nil }
         let part = (found[10] as Int?) == nil ? nil : chunk(found)
         return (found[9], found[0], Modality(rawValue: found[1]), part)
     }

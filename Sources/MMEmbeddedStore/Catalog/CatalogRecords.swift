@@ -25,6 +25,18 @@ extension FileRecord: FetchableRecord {
 }
 
 extension Catalog {
+    /// More rows than any vector file holds (2⁴⁰): the most a row range read from the
+    /// catalog may reach.
+    static let rowLimit = 1 << 40
+
+    /// `count` rows from `first`, as the catalog records a file's rows or a dead range, made
+    /// safe whatever a damaged catalog says: negative values count as 0 and huge ones are
+    /// capped, so no arithmetic on them traps.
+    static func rows(first: Int, count: Int) -> Range<Int> {
+        let lower = min(max(0, first), rowLimit)
+        return lower..<(lower + min(max(0, count), rowLimit))
+    }
+
     /// The number of files with vectors of each modality in `space`, by modality name.
     static func modalityCounts(space: Int64, in db: Database) throws -> [(modality: Modality, files: Int)] {
         try Row.fetchAll(db, sql: """

@@ -63,7 +63,7 @@ extension Catalog {
             let first: Int = file["vector_row"]
             let count: Int = file["vector_count"]
             let code = codes[Modality(rawValue: file["modality"])] ?? 0
-            for row in max(first, rows.lowerBound)..<min(first + count, rows.upperBound) {
+            for row in Catalog.rows(first: first, count: count).clamped(to: rows) {
                 tags[row - rows.lowerBound] = code
             }
         }

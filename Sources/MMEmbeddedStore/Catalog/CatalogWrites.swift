@@ -187,9 +187,9 @@ extension Catalog {
 
     /// Turns the rows of `record` into a tombstone and drops its chunks and labels (they were
     /// about the vectors it had).
-    private static func retire(_ record: FileRecord, in db: Database) throws {
+    static func retire(_ record: FileRecord, in db: Database) throws {
         if record.status == .ok, let first = record.vectorRow, record.vectorCount > 0 {
-            try tombstone(Int(first)..<(Int(first) + record.vectorCount), space: record.spaceID, in: db)
+            try tombstone(rows(first: Int(first), count: record.vectorCount), space: record.spaceID, in: db)
         }
         try db.execute(sql: "DELETE FROM chunk WHERE file_id = ?", arguments: [record.id])
         try LabelTable.forget(fileID: record.id, in: db)

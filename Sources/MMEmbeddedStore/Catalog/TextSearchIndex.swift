@@ -60,8 +60,9 @@ enum TextSearchIndex {
             let count: Int = row[3]
             let part = Int(rowid % partsPerFile)
             let index = part == 0 ? 0 : part - 1
-            guard index < count else { continue }
-            let fileRow = first + index
+            let rows = Catalog.rows(first: first, count: count)
+            guard index < rows.count else { continue }
+            let fileRow = rows.lowerBound + index
             guard accepts(fileRow), seen.insert(fileRow).inserted else { continue }
             found.append(Match(row: fileRow, bm25: row[1]))
         }

@@ -38,11 +38,15 @@ enum ExactScan {
         return out
     }
 
-    /// The `k` best rows among `rows` that `filter` accepts.
+    /// The `k` best rows among `rows` that `filter` accepts. A row that is not a finite unit
+    /// vector (damaged on disk, see `StoredRow`) is never among them: its norm is checked
+    /// before it enters the k best, which costs a dot product per entry, not per row.
     static func topK(_ query: [Float], _ file: MappedVectorFile, rows: Range<Int>,
                      filter: RowFilter, k: Int) -> TopK {
         var top = TopK(k: k)
         guard k > 0, !rows.isEmpty else { return top }
+        let d = file.dimension
+        let type = file.elementType
         var buffer = [Float](repeating: 0, count: block)
         query.withUnsafeBufferPointer { q in
             buffer.withUnsafeMutableBufferPointer { out in
@@ -51,7 +55,10 @@ enum ExactScan {
                     let end = min(start + block, rows.upperBound)
                     scores(q.baseAddress!, file, rows: start..<end, into: out.baseAddress!)
                     for i in 0..<(end - start) where out[i] >= top.threshold {
-                        if filter.accepts(start + i) { top.insert(row: start + i, score: out[i]) }
+                        let row = start + i
+                        if filter.accepts(row), StoredRow.isSound(file.row(row), type: type, dimension: d) {
+                            top.insert(row: row, score: out[i])
+                        }
                     }
                     start = end
                 }

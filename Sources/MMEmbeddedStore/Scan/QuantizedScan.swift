@@ -93,19 +93,27 @@ enum QuantizedScan {
     }
 
     /// Exact scores of the candidates whose upper bound reaches `threshold`, the k best.
+    /// `rejected` counts candidates whose master row is not a finite unit vector (damaged on
+    /// disk): they are left out, and since their int8 bounds may have raised `threshold`, the
+    /// caller must not trust the result then (see `VectorSearch.topK`).
     static func rescore(_ query: Query, _ master: MappedVectorFile, candidates: [Candidate],
-                        threshold: Float, k: Int) -> (top: TopK, rescored: Int) {
+                        threshold: Float, k: Int) -> (top: TopK, rescored: Int, rejected: Int) {
         var top = TopK(k: k)
         var rescored = 0
+        var rejected = 0
         let row = UnsafeMutableRawPointer.allocate(byteCount: master.rowStride, alignment: 64)
         defer { row.deallocate() }
         query.values.withUnsafeBufferPointer { q in
             for candidate in candidates where candidate.upper >= threshold {
                 rescored += 1
                 master.read(row: candidate.row, into: row)
+                guard StoredRow.isSound(row, type: master.elementType, dimension: master.dimension) else {
+                    rejected += 1
+                    continue
+                }
                 top.insert(row: candidate.row, score: ExactScan.score(q.baseAddress!, master, copy: row))
             }
         }
-        return (top, rescored)
+        return (top, rescored, rejected)
     }
 }

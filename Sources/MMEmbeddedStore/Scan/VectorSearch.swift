@@ -7,7 +7,8 @@ struct VectorSearch: Sendable {
     let live: LiveRows
     var modalities: RowModalities? = nil
 
-    /// The `k` live rows with the highest dot product with `query`, best first; only rows
+    /// The `k` live rows with the highest dot product with `query`, best first (never a row
+    /// that is not a finite unit vector, see `StoredRow`); only rows
     /// whose modality code is allowed when `allowed` (indexed by code) is given, and only rows
     /// in `rows` when it is given.
     func topK(_ query: [Float], k: Int, options: SearchOptions,
@@ -43,17 +44,39 @@ struct VectorSearch: Sendable {
         for part in parts { lower.merge(part.lower) }
         let threshold = lower.threshold
         var best = exact
+        var rejected = 0
         for part in parts {
-            let (top, rescored) = QuantizedScan.rescore(quantized, master, candidates: part.candidates,
-                                                        threshold: threshold, k: k)
+            let (top, rescored, dropped) = QuantizedScan.rescore(quantized, master, candidates: part.candidates,
+                                                                 threshold: threshold, k: k)
             statistics.rescored += rescored
+            rejected += dropped
             best.merge(top)
+        }
+        if rejected > 0 {
+            // A damaged row's int8 bound may have kept sound rows out: scan exactly instead,
+            // which checks every row before it enters the k best. Only a damaged index (see
+            // `IndexStore.check`) pays for this.
+            best = TopK(k: k)
+            for part in ParallelScan.map(rows, threads: threads, minimumRows: options.rowsPerThread, {
+                ExactScan.topK(query, master, rows: $0, filter: filter, k: k)
+            }) { best.merge(part) }
+            statistics.exactRows = rows.count
+            statistics.quantizedRows = 0
         }
         return (best.sorted(), statistics)
     }
 }
 
 extension VectorSearch {
+    /// True when row `row` of the master is a finite unit vector (see `StoredRow`).
+    func isSound(row: Int) -> Bool {
+        guard row >= 0, row < master.rowCount else { return false }
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: master.rowStride, alignment: 64)
+        defer { buffer.deallocate() }
+        master.read(row: row, into: buffer)
+        return StoredRow.isSound(buffer, type: master.elementType, dimension: master.dimension)
+    }
+
     /// The exact score of one row, by the kernel a scan uses (so the same number).
     func score(_ query: [Float], row: Int) -> Float {
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: master.rowStride, alignment: 64)

@@ -38,7 +38,9 @@ final class MappedVectorFile: @unchecked Sendable {
     var rowStride: Int { header.rowStride }
 
     /// Maps the vector file at `url`; a missing, short or foreign file is an error naming it.
-    init(url: URL, access: Access = .sequential) throws {
+    /// With `assuming`, the header is not read: the rows are laid out as it says (how `check`
+    /// and `repair` read a file whose header is damaged).
+    init(url: URL, access: Access = .sequential, assuming assumed: VectorFileHeader? = nil) throws {
         self.url = url
         let path = url.path
         let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -50,13 +52,20 @@ final class MappedVectorFile: @unchecked Sendable {
         guard let size = POSIX.size(fd) else {
             throw MMSearchError(.fatal, "vector file \(path) cannot be read: \(POSIX.lastError)")
         }
-        let headerBytes = POSIX.read(fd, count: VectorFileHeader.size, at: 0) ?? []
-        header = try headerBytes.withUnsafeBytes { raw in
-            switch VectorFileHeader.decode(raw) {
-            case .success(let header): return header
-            case .failure(let error):
-                throw MMSearchError(.fatal, "vector file \(path) is damaged: \(error.reason)")
+        if let assumed {
+            header = assumed
+        } else {
+            let headerBytes = POSIX.read(fd, count: VectorFileHeader.size, at: 0) ?? []
+            header = try headerBytes.withUnsafeBytes { raw in
+                switch VectorFileHeader.decode(raw) {
+                case .success(let header): return header
+                case .failure(let error): throw error.error(path: path)
+                }
             }
+        }
+        guard size >= VectorFileHeader.size else {
+            throw MMSearchError(.fatal, "vector file \(path) is damaged: it is \(size) bytes, shorter than "
+                                + "the \(VectorFileHeader.size)-byte header", reason: .indexDamaged)
         }
         rowCount = (size - VectorFileHeader.size) / header.rowStride
         length = size

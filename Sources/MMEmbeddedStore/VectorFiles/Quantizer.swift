@@ -3,11 +3,16 @@
 /// bound to know how far a quantised score can be from the exact one (see `QuantizedScan`).
 enum Quantizer {
     /// Quantises `vector` into `codes` (as many as `vector` has values) and returns the scale;
-    /// 0 for an all-zero vector (every code 0).
+    /// 0 for an all-zero vector or one with a NaN or infinite value (every code 0: a damaged
+    /// master row gives a neutral int8 row, and search drops it when rescoring).
     static func quantize(_ vector: UnsafeBufferPointer<Float>, into codes: UnsafeMutablePointer<Int8>) -> Float {
         var largest: Float = 0
-        for value in vector { largest = max(largest, abs(value)) }
-        guard largest > 0, largest.isFinite else {
+        var finite = true
+        for value in vector {
+            finite = finite && value.isFinite
+            largest = max(largest, abs(value))
+        }
+        guard finite, largest > 0, largest.isFinite else {
             codes.update(repeating: 0, count: vector.count)
             return 0
         }

@@ -3,25 +3,38 @@ import CVectorKernels
 import Foundation
 
 /// Writes the vectors of one space: the master vector file (f32 or f16: what exact search and
-/// rescoring read), its int8 twin (what the fast scan reads) and its tag file (each row's
-/// modality), kept in step row for row.
+/// rescoring read), its int8 twin (what the fast scan reads), its tag file (each row's
+/// modality) and its checksum file (CRC-32C of the master's rows, block by block), kept in step
+/// row for row.
 ///
 /// The twin is derived data: it quantises the master's rows as stored (after f16 rounding),
 /// and opening repairs it from the master when a crash left it shorter or longer. Tags come
-/// from the catalog: `missingTags` says which rows the opener must fill in.
+/// from the catalog: `missingTags` says which rows the opener must fill in. Checksums are not
+/// derived: they are written from the rows' bytes as they are appended and never recomputed
+/// from the file (that would bless damage), except by `repair` for rows it verified.
 final class SpaceVectorFiles {
     let master: VectorFileWriter
     let codes: VectorFileWriter
     let tags: RowTagWriter
+    let sums: RowChecksumFile
 
     /// Rows in the master vector file.
     var rowCount: Int { master.rowCount }
 
-    init(masterURL: URL, codesURL: URL, tagsURL: URL, dimension: Int, elementType: VectorElementType,
+    init(masterURL: URL, codesURL: URL, tagsURL: URL, sumsURL: URL, dimension: Int, elementType: VectorElementType,
          fingerprint: String) throws {
         precondition(elementType != .int8, "the master vector file holds f32 or f16 rows")
         master = try VectorFileWriter(url: masterURL, dimension: dimension, elementType: elementType,
                                          fingerprint: fingerprint)
+        // A file of format 2 has had its checksum file since it was created: without it, its
+        // rows cannot be verified, and writing a new one would vouch for whatever is there.
+        if master.header.isChecksummed, master.rowCount > 0, !FileManager.default.fileExists(atPath: sumsURL.path) {
+            throw MMSearchError(.fatal, "checksum file \(sumsURL.path) of \(master.rowCount) rows is missing",
+                                reason: .indexDamaged)
+        }
+        // Files of format 1 get checksums for the rows appended from now on.
+        sums = try RowChecksumFile(url: sumsURL)
+        try sums.cut(toRows: master.rowCount)
         // The twin is derived data: one that cannot be used is rebuilt from the master.
         do {
             codes = try VectorFileWriter(url: codesURL, dimension: dimension, elementType: .int8,
@@ -62,9 +75,11 @@ final class SpaceVectorFiles {
         return try write(master: bytes, codes: codes.encoded(stored), tags: rowTags, count: vectors.count)
     }
 
-    /// Appends copies of each range of rows (as stored, bit for bit) to both files and
-    /// syncs them once; returns where each range's copy went.
+    /// Appends copies of each range of rows (as stored, bit for bit) to every file and
+    /// syncs them once; returns where each range's copy went. Rows that fail their checksum or
+    /// are not finite unit vectors are not copied: that is an error (`repair` drops them).
     func appendCopies(of ranges: [Range<Int>]) throws -> [Range<Int>] {
+        try verify(ranges)
         var masterBytes: [UInt8] = []
         var codeBytes: [UInt8] = []
         var tagBytes: [UInt8] = []
@@ -89,16 +104,45 @@ final class SpaceVectorFiles {
         do {
             _ = try codes.write(codeBytes, count: count)
             try tags.write(tagBytes)
+            try sums.append(rows: masterBytes, first: first, count: count, stride: master.header.rowStride)
             try master.sync()
             try codes.sync()
             try tags.sync()
+            try sums.sync()
         } catch {
             try? master.truncate(toRows: first)
             if codes.rowCount > first { try? codes.truncate(toRows: first) }
             if tags.rowCount > first { try? tags.truncate(toRows: first) }
+            sums.forget(after: first)
             throw error
         }
         return rows
+    }
+
+    /// Checks that `ranges` of the master hold what was written: every row matches its
+    /// checksum (when it has one) and is a finite unit vector.
+    func verify(_ ranges: [Range<Int>]) throws {
+        let stride = master.header.rowStride
+        let entries = sums.contents.entries
+        for range in ranges where !range.isEmpty {
+            let bytes = try master.read(range)
+            let sums = RowChecksums.overlapping(range, in: entries)
+            try bytes.withUnsafeBytes { raw in
+                for i in 0..<range.count {
+                    let row = range.lowerBound + i
+                    let start = raw.baseAddress! + i * stride
+                    if let sum = sums.first(where: { $0.rows.contains(row) }),
+                       CRC32C.checksum(UnsafeRawBufferPointer(start: start, count: stride)) != sum.crc(ofRow: row) {
+                        throw MMSearchError(.fatal, "row \(row) of vector file \(master.url.path) does not match its "
+                                            + "checksum", reason: .indexDamaged)
+                    }
+                    if let fault = StoredRow.fault(start, type: master.elementType, dimension: master.dimension) {
+                        throw MMSearchError(.fatal, "row \(row) of vector file \(master.url.path) is \(fault.description)",
+                                            reason: .indexDamaged)
+                    }
+                }
+            }
+        }
     }
 
     /// Master rows in their stored format, as f32 vectors.

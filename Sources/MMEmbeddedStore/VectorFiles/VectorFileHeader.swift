@@ -48,19 +48,31 @@ enum VectorElementType: String, Sendable, CaseIterable {
 /// The fixed 64-byte header at the start of every vector file.
 ///
 /// Layout (little-endian): magic `MMSVECS\0` (8 bytes), format version (u32), element type
-/// (u32), dimension (u32), header size (u32), row stride in bytes (u32), reserved (u32),
-/// space fingerprint (32 bytes, ASCII, zero-padded). Rows follow the header back to back; the
-/// row count is `(file size - header size) / row stride`, so a torn last row is ignored.
-/// An int8 row is `dimension` codes then the f32 scale (`code × scale ≈ value`).
+/// (u32), dimension (u32), header size (u32), row stride in bytes (u32), header checksum
+/// (u32), space fingerprint (32 bytes, ASCII, zero-padded). Rows follow the header back to
+/// back; the row count is `(file size - header size) / row stride`, so a torn last row is
+/// ignored. An int8 row is `dimension` codes then the f32 scale (`code × scale ≈ value`).
+///
+/// Format versions: 1 (the first) has zero where the checksum is and nothing verifies it;
+/// 2 keeps there the CRC-32C of the 64 header bytes with those four bytes zero, checked on
+/// every open, and promises a checksum file (`RowChecksumFile`) for the rows of a master
+/// vector file. Both are read; new files are written as 2; repair and compaction turn 1 into 2.
 struct VectorFileHeader: Equatable, Sendable {
     static let magic: [UInt8] = Array("MMSVECS".utf8) + [0]
     static let size = 64
-    static let currentVersion: UInt32 = 1
+    static let currentVersion: UInt32 = 2
+    /// The first version whose header carries its checksum.
+    static let checksummedVersion: UInt32 = 2
+    /// Where the header checksum is.
+    static let checksumOffset = 28
 
     var version: UInt32 = currentVersion
     var elementType: VectorElementType
     var dimension: Int
     var fingerprint: String
+
+    /// True when the header carries a checksum and its rows have a checksum file.
+    var isChecksummed: Bool { version >= Self.checksummedVersion }
 
     var rowStride: Int { elementType.rowStride(dimension: dimension) }
 
@@ -73,6 +85,11 @@ struct VectorFileHeader: Equatable, Sendable {
         var print = Array(fingerprint.utf8.prefix(32))
         print += [UInt8](repeating: 0, count: 32 - print.count)
         bytes += print
+        if isChecksummed {
+            withUnsafeBytes(of: CRC32C.checksum(bytes).littleEndian) {
+                bytes.replaceSubrange(Self.checksumOffset..<(Self.checksumOffset + 4), with: $0)
+            }
+        }
         return bytes
     }
 
@@ -90,7 +107,7 @@ struct VectorFileHeader: Equatable, Sendable {
         let version = u32(8)
         guard version >= 1, version <= currentVersion else {
             return .failure(.init("format version \(version) is newer than this mmsearch reads "
-                                  + "(\(currentVersion))"))
+                                  + "(\(currentVersion))", newer: version > currentVersion))
         }
         guard let type = VectorElementType(code: u32(12)) else {
             return .failure(.init("unknown element type code \(u32(12))"))
@@ -105,6 +122,17 @@ struct VectorFileHeader: Equatable, Sendable {
         guard Int(u32(24)) == type.rowStride(dimension: dimension) else {
             return .failure(.init("row stride \(u32(24)) does not match \(dimension) \(type) values"))
         }
+        // Fields that make no sense say so first; the checksum catches every other change.
+        if version >= checksummedVersion {
+            var copy = Array(bytes[0..<size])
+            copy.replaceSubrange(checksumOffset..<(checksumOffset + 4), with: [0, 0, 0, 0])
+            let stored = u32(checksumOffset)
+            let computed = CRC32C.checksum(copy)
+            guard stored == computed else {
+                return .failure(.init(String(format: "header checksum %08x does not match its bytes (%08x)",
+                                             stored, computed)))
+            }
+        }
         let printBytes = bytes[32..<64].prefix { $0 != 0 }
         let fingerprint = String(decoding: printBytes, as: UTF8.self)
         return .success(VectorFileHeader(version: version, elementType: type,
@@ -117,7 +145,20 @@ struct VectorFileHeader: Equatable, Sendable {
     }
 
     struct HeaderError: Error {
+        /// The error an opener reports for the file at `path`: a newer file asks for an
+        /// upgrade, anything else is damage `repair` fixes.
+        func error(path: String) -> MMSearchError {
+            newer
+                ? MMSearchError(.fatal, "vector file \(path) was written by a newer mmsearch: \(reason)", reason: .indexTooNew)
+                : MMSearchError(.fatal, "vector file \(path) is damaged: \(reason)", reason: .indexDamaged)
+        }
+
         let reason: String
-        init(_ reason: String) { self.reason = reason }
+        /// True when the file is from a newer mmsearch (not damaged: upgrade).
+        let newer: Bool
+        init(_ reason: String, newer: Bool = false) {
+            self.reason = reason
+            self.newer = newer
+        }
     }
 }

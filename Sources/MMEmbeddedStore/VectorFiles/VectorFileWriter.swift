@@ -53,15 +53,15 @@ final class VectorFileWriter {
                 let found = try bytes.withUnsafeBytes { raw in
                     switch VectorFileHeader.decode(raw) {
                     case .success(let header): return header
-                    case .failure(let error):
-                        throw MMSearchError(.fatal, "vector file \(path) is damaged: \(error.reason)")
+                    case .failure(let error): throw error.error(path: path)
                     }
                 }
                 guard found.dimension == wanted.dimension, found.elementType == wanted.elementType,
                       found.fingerprint == wanted.fingerprint else {
                     throw MMSearchError(.fatal, "vector file \(path) holds \(found.dimension)-d "
                                         + "\(found.elementType) vectors of space \(found.fingerprint), "
-                                        + "expected \(wanted.dimension)-d \(wanted.elementType) of \(wanted.fingerprint)")
+                                        + "expected \(wanted.dimension)-d \(wanted.elementType) of \(wanted.fingerprint)",
+                                        reason: .indexDamaged)
                 }
                 header = found
                 rowCount = (size - VectorFileHeader.size) / found.rowStride

@@ -80,6 +80,18 @@ public struct Index: Sendable {
     public func compact(storage: VectorStorage? = nil) throws -> [CompactedSpace] {
         try store.compact(storage: storage)
     }
+
+    /// Verifies the index and reports what is wrong (see `IndexStore.check`); changes nothing.
+    public func check() throws -> IntegrityReport {
+        try store.check()
+    }
+
+    /// Fixes what `check` finds (see `IndexStore.repair`): afterwards search gives what a clean
+    /// index gives, except for files whose rows could not be trusted, which the next index run
+    /// embeds again.
+    public func repair() throws -> RepairReport {
+        try store.repair()
+    }
 }
 
 /// What `Index.report` tells about one space.

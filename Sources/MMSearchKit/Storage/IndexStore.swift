@@ -22,7 +22,11 @@ import Foundation
 /// - *Crashes.* A crash (kill -9, power loss) at any point leaves the last committed state; what
 ///   was written after it (vectors of an uncommitted batch) is invisible and reclaimed when the
 ///   next writer opens. Nothing committed is lost. Compaction is crash-safe the same way.
-/// - *Failures.* Errors are `MMSearchError`s naming the index and the reason.
+/// - *Failures.* Errors are `MMSearchError`s naming the index and the reason. Damage that
+///   `repair` can fix is `MMSearchError.Reason.indexDamaged`.
+/// - *Integrity.* `check` finds damage without changing anything; `repair` rebuilds what can be
+///   derived and drops rows that cannot be trusted (their files are marked failed, so the next
+///   index run embeds them again). Search never returns a row that is not a finite unit vector.
 public protocol IndexStore: Sendable {
     /// How the index is named in messages: a folder, or a server without its password.
     var location: String { get }
@@ -51,6 +55,12 @@ public protocol IndexStore: Sendable {
     func replaceLabels(_ entries: [(fileID: Int64, labels: [LabelScore])], in space: SpaceRecord) throws
     /// Rewrites the stored vectors without dead rows, converting them to `storage` when given.
     func compact(storage: VectorStorage?) throws -> [CompactedSpace]
+    /// Verifies the index (catalog, vectors, derived copies, checksums, keyword index) and
+    /// reports what is wrong; changes nothing. A missing, locked or newer index is an error.
+    func check() throws -> IntegrityReport
+    /// Fixes what `check` finds, under the writer's lock: rebuilds what can be derived, drops
+    /// rows that cannot be trusted (marking their files failed) and says what it did.
+    func repair() throws -> RepairReport
 }
 
 /// Writes one space of an index (see `IndexStore.writer(for:storage:)`); used from one thread.

@@ -24,7 +24,8 @@ public struct MMSearchError: Error, Sendable, CustomStringConvertible, Equatable
         case indexTooNew
         /// The index has an older schema that only a writer upgrades.
         case indexNeedsUpgrade
-        /// The index's files disagree in a way only a fresh index repairs.
+        /// The index's files are damaged or disagree with each other in a way `repair` fixes
+        /// (`IndexStore.repair`).
         case indexDamaged
         /// Another process is writing to the index.
         case indexLocked
@@ -63,7 +64,10 @@ extension MMSearchError {
             built = "\(index.name) (\(index.dimension)-d, \(index.fingerprint))"
             asked = "\(encoder.name) (\(encoder.dimension)-d, \(encoder.fingerprint))"
         }
-        return .init(.fatal, "index built with \(built), encoder is \(asked)",
+        // Another dimension is never "other weights": say what differs.
+        let dimensions = index.dimension == encoder.dimension ? ""
+            : ": dimension \(index.dimension) vs \(encoder.dimension)"
+        return .init(.fatal, "index built with \(built), encoder is \(asked)\(dimensions)",
                      reason: .spaceMismatch(index: index, encoder: encoder))
     }
 
@@ -72,7 +76,7 @@ extension MMSearchError {
         .init(.fatal, "no index in \(location)", reason: .indexMissing)
     }
 
-    /// The index at `location` is damaged beyond what opening it repairs.
+    /// The index at `location` is damaged in a way `IndexStore.repair` fixes.
     public static func indexDamaged(_ location: String, _ detail: String) -> MMSearchError {
         .init(.fatal, "index \(location) is damaged: \(detail)", reason: .indexDamaged)
     }

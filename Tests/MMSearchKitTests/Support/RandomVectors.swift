@@ -32,7 +32,8 @@ func writeSegments(_ vectors: [Float], dimension: Int, storage: VectorElementTyp
     let master = directory.appendingPathComponent(name + "." + storage.rawValue)
     let codes = directory.appendingPathComponent(name + "." + storage.rawValue + ".i8")
     let writer = try SpaceVectorFiles(masterURL: master, codesURL: codes,
-                                        tagsURL: directory.appendingPathComponent(name + ".tags"), dimension: dimension,
+                                        tagsURL: directory.appendingPathComponent(name + ".tags"),
+                                        sumsURL: directory.appendingPathComponent(name + ".sums"), dimension: dimension,
                                         elementType: storage, fingerprint: "test")
     let count = vectors.count / dimension
     var start = 0
