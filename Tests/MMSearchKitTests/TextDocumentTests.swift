@@ -99,8 +99,14 @@ import Testing
         let short = try f.photo("short.txt", "a short note with a few words")
         var options = IndexOptions(threads: 2)
         options.textBudget = TextBudget(maxChunks: 40)
-        let (summary, failures) = try f.index(options: options)
+        var chunkCounts: [(done: Int, total: Int)] = []
+        let (summary, failures) = try f.index(options: options) { progress in
+            if progress.phase == .embedding { chunkCounts.append((progress.chunksDone, progress.chunksTotal)) }
+        }
         #expect(failures.isEmpty && summary.indexed == 2)
+        // The progress counts the long file's chunks within its budget, never past it.
+        #expect(chunkCounts.contains { $0 == (40, 40) }, "\(chunkCounts)")
+        #expect(chunkCounts.allSatisfy { $0.done <= $0.total && $0.total <= 40 }, "\(chunkCounts)")
         #expect(summary.notes.map(\.path) == [long])
         #expect(summary.notes.first?.note.description == "first 40 of 100 chunks indexed")
         let record = try #require(try f.catalog().file(path: long, space: 1))
