@@ -149,7 +149,17 @@ public final class SafeTensors: Sendable {
             throw WeightsError(url.lastPathComponent,
                                "tensor '\(name)' has shape \(info.shape), expected \(expected)")
         }
+        switch info.dtype {
+        case .f32, .f16, .bf16, .f64: break
+        default:
+            throw WeightsError(url.lastPathComponent,
+                               "tensor '\(name)' is \(info.dtype.rawValue), expected a floating type")
+        }
         let n = info.elementCount
+        guard n <= ModelLimits.tensorElements else {
+            throw WeightsError(url.lastPathComponent,
+                               "tensor '\(name)' has \(n) elements, more than \(ModelLimits.tensorElements), the largest read")
+        }
         let raw = UnsafeRawBufferPointer(rebasing: file.bytes[info.byteRange])
         var out = [Float](repeating: 0, count: n)
         out.withUnsafeMutableBufferPointer { dst in
@@ -176,11 +186,6 @@ public final class SafeTensors: Sendable {
                 break
             }
         }
-        switch info.dtype {
-        case .f32, .f16, .bf16, .f64: return out
-        default:
-            throw WeightsError(url.lastPathComponent,
-                               "tensor '\(name)' is \(info.dtype.rawValue), expected a floating type")
-        }
+        return out
     }
 }
