@@ -77,7 +77,7 @@ public struct ClapTextConfig: ConfigSection, Equatable {
         guard hidden_size % num_attention_heads == 0 else {
             throw WeightsError(file, "text_config: hidden_size \(hidden_size) is not a multiple of num_attention_heads \(num_attention_heads)")
         }
-        guard pad_token_id >= 0, pad_token_id + 2 < max_position_embeddings else {
+        guard pad_token_id >= 0, pad_token_id < max_position_embeddings - 2 else {
             throw WeightsError(file, "text_config: pad_token_id \(pad_token_id) leaves no positions of \(max_position_embeddings)")
         }
         for (key, id) in [("bos_token_id", bos_token_id), ("eos_token_id", eos_token_id), ("pad_token_id", pad_token_id)] {

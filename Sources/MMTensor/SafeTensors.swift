@@ -121,15 +121,17 @@ public final class SafeTensors: Sendable {
         let data_offsets: [Int]
     }
 
+    /// `__metadata__` is a string map, every other entry a tensor: decoded by key, so that a
+    /// malformed tensor entry's error says what is wrong with it.
     private enum HeaderEntry: Decodable {
         case tensor(TensorEntry)
         case metadata([String: String])
 
         init(from decoder: Decoder) throws {
-            if let t = try? TensorEntry(from: decoder) {
-                self = .tensor(t)
-            } else {
+            if decoder.codingPath.last?.stringValue == "__metadata__" {
                 self = .metadata(try [String: String](from: decoder))
+            } else {
+                self = .tensor(try TensorEntry(from: decoder))
             }
         }
     }
