@@ -44,7 +44,7 @@ public struct WordPieceTokenizer: Sendable {
     /// The file is untrusted: every id in it (`model.vocab`, `added_tokens`, the post-processor's
     /// special tokens) must be a token id (`TokenID.checked`), `model.vocab` must hold
     /// `model.unk_token` (as `tokenizers` requires), and `max_input_chars_per_word` must be
-    /// positive; errors name the file and the key.
+    /// positive and at most `ModelLimits.wordCharacters`; errors name the file and the key.
     public init(contentsOf url: URL, maxLength: Int) throws {
         let name = url.lastPathComponent
         let file = try ConfigJSON.decode(TokenizerFile.self, from: ConfigJSON.data(at: url), file: name,
@@ -64,9 +64,8 @@ public struct WordPieceTokenizer: Sendable {
             throw WeightsError(name, "model.unk_token \(file.model.unk_token.debugDescription) is not in model.vocab")
         }
         let maxInputCharsPerWord = file.model.max_input_chars_per_word ?? 100
-        guard maxInputCharsPerWord > 0 else {
-            throw WeightsError(name, "model.max_input_chars_per_word \(maxInputCharsPerWord) must be positive")
-        }
+        try ConfigCheck.count(maxInputCharsPerWord, atMost: ModelLimits.wordCharacters,
+                              key: "model.max_input_chars_per_word", file: name)
 
         var largest = LargestTokenID(file: name)
         func checked(_ id: Int, _ key: @autoclosure () -> String) throws -> Int32 {

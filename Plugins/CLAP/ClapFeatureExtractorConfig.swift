@@ -75,6 +75,9 @@ public struct ClapFeatureExtractorConfig: ConfigFile, Equatable {
         guard frameCount <= ModelLimits.frames else {
             throw WeightsError(file, "hop_length \(hop_length) makes \(frameCount) frames of max_length_s \(max_length_s), more than \(ModelLimits.frames), the largest accepted")
         }
+        // The frames of one clip, each a window of samples, are what the FFTs run over.
+        try ConfigCheck.activation(frameCount * fft_window_size, "\(frameCount) frames × fft_window_size \(fft_window_size)",
+                                   in: "preprocessor", file: file)
         try ConfigCheck.finite([padding_value], key: "padding_value", file: file)
     }
 }

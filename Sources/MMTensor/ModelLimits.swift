@@ -43,6 +43,9 @@ public enum ModelLimits {
     public static let fftWindow = 1 << 15
     /// Mel bins of a spectrogram (2^10).
     public static let melBins = 1 << 10
+    /// Characters of one word a WordPiece tokenizer splits (`max_input_chars_per_word`: 100 in
+    /// BERT's tokenizers; the greedy longest match is quadratic in the word's length) (2^10).
+    public static let wordCharacters = 1 << 10
     /// Elements of one tensor read as floats (2^30: 4 GiB as float32); a config can only ask
     /// for a tensor of the shape it implies, and no model here has one near this.
     public static let tensorElements = 1 << 30

@@ -237,6 +237,12 @@ struct BertModelFileFuzzTests {
                 object["model"] = model
             } == "tokenizer.json: model.max_input_chars_per_word \(limit) must be positive")
         }
+        // A greedy longest match over a word of 2^31 characters would never end.
+        #expect(try Self.loadError(changing: "tokenizer.json") { object in
+            var model = object["model"] as! [String: Any]
+            model["max_input_chars_per_word"] = Int(Int32.max)
+            object["model"] = model
+        } == "tokenizer.json: model.max_input_chars_per_word 2147483647 is more than 1024, the largest accepted")
     }
 
     @Test func theSentenceTransformerFilesMustAgreeWithTheConfig() throws {
