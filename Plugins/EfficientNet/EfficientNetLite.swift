@@ -97,8 +97,8 @@ public struct EfficientNetLite: Sendable {
                                    file: "config.json")
     }
 
-    /// The widest activation of one image, in floats: the input, the stem's input rows and output, and every
-    /// block's expanded and projected maps and the head's, each at its resolution.
+    /// The widest activation of one image, in floats: the input, the stem's input rows and
+    /// output, every block's expanded and projected maps and the head's, each at its resolution.
     private static func widestActivation(size: Int, stem: Conv2D, blocks: [MBConvBlock], head: Conv2D) -> Int {
         var h = Padding2D.same(height: size, width: size, kernel: 3, stride: 2)
             .outputSize(height: size, width: size, kernel: 3, stride: 2).height

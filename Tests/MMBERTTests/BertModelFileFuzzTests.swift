@@ -125,7 +125,7 @@ struct BertModelFileFuzzTests {
 
     @Test func bertConfigsAreRefusedOrLoadedNeverTrap() throws {
         let folder = try FuzzFolder("mmbert-fuzz-config", seeds: [("config.json", try SeedFile(contentsOf: Self.liteFile("config.json")))])
-        let report = try ModelFileFuzzing.run("BERT config.json", cases: ModelFileFuzzing.cases(2500), refusals: WeightsError.self,
+        let report = try ModelFileFuzzing.run("BERT config.json", cases: ModelFileFuzzing.cases(10000), refusals: WeightsError.self,
                                               make: { rng in
             let (what, file, data) = folder.mutateOne(&rng)
             return (what, (file, data))
@@ -139,7 +139,7 @@ struct BertModelFileFuzzTests {
 
     @Test func sentenceTransformerFoldersAreRefusedOrLoadedNeverTrap() throws {
         let folder = try Self.tinyFolder("mmbert-fuzz-folder")
-        let report = try ModelFileFuzzing.run("sentence-transformers folder (tiny BERT)", cases: ModelFileFuzzing.cases(1500),
+        let report = try ModelFileFuzzing.run("sentence-transformers folder (tiny BERT)", cases: ModelFileFuzzing.cases(4000),
                                               refusals: WeightsError.self, make: { rng in
             let (what, file, data) = folder.mutateOne(&rng)
             return (what, (file, data))

@@ -34,7 +34,7 @@ struct ClapModelFileFuzzTests {
     }
 
     @Test func configsAreRefusedOrLoadedNeverTrap() throws {
-        try Self.run("CLAP config.json", try Self.tinyFolder("mmclap-fuzz-config", ["config.json"]), cases: 3000) {
+        try Self.run("CLAP config.json", try Self.tinyFolder("mmclap-fuzz-config", ["config.json"]), cases: 8000) {
             _ = try ClapConfig.load($0.appendingPathComponent("config.json"))
         }
     }

@@ -33,14 +33,14 @@ struct CLIPModelFileFuzzTests {
     }
 
     @Test func configsAreRefusedOrLoadedNeverTrap() throws {
-        try Self.run("CLIP config.json", try Self.tinyFolder("mmclip-fuzz-config", ["config.json"]), cases: 3000) {
+        try Self.run("CLIP config.json", try Self.tinyFolder("mmclip-fuzz-config", ["config.json"]), cases: 8000) {
             _ = try CLIPConfig.load($0.appendingPathComponent("config.json"))
         }
     }
 
     @Test func preprocessorConfigsAreRefusedOrLoadedAndPreprocessNeverTrap() throws {
         try Self.run("CLIP preprocessor_config.json", try Self.tinyFolder("mmclip-fuzz-pre", ["preprocessor_config.json"]),
-                     cases: 3000) { dir in
+                     cases: 8000) { dir in
             let config = try CLIPImageProcessorConfig.load(dir.appendingPathComponent("preprocessor_config.json"))
             let pixels = try CLIPImagePreprocessor(config: config).pixelValues(Self.image)
             #expect(!pixels.isEmpty)
@@ -49,7 +49,7 @@ struct CLIPModelFileFuzzTests {
 
     @Test func tokenizerFilesAreRefusedOrLoadedNeverTrap() throws {
         try Self.run("CLIP vocab.json + merges.txt", try Self.tinyFolder("mmclip-fuzz-tok", ["vocab.json", "merges.txt"]),
-                     cases: 2500) { dir in
+                     cases: 5000) { dir in
             let tokenizer = try CLIPTokenizer(directory: dir)
             for text in Self.texts {
                 let ids = tokenizer.encode(text)
@@ -61,7 +61,7 @@ struct CLIPModelFileFuzzTests {
     @Test func modelFoldersAreRefusedOrLoadedAndEmbedNeverTrap() throws {
         // The weights are the most of the load's time; their mutations are the fewest here
         // (the safetensors parser has its own run in MMTensorTests).
-        try Self.run("CLIP folder (tiny)", try Self.tinyFolder("mmclip-fuzz-folder"), cases: 1200,
+        try Self.run("CLIP folder (tiny)", try Self.tinyFolder("mmclip-fuzz-folder"), cases: 3000,
                      weights: ["config.json": 3, "preprocessor_config.json": 2, "vocab.json": 2, "merges.txt": 2,
                                "model.safetensors": 1]) { dir in
             let model = try CLIPModel.load(directory: dir)

@@ -75,7 +75,7 @@ struct EfficientNetModelFileFuzzTests {
 
     @Test func configsAreRefusedOrLoadedNeverTrap() throws {
         let folder = try FuzzFolder("mmeffnet-fuzz-config", seeds: [("config.json", try SeedFile(contentsOf: Self.liteConfig()))])
-        let report = try ModelFileFuzzing.run("EfficientNet config.json (lite0's)", cases: ModelFileFuzzing.cases(3000),
+        let report = try ModelFileFuzzing.run("EfficientNet config.json (lite0's)", cases: ModelFileFuzzing.cases(10000),
                                               refusals: WeightsError.self, make: { rng in
             let (what, file, data) = folder.mutateOne(&rng)
             return (what, (file, data))
@@ -89,7 +89,7 @@ struct EfficientNetModelFileFuzzTests {
 
     @Test func networksAreRefusedOrLoadedAndRunNeverTrap() throws {
         let folder = try Self.tinyFolder("mmeffnet-fuzz-network")
-        let report = try ModelFileFuzzing.run("EfficientNet-Lite folder (tiny)", cases: ModelFileFuzzing.cases(1200),
+        let report = try ModelFileFuzzing.run("EfficientNet-Lite folder (tiny)", cases: ModelFileFuzzing.cases(4000),
                                               refusals: WeightsError.self, make: { rng in
             let (what, file, data) = folder.mutateOne(&rng)
             return (what, (file, data))

@@ -52,7 +52,7 @@ struct ModelFileFuzzTests {
     @Test func safetensorsHeadersAreRefusedOrReadNeverTrap() throws {
         let small = try Self.smallSafeTensors()
         let tiny = try Data(contentsOf: TestPaths.fixture("clip/tiny/model.safetensors"))
-        for (name, seed, cases) in [("safetensors (small)", small, 3000), ("safetensors (tiny CLIP)", tiny, 150)] {
+        for (name, seed, cases) in [("safetensors (small)", small, 10000), ("safetensors (tiny CLIP)", tiny, 600)] {
             let folder = try FuzzFolder("mmtensor-fuzz", seeds: [("model.safetensors", .safetensors(seed))])
             let report = try ModelFileFuzzing.run(name, cases: ModelFileFuzzing.cases(cases), refusals: WeightsError.self,
                                                   make: { rng in
@@ -73,7 +73,7 @@ struct ModelFileFuzzTests {
             ("vocab.json", try SeedFile(contentsOf: tiny.appendingPathComponent("vocab.json"))),
             ("merges.txt", try SeedFile(contentsOf: tiny.appendingPathComponent("merges.txt"))),
         ])
-        let report = try ModelFileFuzzing.run("BPE vocab.json + merges.txt", cases: ModelFileFuzzing.cases(2500),
+        let report = try ModelFileFuzzing.run("BPE vocab.json + merges.txt", cases: ModelFileFuzzing.cases(5000),
                                               refusals: WeightsError.self, make: { rng in
             let (what, file, data) = folder.mutateOne(&rng)
             return (what, (file, data))
@@ -142,7 +142,7 @@ struct ModelFileFuzzTests {
             ("config.json", try SeedFile(contentsOf: TestPaths.fixture("clip/tiny/config.json"))),
         ])
         #expect(try SampleConfig.load(folder.url.appendingPathComponent("config.json")).text_config.hidden_size == 64)
-        let report = try ModelFileFuzzing.run("ConfigFile (CLIP-shaped config.json)", cases: ModelFileFuzzing.cases(3000),
+        let report = try ModelFileFuzzing.run("ConfigFile (CLIP-shaped config.json)", cases: ModelFileFuzzing.cases(8000),
                                               refusals: WeightsError.self, make: { rng in
             let (what, file, data) = folder.mutateOne(&rng)
             return (what, (file, data))
