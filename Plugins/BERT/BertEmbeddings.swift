@@ -20,6 +20,9 @@ public struct BertEmbeddings: Sendable {
     /// from an `embeddings` view of the checkpoint.
     public init(_ e: Weights, vocabularySize: Int, maxPositions: Int, tokenTypes: Int, hidden: Int,
                 eps: Double) throws {
+        guard tokenTypes >= 1 else {
+            throw WeightsError(e.file.url.lastPathComponent, "\(e.key("token_type_embeddings.weight")): \(tokenTypes) token types, at least 1 is read")
+        }
         self.hidden = hidden
         self.vocabularySize = vocabularySize
         self.maxPositions = maxPositions

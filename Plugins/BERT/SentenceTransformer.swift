@@ -14,15 +14,17 @@ public final class SentenceTransformer: Sendable {
 
     /// Loads a sentence-transformers model directory (`config.json`, `model.safetensors`,
     /// `tokenizer.json`, `sentence_bert_config.json`, `1_Pooling/config.json`).
+    ///
+    /// Every file is checked against the others at load: the tokenizer's ids against
+    /// `vocab_size`, the pooling's dimension against `hidden_size`, the sequence length against
+    /// the position embeddings; errors name the file and the key.
     public init(directory: URL, batchSize: Int = 32) throws {
-        let st = try SentenceBertConfig.load(directory)
         let config = try BertConfig.load(directory.appendingPathComponent("config.json"))
+        let st = try SentenceBertConfig.load(directory, hiddenSize: config.hidden_size)
         let maxLength = min(st.max_seq_length, config.max_position_embeddings)
         tokenizer = try WordPieceTokenizer(contentsOf: directory.appendingPathComponent("tokenizer.json"),
                                            maxLength: maxLength)
-        guard tokenizer.vocabularySize <= config.vocab_size else {
-            throw WeightsError("tokenizer.json", "vocabulary of \(tokenizer.vocabularySize) exceeds the model's \(config.vocab_size)")
-        }
+        try tokenizer.largestID.check(rows: config.vocab_size, configFile: "config.json", configKey: "vocab_size")
         let weights = try SafeTensors(url: directory.appendingPathComponent("model.safetensors"))
         model = try BertModel(config: config, weights: Weights(weights))
         self.batchSize = max(1, batchSize)
@@ -87,19 +89,27 @@ struct SentenceBertConfig: Decodable {
         let pooling_mode_mean_sqrt_len_tokens: Bool
     }
 
-    static func load(_ directory: URL) throws -> SentenceBertConfig {
-        let url = directory.appendingPathComponent("sentence_bert_config.json")
-        let poolingURL = directory.appendingPathComponent("1_Pooling/config.json")
-        do {
-            let config = try JSONDecoder().decode(SentenceBertConfig.self, from: Data(contentsOf: url))
-            let pooling = try JSONDecoder().decode(Pooling.self, from: Data(contentsOf: poolingURL))
-            guard pooling.pooling_mode_mean_tokens, !pooling.pooling_mode_cls_token,
-                  !pooling.pooling_mode_max_tokens, !pooling.pooling_mode_mean_sqrt_len_tokens else {
-                throw WeightsError(poolingURL.path, "only mean pooling is supported")
-            }
-            return config
-        } catch let error as DecodingError {
-            throw WeightsError(directory.path, "sentence-transformers configuration unreadable (\(error))")
+    /// Reads and checks `sentence_bert_config.json` and `1_Pooling/config.json` for a BERT of
+    /// `hiddenSize`; errors name the file and the key.
+    static func load(_ directory: URL, hiddenSize: Int) throws -> SentenceBertConfig {
+        let name = "sentence_bert_config.json", poolingName = "1_Pooling/config.json"
+        let config = try ConfigJSON.decode(SentenceBertConfig.self,
+                                           from: ConfigJSON.data(at: directory.appendingPathComponent(name)),
+                                           file: name, kind: "sentence-transformers configuration")
+        try ConfigCheck.count(config.max_seq_length, atMost: ModelLimits.sequence, key: "max_seq_length", file: name)
+        guard config.max_seq_length >= 2 else {
+            throw WeightsError(name, "max_seq_length \(config.max_seq_length) leaves no room for [CLS] and [SEP]")
         }
+        let pooling = try ConfigJSON.decode(Pooling.self,
+                                            from: ConfigJSON.data(at: directory.appendingPathComponent(poolingName)),
+                                            file: poolingName, kind: "sentence-transformers pooling configuration")
+        guard pooling.pooling_mode_mean_tokens, !pooling.pooling_mode_cls_token,
+              !pooling.pooling_mode_max_tokens, !pooling.pooling_mode_mean_sqrt_len_tokens else {
+            throw WeightsError(poolingName, "only mean pooling is supported")
+        }
+        guard pooling.word_embedding_dimension == hiddenSize else {
+            throw WeightsError(poolingName, "word_embedding_dimension \(pooling.word_embedding_dimension) is not config.json's hidden_size \(hiddenSize)")
+        }
+        return config
     }
 }

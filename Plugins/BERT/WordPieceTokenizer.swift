@@ -34,16 +34,21 @@ public struct WordPieceTokenizer: Sendable {
     private let continuingPrefix: String
     private let maxInputCharsPerWord: Int
 
+    /// The largest id `encode` can return and where `tokenizer.json` sets it, to check against
+    /// the model's `vocab_size` (`SentenceTransformer` does).
+    public let largestID: LargestTokenID
+
     /// Loads `tokenizer.json`. `maxLength` counts the special tokens (sentence-transformers'
     /// `max_seq_length`).
+    ///
+    /// The file is untrusted: every id in it (`model.vocab`, `added_tokens`, the post-processor's
+    /// special tokens) must be a token id (`TokenID.checked`), `model.vocab` must hold
+    /// `model.unk_token` (as `tokenizers` requires), and `max_input_chars_per_word` must be
+    /// positive and at most `ModelLimits.wordCharacters`; errors name the file and the key.
     public init(contentsOf url: URL, maxLength: Int) throws {
         let name = url.lastPathComponent
-        let file: TokenizerFile
-        do {
-            file = try JSONDecoder().decode(TokenizerFile.self, from: Data(contentsOf: url))
-        } catch let error as DecodingError {
-            throw WeightsError(name, "not a usable tokenizer.json (\(error))")
-        }
+        let file = try ConfigJSON.decode(TokenizerFile.self, from: ConfigJSON.data(at: url), file: name,
+                                         kind: "usable tokenizer.json")
         guard file.model.type == "WordPiece" else {
             throw WeightsError(name, "model type \(file.model.type) is not WordPiece")
         }
@@ -54,11 +59,29 @@ public struct WordPieceTokenizer: Sendable {
             throw WeightsError(name, "pre-tokenizer \(p.type) is not supported (BertPreTokenizer only)")
         }
         guard maxLength >= 2 else { throw WeightsError(name, "max length \(maxLength) leaves no room for tokens") }
+        guard !file.model.vocab.isEmpty else { throw WeightsError(name, "model.vocab is empty") }
+        guard file.model.vocab[file.model.unk_token] != nil else {
+            throw WeightsError(name, "model.unk_token \(file.model.unk_token.debugDescription) is not in model.vocab")
+        }
+        let maxInputCharsPerWord = file.model.max_input_chars_per_word ?? 100
+        try ConfigCheck.count(maxInputCharsPerWord, atMost: ModelLimits.wordCharacters,
+                              key: "model.max_input_chars_per_word", file: name)
 
+        var largest = LargestTokenID(file: name)
+        func checked(_ id: Int, _ key: @autoclosure () -> String) throws -> Int32 {
+            let value = try TokenID.checked(id, key: key(), file: name)
+            largest.note(value, key: key())
+            return value
+        }
         var vocab: [String: Int32] = [:]
         vocab.reserveCapacity(file.model.vocab.count)
-        for (token, id) in file.model.vocab { vocab[token] = Int32(id) }
-        for t in file.added_tokens ?? [] { vocab[t.content] = Int32(t.id) }
+        for (token, id) in file.model.vocab { vocab[token] = try checked(id, "model.vocab \(token.debugDescription)") }
+        var added: [(scalars: [Unicode.Scalar], id: Int32)] = []
+        for (i, t) in (file.added_tokens ?? []).enumerated() {
+            let id = try checked(t.id, "added_tokens[\(i)] \(t.content.debugDescription)")
+            vocab[t.content] = id
+            added.append((Array(t.content.unicodeScalars), id))
+        }
         func id(_ token: String) throws -> Int32 {
             guard let id = vocab[token] else { throw WeightsError(name, "token \(token) is not in the vocabulary") }
             return id
@@ -75,11 +98,19 @@ public struct WordPieceTokenizer: Sendable {
                     throw WeightsError(name, "post-processor template is not `CLS $A SEP`")
                 }
                 cls = specials[0]; sep = specials[1]
-                if let ids = post.special_tokens?[cls]?.ids, ids.count == 1 { vocab[cls] = Int32(ids[0]) }
-                if let ids = post.special_tokens?[sep]?.ids, ids.count == 1 { vocab[sep] = Int32(ids[0]) }
+                for token in [cls, sep] {
+                    guard let ids = post.special_tokens?[token]?.ids else { continue }
+                    let key = "post_processor.special_tokens \(token.debugDescription)"
+                    let checkedIDs = try ids.map { try checked($0, key) }
+                    if checkedIDs.count == 1 { vocab[token] = checkedIDs[0] }
+                }
             case "BertProcessing":
                 if case .string(let c)? = post.cls?.first { cls = c }
                 if case .string(let s)? = post.sep?.first { sep = s }
+                // The ids written beside the tokens are not read (the vocabulary's are), but a
+                // file that names one outside the model is refused all the same.
+                if let id = post.cls?.dropFirst().first?.int { _ = try checked(id, "post_processor.cls") }
+                if let id = post.sep?.dropFirst().first?.int { _ = try checked(id, "post_processor.sep") }
             default:
                 throw WeightsError(name, "post-processor \(post.type) is not supported")
             }
@@ -87,23 +118,23 @@ public struct WordPieceTokenizer: Sendable {
 
         self.vocab = vocab
         self.vocabularySize = file.model.vocab.count
+        self.largestID = largest
         self.maxLength = maxLength
         self.clsID = try id(cls)
         self.sepID = try id(sep)
         self.padID = vocab["[PAD]"] ?? 0
         self.unkID = try id(file.model.unk_token)
         // Longest first, so that at one position the longest added token wins.
-        self.addedTokens = (file.added_tokens ?? [])
-            .map { (Array($0.content.unicodeScalars), Int32($0.id)) }
-            .filter { !$0.0.isEmpty }
-            .sorted { $0.0.count > $1.0.count }
+        self.addedTokens = added
+            .filter { !$0.scalars.isEmpty }
+            .sorted { $0.scalars.count > $1.scalars.count }
         let n = file.normalizer
         self.cleanText = n?.clean_text ?? false
         self.handleChineseChars = n?.handle_chinese_chars ?? false
         self.lowercase = n?.lowercase ?? false
         self.stripAccents = n?.strip_accents ?? (n?.lowercase ?? false)
         self.continuingPrefix = file.model.continuing_subword_prefix ?? "##"
-        self.maxInputCharsPerWord = file.model.max_input_chars_per_word ?? 100
+        self.maxInputCharsPerWord = maxInputCharsPerWord
     }
 
     /// Token ids with `[CLS]` and `[SEP]`, at most `maxLength` of them.

@@ -34,7 +34,7 @@ public struct ClapConfig: ConfigFile, Equatable {
     public func validate(file: String = "config.json") throws {
         try text_config.validate(file: file)
         try audio_config.validate(file: file)
-        guard projection_dim > 0 else { throw WeightsError(file, "projection_dim \(projection_dim) must be positive") }
+        try ConfigCheck.count(projection_dim, atMost: ModelLimits.width, key: "projection_dim", file: file)
         _ = try projectionActivation(file: file)
     }
 }
@@ -66,18 +66,28 @@ public struct ClapTextConfig: ConfigSection, Equatable {
     }
 
     func validate(file: String) throws {
-        try ConfigCheck.positive(["vocab_size": vocab_size, "hidden_size": hidden_size,
-                                  "num_hidden_layers": num_hidden_layers, "num_attention_heads": num_attention_heads,
-                                  "intermediate_size": intermediate_size,
-                                  "max_position_embeddings": max_position_embeddings,
-                                  "type_vocab_size": type_vocab_size],
-                                 in: "text_config", file: file)
+        try ConfigCheck.counts(["vocab_size": (vocab_size, ModelLimits.vocabulary),
+                                "hidden_size": (hidden_size, ModelLimits.width),
+                                "num_hidden_layers": (num_hidden_layers, ModelLimits.layers),
+                                "num_attention_heads": (num_attention_heads, ModelLimits.heads),
+                                "intermediate_size": (intermediate_size, ModelLimits.width),
+                                "max_position_embeddings": (max_position_embeddings, ModelLimits.sequence),
+                                "type_vocab_size": (type_vocab_size, ModelLimits.vocabulary)],
+                               in: "text_config", file: file)
         guard hidden_size % num_attention_heads == 0 else {
             throw WeightsError(file, "text_config: hidden_size \(hidden_size) is not a multiple of num_attention_heads \(num_attention_heads)")
         }
-        guard pad_token_id >= 0, pad_token_id + 2 < max_position_embeddings else {
+        guard pad_token_id >= 0, pad_token_id < max_position_embeddings - 2 else {
             throw WeightsError(file, "text_config: pad_token_id \(pad_token_id) leaves no positions of \(max_position_embeddings)")
         }
+        for (key, id) in [("bos_token_id", bos_token_id), ("eos_token_id", eos_token_id), ("pad_token_id", pad_token_id)] {
+            try ConfigCheck.value(id, in: 0...(vocab_size - 1), key: key, in: "text_config", file: file)
+        }
+        let widest = max(3 * hidden_size, intermediate_size)
+        try ConfigCheck.activation(max_position_embeddings * widest,
+                                   "max_position_embeddings \(max_position_embeddings) × the widest layer \(widest)",
+                                   in: "text_config", file: file)
+        try ConfigCheck.value(layer_norm_eps, above: 0, atMost: 1, key: "layer_norm_eps", in: "text_config", file: file)
         _ = try activation(file: file)
     }
 }
@@ -138,10 +148,14 @@ public struct ClapAudioConfig: ConfigSection, Equatable {
 
     func validate(file: String) throws {
         func fail(_ reason: String) -> WeightsError { WeightsError(file, "audio_config: " + reason) }
-        try ConfigCheck.positive(["window_size": window_size, "num_mel_bins": num_mel_bins, "spec_size": spec_size,
-                                  "patch_size": patch_size, "patch_stride": patch_stride, "hidden_size": hidden_size,
-                                  "patch_embeds_hidden_size": patch_embeds_hidden_size],
-                                 in: "audio_config", file: file)
+        try ConfigCheck.counts(["window_size": (window_size, ModelLimits.imageSide),
+                                "num_mel_bins": (num_mel_bins, ModelLimits.melBins),
+                                "spec_size": (spec_size, ModelLimits.imageSide),
+                                "patch_size": (patch_size, ModelLimits.kernel),
+                                "patch_stride": (patch_stride, ModelLimits.kernel),
+                                "hidden_size": (hidden_size, ModelLimits.width),
+                                "patch_embeds_hidden_size": (patch_embeds_hidden_size, ModelLimits.width)],
+                               in: "audio_config", file: file)
         guard !enable_fusion else { throw fail("enable_fusion true (the fused model) is not supported") }
         guard patch_embed_input_channels == 1 else {
             throw fail("patch_embed_input_channels \(patch_embed_input_channels) is not supported (1)")
@@ -150,7 +164,19 @@ public struct ClapAudioConfig: ConfigSection, Equatable {
         guard !depths.isEmpty, depths.allSatisfy({ $0 > 0 }), depths.count == num_attention_heads.count else {
             throw fail("depths \(depths) and num_attention_heads \(num_attention_heads) must be positive and as many")
         }
-        guard mlp_ratio > 0 else { throw fail("mlp_ratio \(mlp_ratio) must be positive") }
+        // Each stage halves the grid: more stages than a grid can be halved are refused below;
+        // this bound keeps `1 << stages` and the stages' widths from overflowing first.
+        guard depths.count <= 16 else { throw fail("depths: \(depths.count) stages are more than 16, the largest accepted") }
+        for (i, depth) in depths.enumerated() {
+            try ConfigCheck.count(depth, atMost: ModelLimits.layers, key: "depths[\(i)]", in: "audio_config", file: file)
+        }
+        for (i, heads) in num_attention_heads.enumerated() {
+            try ConfigCheck.count(heads, atMost: ModelLimits.heads, key: "num_attention_heads[\(i)]", in: "audio_config",
+                                  file: file)
+        }
+        // transformers' Swin uses 4; the MLP's width is `int(mlp_ratio · channels)`.
+        try ConfigCheck.value(mlp_ratio, above: 0, atMost: 64, key: "mlp_ratio", in: "audio_config", file: file)
+        try ConfigCheck.value(layer_norm_eps, above: 0, atMost: 1, key: "layer_norm_eps", in: "audio_config", file: file)
         guard spec_size >= num_mel_bins, specHeight * freqRatio == spec_size, specHeight == num_mel_bins else {
             throw fail("spec_size \(spec_size) is not a multiple of num_mel_bins \(num_mel_bins)")
         }
@@ -158,6 +184,9 @@ public struct ClapAudioConfig: ConfigSection, Equatable {
             throw fail("patch_size \(patch_size) and patch_stride \(patch_stride) do not tile spec_size \(spec_size)")
         }
         let stages = depths.count
+        guard gridSize * gridSize <= ModelLimits.sequence else {
+            throw fail("spec_size \(spec_size) / patch_stride \(patch_stride) makes a \(gridSize)x\(gridSize) patch grid, more than \(ModelLimits.sequence) tokens, the largest accepted")
+        }
         guard gridSize % (1 << (stages - 1)) == 0 else {
             throw fail("the \(gridSize)x\(gridSize) patch grid cannot be halved \(stages - 1) times")
         }
@@ -169,12 +198,22 @@ public struct ClapAudioConfig: ConfigSection, Equatable {
             guard heads > 0, dim % heads == 0 else {
                 throw fail("stage \(i): \(dim) channels are not a multiple of num_attention_heads \(heads)")
             }
+            guard intermediateSize(dim) > 0 else {
+                throw fail("stage \(i): mlp_ratio \(mlp_ratio) gives \(dim) channels an MLP of no width")
+            }
             // transformers shrinks the window to a smaller grid but keeps the bias table of the
             // configured window, so such a model does not run there either.
             guard stageResolution(i) >= window_size else {
                 throw fail("stage \(i): the \(stageResolution(i))x\(stageResolution(i)) grid is smaller than window_size \(window_size)")
             }
         }
+        // Stage 0 is the widest: later stages have a quarter of the tokens and twice the channels.
+        let c0 = patch_embeds_hidden_size, window = min(window_size, gridSize)
+        let padded = (gridSize + window - 1) / window * window
+        let widest = max(3 * c0, intermediateSize(c0), patch_size * patch_size)
+        try ConfigCheck.activation(max(padded * padded * widest, spec_size * spec_size),
+                                   "the \(padded)x\(padded) padded patch grid × the widest layer \(widest), or the \(spec_size)x\(spec_size) spectrogram image,",
+                                   in: "audio_config", file: file)
         _ = try activation(file: file)
     }
 }

@@ -27,6 +27,11 @@ public struct ClapFeatureExtractor: Sendable {
         melFilters = MelFilterBank(binCount: config.binCount, melCount: config.feature_size,
                                    minFrequency: config.frequency_min, maxFrequency: config.frequency_max,
                                    samplingRate: config.sampling_rate, scale: .slaney, slaneyNormalized: true)
+        // A mel bin whose filter covers no FFT bin would be the floor (-100 dB) for every sound:
+        // transformers only warns; such features are meaningless, so the file is refused.
+        if let empty = melFilters.filters.firstIndex(where: { $0.weights.isEmpty || !$0.weights.allSatisfy(\.isFinite) }) {
+            throw WeightsError("preprocessor_config.json", "feature_size \(config.feature_size): mel filter \(empty) covers no FFT bin of fft_window_size \(config.fft_window_size) between frequency_min \(config.frequency_min) and frequency_max \(config.frequency_max)")
+        }
         // numpy's hanning(N + 1)[:-1]: 0.5 + 0.5 cos(π n / N) for n = -N, -N+2, …, N-2.
         let n = config.fft_window_size
         window = (0..<n).map { 0.5 + 0.5 * cos(Double.pi * Double(2 * $0 - n) / Double(n)) }

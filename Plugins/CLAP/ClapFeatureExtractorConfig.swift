@@ -53,10 +53,12 @@ public struct ClapFeatureExtractorConfig: ConfigFile, Equatable {
     public static let kind = "ClapFeatureExtractor config"
 
     public func validate(file: String = "preprocessor_config.json") throws {
-        try ConfigCheck.positive(["feature_size": feature_size, "sampling_rate": sampling_rate,
-                                  "hop_length": hop_length, "max_length_s": max_length_s,
-                                  "fft_window_size": fft_window_size],
-                                 in: "preprocessor", file: file)
+        try ConfigCheck.counts(["feature_size": (feature_size, ModelLimits.melBins),
+                                "sampling_rate": (sampling_rate, ModelLimits.sampleRate),
+                                "hop_length": (hop_length, ModelLimits.fftWindow),
+                                "max_length_s": (max_length_s, ModelLimits.clipSeconds),
+                                "fft_window_size": (fft_window_size, ModelLimits.fftWindow)],
+                               in: "preprocessor", file: file)
         guard truncation == "rand_trunc" else {
             throw WeightsError(file, "truncation \(truncation) is not supported (rand_trunc, the unfused model's)")
         }
@@ -70,6 +72,13 @@ public struct ClapFeatureExtractorConfig: ConfigFile, Equatable {
               frequency_max <= Double(sampling_rate) / 2 else {
             throw WeightsError(file, "frequency_min \(frequency_min) and frequency_max \(frequency_max) do not fit sampling_rate \(sampling_rate)")
         }
+        guard frameCount <= ModelLimits.frames else {
+            throw WeightsError(file, "hop_length \(hop_length) makes \(frameCount) frames of max_length_s \(max_length_s), more than \(ModelLimits.frames), the largest accepted")
+        }
+        // The frames of one clip, each a window of samples, are what the FFTs run over.
+        try ConfigCheck.activation(frameCount * fft_window_size, "\(frameCount) frames × fft_window_size \(fft_window_size)",
+                                   in: "preprocessor", file: file)
+        try ConfigCheck.finite([padding_value], key: "padding_value", file: file)
     }
 }
 

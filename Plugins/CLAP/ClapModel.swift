@@ -36,8 +36,9 @@ public struct ClapModel: Sendable {
                 featureExtractor: ClapFeatureExtractor, batchSize: Int = 8) throws {
         try config.validate()
         let text = config.text_config, audio = config.audio_config
-        guard tokenizer.vocabularySize <= text.vocab_size, tokenizer.maxLength + text.pad_token_id < text.max_position_embeddings else {
-            throw WeightsError("vocab.json", "the tokenizer (\(tokenizer.vocabularySize) tokens, up to \(tokenizer.maxLength)) does not fit the text model (vocab_size \(text.vocab_size), max_position_embeddings \(text.max_position_embeddings))")
+        try tokenizer.largestID.check(rows: text.vocab_size, configFile: "config.json", configKey: "text_config.vocab_size")
+        guard tokenizer.maxLength + text.pad_token_id < text.max_position_embeddings else {
+            throw WeightsError("vocab.json", "the tokenizer's \(tokenizer.maxLength) tokens need positions up to \(tokenizer.maxLength + text.pad_token_id), more than config.json's text_config.max_position_embeddings \(text.max_position_embeddings) hold")
         }
         let fe = featureExtractor.config
         guard fe.feature_size == audio.num_mel_bins, fe.frameCount <= audio.specWidth else {
@@ -53,8 +54,15 @@ public struct ClapModel: Sendable {
                                             dimension: config.projection_dim, activation: projectionActivation)
         audioProjection = try ClapProjection(w.scoped("audio_projection"), inFeatures: audio.hidden_size,
                                              dimension: config.projection_dim, activation: projectionActivation)
-        logitScaleAudio = try w.tensor("logit_scale_a", shape: [])[0]
-        logitScaleText = try w.tensor("logit_scale_t", shape: [])[0]
+        func logitScale(_ name: String) throws -> Float {
+            let value = try w.tensor(name, shape: [])[0]
+            guard value.isFinite, exp(value).isFinite, exp(value) > 0 else {
+                throw WeightsError(w.file.url.lastPathComponent, "tensor '\(w.key(name))' is \(value), not a usable logit scale")
+            }
+            return value
+        }
+        logitScaleAudio = try logitScale("logit_scale_a")
+        logitScaleText = try logitScale("logit_scale_t")
         self.batchSize = max(1, batchSize)
     }
 

@@ -19,6 +19,8 @@ public struct ClapTokenizer: Sendable {
     public let startID: Int32
     public let endID: Int32
     public let padID: Int32
+    /// The largest id `encode` can return and where it was read (`vocabularySize - 1`).
+    public let largestID: LargestTokenID
 
     private let bpe: BytePairEncoding
     private let specialTokens: [SpecialToken]
@@ -44,7 +46,10 @@ public struct ClapTokenizer: Sendable {
 
     /// Builds the tokenizer from `vocab.json` + `merges.txt`. `specialTokens` are those of
     /// `tokenizer.json`'s `added_tokens` where there is one; without it, RoBERTa's five from the
-    /// vocabulary, none stripping (what transformers builds from the two files alone).
+    /// vocabulary, none stripping (what transformers builds from the two files alone). Errors
+    /// name the file and what is wrong: besides unreadable files, a vocabulary without the role
+    /// tokens or without every byte's symbol, a merge of tokens it does not hold, a special
+    /// token with a negative id.
     public init(vocabulary vocabularyURL: URL, merges mergesURL: URL, specialTokens: [SpecialToken]? = nil,
                 maxLength: Int = 512) throws {
         let vocabName = vocabularyURL.lastPathComponent
@@ -57,11 +62,20 @@ public struct ClapTokenizer: Sendable {
         let merges = try BytePairEncoding.readMerges(mergesURL)
         bpe = try BytePairEncoding(vocabulary: vocabulary, merges: merges, unknownID: nil,
                                    mergesFile: mergesURL.lastPathComponent)
+        try BytePairEncoding.requireByteSymbols(in: vocabulary, file: vocabName)
         self.specialTokens = specialTokens ?? [roles.start, roles.pad, roles.end, roles.unknown, roles.mask].compactMap { token in
             vocabulary[token].map { SpecialToken(content: token, id: $0) }
         }
-        let largest = max(vocabulary.values.max() ?? -1, self.specialTokens.map(\.id).max() ?? -1)
-        vocabularySize = Int(largest) + 1
+        var largest = BytePairEncoding.largestID(of: vocabulary, file: vocabName)
+        var special = LargestTokenID(file: "tokenizer.json")
+        for (i, token) in self.specialTokens.enumerated() {
+            let key = "added_tokens[\(i)] \(token.content.debugDescription)"
+            _ = try TokenID.checked(Int(token.id), key: key, file: special.file)
+            special.note(token.id, key: key)
+        }
+        if special.id > largest.id { largest = special }
+        largestID = largest
+        vocabularySize = Int(largest.id) + 1
         startID = start
         endID = end
         padID = pad
@@ -77,8 +91,11 @@ public struct ClapTokenizer: Sendable {
             ? try Self.addedTokens(tokenizerJSON) : nil
         let configURL = directory.appendingPathComponent("tokenizer_config.json")
         var length = maxLength
-        if FileManager.default.fileExists(atPath: configURL.path) {
-            length = min(length, try Self.modelMaxLength(configURL) ?? length)
+        if FileManager.default.fileExists(atPath: configURL.path), let limit = try Self.modelMaxLength(configURL) {
+            guard limit >= 2 else {
+                throw WeightsError(configURL.lastPathComponent, "model_max_length \(limit) leaves no room for <s> and </s>")
+            }
+            length = min(length, limit)
         }
         try self.init(vocabulary: directory.appendingPathComponent("vocab.json"),
                       merges: directory.appendingPathComponent("merges.txt"), specialTokens: special, maxLength: length)
@@ -161,24 +178,16 @@ public struct ClapTokenizer: Sendable {
             let added_tokens: [Added]?
         }
         let name = url.lastPathComponent
-        do {
-            let file = try JSONDecoder().decode(File.self, from: Data(contentsOf: url))
-            return (file.added_tokens ?? []).map {
-                SpecialToken(content: $0.content, id: $0.id, lstrip: $0.lstrip ?? false, rstrip: $0.rstrip ?? false)
-            }.filter { !$0.content.isEmpty }
-        } catch let error as DecodingError {
-            throw WeightsError(name, "not a tokenizers JSON file (\(error.summary))")
-        } catch {
-            throw WeightsError(name, "cannot read: \(error.localizedDescription)")
-        }
+        let file = try ConfigJSON.decode(File.self, from: ConfigJSON.data(at: url), file: name, kind: "tokenizers JSON file")
+        return try (file.added_tokens ?? []).enumerated().map { i, token in
+            let id = try TokenID.checked(Int(token.id), key: "added_tokens[\(i)] \(token.content.debugDescription)", file: name)
+            return SpecialToken(content: token.content, id: id, lstrip: token.lstrip ?? false, rstrip: token.rstrip ?? false)
+        }.filter { !$0.content.isEmpty }
     }
 
     /// `model_max_length` of a `tokenizer_config.json`, if it has one.
     static func modelMaxLength(_ url: URL) throws -> Int? {
-        let name = url.lastPathComponent
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(contentsOf: url))) as? [String: Any] else {
-            throw WeightsError(name, "not a JSON object")
-        }
+        let object = try ConfigJSON.object(at: url, kind: "tokenizer_config.json")
         // transformers writes a huge number (int(1e30)) for "no limit".
         guard let value = object["model_max_length"] as? NSNumber else { return nil }
         let d = value.doubleValue

@@ -38,7 +38,7 @@ public struct CLIPConfig: ConfigFile, Equatable {
     public func validate(file: String = "config.json") throws {
         try text_config.validate(file: file)
         try vision_config.validate(file: file)
-        guard projection_dim > 0 else { throw WeightsError(file, "projection_dim \(projection_dim) must be positive") }
+        try ConfigCheck.count(projection_dim, atMost: ModelLimits.width, key: "projection_dim", file: file)
     }
 }
 
@@ -67,14 +67,27 @@ public struct CLIPTextConfig: ConfigSection, Equatable {
     }
 
     func validate(file: String) throws {
-        try ConfigCheck.positive(["vocab_size": vocab_size, "hidden_size": hidden_size,
-                                  "intermediate_size": intermediate_size, "num_hidden_layers": num_hidden_layers,
-                                  "num_attention_heads": num_attention_heads,
-                                  "max_position_embeddings": max_position_embeddings],
-                                 in: "text_config", file: file)
+        try ConfigCheck.counts(["vocab_size": (vocab_size, ModelLimits.vocabulary),
+                                "hidden_size": (hidden_size, ModelLimits.width),
+                                "intermediate_size": (intermediate_size, ModelLimits.width),
+                                "num_hidden_layers": (num_hidden_layers, ModelLimits.layers),
+                                "num_attention_heads": (num_attention_heads, ModelLimits.heads),
+                                "max_position_embeddings": (max_position_embeddings, ModelLimits.sequence)],
+                               in: "text_config", file: file)
         guard hidden_size % num_attention_heads == 0 else {
             throw WeightsError(file, "text_config: hidden_size \(hidden_size) is not a multiple of num_attention_heads \(num_attention_heads)")
         }
+        guard max_position_embeddings >= 2 else {
+            throw WeightsError(file, "text_config: max_position_embeddings \(max_position_embeddings) leaves no room for <|startoftext|> and <|endoftext|>")
+        }
+        for (key, id) in [("bos_token_id", bos_token_id), ("eos_token_id", eos_token_id), ("pad_token_id", pad_token_id)] {
+            try ConfigCheck.value(id, in: 0...(vocab_size - 1), key: key, in: "text_config", file: file)
+        }
+        let widest = max(3 * hidden_size, intermediate_size)
+        try ConfigCheck.activation(max_position_embeddings * widest,
+                                   "max_position_embeddings \(max_position_embeddings) × the widest layer \(widest)",
+                                   in: "text_config", file: file)
+        try ConfigCheck.value(layer_norm_eps, above: 0, atMost: 1, key: "layer_norm_eps", in: "text_config", file: file)
         _ = try activation(file: file)
     }
 }
@@ -105,10 +118,13 @@ public struct CLIPVisionConfig: ConfigSection, Equatable {
     }
 
     func validate(file: String) throws {
-        try ConfigCheck.positive(["hidden_size": hidden_size, "intermediate_size": intermediate_size,
-                                  "num_hidden_layers": num_hidden_layers, "num_attention_heads": num_attention_heads,
-                                  "image_size": image_size, "patch_size": patch_size],
-                                 in: "vision_config", file: file)
+        try ConfigCheck.counts(["hidden_size": (hidden_size, ModelLimits.width),
+                                "intermediate_size": (intermediate_size, ModelLimits.width),
+                                "num_hidden_layers": (num_hidden_layers, ModelLimits.layers),
+                                "num_attention_heads": (num_attention_heads, ModelLimits.heads),
+                                "image_size": (image_size, ModelLimits.imageSide),
+                                "patch_size": (patch_size, ModelLimits.kernel)],
+                               in: "vision_config", file: file)
         guard num_channels == 3 else {
             throw WeightsError(file, "vision_config: num_channels \(num_channels) is not supported (RGB only)")
         }
@@ -118,6 +134,14 @@ public struct CLIPVisionConfig: ConfigSection, Equatable {
         guard image_size % patch_size == 0 else {
             throw WeightsError(file, "vision_config: image_size \(image_size) is not a multiple of patch_size \(patch_size)")
         }
+        guard tokenCount <= ModelLimits.sequence else {
+            throw WeightsError(file, "vision_config: image_size \(image_size) / patch_size \(patch_size) makes \(tokenCount) tokens, more than \(ModelLimits.sequence), the largest accepted")
+        }
+        let widest = max(3 * hidden_size, intermediate_size, num_channels * patch_size * patch_size)
+        try ConfigCheck.activation(max(tokenCount * widest, num_channels * image_size * image_size),
+                                   "\(tokenCount) tokens × the widest layer \(widest), or the \(image_size)x\(image_size) image,",
+                                   in: "vision_config", file: file)
+        try ConfigCheck.value(layer_norm_eps, above: 0, atMost: 1, key: "layer_norm_eps", in: "vision_config", file: file)
         _ = try activation(file: file)
     }
 }

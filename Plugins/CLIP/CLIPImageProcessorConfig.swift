@@ -74,6 +74,15 @@ public struct CLIPImageProcessorConfig: ConfigFile, Equatable {
         }
         guard sides.allSatisfy({ $0 > 0 }) else { throw WeightsError(file, "size must be positive") }
         guard crop_height > 0, crop_width > 0 else { throw WeightsError(file, "crop_size must be positive") }
+        guard sides.allSatisfy({ $0 <= ModelLimits.imageSide }) else {
+            throw WeightsError(file, "size \(sides) is more than \(ModelLimits.imageSide), the largest accepted")
+        }
+        guard crop_height <= ModelLimits.imageSide, crop_width <= ModelLimits.imageSide else {
+            throw WeightsError(file, "crop_size \(crop_height)x\(crop_width) is more than \(ModelLimits.imageSide), the largest accepted")
+        }
+        try ConfigCheck.finite(image_mean, key: "image_mean", file: file)
+        try ConfigCheck.finite(image_std, key: "image_std", file: file)
+        try ConfigCheck.value(rescale_factor, above: 0, atMost: 1, key: "rescale_factor", file: file)
     }
 }
 

@@ -32,9 +32,15 @@ public struct CLIPModel: Sendable {
     public init(config: CLIPConfig, weights w: Weights, tokenizer: CLIPTokenizer,
                 preprocessor: CLIPImagePreprocessor, batchSize: Int = 16) throws {
         try config.validate()
-        guard tokenizer.vocabularySize <= config.text_config.vocab_size,
-              tokenizer.contextLength <= config.text_config.max_position_embeddings else {
-            throw WeightsError("vocab.json", "the tokenizer (\(tokenizer.vocabularySize) tokens, context \(tokenizer.contextLength)) does not fit the text model (vocab_size \(config.text_config.vocab_size), max_position_embeddings \(config.text_config.max_position_embeddings))")
+        let text = config.text_config
+        try tokenizer.largestID.check(rows: text.vocab_size, configFile: "config.json", configKey: "text_config.vocab_size")
+        guard tokenizer.contextLength <= text.max_position_embeddings else {
+            throw WeightsError("vocab.json", "the tokenizer's context of \(tokenizer.contextLength) tokens is more than config.json's text_config.max_position_embeddings \(text.max_position_embeddings)")
+        }
+        // The text's feature is read at the first `eos_token_id` (or, with the legacy 2, at the
+        // largest id): an id the tokenizer never ends a text with would pool at position 0.
+        guard text.eos_token_id == 2 || text.eos_token_id == Int(tokenizer.endID) else {
+            throw WeightsError("config.json", "text_config: eos_token_id \(text.eos_token_id) is not vocab.json's \(CLIPTokenizer.endToken) id \(tokenizer.endID)")
         }
         self.config = config
         self.tokenizer = tokenizer
@@ -46,6 +52,9 @@ public struct CLIPModel: Sendable {
         visualProjection = try Linear(w.scoped("visual_projection"), inFeatures: config.vision_config.hidden_size,
                                       outFeatures: config.projection_dim, bias: false)
         logitScale = try w.tensor("logit_scale", shape: [])[0]
+        guard logitScale.isFinite, exp(logitScale).isFinite, exp(logitScale) > 0 else {
+            throw WeightsError(w.file.url.lastPathComponent, "tensor '\(w.key("logit_scale"))' is \(logitScale), not a usable logit scale")
+        }
         self.batchSize = max(1, batchSize)
     }
 

@@ -18,6 +18,8 @@ public struct CLIPTokenizer: Sendable {
     public let vocabularySize: Int
     public let startID: Int32
     public let endID: Int32
+    /// The largest id `encode` can return and its token in `vocab.json` (`vocabularySize - 1`).
+    public let largestID: LargestTokenID
 
     private let bpe: BytePairEncoding
 
@@ -25,7 +27,9 @@ public struct CLIPTokenizer: Sendable {
     public static let endToken = "<|endoftext|>"
 
     /// Reads `vocab.json` (token → id) and `merges.txt` (an optional `#version` line, then one
-    /// `left right` merge a line, best first). Errors name the file and what is wrong.
+    /// `left right` merge a line, best first). Errors name the file and what is wrong: besides
+    /// unreadable files, a vocabulary without the two special tokens or without every byte's
+    /// symbol (with and without `</w>`), and a merge of tokens it does not hold.
     public init(vocabulary vocabularyURL: URL, merges mergesURL: URL, contextLength: Int = 77) throws {
         let vocabName = vocabularyURL.lastPathComponent, mergesName = mergesURL.lastPathComponent
         guard contextLength >= 2 else {
@@ -39,8 +43,10 @@ public struct CLIPTokenizer: Sendable {
 
         bpe = try BytePairEncoding(vocabulary: vocabulary, merges: pairs, unknownID: end, endOfWordSuffix: "</w>",
                                    mergesFile: mergesName)
+        try BytePairEncoding.requireByteSymbols(in: vocabulary, endOfWordSuffix: "</w>", file: vocabName)
         self.contextLength = contextLength
-        self.vocabularySize = (vocabulary.values.max().map(Int.init) ?? -1) + 1
+        largestID = BytePairEncoding.largestID(of: vocabulary, file: vocabName)
+        self.vocabularySize = Int(largestID.id) + 1
         self.startID = start
         self.endID = end
     }

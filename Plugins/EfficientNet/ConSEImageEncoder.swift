@@ -25,16 +25,10 @@ public struct ConSEImageEncoder: Encoder {
     }
 
     /// The reference preprocessing (torchvision `Resize(256)`, `CenterCrop(224)`, `ToTensor`,
-    /// `Normalize(mean, std)`) into `[3, crop, crop]` floats at `output`.
-    public func preprocess(_ image: RGBImage, into output: UnsafeMutableBufferPointer<Float>) {
-        let p = network.config.preprocessing
-        image.resizedShortestSide(to: p.resize_shortest_side, filter: filter)
-            .centerCropped(width: p.crop, height: p.crop)
-            .chwTensor(mean: p.mean, std: p.std, into: output)
-    }
-
-    private var filter: ResampleFilter {
-        network.config.preprocessing.interpolation == "bicubic" ? .bicubic : .bilinear
+    /// `Normalize(mean, std)`) into `[3, crop, crop]` floats at `output`; throws for an image
+    /// it cannot resize (see `EfficientNetConfig.Preprocessing.apply`).
+    public func preprocess(_ image: RGBImage, into output: UnsafeMutableBufferPointer<Float>) throws {
+        try network.config.preprocessing.apply(image, into: output)
     }
 
     /// Decodes a file, letting libjpeg decode big JPEGs straight at the resize size or above.
@@ -48,8 +42,8 @@ public struct ConSEImageEncoder: Encoder {
     }
 
     public func embed(batch: [EncoderInput]) -> [Result<[Float], Error>] {
+        // `EfficientNetConfig.validate` made the crop the network's input size.
         let crop = network.config.preprocessing.crop
-        precondition(crop == network.config.image_size, "crop size must be the network's input size")
         let per = 3 * crop * crop
         var results = [Result<[Float], Error>](repeating: .failure(EncoderError("not embedded")), count: batch.count)
         let arena = ScratchArena()
@@ -67,7 +61,7 @@ public struct ConSEImageEncoder: Encoder {
                     case .image(let rgb): image = rgb
                     case .text: throw EncoderError("\(info.name) embeds images, not text")
                     }
-                    preprocess(image, into: UnsafeMutableBufferPointer(start: input + members.count * per, count: per))
+                    try preprocess(image, into: UnsafeMutableBufferPointer(start: input + members.count * per, count: per))
                     members.append(i)
                 } catch {
                     results[i] = .failure(error)
@@ -83,5 +77,28 @@ public struct ConSEImageEncoder: Encoder {
             }
         }
         return results
+    }
+}
+
+extension EfficientNetConfig.Preprocessing {
+    /// The largest image the resize step may make, in pixels: a very thin image would otherwise
+    /// be resized to an enormous one before the crop.
+    public static let maxResizedPixels = 64 << 20
+
+    /// Resize the shorter side to `resize_shortest_side`, centre-crop `crop` square, normalise:
+    /// `[3, crop, crop]` floats written to `output`. Throws an `InputError` for an empty image or
+    /// one so thin that the resize would exceed `maxResizedPixels`.
+    public func apply(_ image: RGBImage, into output: UnsafeMutableBufferPointer<Float>) throws {
+        let short = min(image.width, image.height), long = max(image.width, image.height)
+        guard short > 0 else { throw InputError("the image is empty (\(image.width)x\(image.height))") }
+        let side = resize_shortest_side
+        // An image whose shorter side is already the size is not resized.
+        let resizedLong = Double(side) * Double(long) / Double(short)
+        guard short == side || resizedLong * Double(side) <= Double(Self.maxResizedPixels) else {
+            throw InputError("a \(image.width)x\(image.height) image cannot be resized to \(side) pixels on its shorter side")
+        }
+        image.resizedShortestSide(to: side, filter: interpolation == "bicubic" ? .bicubic : .bilinear)
+            .centerCropped(width: crop, height: crop)
+            .chwTensor(mean: mean, std: std, into: output)
     }
 }

@@ -13,6 +13,9 @@ public struct EfficientNetLite: Sendable {
     private let blocks: [MBConvBlock]
     private let head: Conv2D
     private let classifier: Linear
+    /// Floats of the widest activation of one image: each of `logits`' three work buffers
+    /// holds this many per image.
+    private let activationFloats: Int
 
     /// Mobile inverted bottleneck (`MBConvBlock`): expand 1×1 → depthwise k×k → project 1×1,
     /// with a residual connection when shape allows.
@@ -47,7 +50,7 @@ public struct EfficientNetLite: Sendable {
         stem = try conv(w, "_conv_stem", bn: "_bn0", inC: 3, outC: stemChannels, k: 3, stride: 2)
 
         var blocks: [MBConvBlock] = []
-        let stages = try config.blocks_args.map(BlockArgs.init)
+        let stages = try config.blocks_args.enumerated().map { try BlockArgs($1, key: "blocks_args[\($0)]") }
         for (i, var args) in stages.enumerated() {
             let isEnd = i == 0 || i == stages.count - 1
             args.inputFilters = roundFilters(args.inputFilters)
@@ -62,6 +65,9 @@ public struct EfficientNetLite: Sendable {
                 let inC = r == 0 ? args.inputFilters : args.outputFilters
                 let stride = r == 0 ? args.stride : 1
                 let mid = inC * args.expandRatio
+                guard mid <= ModelLimits.width else {
+                    throw WeightsError("config.json", "blocks_args[\(i)] \(config.blocks_args[i]): \(inC) filters expanded \(args.expandRatio) times is more than \(ModelLimits.width) channels, the largest accepted")
+                }
                 let expand = args.expandRatio == 1 ? nil
                     : try conv(b, "_expand_conv", bn: "_bn0", inC: inC, outC: mid, k: 1, stride: 1)
                 let dwWeight = try b.tensor("_depthwise_conv.weight", shape: [mid, 1, args.kernel, args.kernel])
@@ -86,6 +92,24 @@ public struct EfficientNetLite: Sendable {
         let headChannels = roundFilters(1280, fixed: config.fix_head_stem)
         head = try conv(w, "_conv_head", bn: "_bn1", inC: lastChannels, outC: headChannels, k: 1, stride: 1)
         classifier = try Linear(w.scoped("_fc"), inFeatures: headChannels, outFeatures: config.num_classes)
+        activationFloats = Self.widestActivation(size: config.image_size, stem: stem, blocks: blocks, head: head)
+        try ConfigCheck.activation(activationFloats, "image_size \(config.image_size) with the blocks' channels",
+                                   file: "config.json")
+    }
+
+    /// The widest activation of one image, in floats: the input, the stem's input rows and
+    /// output, every block's expanded and projected maps and the head's, each at its resolution.
+    private static func widestActivation(size: Int, stem: Conv2D, blocks: [MBConvBlock], head: Conv2D) -> Int {
+        var h = Padding2D.same(height: size, width: size, kernel: 3, stride: 2)
+            .outputSize(height: size, width: size, kernel: 3, stride: 2).height
+        // The stem's im2col rows have a buffer of their own, no larger than this either.
+        var largest = max(3 * size * size, stem.outChannels * h * h, stem.inChannels * stem.kernel * stem.kernel * h * h)
+        for block in blocks {
+            largest = max(largest, block.depthwise.channels * h * h)
+            h = (h + block.depthwise.stride - 1) / block.depthwise.stride
+            largest = max(largest, block.depthwise.channels * h * h, block.project.outChannels * h * h)
+        }
+        return max(largest, head.outChannels * h * h)
     }
 
     private enum Slot: Int { case a, b, c, im2col }
@@ -95,14 +119,8 @@ public struct EfficientNetLite: Sendable {
     public func logits(_ images: UnsafePointer<Float>, batch: Int, arena: ScratchArena) -> [Float] {
         let size = config.image_size
         let hw = size * size
-        // Largest activation: the widest expanded block at its resolution.
         let stemPad = Padding2D.same(height: size, width: size, kernel: 3, stride: 2)
-        var h = stemPad.outputSize(height: size, width: size, kernel: 3, stride: 2).height
-        var largest = max(3 * hw, stem.outChannels * h * h)
-        for block in blocks {
-            largest = max(largest, block.depthwise.channels * h * h)
-            h = (h + block.depthwise.stride - 1) / block.depthwise.stride
-        }
+        let largest = activationFloats
         let a = arena.buffer(Slot.a.rawValue, count: batch * largest)
         let b = arena.buffer(Slot.b.rawValue, count: batch * largest)
         let c = arena.buffer(Slot.c.rawValue, count: batch * largest)
@@ -118,7 +136,7 @@ public struct EfficientNetLite: Sendable {
         }
         let cols = arena.buffer(Slot.im2col.rawValue, count: stem.scratchCount(batch: batch, height: size, width: size, padding: stemPad))
         stem.forward(a, batch: batch, height: size, width: size, padding: stemPad, activation: .relu6, into: b, scratch: cols)
-        h = stemPad.outputSize(height: size, width: size, kernel: 3, stride: 2).height
+        var h = stemPad.outputSize(height: size, width: size, kernel: 3, stride: 2).height
 
         // x lives in `x`; t1 and t2 hold the block's intermediate results.
         var (x, t1, t2) = (b, a, c)

@@ -121,15 +121,17 @@ public final class SafeTensors: Sendable {
         let data_offsets: [Int]
     }
 
+    /// `__metadata__` is a string map, every other entry a tensor: decoded by key, so that a
+    /// malformed tensor entry's error says what is wrong with it.
     private enum HeaderEntry: Decodable {
         case tensor(TensorEntry)
         case metadata([String: String])
 
         init(from decoder: Decoder) throws {
-            if let t = try? TensorEntry(from: decoder) {
-                self = .tensor(t)
-            } else {
+            if decoder.codingPath.last?.stringValue == "__metadata__" {
                 self = .metadata(try [String: String](from: decoder))
+            } else {
+                self = .tensor(try TensorEntry(from: decoder))
             }
         }
     }
@@ -149,7 +151,17 @@ public final class SafeTensors: Sendable {
             throw WeightsError(url.lastPathComponent,
                                "tensor '\(name)' has shape \(info.shape), expected \(expected)")
         }
+        switch info.dtype {
+        case .f32, .f16, .bf16, .f64: break
+        default:
+            throw WeightsError(url.lastPathComponent,
+                               "tensor '\(name)' is \(info.dtype.rawValue), expected a floating type")
+        }
         let n = info.elementCount
+        guard n <= ModelLimits.tensorElements else {
+            throw WeightsError(url.lastPathComponent,
+                               "tensor '\(name)' has \(n) elements, more than \(ModelLimits.tensorElements), the largest read")
+        }
         let raw = UnsafeRawBufferPointer(rebasing: file.bytes[info.byteRange])
         var out = [Float](repeating: 0, count: n)
         out.withUnsafeMutableBufferPointer { dst in
@@ -176,11 +188,6 @@ public final class SafeTensors: Sendable {
                 break
             }
         }
-        switch info.dtype {
-        case .f32, .f16, .bf16, .f64: return out
-        default:
-            throw WeightsError(url.lastPathComponent,
-                               "tensor '\(name)' is \(info.dtype.rawValue), expected a floating type")
-        }
+        return out
     }
 }

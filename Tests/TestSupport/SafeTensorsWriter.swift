@@ -88,3 +88,26 @@ public struct CheckpointLayout: Decodable, Sendable {
     public let parameter_count: Int
     public let tensors: [Tensor]
 }
+
+extension SafeTensorsWriter {
+    /// The bytes `write` would write for `entries`.
+    public static func data(_ entries: [Entry]) throws -> Data {
+        let dir = try TestPaths.temporaryDirectory("safetensors-writer")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("model.safetensors")
+        try write(entries, to: url)
+        return try Data(contentsOf: url)
+    }
+
+    /// An F32 entry holding `values`.
+    public static func floats(_ name: String, _ shape: [Int], _ values: [Float]) -> Entry {
+        precondition(values.count == shape.reduce(1, *), "\(name): \(values.count) values for shape \(shape)")
+        return Entry(name: name, dtype: "F32", shape: shape, bytes: values.withUnsafeBytes { Data($0) })
+    }
+
+    /// An F32 entry of small seeded values in [-scale, scale].
+    public static func random(_ name: String, _ shape: [Int], _ rng: inout SeededRandom, scale: Float = 0.1) -> Entry {
+        let values = (0..<shape.reduce(1, *)).map { _ in (Float(rng.below(2001)) / 1000 - 1) * scale }
+        return floats(name, shape, values)
+    }
+}

@@ -81,6 +81,21 @@ public struct BytePairEncoding: Sendable {
         self.unknownID = unknownID
     }
 
+    /// Throws unless `vocabulary` holds every byte's symbol (and, with an `endOfWordSuffix`,
+    /// every byte's symbol with it): byte-level BPE spells any text only then; without them
+    /// whole texts would become unknown tokens, or nothing. The error names `file` and the first
+    /// missing symbol.
+    public static func requireByteSymbols(in vocabulary: [String: Int32], endOfWordSuffix: String = "",
+                                          file: String) throws {
+        for suffix in endOfWordSuffix.isEmpty ? [""] : ["", endOfWordSuffix] {
+            for (byte, symbol) in byteSymbols.enumerated() where vocabulary[String(symbol) + suffix] == nil {
+                throw WeightsError(file, "byte 0x\(String(byte, radix: 16)) has no token "
+                                   + "\((String(symbol) + suffix).debugDescription): a byte-level BPE vocabulary "
+                                   + "needs all 256 byte symbols\(suffix.isEmpty ? "" : ", with and without \(suffix)")")
+            }
+        }
+    }
+
     /// Appends the ids of one word (its UTF-8 bytes).
     public func encode(_ word: [UInt8], into ids: inout [Int32]) {
         guard !word.isEmpty else { return }
@@ -128,29 +143,31 @@ public struct BytePairEncoding: Sendable {
     /// Reads a `vocab.json` (token → id). Errors name the file and what is wrong.
     public static func readVocabulary(_ url: URL) throws -> [String: Int32] {
         let name = url.lastPathComponent
-        let vocabulary: [String: Int32]
-        do {
-            vocabulary = try JSONDecoder().decode([String: Int32].self, from: Data(contentsOf: url))
-        } catch let error as DecodingError {
-            throw WeightsError(name, "not a token → id JSON object (\(error.summary))")
-        } catch {
-            throw WeightsError(name, "cannot read: \(error.localizedDescription)")
-        }
+        let vocabulary = try ConfigJSON.decode([String: Int32].self, from: ConfigJSON.data(at: url), file: name,
+                                               kind: "token → id JSON object")
         if let (token, id) = vocabulary.first(where: { $0.value < 0 }) {
             throw WeightsError(name, "token \(token.debugDescription) has a negative id \(id)")
         }
+        if let (token, id) = vocabulary.first(where: { Int($0.value) >= ModelLimits.vocabulary }) {
+            throw WeightsError(name, "token \(token.debugDescription) has id \(id), outside 0…\(ModelLimits.vocabulary - 1)")
+        }
         return vocabulary
+    }
+
+    /// The largest id of `vocabulary` (read from `file`) and its token, for checking against a
+    /// model's `vocab_size`.
+    public static func largestID(of vocabulary: [String: Int32], file: String) -> LargestTokenID {
+        var largest = LargestTokenID(file: file)
+        for (token, id) in vocabulary { largest.note(id, key: "token \(token.debugDescription)") }
+        return largest
     }
 
     /// Reads a `merges.txt`: an optional `#version` line, then one `left right` merge a line,
     /// best first. Errors name the file and the line.
     public static func readMerges(_ url: URL) throws -> [MergeRule] {
         let name = url.lastPathComponent
-        let text: String
-        do {
-            text = try String(contentsOf: url, encoding: .utf8)
-        } catch {
-            throw WeightsError(name, "cannot read as UTF-8 text: \(error.localizedDescription)")
+        guard let text = String(data: try ConfigJSON.data(at: url), encoding: .utf8) else {
+            throw WeightsError(name, "cannot read as UTF-8 text")
         }
         var rules: [MergeRule] = []
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
