@@ -200,18 +200,19 @@ public struct WordPieceTokenizer: Sendable {
                 s.append(c)
             }
         }
-        if stripAccents {
+        // ASCII needs no decomposition and holds no marks: most text skips the Unicode tables.
+        if stripAccents && !s.allSatisfy(\.isASCII) {
             var text = String.UnicodeScalarView()
             text.append(contentsOf: s)
             s = String(text).decomposedStringWithCanonicalMapping.unicodeScalars
-                .filter { $0.properties.generalCategory != .nonspacingMark }
+                .filter { $0.isASCII || $0.properties.generalCategory != .nonspacingMark }
         }
         if lowercase {
             var lowered: [Unicode.Scalar] = []
             lowered.reserveCapacity(s.count)
             for c in s {
                 if c.isASCII {
-                    lowered.append(c.properties.isUppercase ? Unicode.Scalar(c.value + 32)! : c)
+                    lowered.append(("A"..."Z").contains(c) ? Unicode.Scalar(c.value + 32)! : c)
                 } else {
                     lowered.append(contentsOf: c.properties.lowercaseMapping.unicodeScalars)
                 }
@@ -221,12 +222,18 @@ public struct WordPieceTokenizer: Sendable {
         return s
     }
 
+    // The character classes below answer ASCII without Unicode's property tables (the same
+    // answers, found by hand: White_Space is 9–13 and 32, Cc is 0–31 and 127, and the
+    // punctuation ranges are listed), which makes tokenising English text several times faster.
+
     static func isWhitespace(_ c: Unicode.Scalar) -> Bool {
-        c == "\t" || c == "\n" || c == "\r" || c.properties.isWhitespace
+        if c.isASCII { return c == " " || (9...13).contains(c.value) }
+        return c.properties.isWhitespace
     }
 
     static func isControl(_ c: Unicode.Scalar) -> Bool {
         if c == "\t" || c == "\n" || c == "\r" { return false }
+        if c.isASCII { return c.value < 32 || c.value == 127 }
         switch c.properties.generalCategory {
         case .control, .format, .privateUse: return true
         default: return false
@@ -246,6 +253,7 @@ public struct WordPieceTokenizer: Sendable {
     static func isPunctuation(_ c: Unicode.Scalar) -> Bool {
         switch c.value {
         case 33...47, 58...64, 91...96, 123...126: return true
+        case 0..<128: return false
         default: break
         }
         switch c.properties.generalCategory {

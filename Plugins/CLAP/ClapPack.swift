@@ -23,7 +23,7 @@ public enum ClapPack {
                             windows: ClapAudioWindows? = nil) throws -> ModelPack {
         let dir = source.directory
         try source.description.requirePresent(in: dir)
-        let model = try ClapModel.load(directory: dir)
+        let model = try WeightsError.locating(in: dir) { try ClapModel.load(directory: dir) }
         let files = source.description.definingFiles(in: dir)
         var h = SHA256()
         h.update([spaceVersion, try source.digests.combined(files, in: dir)].joined(separator: "\u{0}"))

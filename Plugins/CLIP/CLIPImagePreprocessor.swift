@@ -22,8 +22,9 @@ public struct CLIPImagePreprocessor: Sendable {
     private let table: [Float]
 
     /// The largest resized image accepted, in pixels: a very thin image would otherwise be
-    /// resized to an enormous one before the crop.
-    public static let maxResizedPixels = 64 << 20
+    /// resized to an enormous one before the crop. The decoder's bound
+    /// (`ImageLimits.defaultMaxResizedPixels`, 16 MP), here for images handed over in memory.
+    public static let maxResizedPixels = ImageLimits.defaultMaxResizedPixels
 
     public init(config: CLIPImageProcessorConfig) {
         self.config = config

@@ -26,7 +26,7 @@ public enum CLIPPack {
     public static func load(from source: ModelPackSource, imageLimits: ImageLimits = ImageLimits()) throws -> ModelPack {
         let dir = source.directory
         try source.description.requirePresent(in: dir)
-        let model = try CLIPModel.load(directory: dir)
+        let model = try WeightsError.locating(in: dir) { try CLIPModel.load(directory: dir) }
         let space = SpaceID(name: name, dimension: model.dimension,
                             fingerprint: try fingerprint(dir, files: source.description.definingFiles(in: dir),
                                                          digests: source.digests))

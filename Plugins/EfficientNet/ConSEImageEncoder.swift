@@ -82,8 +82,9 @@ public struct ConSEImageEncoder: Encoder {
 
 extension EfficientNetConfig.Preprocessing {
     /// The largest image the resize step may make, in pixels: a very thin image would otherwise
-    /// be resized to an enormous one before the crop.
-    public static let maxResizedPixels = 64 << 20
+    /// be resized to an enormous one before the crop. The decoder's bound
+    /// (`ImageLimits.defaultMaxResizedPixels`, 16 MP), here for images handed over in memory.
+    public static let maxResizedPixels = ImageLimits.defaultMaxResizedPixels
 
     /// Resize the shorter side to `resize_shortest_side`, centre-crop `crop` square, normalise:
     /// `[3, crop, crop]` floats written to `output`. Throws an `InputError` for an empty image or

@@ -63,7 +63,7 @@ public enum LitePack {
         try source.description.requirePresent(in: dir)
         let textDir = dir.appendingPathComponent(textModel)
         let imageDir = dir.appendingPathComponent(imageModel)
-        let sentences = try SentenceTransformer(directory: textDir)
+        let sentences = try WeightsError.locating(in: textDir) { try SentenceTransformer(directory: textDir) }
         let imageConfig = try EfficientNetConfig.load(imageDir.appendingPathComponent("config.json"))
         let network = try EfficientNetLite(
             config: imageConfig,

@@ -43,14 +43,14 @@ struct DamagedModelFilesCommandLineTests {
                 vocab["dog"] = 2_147_483_648
                 model["vocab"] = vocab
                 object["model"] = model
-            }, "tokenizer.json: model.vocab \"dog\" has id 2147483648, outside 0…4194303"),
+            }, "all-MiniLM-L6-v2/tokenizer.json: model.vocab \"dog\" has id 2147483648, outside 0…4194303"),
             ("all-MiniLM-L6-v2/tokenizer.json", { object in
                 var added = object["added_tokens"] as! [[String: Any]]
                 added[4]["id"] = 40_000
                 object["added_tokens"] = added
-            }, "tokenizer.json: added_tokens[4] \"[MASK]\" has id 40000, but config.json's vocab_size is 30522"),
+            }, "all-MiniLM-L6-v2/tokenizer.json: added_tokens[4] \"[MASK]\" has id 40000, but config.json's vocab_size is 30522"),
             ("all-MiniLM-L6-v2/config.json", { $0["num_hidden_layers"] = -1 },
-             "config.json: num_hidden_layers -1 must be positive"),
+             "all-MiniLM-L6-v2/config.json: num_hidden_layers -1 must be positive"),
             ("efficientnet-lite0/config.json", { object in
                 var preprocessing = object["preprocessing"] as! [String: Any]
                 preprocessing["crop"] = 0

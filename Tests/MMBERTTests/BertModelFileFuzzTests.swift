@@ -255,4 +255,15 @@ struct BertModelFileFuzzTests {
         #expect(try Self.loadError(changing: "sentence_bert_config.json") { $0["max_seq_length"] = nil }
                 == "sentence_bert_config.json: not a sentence-transformers configuration (max_seq_length: missing)")
     }
+
+    /// Every crash and silent garbage found so far in this family's files, kept in the corpus
+    /// (`Scripts/fixtures/make_model_file_corpus.py`): each is an error naming the file and the key.
+    @Test func theCorpusOfFoundDamageIsRefusedNamingFileAndKey() throws {
+        let entries = try ModelFileCorpus.entries("bert")
+        #expect(!entries.isEmpty)
+        for entry in entries {
+            let error = try Self.loadError(changing: entry.file) { entry.apply(to: &$0) }
+            #expect(error.hasPrefix(entry.file + ": ") && error.contains(entry.names), "\(entry): \(error)")
+        }
+    }
 }

@@ -133,4 +133,15 @@ struct ClapModelFileFuzzTests {
         #expect(try Self.loadError(changing: "preprocessor_config.json") { $0["fft_window_size"] = 32 }
                 .hasPrefix("preprocessor_config.json: feature_size 64: mel filter "))
     }
+
+    /// Every crash and silent garbage found so far in this family's files, kept in the corpus
+    /// (`Scripts/fixtures/make_model_file_corpus.py`): each is an error naming the file and the key.
+    @Test func theCorpusOfFoundDamageIsRefusedNamingFileAndKey() throws {
+        let entries = try ModelFileCorpus.entries("clap")
+        #expect(!entries.isEmpty)
+        for entry in entries {
+            let error = try Self.loadError(changing: entry.file) { entry.apply(to: &$0) }
+            #expect(error.hasPrefix(entry.file + ": ") && error.contains(entry.names), "\(entry): \(error)")
+        }
+    }
 }

@@ -120,4 +120,15 @@ struct CLIPModelFileFuzzTests {
         #expect(try Self.loadError(changing: "vocab.json") { $0["Ā</w>"] = nil }
                 == "vocab.json: byte 0x0 has no token \"Ā</w>\": a byte-level BPE vocabulary needs all 256 byte symbols, with and without </w>")
     }
+
+    /// Every crash and silent garbage found so far in this family's files, kept in the corpus
+    /// (`Scripts/fixtures/make_model_file_corpus.py`): each is an error naming the file and the key.
+    @Test func theCorpusOfFoundDamageIsRefusedNamingFileAndKey() throws {
+        let entries = try ModelFileCorpus.entries("clip")
+        #expect(!entries.isEmpty)
+        for entry in entries {
+            let error = try Self.loadError(changing: entry.file) { entry.apply(to: &$0) }
+            #expect(error.hasPrefix(entry.file + ": ") && error.contains(entry.names), "\(entry): \(error)")
+        }
+    }
 }

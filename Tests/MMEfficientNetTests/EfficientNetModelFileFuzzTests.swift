@@ -167,4 +167,15 @@ struct EfficientNetModelFileFuzzTests {
             try input.withUnsafeMutableBufferPointer { try config.preprocessing.apply(RGBImage(width: 0, height: 10, pixels: []), into: $0) }
         }
     }
+
+    /// Every crash and silent garbage found so far in this family's files, kept in the corpus
+    /// (`Scripts/fixtures/make_model_file_corpus.py`): each is an error naming the file and the key.
+    @Test func theCorpusOfFoundDamageIsRefusedNamingFileAndKey() throws {
+        let entries = try ModelFileCorpus.entries("efficientnet")
+        #expect(!entries.isEmpty)
+        for entry in entries {
+            let error = try Self.loadError { entry.apply(to: &$0) }
+            #expect(error.hasPrefix(entry.file + ": ") && error.contains(entry.names), "\(entry): \(error)")
+        }
+    }
 }

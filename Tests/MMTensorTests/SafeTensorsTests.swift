@@ -14,8 +14,17 @@ private func bytes<T>(_ values: [T]) -> [UInt8] {
     values.withUnsafeBytes { Array($0) }
 }
 
+/// One folder per test process for the files below, removed when the process exits.
+private let writtenFiles: URL = {
+    atexit {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mmtensor-tests-\(getpid())")
+        try? FileManager.default.removeItem(at: dir)
+    }
+    return FileManager.default.temporaryDirectory.appendingPathComponent("mmtensor-tests-\(getpid())")
+}()
+
 private func write(_ bytes: [UInt8], _ name: String = "model.safetensors") throws -> URL {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mmtensor-\(UUID().uuidString)")
+    let dir = writtenFiles.appendingPathComponent(UUID().uuidString)
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     let url = dir.appendingPathComponent(name)
     try Data(bytes).write(to: url)
