@@ -34,24 +34,13 @@ public struct BertConfig: Decodable, Sendable {
     /// file cannot ask for no layers, or for a product that overflows), the heads dividing the
     /// hidden size, a usable epsilon; errors name `file` and the key.
     public func validate(file: String = "config.json") throws {
-        try ConfigCheck.counts(["vocab_size": (vocab_size, ModelLimits.vocabulary),
-                                "hidden_size": (hidden_size, ModelLimits.width),
-                                "num_hidden_layers": (num_hidden_layers, ModelLimits.layers),
-                                "num_attention_heads": (num_attention_heads, ModelLimits.heads),
-                                "intermediate_size": (intermediate_size, ModelLimits.width),
-                                "max_position_embeddings": (max_position_embeddings, ModelLimits.sequence),
-                                "type_vocab_size": (type_vocab_size, ModelLimits.vocabulary)],
-                               in: "", file: file)
-        guard max_position_embeddings >= 2 else {
-            throw WeightsError(file, "max_position_embeddings \(max_position_embeddings) leaves no room for [CLS] and [SEP]")
-        }
-        guard hidden_size % num_attention_heads == 0 else {
-            throw WeightsError(file, "hidden_size \(hidden_size) is not a multiple of num_attention_heads \(num_attention_heads)")
-        }
-        try ConfigCheck.activation(max_position_embeddings * max(3 * hidden_size, intermediate_size),
-                                   "max_position_embeddings \(max_position_embeddings) × the widest layer \(max(3 * hidden_size, intermediate_size))",
-                                   file: file)
-        try ConfigCheck.value(layer_norm_eps, above: 0, atMost: 1, key: "layer_norm_eps", file: file)
+        try ConfigCheck.textTransformer(.init(vocab_size: vocab_size, hidden_size: hidden_size,
+                                              num_hidden_layers: num_hidden_layers, num_attention_heads: num_attention_heads,
+                                              intermediate_size: intermediate_size,
+                                              max_position_embeddings: max_position_embeddings,
+                                              type_vocab_size: type_vocab_size, layer_norm_eps: layer_norm_eps,
+                                              endTokens: "[CLS] and [SEP]"),
+                                        in: "", file: file)
         _ = try activation(file: file)
         guard (position_embedding_type ?? "absolute") == "absolute" else {
             throw WeightsError(file, "position_embedding_type \(position_embedding_type ?? "") is not supported (absolute only)")

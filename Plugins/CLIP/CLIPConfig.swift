@@ -67,27 +67,15 @@ public struct CLIPTextConfig: ConfigSection, Equatable {
     }
 
     func validate(file: String) throws {
-        try ConfigCheck.counts(["vocab_size": (vocab_size, ModelLimits.vocabulary),
-                                "hidden_size": (hidden_size, ModelLimits.width),
-                                "intermediate_size": (intermediate_size, ModelLimits.width),
-                                "num_hidden_layers": (num_hidden_layers, ModelLimits.layers),
-                                "num_attention_heads": (num_attention_heads, ModelLimits.heads),
-                                "max_position_embeddings": (max_position_embeddings, ModelLimits.sequence)],
-                               in: "text_config", file: file)
-        guard hidden_size % num_attention_heads == 0 else {
-            throw WeightsError(file, "text_config: hidden_size \(hidden_size) is not a multiple of num_attention_heads \(num_attention_heads)")
-        }
-        guard max_position_embeddings >= 2 else {
-            throw WeightsError(file, "text_config: max_position_embeddings \(max_position_embeddings) leaves no room for <|startoftext|> and <|endoftext|>")
-        }
+        try ConfigCheck.textTransformer(.init(vocab_size: vocab_size, hidden_size: hidden_size,
+                                              num_hidden_layers: num_hidden_layers, num_attention_heads: num_attention_heads,
+                                              intermediate_size: intermediate_size,
+                                              max_position_embeddings: max_position_embeddings,
+                                              layer_norm_eps: layer_norm_eps, endTokens: "<|startoftext|> and <|endoftext|>"),
+                                        in: "text_config", file: file)
         for (key, id) in [("bos_token_id", bos_token_id), ("eos_token_id", eos_token_id), ("pad_token_id", pad_token_id)] {
             try ConfigCheck.value(id, in: 0...(vocab_size - 1), key: key, in: "text_config", file: file)
         }
-        let widest = max(3 * hidden_size, intermediate_size)
-        try ConfigCheck.activation(max_position_embeddings * widest,
-                                   "max_position_embeddings \(max_position_embeddings) × the widest layer \(widest)",
-                                   in: "text_config", file: file)
-        try ConfigCheck.value(layer_norm_eps, above: 0, atMost: 1, key: "layer_norm_eps", in: "text_config", file: file)
         _ = try activation(file: file)
     }
 }

@@ -44,8 +44,10 @@ struct mm_audio_file {
 /// hundreds of lines for a damaged file, and libsndfile offers no way to silence them. While
 /// it works, stderr is pointed at an anonymous memory file and what it wrote is kept with the
 /// handle (`mm_audio_diagnostics`), so the caller can fold it into its one line about the file.
-/// stderr is process-wide: captures are serialised, and callers that print their own lines
-/// meanwhile must write to a copy of stderr taken before (the mmsearch command line does).
+/// Only MP3s are captured (sniffed before the open, known after it). stderr is process-wide:
+/// captures are serialised, and lines other threads write meanwhile are not the decoder's
+/// (`mm_is_decoder_line`) and are written to the real stderr when the capture ends, a moment
+/// late but never lost. The mmsearch command line writes its own lines to a copy of stderr.
 static pthread_mutex_t mm_stderr_lock = PTHREAD_MUTEX_INITIALIZER;
 
 typedef struct {
@@ -67,19 +69,66 @@ static mm_capture mm_capture_begin(void) {
     return capture;
 }
 
-/// Restores stderr and appends what was written meanwhile to `file`'s diagnostics (cut to fit).
+/// Whether a line is libmpg123's: `[src/libmpg123/layer3.c:…] error: …`, or its
+/// `Note: `, `Warning: ` and `Error: ` messages.
+static int mm_is_decoder_line(const char *line, size_t length) {
+    static const char *const prefixes[] = { "[src/libmpg123/", "Note: ", "Warning: ", "Error: " };
+    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
+        size_t n = strlen(prefixes[i]);
+        if (length >= n && memcmp(line, prefixes[i], n) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void mm_write_all(int fd, const char *text, size_t length) {
+    while (length > 0) {
+        ssize_t n = write(fd, text, length);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return;
+        }
+        text += n;
+        length -= (size_t)n;
+    }
+}
+
+/// The most captured text sorted into decoder lines and others; what is beyond goes to stderr.
+#define MM_CAPTURE_READ (1 << 20)
+
+/// Restores stderr, appends the decoder's lines written meanwhile to `file`'s diagnostics (cut
+/// to fit) and writes every other line to the real stderr.
 static void mm_capture_end(mm_capture capture, struct mm_audio_file *file) {
     if (capture.saved >= 0) {
         fflush(stderr);
         dup2(capture.saved, STDERR_FILENO);
         close(capture.saved);
         off_t written = lseek(capture.sink, 0, SEEK_END);
-        size_t room = MM_AUDIO_DIAGNOSTICS_SIZE - 1 - file->diagnostics_length;
-        if (written > 0 && room > 0 && lseek(capture.sink, 0, SEEK_SET) == 0) {
-            size_t want = (size_t)written < room ? (size_t)written : room;
-            ssize_t got = read(capture.sink, file->diagnostics + file->diagnostics_length, want);
-            if (got > 0) {
-                file->diagnostics_length += (size_t)got;
+        if (written > 0 && lseek(capture.sink, 0, SEEK_SET) == 0) {
+            size_t size = (size_t)written < MM_CAPTURE_READ ? (size_t)written : MM_CAPTURE_READ;
+            char *text = malloc(size);
+            ssize_t got = text != NULL ? read(capture.sink, text, size) : -1;
+            for (ssize_t at = 0; got > 0 && at < got;) {
+                const char *end = memchr(text + at, '\n', (size_t)(got - at));
+                size_t length = end != NULL ? (size_t)(end - (text + at)) + 1 : (size_t)(got - at);
+                if (mm_is_decoder_line(text + at, length)) {
+                    size_t room = MM_AUDIO_DIAGNOSTICS_SIZE - 1 - file->diagnostics_length;
+                    size_t kept = length < room ? length : room;
+                    memcpy(file->diagnostics + file->diagnostics_length, text + at, kept);
+                    file->diagnostics_length += kept;
+                } else {
+                    mm_write_all(STDERR_FILENO, text + at, length);
+                }
+                at += (ssize_t)length;
+            }
+            free(text);
+            // More than was sorted (a flood): the rest is passed on as it was.
+            char rest[4096];
+            for (ssize_t n; (n = read(capture.sink, rest, sizeof rest)) > 0;) {
+                mm_write_all(STDERR_FILENO, rest, (size_t)n);
             }
         }
         file->diagnostics[file->diagnostics_length] = '\0';
@@ -87,6 +136,7 @@ static void mm_capture_end(mm_capture capture, struct mm_audio_file *file) {
     }
     pthread_mutex_unlock(&mm_stderr_lock);
 }
+
 
 int mm_audio_version(void) { return 1; }
 
@@ -162,6 +212,17 @@ static sf_count_t mm_vio_tell(void *user) {
     return ((struct mm_audio_file *)user)->position;
 }
 
+/// Whether the data starts like an MP3 (an ID3v2 tag or an MPEG audio frame's sync bits), read
+/// through the virtual I/O and rewound: only then is the open captured.
+static int mm_looks_mpeg(struct mm_audio_file *file) {
+    unsigned char head[3] = { 0, 0, 0 };
+    sf_count_t got = mm_vio_read(head, sizeof head, file);
+    file->position = 0;
+    file->bytes_read -= (uint64_t)got;
+    file->reached_end = 0;
+    return got >= 2 && ((got == 3 && memcmp(head, "ID3", 3) == 0) || (head[0] == 0xFF && (head[1] & 0xE0) == 0xE0));
+}
+
 // MARK: - Open and close
 
 /// libsndfile reports a failed open through `sf_error(NULL)`, a process-wide variable: opens
@@ -191,9 +252,13 @@ static mm_status mm_audio_open(struct mm_audio_file *file, mm_audio_file **resul
     memset(&sfinfo, 0, sizeof sfinfo);
 
     pthread_mutex_lock(&mm_audio_open_lock);
-    mm_capture capture = mm_capture_begin();
-    file->sndfile = sf_open_virtual(&io, SFM_READ, &sfinfo, file);
-    mm_capture_end(capture, file);
+    if (mm_looks_mpeg(file)) {
+        mm_capture capture = mm_capture_begin();
+        file->sndfile = sf_open_virtual(&io, SFM_READ, &sfinfo, file);
+        mm_capture_end(capture, file);
+    } else {
+        file->sndfile = sf_open_virtual(&io, SFM_READ, &sfinfo, file);
+    }
     int code = file->sndfile == NULL ? sf_error(NULL) : 0;
     if (file->sndfile == NULL && file->io_errno == 0) {
         mm_set_error(error, error_size, "%s", sf_strerror(NULL));

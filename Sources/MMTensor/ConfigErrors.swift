@@ -91,5 +91,64 @@ public enum ConfigCheck {
         }
     }
 
+    /// The sizes of a text transformer (BERT, RoBERTa, CLIP's text tower) under their
+    /// `config.json` names.
+    public struct TextTransformerSizes: Sendable {
+        public var vocab_size: Int
+        public var hidden_size: Int
+        public var num_hidden_layers: Int
+        public var num_attention_heads: Int
+        public var intermediate_size: Int
+        public var max_position_embeddings: Int
+        /// BERT's and RoBERTa's segment embeddings; nil where there are none (CLIP).
+        public var type_vocab_size: Int?
+        public var layer_norm_eps: Double
+        /// The tokens every input carries at its ends, for the message when the positions
+        /// leave no room for them: "[CLS] and [SEP]".
+        public var endTokens: String
+
+        public init(vocab_size: Int, hidden_size: Int, num_hidden_layers: Int, num_attention_heads: Int,
+                    intermediate_size: Int, max_position_embeddings: Int, type_vocab_size: Int? = nil,
+                    layer_norm_eps: Double, endTokens: String) {
+            self.vocab_size = vocab_size
+            self.hidden_size = hidden_size
+            self.num_hidden_layers = num_hidden_layers
+            self.num_attention_heads = num_attention_heads
+            self.intermediate_size = intermediate_size
+            self.max_position_embeddings = max_position_embeddings
+            self.type_vocab_size = type_vocab_size
+            self.layer_norm_eps = layer_norm_eps
+            self.endTokens = endTokens
+        }
+    }
+
+    /// A text transformer's sizes, checked the one way every family needs: each within
+    /// `ModelLimits` (no layers, no heads, a negative count and overflowing products refused),
+    /// room for the end tokens, the heads dividing the width, one input's widest layer within
+    /// `ModelLimits.activation`, a usable layer-norm epsilon.
+    public static func textTransformer(_ sizes: TextTransformerSizes, in section: String, file: String) throws {
+        try counts(["vocab_size": (sizes.vocab_size, ModelLimits.vocabulary),
+                    "hidden_size": (sizes.hidden_size, ModelLimits.width),
+                    "num_hidden_layers": (sizes.num_hidden_layers, ModelLimits.layers),
+                    "num_attention_heads": (sizes.num_attention_heads, ModelLimits.heads),
+                    "intermediate_size": (sizes.intermediate_size, ModelLimits.width),
+                    "max_position_embeddings": (sizes.max_position_embeddings, ModelLimits.sequence)],
+                   in: section, file: file)
+        if let types = sizes.type_vocab_size {
+            try count(types, atMost: ModelLimits.vocabulary, key: "type_vocab_size", in: section, file: file)
+        }
+        guard sizes.max_position_embeddings >= 2 else {
+            throw WeightsError(file, "\(prefix(section))max_position_embeddings \(sizes.max_position_embeddings) leaves no room for \(sizes.endTokens)")
+        }
+        guard sizes.hidden_size % sizes.num_attention_heads == 0 else {
+            throw WeightsError(file, "\(prefix(section))hidden_size \(sizes.hidden_size) is not a multiple of num_attention_heads \(sizes.num_attention_heads)")
+        }
+        let widest = max(3 * sizes.hidden_size, sizes.intermediate_size)
+        try activation(sizes.max_position_embeddings * widest,
+                       "max_position_embeddings \(sizes.max_position_embeddings) × the widest layer \(widest)",
+                       in: section, file: file)
+        try value(sizes.layer_norm_eps, above: 0, atMost: 1, key: "layer_norm_eps", in: section, file: file)
+    }
+
     private static func prefix(_ section: String) -> String { section.isEmpty ? "" : "\(section): " }
 }

@@ -108,15 +108,9 @@ struct BertModelFileFuzzTests {
                                   seeds: [("tokenizer.json", try SeedFile(contentsOf: Self.liteFile("tokenizer.json")))])
         for (name, folder, cases) in [("WordPiece tokenizer.json (2000 ids)", folder, 2500),
                                       ("WordPiece tokenizer.json (MiniLM's)", full, 40)] {
-            let report = try ModelFileFuzzing.run(name, cases: ModelFileFuzzing.cases(cases), refusals: WeightsError.self,
-                                                  make: { rng in
-                let (what, file, data) = folder.mutateOne(&rng)
-                return (what, (file, data))
-            }, load: { file, data in
-                try folder.with(file, data) {
-                    Self.encodeAll(try WordPieceTokenizer(contentsOf: $0.appendingPathComponent(file), maxLength: 64))
-                }
-            })
+            let report = try folder.fuzz(name, cases: cases, refusals: WeightsError.self) { dir, file in
+                Self.encodeAll(try WordPieceTokenizer(contentsOf: dir.appendingPathComponent(file), maxLength: 64))
+            }
             print(report)
             #expect(report.unnamed.isEmpty, "\(report.unnamed.prefix(5))")
             #expect(report.loaded > 0 && report.loaded < report.cases)
@@ -125,13 +119,9 @@ struct BertModelFileFuzzTests {
 
     @Test func bertConfigsAreRefusedOrLoadedNeverTrap() throws {
         let folder = try FuzzFolder("mmbert-fuzz-config", seeds: [("config.json", try SeedFile(contentsOf: Self.liteFile("config.json")))])
-        let report = try ModelFileFuzzing.run("BERT config.json", cases: ModelFileFuzzing.cases(10000), refusals: WeightsError.self,
-                                              make: { rng in
-            let (what, file, data) = folder.mutateOne(&rng)
-            return (what, (file, data))
-        }, load: { file, data in
-            try folder.with(file, data) { _ = try BertConfig.load($0.appendingPathComponent(file)) }
-        })
+        let report = try folder.fuzz("BERT config.json", cases: 10000, refusals: WeightsError.self) { dir, file in
+            _ = try BertConfig.load(dir.appendingPathComponent(file))
+        }
         print(report)
         #expect(report.unnamed.isEmpty, "\(report.unnamed.prefix(5))")
         #expect(report.loaded > 0 && report.loaded < report.cases)
@@ -139,18 +129,12 @@ struct BertModelFileFuzzTests {
 
     @Test func sentenceTransformerFoldersAreRefusedOrLoadedNeverTrap() throws {
         let folder = try Self.tinyFolder("mmbert-fuzz-folder")
-        let report = try ModelFileFuzzing.run("sentence-transformers folder (tiny BERT)", cases: ModelFileFuzzing.cases(4000),
-                                              refusals: WeightsError.self, make: { rng in
-            let (what, file, data) = folder.mutateOne(&rng)
-            return (what, (file, data))
-        }, load: { file, data in
-            try folder.with(file, data) { dir in
-                let model = try SentenceTransformer(directory: dir)
-                Self.encodeAll(model.tokenizer)
-                let vectors = model.encode(Self.texts)
-                #expect(vectors.allSatisfy { $0.count == model.dimension })
-            }
-        })
+        let report = try folder.fuzz("sentence-transformers folder (tiny BERT)", cases: 4000, refusals: WeightsError.self) { dir, _ in
+            let model = try SentenceTransformer(directory: dir)
+            Self.encodeAll(model.tokenizer)
+            let vectors = model.encode(Self.texts)
+            #expect(vectors.allSatisfy { $0.count == model.dimension })
+        }
         print(report)
         #expect(report.unnamed.isEmpty, "\(report.unnamed.prefix(5))")
         #expect(report.loaded > 0 && report.loaded < report.cases)

@@ -22,11 +22,7 @@ struct CLIPModelFileFuzzTests {
 
     static func run(_ name: String, _ folder: FuzzFolder, cases: Int, weights: [String: Int]? = nil,
                     load: @escaping (URL) throws -> Void) throws {
-        let report = try ModelFileFuzzing.run(name, cases: ModelFileFuzzing.cases(cases), refusals: WeightsError.self,
-                                              make: { rng in
-            let (what, file, data) = folder.mutateOne(&rng, weights: weights)
-            return (what, (file, data))
-        }, load: { file, data in try folder.with(file, data, load) })
+        let report = try folder.fuzz(name, cases: cases, weights: weights, refusals: WeightsError.self, load: { dir, _ in try load(dir) })
         print(report)
         #expect(report.unnamed.isEmpty, "\(report.unnamed.prefix(5))")
         #expect(report.loaded > 0 && report.loaded < report.cases)

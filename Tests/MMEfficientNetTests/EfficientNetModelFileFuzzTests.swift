@@ -75,13 +75,9 @@ struct EfficientNetModelFileFuzzTests {
 
     @Test func configsAreRefusedOrLoadedNeverTrap() throws {
         let folder = try FuzzFolder("mmeffnet-fuzz-config", seeds: [("config.json", try SeedFile(contentsOf: Self.liteConfig()))])
-        let report = try ModelFileFuzzing.run("EfficientNet config.json (lite0's)", cases: ModelFileFuzzing.cases(10000),
-                                              refusals: WeightsError.self, make: { rng in
-            let (what, file, data) = folder.mutateOne(&rng)
-            return (what, (file, data))
-        }, load: { file, data in
-            try folder.with(file, data) { _ = try EfficientNetConfig.load($0.appendingPathComponent(file)) }
-        })
+        let report = try folder.fuzz("EfficientNet config.json (lite0's)", cases: 10000, refusals: WeightsError.self) { dir, file in
+            _ = try EfficientNetConfig.load(dir.appendingPathComponent(file))
+        }
         print(report)
         #expect(report.unnamed.isEmpty, "\(report.unnamed.prefix(5))")
         #expect(report.loaded > 0 && report.loaded < report.cases)
@@ -89,16 +85,10 @@ struct EfficientNetModelFileFuzzTests {
 
     @Test func networksAreRefusedOrLoadedAndRunNeverTrap() throws {
         let folder = try Self.tinyFolder("mmeffnet-fuzz-network")
-        let report = try ModelFileFuzzing.run("EfficientNet-Lite folder (tiny)", cases: ModelFileFuzzing.cases(4000),
-                                              refusals: WeightsError.self, make: { rng in
-            let (what, file, data) = folder.mutateOne(&rng)
-            return (what, (file, data))
-        }, load: { file, data in
-            try folder.with(file, data) { dir in
-                let logits = try Self.loadAndRun(dir)
-                #expect(!logits.isEmpty)
-            }
-        })
+        let report = try folder.fuzz("EfficientNet-Lite folder (tiny)", cases: 4000, refusals: WeightsError.self) { dir, _ in
+            let logits = try Self.loadAndRun(dir)
+            #expect(!logits.isEmpty)
+        }
         print(report)
         #expect(report.unnamed.isEmpty, "\(report.unnamed.prefix(5))")
         #expect(report.loaded > 0 && report.loaded < report.cases)

@@ -132,4 +132,27 @@ import Testing
         let second = try #require(throws: MediaError.self) { _ = try reader.nextBlock(samples: 100) }
         #expect(first == second && first.kind == .truncated)
     }
+
+    @Test func theMP3DecodersOwnLinesAreFoldedInAndNoOneElsesAre() throws {
+        let url = AudioFixtures.url("bad/truncated.mp3")
+        let alone = try #require(throws: MediaError.self) { try AudioDecoder.decode(contentsOf: url, sampleRate: 16000) }
+        #expect(alone.reason.hasSuffix("(the decoder said: Xing stream size off by more than 1%, fuzzy seeking may be even more fuzzy than by design!)"),
+                "\(alone)")
+        // Other threads keep writing to stderr while MP3s are decoded: their lines are passed on
+        // to stderr, never taken for the decoder's.
+        let marker = "a line another thread wrote to stderr (AudioBadInputTests)\n"
+        let writer = Thread {
+            for _ in 0..<25 {
+                _ = marker.withCString { write(STDERR_FILENO, $0, strlen($0)) }
+                usleep(2_000)
+            }
+        }
+        writer.start()
+        for _ in 0..<40 {
+            let error = try #require(throws: MediaError.self) { try AudioDecoder.decode(contentsOf: url, sampleRate: 16000) }
+            #expect(error == alone, "\(error)")
+        }
+        let decoded = try AudioDecoder.decode(contentsOf: AudioFixtures.url("mp3/mono_22050.mp3"), sampleRate: 16000)
+        #expect(!decoded.samples.isEmpty)
+    }
 }

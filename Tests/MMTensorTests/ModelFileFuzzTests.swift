@@ -73,23 +73,17 @@ struct ModelFileFuzzTests {
             ("vocab.json", try SeedFile(contentsOf: tiny.appendingPathComponent("vocab.json"))),
             ("merges.txt", try SeedFile(contentsOf: tiny.appendingPathComponent("merges.txt"))),
         ])
-        let report = try ModelFileFuzzing.run("BPE vocab.json + merges.txt", cases: ModelFileFuzzing.cases(5000),
-                                              refusals: WeightsError.self, make: { rng in
-            let (what, file, data) = folder.mutateOne(&rng)
-            return (what, (file, data))
-        }, load: { file, data in
-            try folder.with(file, data) { dir in
-                let vocabulary = try BytePairEncoding.readVocabulary(dir.appendingPathComponent("vocab.json"))
-                let merges = try BytePairEncoding.readMerges(dir.appendingPathComponent("merges.txt"))
-                let bpe = try BytePairEncoding(vocabulary: vocabulary, merges: merges, unknownID: vocabulary["<|endoftext|>"],
-                                               endOfWordSuffix: "</w>", mergesFile: "merges.txt")
-                try BytePairEncoding.requireByteSymbols(in: vocabulary, endOfWordSuffix: "</w>", file: "vocab.json")
-                let largest = BytePairEncoding.largestID(of: vocabulary, file: "vocab.json")
-                var ids: [Int32] = []
-                for word in ["a", "photo", "of", "dogs", "ü", "🙂", "\u{0}"] { bpe.encode(Array(word.utf8), into: &ids) }
-                #expect(ids.allSatisfy { $0 >= 0 && $0 <= largest.id })
-            }
-        })
+        let report = try folder.fuzz("BPE vocab.json + merges.txt", cases: 5000, refusals: WeightsError.self) { dir, _ in
+            let vocabulary = try BytePairEncoding.readVocabulary(dir.appendingPathComponent("vocab.json"))
+            let merges = try BytePairEncoding.readMerges(dir.appendingPathComponent("merges.txt"))
+            let bpe = try BytePairEncoding(vocabulary: vocabulary, merges: merges, unknownID: vocabulary["<|endoftext|>"],
+                                           endOfWordSuffix: "</w>", mergesFile: "merges.txt")
+            try BytePairEncoding.requireByteSymbols(in: vocabulary, endOfWordSuffix: "</w>", file: "vocab.json")
+            let largest = BytePairEncoding.largestID(of: vocabulary, file: "vocab.json")
+            var ids: [Int32] = []
+            for word in ["a", "photo", "of", "dogs", "ü", "🙂", "\u{0}"] { bpe.encode(Array(word.utf8), into: &ids) }
+            #expect(ids.allSatisfy { $0 >= 0 && $0 <= largest.id })
+        }
         print(report)
         #expect(report.unnamed.isEmpty, "\(report.unnamed.prefix(5))")
         #expect(report.loaded > 0 && report.loaded < report.cases)
@@ -142,13 +136,9 @@ struct ModelFileFuzzTests {
             ("config.json", try SeedFile(contentsOf: TestPaths.fixture("clip/tiny/config.json"))),
         ])
         #expect(try SampleConfig.load(folder.url.appendingPathComponent("config.json")).text_config.hidden_size == 64)
-        let report = try ModelFileFuzzing.run("ConfigFile (CLIP-shaped config.json)", cases: ModelFileFuzzing.cases(8000),
-                                              refusals: WeightsError.self, make: { rng in
-            let (what, file, data) = folder.mutateOne(&rng)
-            return (what, (file, data))
-        }, load: { file, data in
-            try folder.with(file, data) { _ = try SampleConfig.load($0.appendingPathComponent(file)) }
-        })
+        let report = try folder.fuzz("ConfigFile (CLIP-shaped config.json)", cases: 8000, refusals: WeightsError.self) { dir, file in
+            _ = try SampleConfig.load(dir.appendingPathComponent(file))
+        }
         print(report)
         #expect(report.unnamed.isEmpty, "\(report.unnamed.prefix(5))")
         #expect(report.loaded > 0 && report.loaded < report.cases)

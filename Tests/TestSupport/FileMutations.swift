@@ -398,6 +398,18 @@ public final class FuzzFolder: @unchecked Sendable {
         return ("\(name): \(what)", name, data)
     }
 
+    /// A fuzz run over this folder (`ModelFileFuzzing.run`): each case mutates one of its files
+    /// (drawn by `weights`) and runs `load` on the folder and that file's name with it in place.
+    public func fuzz<Named: Error & CustomStringConvertible>(
+        _ name: String, cases: Int, weights: [String: Int]? = nil, refusals: Named.Type,
+        load: (_ folder: URL, _ file: String) throws -> Void
+    ) throws -> ModelFileFuzzing.Report {
+        try ModelFileFuzzing.run(name, cases: ModelFileFuzzing.cases(cases), refusals: refusals, make: { rng in
+            let (what, file, data) = mutateOne(&rng, weights: weights)
+            return (what, (file, data))
+        }, load: { file, data in try with(file, data) { try load($0, file) } })
+    }
+
     /// Runs `body` on the folder with `file` holding `data`; the seed is written back after.
     public func with(_ file: String, _ data: Data, _ body: (URL) throws -> Void) throws {
         try write(file, data)
