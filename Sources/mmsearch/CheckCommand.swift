@@ -8,19 +8,19 @@ struct CheckCommand: ParsableCommand {
         commandName: "check",
         abstract: "Verify the index: catalog, vector files, checksums, int8 copy, tags and keyword index.",
         discussion: """
-            Reads the whole index and compares what each part says: the catalog (SQLite's \\
-            own check, the files' rows, the dead-row ranges), each vector file (its name, its \\
-            header and header checksum, the checksums of its rows, every indexed row a finite \\
-            unit vector), the int8 copy the fast search reads, the tag file, the parts of \\
-            files and the keyword index. Changes nothing and needs no models; an index run in \\
+            Reads the whole index and compares what each part says: the catalog (SQLite's \
+            own check, the files' rows, the dead-row ranges), each vector file (its name, its \
+            header and header checksum, the checksums of its rows, every indexed row a finite \
+            unit vector), the int8 copy the fast search reads, the tag file, the parts of \
+            files and the keyword index. Changes nothing and needs no models; an index run in \
             progress is an error (check after it).
 
-            Prints one line per problem on stdout, "KIND: what was found (repair: what \\
-            `mmsearch repair` does about it)", notes that need no repair and a summary on \\
-            stderr. KIND is catalog, vector-file-name, vector-file, rows, checksum, \\
-            bad-vector, missing-checksums, int8-copy, tags, dead-rows, parts or \\
-            keyword-index. --json prints one object instead: {"index": DIR, "sound": BOOL, \\
-            "problems": [{"kind", "space", "message", "repair", "files"}, …], "notes": […], \\
+            Prints one line per problem on stdout, "KIND: what was found (repair: what \
+            `mmsearch repair` does about it)", notes that need no repair and a summary on \
+            stderr. KIND is catalog, vector-file-name, vector-file, rows, checksum, \
+            bad-vector, missing-checksums, int8-copy, tags, dead-rows, parts or \
+            keyword-index. --json prints one object instead: {"index": DIR, "sound": BOOL, \
+            "problems": [{"kind", "space", "message", "repair", "files"}, …], "notes": […], \
             "checked": {"spaces", "files", "rows", "checksummed_rows"}}.
 
             EXIT STATUS

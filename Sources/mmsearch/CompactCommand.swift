@@ -8,9 +8,9 @@ struct CompactCommand: ParsableCommand {
         commandName: "compact",
         abstract: "Rewrite the index's vector files without the vectors of deleted and changed files.",
         discussion: """
-            Vectors of files that were deleted, changed or re-embedded stay in the vector \\
-            files as dead rows (tombstones) until compaction rewrites them. Queries may run \\
-            meanwhile; another `mmsearch index` may not. --storage converts the vectors to \\
+            Vectors of files that were deleted, changed or re-embedded stay in the vector \
+            files as dead rows (tombstones) until compaction rewrites them. Queries may run \
+            meanwhile; another `mmsearch index` may not. --storage converts the vectors to \
             f32 or f16 on the way. Needs no models.
 
             EXAMPLES

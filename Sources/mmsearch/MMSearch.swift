@@ -23,15 +23,15 @@ struct MMSearch: ParsableCommand {
               mmsearch plugins                every encoder, and plugins that did not load
               mmsearch stats --failures       files that could not be indexed, and why
               mmsearch compact                drop the vectors of deleted and changed files
-              mmsearch check                  verify the index (exit 1 when something is wrong)
-              mmsearch repair                 fix it; only files whose vectors were damaged
-                                              are embedded again by the next `mmsearch index`
+              mmsearch check                  verify the index (exit 1 when damaged)
+              mmsearch repair                 mend it; `index` re-embeds lost vectors
               mmsearch models                 the model packs, their weights, the default
               mmsearch query "rain" --model clap-htsat   sounds by description
 
             ENVIRONMENT
               MMSEARCH_INDEX   index directory when --index is not given; default
-                               $XDG_DATA_HOME/mmsearch/index or ~/.local/share/mmsearch/index
+                               $XDG_DATA_HOME/mmsearch/index or
+                               ~/.local/share/mmsearch/index
               MMSEARCH_MODELS  model weights; default $XDG_CACHE_HOME/mmsearch/models or
                                ~/.cache/mmsearch/models (Scripts/fetch/models.py
                                lite|clip|clap; see `mmsearch models`)

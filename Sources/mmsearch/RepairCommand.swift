@@ -8,21 +8,21 @@ struct RepairCommand: ParsableCommand {
         commandName: "repair",
         abstract: "Fix what `mmsearch check` finds: rebuild what can be derived, drop rows that cannot be trusted.",
         discussion: """
-            Checks the index, then, holding it like an index run does: points the catalog \\
-            back at a space's vector file when it names a file outside the index; rewrites a \\
-            damaged vector-file header from the catalog (or the catalog's dimension from a \\
-            sound header); rebuilds from the stored vectors and the catalog the int8 copy, \\
-            the tag file, the dead-row ranges and row counts, the checksums, the keyword \\
-            index and the catalog's SQL indexes. Rows that cannot be trusted (failing their \\
-            checksum, NaN or not of unit length, lost) are dropped and their files marked \\
-            failed, so the next `mmsearch index` embeds only those again. A catalog that is \\
-            empty or not a catalog at all is set aside as catalog.sqlite.damaged and a new \\
+            Checks the index, then, holding it like an index run does: points the catalog \
+            back at a space's vector file when it names a file outside the index; rewrites a \
+            damaged vector-file header from the catalog (or the catalog's dimension from a \
+            sound header); rebuilds from the stored vectors and the catalog the int8 copy, \
+            the tag file, the dead-row ranges and row counts, the checksums, the keyword \
+            index and the catalog's SQL indexes. Rows that cannot be trusted (failing their \
+            checksum, NaN or not of unit length, lost) are dropped and their files marked \
+            failed, so the next `mmsearch index` embeds only those again. A catalog that is \
+            empty or not a catalog at all is set aside as catalog.sqlite.damaged and a new \
             one started: the next `mmsearch index` embeds every file again. Needs no models.
 
-            Prints what it did, one line per action ("KIND: what was done") on stdout, the \\
-            files to index again on stderr, and what a check still finds afterwards. --json \\
-            prints one object: {"index": DIR, "sound": BOOL, "actions": [{"kind", \\
-            "message"}, …], "embed_again": [PATH, …], "new_catalog": BOOL, "found": CHECK, \\
+            Prints what it did, one line per action ("KIND: what was done") on stdout, the \
+            files to index again on stderr, and what a check still finds afterwards. --json \
+            prints one object: {"index": DIR, "sound": BOOL, "actions": [{"kind", \
+            "message"}, …], "embed_again": [PATH, …], "new_catalog": BOOL, "found": CHECK, \
             "remaining": CHECK} with CHECK as `mmsearch check --json` prints it.
 
             EXIT STATUS

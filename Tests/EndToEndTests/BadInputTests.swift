@@ -85,6 +85,18 @@ struct BadInputCommandLineTests {
         }
     }
 
+    @Test func everyCommandsHelpIsWrappedProse() throws {
+        // A paragraph written with `\\` at line ends (an escaped backslash, not a continuation)
+        // showed the backslashes and broke every line in two.
+        for command in ["index", "query", "label", "describe", "dupes", "eval", "embed", "plugins", "stats",
+                        "compact", "check", "repair", "models"] {
+            let help = try CommandLineTool.run([command, "--help"])
+            #expect(help.status == 0, "\(command): \(help.stderr)")
+            #expect(help.stdout.contains("USAGE: mmsearch \(command)"), "\(command)")
+            #expect(!help.stdout.contains("\\\n"), "\(command) --help shows line-continuation backslashes")
+        }
+    }
+
     @Test func aQueryWithoutAnIndexIsAFatalErrorWithAClearMessage() throws {
         let nowhere = try ScratchDirectory("no-index")
         let run = try CommandLineTool.run(["query", "a dog", "--index", nowhere.path("missing").path])
