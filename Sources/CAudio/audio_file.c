@@ -3,6 +3,7 @@
 
 #define _GNU_SOURCE  // memfd_create
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -45,8 +46,8 @@ struct mm_audio_file {
 /// it works, stderr is pointed at an anonymous memory file and what it wrote is kept with the
 /// handle (`mm_audio_diagnostics`), so the caller can fold it into its one line about the file.
 /// Only MP3s are captured (sniffed before the open, known after it). stderr is process-wide:
-/// captures are serialised, and lines other threads write meanwhile are not the decoder's
-/// (`mm_is_decoder_line`) and are written to the real stderr when the capture ends, a moment
+/// captures are serialised, and what other threads write meanwhile is not the decoder's
+/// (`mm_decoder_text_start`) and is written to the real stderr when the capture ends, a moment
 /// late but never lost. The mmsearch command line writes its own lines to a copy of stderr.
 static pthread_mutex_t mm_stderr_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -60,6 +61,12 @@ static mm_capture mm_capture_begin(void) {
     pthread_mutex_lock(&mm_stderr_lock);
     fflush(stderr);
     capture.sink = memfd_create("mmsearch-decoder-stderr", MFD_CLOEXEC);
+    // Appending: another thread's write to fd 2 must land after the decoder's, not over it (a
+    // memory file's offset is not shared atomically between concurrent writers).
+    if (capture.sink >= 0 && fcntl(capture.sink, F_SETFL, O_APPEND) != 0) {
+        close(capture.sink);
+        capture.sink = -1;
+    }
     capture.saved = capture.sink >= 0 ? dup(STDERR_FILENO) : -1;
     if (capture.saved < 0 || dup2(capture.sink, STDERR_FILENO) < 0) {
         if (capture.saved >= 0) close(capture.saved);
@@ -69,17 +76,19 @@ static mm_capture mm_capture_begin(void) {
     return capture;
 }
 
-/// Whether a line is libmpg123's: `[src/libmpg123/layer3.c:…] error: …`, or its
-/// `Note: `, `Warning: ` and `Error: ` messages.
-static int mm_is_decoder_line(const char *line, size_t length) {
+/// Where libmpg123's message starts in a line: `[src/libmpg123/layer3.c:…] error: …`, or its
+/// `Note: `, `Warning: ` and `Error: ` messages; `length` when the line holds none. Usually at
+/// 0, but another thread may have written part of a line (no newline yet) just before.
+static size_t mm_decoder_text_start(const char *line, size_t length) {
     static const char *const prefixes[] = { "[src/libmpg123/", "Note: ", "Warning: ", "Error: " };
+    size_t start = length;
     for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
-        size_t n = strlen(prefixes[i]);
-        if (length >= n && memcmp(line, prefixes[i], n) == 0) {
-            return 1;
+        const char *found = memmem(line, length, prefixes[i], strlen(prefixes[i]));
+        if (found != NULL && (size_t)(found - line) < start) {
+            start = (size_t)(found - line);
         }
     }
-    return 0;
+    return start;
 }
 
 static void mm_write_all(int fd, const char *text, size_t length) {
@@ -114,13 +123,13 @@ static void mm_capture_end(mm_capture capture, struct mm_audio_file *file) {
             for (ssize_t at = 0; got > 0 && at < got;) {
                 const char *end = memchr(text + at, '\n', (size_t)(got - at));
                 size_t length = end != NULL ? (size_t)(end - (text + at)) + 1 : (size_t)(got - at);
-                if (mm_is_decoder_line(text + at, length)) {
+                size_t start = mm_decoder_text_start(text + at, length);
+                mm_write_all(STDERR_FILENO, text + at, start);   // another thread's, passed on
+                if (start < length) {
                     size_t room = MM_AUDIO_DIAGNOSTICS_SIZE - 1 - file->diagnostics_length;
-                    size_t kept = length < room ? length : room;
-                    memcpy(file->diagnostics + file->diagnostics_length, text + at, kept);
+                    size_t kept = length - start < room ? length - start : room;
+                    memcpy(file->diagnostics + file->diagnostics_length, text + at + start, kept);
                     file->diagnostics_length += kept;
-                } else {
-                    mm_write_all(STDERR_FILENO, text + at, length);
                 }
                 at += (ssize_t)length;
             }

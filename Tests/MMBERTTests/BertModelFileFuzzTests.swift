@@ -144,17 +144,7 @@ struct BertModelFileFuzzTests {
 
     /// The tiny folder with `file` replaced by the seed with `change` applied to its object.
     static func loadError(changing file: String, _ change: (inout [String: Any]) -> Void) throws -> String {
-        let folder = try tinyFolder("mmbert-regression")
-        guard case .json(let seed)? = folder.seeds.first(where: { $0.name == file })?.seed,
-              var object = try JSONSerialization.jsonObject(with: seed.data) as? [String: Any] else {
-            throw SetupError("\(file) is not a JSON seed")
-        }
-        change(&object)
-        var outcome = ""
-        try folder.with(file, try JSONSerialization.data(withJSONObject: object)) { dir in
-            outcome = loadOutcome { _ = try SentenceTransformer(directory: dir) }
-        }
-        return outcome
+        try tinyFolder("mmbert-regression").outcome(changing: file, change) { _ = try SentenceTransformer(directory: $0) }
     }
 
     static func changeVocab(_ object: inout [String: Any], _ change: (inout [String: Any]) -> Void) {

@@ -69,15 +69,7 @@ struct ClapModelFileFuzzTests {
     // MARK: - Checks across files
 
     static func loadError(changing file: String, _ change: (inout [String: Any]) -> Void) throws -> String {
-        let folder = try tinyFolder("mmclap-regression")
-        var object = try JSONSerialization.jsonObject(with: Data(contentsOf: ClapFixtures.tinyDirectory.appendingPathComponent(file)))
-            as! [String: Any]
-        change(&object)
-        var outcome = ""
-        try folder.with(file, try JSONSerialization.data(withJSONObject: object)) { dir in
-            outcome = loadOutcome { _ = try ClapModel.load(directory: dir) }
-        }
-        return outcome
+        try tinyFolder("mmclap-regression").outcome(changing: file, change) { _ = try ClapModel.load(directory: $0) }
     }
 
     static func change(_ object: inout [String: Any], _ section: String, _ key: String, _ value: Any) {

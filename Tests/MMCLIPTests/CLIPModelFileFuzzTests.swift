@@ -70,15 +70,7 @@ struct CLIPModelFileFuzzTests {
 
     /// What loading the tiny folder says with `file`'s JSON object changed.
     static func loadError(changing file: String, _ change: (inout [String: Any]) -> Void) throws -> String {
-        let folder = try tinyFolder("mmclip-regression")
-        var object = try JSONSerialization.jsonObject(with: Data(contentsOf: CLIPFixtures.tinyDirectory.appendingPathComponent(file)))
-            as! [String: Any]
-        change(&object)
-        var outcome = ""
-        try folder.with(file, try JSONSerialization.data(withJSONObject: object)) { dir in
-            outcome = loadOutcome { _ = try CLIPModel.load(directory: dir) }
-        }
-        return outcome
+        try tinyFolder("mmclip-regression").outcome(changing: file, change) { _ = try CLIPModel.load(directory: $0) }
     }
 
     static func changeText(_ object: inout [String: Any], _ key: String, _ value: Any) {

@@ -98,15 +98,7 @@ struct EfficientNetModelFileFuzzTests {
 
     /// What loading the tiny folder says with its config changed.
     static func loadError(_ change: (inout [String: Any]) -> Void) throws -> String {
-        let folder = try tinyFolder("mmeffnet-regression")
-        var object = try JSONSerialization.jsonObject(with: Data(tinyConfig.utf8)) as! [String: Any]
-        change(&object)
-        var outcome = ""
-        try folder.with("config.json", try JSONSerialization.data(withJSONObject: object)) { dir in
-            outcome = loadOutcome { _ = try Self.loadAndRun(dir) }
-                .replacingOccurrences(of: dir.appendingPathComponent("config.json").path, with: "config.json")
-        }
-        return outcome
+        try tinyFolder("mmeffnet-regression").outcome(changing: "config.json", change) { _ = try Self.loadAndRun($0) }
     }
 
     static func changePreprocessing(_ object: inout [String: Any], _ key: String, _ value: Any) {

@@ -138,13 +138,16 @@ import Testing
         let alone = try #require(throws: MediaError.self) { try AudioDecoder.decode(contentsOf: url, sampleRate: 16000) }
         #expect(alone.reason.hasSuffix("(the decoder said: Xing stream size off by more than 1%, fuzzy seeking may be even more fuzzy than by design!)"),
                 "\(alone)")
-        // Other threads keep writing to stderr while MP3s are decoded: their lines are passed on
-        // to stderr, never taken for the decoder's.
-        let marker = "a line another thread wrote to stderr (AudioBadInputTests)\n"
+        // Other threads keep writing to stderr while MP3s are decoded, a line in two writes (as
+        // a test runner's progress lines may come): their text is passed on to stderr, never
+        // taken for the decoder's, and the decoder's own line is still found after it.
+        let halves = ["a line another thread wrote ", "to stderr (AudioBadInputTests)\n"]
         let writer = Thread {
             for _ in 0..<25 {
-                _ = marker.withCString { write(STDERR_FILENO, $0, strlen($0)) }
-                usleep(2_000)
+                for half in halves {
+                    _ = half.withCString { write(STDERR_FILENO, $0, strlen($0)) }
+                    usleep(1_000)
+                }
             }
         }
         writer.start()

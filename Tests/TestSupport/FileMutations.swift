@@ -410,6 +410,23 @@ public final class FuzzFolder: @unchecked Sendable {
         }, load: { file, data in try with(file, data) { try load($0, file) } })
     }
 
+    /// What `load` says of the folder with `change` applied to `file`'s JSON object (its seed):
+    /// its error (paths inside the folder named from the folder, as a model folder names its
+    /// files) or "loaded".
+    public func outcome(changing file: String, _ change: (inout [String: Any]) -> Void,
+                        load: (URL) throws -> Void) throws -> String {
+        guard let seed = seeds.first(where: { $0.name == file })?.seed,
+              var object = try JSONSerialization.jsonObject(with: seed.data) as? [String: Any] else {
+            throw SetupError("\(file) is not a JSON seed of \(url.lastPathComponent)")
+        }
+        change(&object)
+        var outcome = ""
+        try with(file, try JSONSerialization.data(withJSONObject: object)) { dir in
+            outcome = loadOutcome { try load(dir) }.replacingOccurrences(of: dir.path + "/", with: "")
+        }
+        return outcome
+    }
+
     /// Runs `body` on the folder with `file` holding `data`; the seed is written back after.
     public func with(_ file: String, _ data: Data, _ body: (URL) throws -> Void) throws {
         try write(file, data)
