@@ -56,6 +56,25 @@ struct DamagedModelFilesCommandLineTests {
                 preprocessing["crop"] = 0
                 object["preprocessing"] = preprocessing
             }, "efficientnet-lite0/config.json: preprocessing: crop 0 must be positive"),
+            ("efficientnet-lite0/config.json", { object in
+                var preprocessing = object["preprocessing"] as! [String: Any]
+                preprocessing["resize_shortest_side"] = -1
+                object["preprocessing"] = preprocessing
+            }, "efficientnet-lite0/config.json: preprocessing: resize_shortest_side -1 must be positive"),
+            // These loaded before and embedded garbage: every text the same few [UNK]s, or the
+            // embeddings without a single layer.
+            ("all-MiniLM-L6-v2/tokenizer.json", { object in
+                var model = object["model"] as! [String: Any]
+                model["vocab"] = [String: Any]()
+                object["model"] = model
+            }, "all-MiniLM-L6-v2/tokenizer.json: model.vocab is empty"),
+            ("all-MiniLM-L6-v2/tokenizer.json", { object in
+                var model = object["model"] as! [String: Any]
+                model["max_input_chars_per_word"] = 0
+                object["model"] = model
+            }, "all-MiniLM-L6-v2/tokenizer.json: model.max_input_chars_per_word 0 must be positive"),
+            ("all-MiniLM-L6-v2/config.json", { $0["num_hidden_layers"] = 0 },
+             "all-MiniLM-L6-v2/config.json: num_hidden_layers 0 must be positive"),
         ]
         for c in cases {
             let scratch = try Self.damagedLitePack(c.file, c.change)
