@@ -61,9 +61,7 @@ struct ModelFileFuzzTests {
             }, load: { data in
                 try folder.with("model.safetensors", data) { try Self.readAll($0.appendingPathComponent("model.safetensors")) }
             })
-            print(report)
-            #expect(report.unnamed.isEmpty, "\(report.unnamed.prefix(5))")
-            #expect(report.loaded < report.cases, "the mutations must reach the checks")
+            #expect(report.problems(someMustLoad: false).isEmpty, "\(report.problems(someMustLoad: false))")
         }
     }
 
@@ -84,9 +82,7 @@ struct ModelFileFuzzTests {
             for word in ["a", "photo", "of", "dogs", "ü", "🙂", "\u{0}"] { bpe.encode(Array(word.utf8), into: &ids) }
             #expect(ids.allSatisfy { $0 >= 0 && $0 <= largest.id })
         }
-        print(report)
-        #expect(report.unnamed.isEmpty, "\(report.unnamed.prefix(5))")
-        #expect(report.loaded > 0 && report.loaded < report.cases)
+        #expect(report.problems().isEmpty, "\(report.problems())")
     }
 
     /// A config of the shape the packs' configs have: nested sections with defaults, a value
@@ -139,9 +135,7 @@ struct ModelFileFuzzTests {
         let report = try folder.fuzz("ConfigFile (CLIP-shaped config.json)", cases: 8000, refusals: WeightsError.self) { dir, file in
             _ = try SampleConfig.load(dir.appendingPathComponent(file))
         }
-        print(report)
-        #expect(report.unnamed.isEmpty, "\(report.unnamed.prefix(5))")
-        #expect(report.loaded > 0 && report.loaded < report.cases)
+        #expect(report.problems().isEmpty, "\(report.problems())")
     }
 
     // MARK: - The checks themselves

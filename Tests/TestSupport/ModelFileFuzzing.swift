@@ -49,6 +49,16 @@ public enum ModelFileFuzzing {
         public var seconds = 0.0
         public var slowest = (seconds: 0.0, what: "")
 
+        /// What the run found wrong: cases whose error was not a named refusal, no case that
+        /// loaded (unless `someMustLoad` is false), no case refused (the mutations never reached
+        /// the checks). Empty when the run passed.
+        public func problems(someMustLoad: Bool = true) -> [String] {
+            var problems = unnamed.prefix(5).map { "not a named refusal: \($0)" }
+            if someMustLoad && loaded == 0 { problems.append("no case loaded: the seeds or the loader are broken") }
+            if loaded == cases { problems.append("every case loaded: the mutations never reached the checks") }
+            return problems
+        }
+
         public var description: String {
             let top = refusals.sorted { $0.value > $1.value }.prefix(6).map { "    \($0.value)× \($0.key)" }
             return "\(name): \(cases) cases in \(String(format: "%.1f", seconds)) s, \(loaded) loaded, "
@@ -90,6 +100,7 @@ public enum ModelFileFuzzing {
             report.cases += 1
         }
         report.seconds = Date().timeIntervalSince(start)
+        print(report)
         return report
     }
 
