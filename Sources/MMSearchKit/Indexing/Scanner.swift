@@ -69,7 +69,7 @@ struct Scanner: Sendable {
                 result.problems.append((root, "not a file type the model pack reads (\(list))"))
             }
             return result
-        case .other:
+        case .special:
             result.problems.append((root, "not a regular file or folder"))
             return result
         case .directory:
@@ -130,8 +130,8 @@ struct Scanner: Sendable {
                         result.files.append(ScannedFile(path: path, size: info.size, mtimeNs: info.mtimeNs))
                         if result.files.count % 1000 == 0 { found(result.files.count) }
                     }
-                case .other:
-                    result.problems.append((path, "not a regular file or folder (\(Self.kindName(path)))"))
+                case .special(let what):
+                    result.problems.append((path, "not a regular file or folder (\(what))"))
                 }
             }
         }
@@ -164,19 +164,6 @@ struct Scanner: Sendable {
     /// The reason for a path the system refuses as too long.
     static func tooLong(_ path: String) -> String {
         "the path is longer than the system allows (\(path.utf8.count) bytes; the limit is \(PATH_MAX))"
-    }
-
-    /// What a special file is: a FIFO, a socket, a device.
-    static func kindName(_ path: String) -> String {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return "a special file" }
-        switch info.st_mode & S_IFMT {
-        case S_IFIFO: return "a FIFO"
-        case S_IFSOCK: return "a socket"
-        case S_IFCHR: return "a character device"
-        case S_IFBLK: return "a block device"
-        default: return "a special file"
-        }
     }
 
     private func isExcluded(_ name: String) -> Bool {

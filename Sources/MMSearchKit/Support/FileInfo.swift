@@ -7,7 +7,11 @@ import Darwin
 
 /// What `stat` says about a path (symbolic links followed).
 struct FileInfo: Sendable {
-    enum Kind: Sendable { case regular, directory, other }
+    enum Kind: Sendable, Equatable {
+        case regular, directory
+        /// Anything else, named: "a FIFO", "a socket", "a character device", "a block device".
+        case special(String)
+    }
 
     /// Identity of the underlying file: equal for two names of the same directory.
     struct Identity: Hashable, Sendable {
@@ -25,7 +29,16 @@ struct FileInfo: Sendable {
         var info = stat()
         guard stat(path, &info) == 0 else { return .failure(FailureReason(POSIX.lastError)) }
         let type = info.st_mode & S_IFMT
-        let kind: Kind = type == S_IFREG ? .regular : type == S_IFDIR ? .directory : .other
+        let kind: Kind
+        switch type {
+        case S_IFREG: kind = .regular
+        case S_IFDIR: kind = .directory
+        case S_IFIFO: kind = .special("a FIFO")
+        case S_IFSOCK: kind = .special("a socket")
+        case S_IFCHR: kind = .special("a character device")
+        case S_IFBLK: kind = .special("a block device")
+        default: kind = .special("a special file")
+        }
         #if canImport(Darwin)
         let time = info.st_mtimespec
         #else
