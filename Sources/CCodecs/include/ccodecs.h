@@ -111,6 +111,21 @@ int mm_png_text(const mm_png_decoder *decoder, const char *key,
 /// Frees the handle and everything it owns. NULL is allowed.
 void mm_png_close(mm_png_decoder *decoder);
 
+// MARK: - JPEG encoding
+
+/// Encodes `width` x `height` 8-bit RGB rows (top to bottom, `width * 3` bytes each, at least
+/// `width * height * 3` bytes in `rgb`) as a baseline JFIF JPEG: YCbCr 4:2:0, libjpeg's
+/// `quality` scale (1 to 100), optimized Huffman tables.
+///
+/// On success `*jpeg` is a malloc'd buffer of `*jpeg_size` bytes that the caller frees with
+/// `mm_jpeg_free`. On failure `*jpeg` is NULL and nothing needs freeing.
+mm_status mm_jpeg_encode_rgb(const uint8_t *rgb, size_t rgb_size, uint32_t width, uint32_t height,
+                             int quality, uint8_t **jpeg, size_t *jpeg_size,
+                             char *error, size_t error_size);
+
+/// Frees a buffer from `mm_jpeg_encode_rgb`. NULL is allowed.
+void mm_jpeg_free(uint8_t *jpeg);
+
 #ifdef __cplusplus
 }
 #endif
