@@ -14,10 +14,15 @@ let package = Package(
         .library(name: "MMPocketSphinx", targets: ["MMPocketSphinx"]),
         .library(name: "MMCLIP", targets: ["MMCLIP"]),
         .library(name: "MMCLAP", targets: ["MMCLAP"]),
+        .library(name: "MMSearchServer", targets: ["MMSearchServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.4.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         // System libraries.
@@ -91,9 +96,19 @@ let package = Package(
         // CLAP (the `clap-htsat` pack's networks, tokenizer and audio features).
         .target(name: "MMCLAP", dependencies: ["MMTensor", "MMMedia", "MMSearchKit", "MMBERT"], path: "Plugins/CLAP"),
 
+        // The resident service: the HTTP API under /api/v1, the web page (Web/, embedded into
+        // the binary by Scripts/generate/web-assets.py), thumbnails and live folders.
+        .target(name: "MMSearchServer", dependencies: [
+            "MMSearchKit", "MMMedia",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], exclude: ["Web"]),
+
         // The command line: parsing and printing.
         .executableTarget(name: "mmsearch", dependencies: [
-            "MMSearchKit", "MMBuiltins",
+            "MMSearchKit", "MMBuiltins", "MMSearchServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -116,5 +131,7 @@ let package = Package(
         .testTarget(name: "MMSearchKitTests", dependencies: ["MMTestSupport", "MMSearchKit", "MMEmbeddedStore", "mmsearch"]),
         .testTarget(name: "EndToEndTests", dependencies: ["MMTestSupport", "MMSearchKit", "MMBuiltins", "MMEmbeddedStore",
                                                           "MMCLIP", "MMCLAP", "MMMedia"]),
+        // The service over a real server on a loopback port, through the built binary.
+        .testTarget(name: "MMSearchServerTests", dependencies: ["MMTestSupport", "MMSearchServer", "MMSearchKit", "MMMedia"]),
     ]
 )

@@ -147,6 +147,20 @@ final class EmbeddedSnapshot: SpaceSnapshot {
         try PartTables.partsUnderRow(path: path, space: space.id, dimension: space.dimension, in: db)
     }
 
+    func file(id: Int64) throws -> FileDetails? {
+        guard let record = try FileRecord.fetchOne(db, sql: """
+            SELECT * FROM file WHERE id = ? AND space_id = ? AND status = 'ok'
+              AND vector_row IS NOT NULL AND vector_count > 0
+            """, arguments: [id, space.id]) else { return nil }
+        var parts = try Catalog.chunks(fileID: id, in: db)
+        if parts.isEmpty {
+            parts = try PartTables.partsUnderRow(path: record.path, space: space.id, dimension: space.dimension, in: db)
+                .map(\.withoutVector)
+        }
+        return FileDetails(record: record, parts: parts,
+                           labels: try LabelTable.labels(path: record.path, space: space.id, in: db))
+    }
+
     func items() throws -> [IndexedItem] {
         try Row.fetchAll(db, sql: """
             SELECT id, path, modality, vector_row, vector_count FROM file

@@ -16,15 +16,28 @@ extension Engine {
     /// keyword ranking of the expression's added texts (`HybridSearch`).
     public func search(_ expression: QueryExpression, limit: Int,
                        options: SearchOptions = SearchOptions()) throws -> [SearchHit] {
-        let reader = try reader()
+        try search(expression, limit: limit, options: options, in: try reader())
+    }
+
+    /// `search(_:limit:options:)` through a reader kept open (a service keeps one: it follows
+    /// the index's commits without mapping its vectors again).
+    public func search(_ expression: QueryExpression, limit: Int, options: SearchOptions,
+                       in reader: IndexReader) throws -> [SearchHit] {
+        try search(vector: try embed(expression), texts: expression.positiveTexts, limit: limit,
+                   options: options, in: reader)
+    }
+
+    /// The search of an embedded query: `vector` ranked, fused with the keyword ranking of
+    /// `texts` when `options.hybrid`.
+    public func search(vector: [Float], texts: [String], limit: Int, options: SearchOptions,
+                       in reader: IndexReader) throws -> [SearchHit] {
         var options = options
         if let directories = options.directories {
             let cwd = FileManager.default.currentDirectoryPath
             options.directories = directories.map { FilePaths.absolute($0, relativeTo: cwd) }
         }
-        let vector = try embed(expression)
         return options.hybrid
-            ? try reader.hybridSearch(vector, texts: expression.positiveTexts, limit: limit, options: options)
+            ? try reader.hybridSearch(vector, texts: texts, limit: limit, options: options)
             : try reader.search(vector, limit: limit, options: options)
     }
 }

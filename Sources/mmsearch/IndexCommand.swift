@@ -38,42 +38,10 @@ struct IndexCommand: ParsableCommand {
     @OptionGroup var index: IndexLocationOptions
     @OptionGroup var model: ModelOptions
 
-    @Option(help: ArgumentHelp("Worker threads that decode and embed (default: the cores this process may use, or MMSEARCH_THREADS).",
-                               valueName: "n"))
-    var threads: Int?
-
-    @Option(name: .customLong("exclude"), help: ArgumentHelp(
-        "Skip folders (and files) with this name (a pattern such as 'build*'), or this folder when the value contains a '/'. Repeatable.",
-        valueName: "dir"))
-    var excludes: [String] = []
-
-    @Flag(name: .customLong("no-default-excludes"), help: "Also enter .git, node_modules and the other folders skipped by default.")
-    var noDefaultExcludes = false
-
-    @Flag(name: .customLong("include-hidden"), help: "Also index hidden files and folders (names starting with '.').")
-    var includeHidden = false
-
-    @Option(help: ArgumentHelp("How a new index stores vectors: f32 (default; exact scores) or f16 (half the disk). `mmsearch compact --storage` converts an existing one.",
-                               valueName: "type"))
-    var storage: VectorStorage?
-
-    @Option(name: .customLong("max-text-chunks"), help: ArgumentHelp(
-        "Embed at most this many chunks of one text file (default \(TextBudget.defaultMaxChunks)); a longer file is indexed up to there and the summary says so.",
-        valueName: "n"))
-    var maxTextChunks: Int?
-
-    @Option(name: .customLong("max-text-seconds"), help: ArgumentHelp(
-        "Stop embedding one text file after this many seconds (default \(Int(TextBudget.defaultMaxSeconds))); what was embedded is kept and the summary says so.",
-        valueName: "s"))
-    var maxTextSeconds: Double?
+    @OptionGroup var indexing: IndexingOptions
 
     func validate() throws {
-        if let maxTextChunks, maxTextChunks < 1 { throw ValidationError("--max-text-chunks must be at least 1") }
-        if let maxTextSeconds, !(maxTextSeconds > 0 && maxTextSeconds.isFinite) {
-            throw ValidationError("--max-text-seconds must be a positive number of seconds")
-        }
         if folders.isEmpty { throw ValidationError("give at least one folder to index, e.g. `mmsearch index ./photos`") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 
     func run() throws {
@@ -81,20 +49,7 @@ struct IndexCommand: ParsableCommand {
         let index = self.index.index(locations)
         let engine = Engine(pack: try model.load(locations, index: index), index: index)
         let roots = folders.map { URL(fileURLWithPath: locations.absolutePath($0)) }
-        var options = IndexOptions()
-        if let threads { options.threads = threads }
-        if noDefaultExcludes { options.excludedNames = [] }
-        for exclude in excludes {
-            if exclude.contains("/") {
-                options.excludedPaths.append(locations.absolutePath(exclude))
-            } else {
-                options.excludedNames.append(exclude)
-            }
-        }
-        options.includeHidden = includeHidden
-        if let storage { options.storage = storage }
-        options.textBudget = TextBudget(maxChunks: maxTextChunks ?? TextBudget.defaultMaxChunks,
-                                        maxSeconds: maxTextSeconds ?? TextBudget.defaultMaxSeconds)
+        let options = indexing.options(locations)
 
         let interrupt = InterruptHandler()
         let line = ProgressLine(enabled: Console.stderrIsTerminal)

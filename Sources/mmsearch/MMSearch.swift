@@ -2,6 +2,8 @@ import ArgumentParser
 
 /// The root command: only help text and the subcommands.
 struct MMSearch: ParsableCommand {
+    static let version = "0.10.0"
+
     static let configuration = CommandConfiguration(
         commandName: "mmsearch",
         abstract: "Multimodal similarity search: index photos, then find them by text or by example.",
@@ -26,6 +28,7 @@ struct MMSearch: ParsableCommand {
               mmsearch check                  verify the index (exit 1 when damaged)
               mmsearch repair                 mend it; `index` re-embeds lost vectors
               mmsearch models                 the model packs, their weights, the default
+              mmsearch serve ~/Pictures --watch   web page and HTTP API at 127.0.0.1:7878
               mmsearch query "rain" --model clap-htsat   sounds by description
 
             ENVIRONMENT
@@ -54,7 +57,9 @@ struct MMSearch: ParsableCommand {
                    (model pack), index locked by another running `mmsearch index`
               130  interrupted (Ctrl-C); what was committed stays in the index
             """,
+        version: version,
         subcommands: [IndexCommand.self, QueryCommand.self, EmbedCommand.self, PluginsCommand.self,
                       CompactCommand.self, StatsCommand.self, LabelCommand.self, DescribeCommand.self,
-                      DupesCommand.self, EvalCommand.self, ModelsCommand.self, CheckCommand.self, RepairCommand.self])
+                      DupesCommand.self, EvalCommand.self, ModelsCommand.self, CheckCommand.self, RepairCommand.self,
+                      ServeCommand.self])
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MMSearchKit
+import MMSearchServer
 
 /// `mmsearch query QUERY [+ TERM] [- TERM] …`
 struct QueryCommand: ParsableCommand {
@@ -21,6 +22,11 @@ struct QueryCommand: ParsableCommand {
             with an optional WEIGHT: prefix (2:"a dog", 0.5:./cat.jpg, .5:snow). The \
             vector searched is the weighted sum of the terms' unit vectors (subtracted \
             ones negated), renormalised to unit length: q = Σ wᵢeᵢ / ‖Σ wᵢeᵢ‖.
+
+            --server URL (or MMSEARCH_SERVER) sends the query to a running `mmsearch \
+            serve` instead of loading the models here, and prints exactly what a local \
+            query prints; files in the query are uploaded, never kept. A server with a \
+            token needs MMSEARCH_TOKEN.
 
             --hybrid also ranks the query's words (BM25 over path names, stored labels \
             and text chunks) and fuses both rankings by reciprocal rank fusion (k = 60), \
@@ -93,6 +99,10 @@ struct QueryCommand: ParsableCommand {
         "Print absolute paths only, each ended by a NUL byte (for `xargs -0`: safe with any file name)."))
     var nullSeparated = false
 
+    @Option(help: ArgumentHelp("Ask a running `mmsearch serve` at this URL (default: $MMSEARCH_SERVER; none: search here).",
+                               valueName: "url"))
+    var server: String?
+
     @OptionGroup var index: IndexLocationOptions
     @OptionGroup var model: ModelOptions
 
@@ -105,14 +115,22 @@ struct QueryCommand: ParsableCommand {
     func run() throws {
         let locations = Locations.current()
         let expression = try QueryExpression.parse(query, adding: add, subtracting: subtract, locations: locations)
-        let index = self.index.index(locations)
-        let pack = try model.load(locations, index: index)
-        let engine = Engine(pack: pack, index: index)
         var options = filters.options(locations)
         options.allChunks = allChunks
-        let hits = try engine.search(expression, limit: top, options: options)
+        let document: QueryResultsDocument
+        if let server = try serverURL() {
+            document = try SearchClient(server: server, token: ProcessInfo.processInfo.environment["MMSEARCH_TOKEN"])
+                .search(expression, limit: top, options: options)
+                .withQuery(of: expression)
+        } else {
+            let index = self.index.index(locations)
+            let pack = try model.load(locations, index: index)
+            let hits = try Engine(pack: pack, index: index).search(expression, limit: top, options: options)
+            document = QueryResultsDocument(expression: expression, space: pack.space, hits: hits)
+        }
+        let hits = document.results.map(\.hit)
         if json {
-            print(try JSONOutput.encode(QueryResultsDocument(expression: expression, space: pack.space, hits: hits)))
+            print(try JSONOutput.encode(document))
         } else if nullSeparated {
             FileHandle.standardOutput.write(Data(hits.map { $0.path + "\u{0}" }.joined().utf8))
         } else if pathsOnly {
@@ -122,5 +140,25 @@ struct QueryCommand: ParsableCommand {
                 for line in ResultLines.lines(hit, from: locations.currentDirectory) { print(line) }
             }
         }
+    }
+
+    /// The server to ask: --server, else $MMSEARCH_SERVER; nil to search here.
+    private func serverURL() throws -> URL? {
+        guard let text = server ?? ProcessInfo.processInfo.environment["MMSEARCH_SERVER"], !text.isEmpty else { return nil }
+        guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+            throw ValidationError("--server: an http:// URL such as http://127.0.0.1:7878, not \(text)")
+        }
+        return url
+    }
+}
+
+extension QueryResultsDocument {
+    /// The document with the query described as the command line gave it (a file by its path,
+    /// not by the name of its upload).
+    func withQuery(of expression: QueryExpression) -> QueryResultsDocument {
+        var document = self
+        document.query = QueryResultsDocument(expression: expression, space: SpaceID(name: "", dimension: 0, fingerprint: ""),
+                                              hits: []).query
+        return document
     }
 }

@@ -31,6 +31,12 @@ public struct QueryResultsDocument: Codable, Sendable, Equatable {
         public let value: String
         /// Every term of a combined query; absent for a plain one.
         public var terms: [Term]? = nil
+
+        public init(kind: String, value: String, terms: [Term]? = nil) {
+            self.kind = kind
+            self.value = value
+            self.terms = terms
+        }
     }
 
     /// One term of a combined query.
@@ -38,6 +44,12 @@ public struct QueryResultsDocument: Codable, Sendable, Equatable {
         public let kind: String
         public let value: String
         public let weight: Float
+
+        public init(kind: String, value: String, weight: Float) {
+            self.kind = kind
+            self.value = value
+            self.weight = weight
+        }
     }
 
     /// The part of a file that matched.
@@ -45,6 +57,11 @@ public struct QueryResultsDocument: Codable, Sendable, Equatable {
         public struct Bytes: Codable, Sendable, Equatable {
             public let start: Int
             public let end: Int
+
+            public init(start: Int, end: Int) {
+                self.start = start
+                self.end = end
+            }
         }
         public let index: Int
         public let score: Float
@@ -52,7 +69,7 @@ public struct QueryResultsDocument: Codable, Sendable, Equatable {
         public let time: TimeSpan?
         public let snippet: String?
 
-        init(_ match: MatchedPart) {
+        public init(_ match: MatchedPart) {
             index = match.index
             score = match.score
             bytes = match.bytes.map { Bytes(start: $0.lowerBound, end: $0.upperBound) }
@@ -100,7 +117,9 @@ public struct QueryResultsDocument: Codable, Sendable, Equatable {
         public var fusion: FusionRanks? = nil
     }
 
-    public let query: QueryPart
+    /// What was asked; a client of a service puts its own words back here (a file's path, not
+    /// the name of its upload).
+    public var query: QueryPart
     public let space: SpacePart
     public let results: [Result]
 
@@ -113,7 +132,13 @@ public struct QueryResultsDocument: Codable, Sendable, Equatable {
         if !expression.isSingle {
             part.terms = expression.terms.map { Term(kind: $0.query.kind, value: $0.query.value, weight: $0.weight) }
         }
-        query = part
+        self.init(query: part, space: space, hits: hits)
+    }
+
+    /// The document of a query described by `query` (a service's query by an indexed file's id
+    /// or by an upload says so there).
+    public init(query: QueryPart, space: SpaceID, hits: [SearchHit]) {
+        self.query = query
         self.space = SpacePart(space)
         results = hits.map { hit in
             var result = Result(id: hit.fileID, path: hit.path, score: hit.score, modality: hit.modality.rawValue)
@@ -150,7 +175,12 @@ public struct EmbeddingDocument: Codable, Sendable, Equatable {
     public let transcript: String?
 
     public init(input: Query, embedding: Embedding) {
-        self.input = .init(kind: input.kind, value: input.value)
+        self.init(input: .init(kind: input.kind, value: input.value), embedding: embedding)
+    }
+
+    /// The document of an input the command line does not take (a service's upload).
+    public init(input: QueryResultsDocument.QueryPart, embedding: Embedding) {
+        self.input = input
         modality = embedding.modality.rawValue
         space = .init(embedding.space)
         dimension = embedding.vector.count
@@ -160,7 +190,7 @@ public struct EmbeddingDocument: Codable, Sendable, Equatable {
 }
 
 extension QueryResultsDocument.SpacePart {
-    init(_ space: SpaceID) {
+    public init(_ space: SpaceID) {
         self.init(name: space.name, dimension: space.dimension, fingerprint: space.fingerprint)
     }
 }
@@ -171,5 +201,18 @@ public enum JSONOutput {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}
+
+extension QueryResultsDocument.Result {
+    /// The search hit this result shows (a service's client prints it as a local search would).
+    public var hit: SearchHit {
+        let matched = part.map { part in
+            MatchedPart(part: FilePart(index: part.index, bytes: part.bytes.map { $0.start..<$0.end },
+                                       time: part.time, text: part.snippet),
+                        score: part.score)
+        }
+        return SearchHit(fileID: id, path: path, score: score, modality: Modality(modality), part: matched,
+                         labels: labels ?? [], fusion: fusion)
     }
 }

@@ -58,7 +58,7 @@ struct Indexer {
         let reported = Set(problems.map(\.path))
         let gone = known.values.filter { record in
             scanned[record.path] == nil && !reported.contains(record.path) && !unknown.contains {
-                $0 == record.path || record.path.hasPrefix(FilePaths.descendantPrefix(of: $0))
+                FilePaths.isSameOrInside(record.path, $0)
             } && (routing.route(record.path) != nil || (try? FileInfo.of(record.path).get()) == nil
                   || record.status == .failed)
         }

@@ -94,6 +94,20 @@ public final class IndexReader: Sendable {
 
     // MARK: The stored vectors
 
+    /// An indexed file with vectors, by id (see `SpaceSnapshot.file(id:)`); nil when there is none.
+    public func file(id: Int64) throws -> FileDetails? {
+        try reader.read { try $0.file(id: id) }
+    }
+
+    /// The stored unit vector of the file with this id (as `vector(of:)`), read on one snapshot;
+    /// nil when there is no such file with vectors.
+    public func vector(ofFile id: Int64) throws -> [Float]? {
+        try reader.read { snapshot in
+            guard let details = try snapshot.file(id: id) else { return nil }
+            return try Self.vector(of: details.item, in: snapshot)
+        }
+    }
+
     /// Every file of the space that has vectors, by path.
     public func items() throws -> [IndexedItem] {
         try reader.read { try $0.items() }

@@ -140,6 +140,9 @@ public protocol SpaceSnapshot {
     /// The parts kept under a file's one row (a video's frames), with their vectors, in time
     /// order; empty for most files.
     func partsUnderRow(ofFile path: String) throws -> [FilePart]
+    /// An indexed file with vectors, by its id, with its parts (without vectors) and stored
+    /// labels; nil when no such file has vectors in this snapshot (unknown, failed, deleted).
+    func file(id: Int64) throws -> FileDetails?
     /// Every file with vectors, by path.
     func items() throws -> [IndexedItem]
     /// The vectors of `item`'s rows, in order; nil when the index changed under the item.

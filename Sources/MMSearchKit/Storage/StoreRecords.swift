@@ -253,3 +253,22 @@ public struct SpaceCounts: Sendable, Equatable {
             && a.labels.map(\.label) == b.labels.map(\.label) && a.labels.map(\.files) == b.labels.map(\.files)
     }
 }
+
+/// One indexed file as a service shows it: its record, its parts (a text file's chunks, a
+/// recording's passages, a video's frames; without vectors) and its stored labels.
+public struct FileDetails: Sendable, Equatable {
+    public let record: FileRecord
+    public let parts: [FilePart]
+    public let labels: [LabelScore]
+
+    public init(record: FileRecord, parts: [FilePart], labels: [LabelScore]) {
+        self.record = record
+        self.parts = parts
+        self.labels = labels
+    }
+
+    /// The file's rows as `SpaceSnapshot.vectors(of:)` takes them.
+    public var item: IndexedItem {
+        IndexedItem(fileID: record.id, path: record.path, modality: record.modality, vectorCount: record.vectorCount)
+    }
+}

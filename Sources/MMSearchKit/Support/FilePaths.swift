@@ -92,6 +92,11 @@ public enum FilePaths {
         return name[name.index(after: dot)...].lowercased()
     }
 
+    /// Whether `path` is `root` or lies inside it (both absolute and standardised).
+    package static func isSameOrInside(_ path: String, _ root: String) -> Bool {
+        path == root || path.hasPrefix(descendantPrefix(of: root))
+    }
+
     /// The prefix every path strictly inside directory `root` starts with.
     package static func descendantPrefix(of root: String) -> String {
         root.hasSuffix("/") ? root : root + "/"
