@@ -23,6 +23,19 @@ LOG="$(mktemp)"
 trap 'rm -f "$LOG"' EXIT
 status=0
 swift test "${BUILD[@]}" --skip-build "$@" 2>&1 | tee "$LOG" || status=$?
+# The service from outside, on the whole test run only: the API against its OpenAPI document
+# (schemathesis), and the web page in a real browser (Chromium through Selenium).
+if [ "$#" -eq 0 ]; then
+    BIN="$(swift build "${BUILD[@]}" --show-bin-path)/mmsearch"
+    SERVICE_INDEX="$(mktemp -d)/index"
+    "$BIN" index "$ROOT/Media" --index "$SERVICE_INDEX" 2>/dev/null
+    printf '\033[1m==> %s\033[0m\n' "the API against its OpenAPI document (Tests/API/check_openapi.sh)" >&2
+    "$ROOT/Tests/API/check_openapi.sh" "$BIN" "$SERVICE_INDEX" "$ROOT/Media" 2>&1 | tee -a "$LOG" || status=1
+    printf '\033[1m==> %s\033[0m\n' "the web page in Chromium (Tests/Browser/run.sh)" >&2
+    PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    "$ROOT/Tests/Browser/run.sh" "$BIN" "$SERVICE_INDEX" "$PORT" 2>&1 | tee -a "$LOG" || status=1
+    rm -rf "$(dirname "$SERVICE_INDEX")"
+fi
 if [ "$status" -ne 0 ]; then
     printf '\n\033[1m==> %s\033[0m\n' "the failures again (swift test exited $status)" >&2
     # Swift Testing's issue lines (with their "↳" detail lines), XCTest's, and crashes.

@@ -13,26 +13,29 @@ struct Routes: Sendable {
     let thumbnails: ThumbnailCache
     let version: String
 
-    /// Adds every route to `router` (built in one place: `SearchServer.router`).
-    func add(to router: Router<BasicRequestContext>) {
-        let api = router.group("api/v1")
-        api.get("status") { _, _ in try status() }
-        api.get("openapi.json") { _, _ in WebAssets.response(for: "openapi.json") ?? Response(status: .notFound) }
-        api.get("search") { request, _ in try await search(try SearchRequest(query: parameters(request))) }
-        api.post("search") { request, context in try await search(try await searchRequest(from: request, context: context)) }
-        api.post("embed") { request, context in try await embed(request, context: context) }
-        api.get("files/:id") { _, context in try await file(id: try id(context)) }
-        api.get("files/:id/thumbnail") { request, context in try await thumbnail(request, id: try id(context)) }
-        api.get("files/:id/content") { request, context in try await content(request, id: try id(context)) }
-        api.head("files/:id/content") { request, context in try await content(request, id: try id(context)) }
-        api.get("stats") { _, _ in try await stats() }
-        api.post("label") { request, context in try await label(request, context: context) }
-        api.post("index") { _, _ in try startIndexing() }
-        api.get("index/events") { _, _ in events() }
+    /// Adds every route to `router` (built in one place: `SearchServer.router`), noting each in
+    /// `table` (a known path asked with another method is 405, not 404).
+    func add(to router: Router<BasicRequestContext>, table: RouteTable) {
+        func on(_ method: HTTPRequest.Method, _ path: String,
+                _ handler: @escaping @Sendable (Request, BasicRequestContext) async throws -> Response) {
+            router.on(RouterPath(stringLiteral: path), method: method, use: handler)
+            table.add(method, path)
+        }
+        on(.get, "/api/v1/status") { _, _ in try status() }
+        on(.get, "/api/v1/openapi.json") { _, _ in WebAssets.response(for: "openapi.json") ?? Response(status: .notFound) }
+        on(.get, "/api/v1/search") { request, _ in try await search(try SearchRequest(query: parameters(request))) }
+        on(.post, "/api/v1/search") { request, context in try await search(try await searchRequest(from: request, context: context)) }
+        on(.post, "/api/v1/embed") { request, context in try await embed(request, context: context) }
+        on(.get, "/api/v1/files/:id") { _, context in try await file(id: try id(context)) }
+        on(.get, "/api/v1/files/:id/thumbnail") { request, context in try await thumbnail(request, id: try id(context)) }
+        on(.get, "/api/v1/files/:id/content") { request, context in try await content(request, id: try id(context)) }
+        on(.head, "/api/v1/files/:id/content") { request, context in try await content(request, id: try id(context)) }
+        on(.get, "/api/v1/stats") { _, _ in try await stats() }
+        on(.post, "/api/v1/label") { request, context in try await label(request, context: context) }
+        on(.post, "/api/v1/index") { _, _ in try startIndexing() }
+        on(.get, "/api/v1/index/events") { _, _ in events() }
         for name in WebAssets.pageFiles {
-            router.get(RouterPath(stringLiteral: name == "index.html" ? "/" : "/\(name)")) { _, _ in
-                WebAssets.response(for: name) ?? Response(status: .notFound)
-            }
+            on(.get, name == "index.html" ? "/" : "/\(name)") { _, _ in WebAssets.response(for: name) ?? Response(status: .notFound) }
         }
     }
 
@@ -78,7 +81,10 @@ struct Routes: Sendable {
         }
     }
 
-    func search(_ search: SearchRequest) async throws -> Response {
+    func search(_ request: SearchRequest) async throws -> Response {
+        var request = request
+        request.threads = service.options.threadsPerRequest
+        let search = request
         let engine = try service.engine()
         let reader = try service.reader()
         let document = try await blocking { () throws -> QueryResultsDocument in
@@ -369,6 +375,27 @@ extension Routes {
             } catch let error as DecodingError {
                 throw APIError.badRequest("malformed JSON: \(JSONProblem.describe(error))")
             }
+        }
+    }
+}
+
+/// The routes and their methods, for telling "no such route" (404) from "not with this method"
+/// (405, with `Allow`).
+final class RouteTable: Sendable {
+    private let routes = Locked<[(method: HTTPRequest.Method, segments: [Substring])]>([])
+
+    func add(_ method: HTTPRequest.Method, _ path: String) {
+        routes.withLock { $0.append((method, path.split(separator: "/"))) }
+    }
+
+    /// The methods a route matching `path` answers; empty when none matches.
+    func methods(for path: String) -> [String] {
+        let asked = path.split(separator: "/")
+        return routes.withLock { routes in
+            routes.filter { route in
+                route.segments.count == asked.count
+                    && zip(route.segments, asked).allSatisfy { $0.hasPrefix(":") || $0 == $1 }
+            }.map(\.method.rawValue)
         }
     }
 }

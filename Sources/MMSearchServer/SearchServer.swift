@@ -53,14 +53,15 @@ public struct SearchServer: Sendable {
         }
 
         let router = Router()
-        router.add(middleware: APIErrorMiddleware(logger: logger))
+        let table = RouteTable()
+        router.add(middleware: APIErrorMiddleware(logger: logger, routes: table))
         router.add(middleware: SecurityHeadersMiddleware())
         if let token = options.token { router.add(middleware: TokenMiddleware(token: token)) }
         Routes(service: service, runs: runs, access: FileAccess(roots: options.roots),
-               thumbnails: ThumbnailCache(folder: options.thumbnailFolder), version: version).add(to: router)
+               thumbnails: ThumbnailCache(folder: options.thumbnailFolder), version: version).add(to: router, table: table)
 
         let onListening = self.onListening
-        var app = Application(
+        let app = Application(
             router: router,
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "mmsearch/\(version)"),
             onServerRunning: { channel in
@@ -69,11 +70,15 @@ public struct SearchServer: Sendable {
                 onListening("http://\(host):\(address?.port ?? options.port)/")
             },
             logger: logger)
-        app.addServices(ShutdownHook {
+        // Services shut down in reverse order: the hook first (the watcher stops, the run stops
+        // at its next check point, event streams end), then the server, which waits for the
+        // requests in flight — an open event stream among them would otherwise hold it forever.
+        let hook = ShutdownHook {
             watcher?.stop()
             runs.close()
-        })
-        try await app.runService()
+        }
+        try await ServiceGroup(configuration: .init(services: [app, hook], gracefulShutdownSignals: [.sigterm, .sigint],
+                                                    logger: logger)).run()
     }
 }
 
@@ -119,13 +124,22 @@ enum LiveFolders {
 /// logged.
 struct APIErrorMiddleware: RouterMiddleware {
     let logger: Logger
+    let routes: RouteTable
 
     func handle(_ request: Request, context: BasicRequestContext,
                 next: (Request, BasicRequestContext) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch {
-            let apiError = APIError.from(error)
+            var apiError = APIError.from(error)
+            if apiError.status == .notFound, (error as? HTTPError)?.status == .notFound {
+                let allowed = routes.methods(for: request.uri.path)
+                if !allowed.isEmpty {
+                    apiError = APIError(status: .methodNotAllowed, code: "method_not_allowed",
+                                        message: "\(request.uri.path) answers \(allowed.joined(separator: ", ")), not \(request.method)",
+                                        headers: [.allow: allowed.joined(separator: ", ")])
+                }
+            }
             if apiError.status.code >= 500 {
                 logger.error("\(request.method) \(request.uri.path): \(apiError.message)")
             }

@@ -27,7 +27,8 @@ final class SearchService: Sendable {
     func load(_ make: @escaping @Sendable () throws -> Engine, then: @escaping @Sendable (Engine) -> Void) {
         Thread.detachNewThread { [self] in
             do {
-                let engine = try make()
+                var engine = try make()
+                engine.threads = options.threadsPerRequest
                 state.withLock { $0 = .ready(engine) }
                 then(engine)
             } catch {

@@ -22,6 +22,9 @@ public struct ServerOptions: Sendable {
     public var thumbnailFolder: URL?
     /// How long a burst of file events is waited out before indexing it.
     public var watchDebounce: TimeInterval
+    /// Threads one request's embedding and scan use. One: under load, requests run side by
+    /// side on the cores, which gives more answers a second than splitting each one.
+    public var threadsPerRequest = 1
 
     public static let defaultPort = 7878
     public static let defaultUploadLimit = 32 << 20

@@ -127,4 +127,23 @@ struct LiveFolderTests {
         #expect(again.status == 0)
         #expect(again.stderr.contains("failed 0"))
     }
+
+    @Test func sigtermEndsOpenEventStreamsAndExits() throws {
+        let library = try ServedLibrary.library()
+        let server = try RunningServer([library.root.path, "--index", library.index.path])
+        let port = server.port
+        let received = Locked<[UInt8]>([])
+        let closed = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            let bytes = (try? RawHTTP.exchange("GET", "/api/v1/index/events", port: port, readTimeout: 30)) ?? []
+            received.withLock { $0 = bytes }
+            closed.signal()
+        }
+        usleep(500_000)
+        let started = Date()
+        #expect(server.stop(timeout: 10) == 0, "the server did not exit with an event stream open")
+        #expect(Date().timeIntervalSince(started) < 10)
+        #expect(closed.wait(timeout: .now() + 10) == .success)
+        #expect(String(decoding: received.withLock { $0 }, as: UTF8.self).contains("event: state"))
+    }
 }

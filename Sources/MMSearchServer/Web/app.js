@@ -552,7 +552,7 @@
     const part = r.part || {};
     const t = part.time && typeof part.time.start === 'number' ? part.time : null;
     const audio = el('audio', { preload: 'none', src: contentURL(r.id) + mediaFragment(t) });
-    const fill = el('span', { class: 'mini-fill' });
+    const bar = el('span', { class: 'mini-fill' });
     const timeText = el('span', { class: 'mini-time' }, t ? fmtRange(t) : 'Play');
     const btn = el('button', { type: 'button', class: 'play', 'aria-label': `Play ${name}${t ? ` from ${fmtTime(t.start)}` : ''}`, html: icon('play') });
     const setIcon = (on) => { btn.innerHTML = icon(on ? 'pause' : 'play'); btn.setAttribute('aria-label', `${on ? 'Pause' : 'Play'} ${name}`); };
@@ -568,7 +568,7 @@
     const tick = () => {
       const start = t ? t.start : 0;
       const end = t && t.end > t.start ? t.end : (audio.duration || 0);
-      if (end > start) fill.style.width = `${Math.min(100, Math.max(0, ((audio.currentTime - start) / (end - start)) * 100))}%`;
+      if (end > start) bar.style.width = `${Math.min(100, Math.max(0, ((audio.currentTime - start) / (end - start)) * 100))}%`;
       if (t && t.end > t.start && audio.currentTime >= t.end && !audio.paused) audio.pause();
       if (!audio.paused) requestAnimationFrame(tick);
     };
@@ -579,7 +579,7 @@
     return el('div', { class: 'card-body' },
       el('div', { class: 'card-title' }, el('span', { class: 'name' }, name)),
       snippet ? el('p', { class: 'snippet quote' }, snippet) : el('p', { class: 'snippet muted' }, 'Recording'),
-      el('div', { class: 'mini-player' }, btn, el('span', { class: 'mini-track' }, fill), timeText, audio));
+      el('div', { class: 'mini-player' }, btn, el('span', { class: 'mini-track' }, bar), timeText, audio));
   }
 
   // ---------------------------------------------------------------- selection & keyboard
@@ -642,6 +642,7 @@
         e.preventDefault(); select(0);
       } else if (e.key === 'Enter') {
         e.preventDefault(); state.q = input.value; runSearch({ push: 'auto' });
+        if (matchMedia('(hover: none)').matches) input.blur();     // put the on-screen keyboard away
       } else if (e.key === 'Escape') {
         e.preventDefault();
         if (input.value) { input.value = ''; state.q = ''; runSearch({ push: 'replace' }); }
