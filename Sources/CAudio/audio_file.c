@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sndfile.h>
@@ -115,11 +116,15 @@ static void mm_capture_end(mm_capture capture, struct mm_audio_file *file) {
         fflush(stderr);
         dup2(capture.saved, STDERR_FILENO);
         close(capture.saved);
-        off_t written = lseek(capture.sink, 0, SEEK_END);
-        if (written > 0 && lseek(capture.sink, 0, SEEK_SET) == 0) {
+        // Read at offsets (pread), never through the file's own offset: a write another thread
+        // began on fd 2 before the switch back may still land in the memory file, and an
+        // appending write moves that offset to the end, past what is left to read.
+        struct stat info;
+        off_t written = fstat(capture.sink, &info) == 0 ? info.st_size : 0;
+        if (written > 0) {
             size_t size = (size_t)written < MM_CAPTURE_READ ? (size_t)written : MM_CAPTURE_READ;
             char *text = malloc(size);
-            ssize_t got = text != NULL ? read(capture.sink, text, size) : -1;
+            ssize_t got = text != NULL ? pread(capture.sink, text, size, 0) : -1;
             for (ssize_t at = 0; got > 0 && at < got;) {
                 const char *end = memchr(text + at, '\n', (size_t)(got - at));
                 size_t length = end != NULL ? (size_t)(end - (text + at)) + 1 : (size_t)(got - at);
@@ -136,7 +141,8 @@ static void mm_capture_end(mm_capture capture, struct mm_audio_file *file) {
             free(text);
             // More than was sorted (a flood): the rest is passed on as it was.
             char rest[4096];
-            for (ssize_t n; (n = read(capture.sink, rest, sizeof rest)) > 0;) {
+            off_t at = got > 0 ? got : 0;
+            for (ssize_t n; (n = pread(capture.sink, rest, sizeof rest, at)) > 0; at += n) {
                 mm_write_all(STDERR_FILENO, rest, (size_t)n);
             }
         }
