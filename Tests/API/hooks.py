@@ -6,10 +6,19 @@ the file parts are drawn from a few real images of the media folder under test
 (MMSEARCH_API_MEDIA: the smallest JPEG and PNG files there) or, now and then, from random bytes.
 """
 import os
+import sys
 from pathlib import Path
 
 import schemathesis
 from hypothesis import strategies as st
+from hypothesis.internal import lambda_sources
+
+# CPython before 3.11.8 (Debian bookworm has 3.11.2) fails `ast.parse` of a large module with
+# "AST constructor recursion depth mismatch" — which hypothesis calls only to describe a lambda
+# in a strategy's repr. Describe lambdas without reading their source there: the repr is all
+# that changes.
+if sys.version_info < (3, 11, 8):
+    lambda_sources.lambda_description = lambda f: "lambda"
 
 
 def _samples(suffixes: tuple[str, ...], count: int = 3) -> list[bytes]:

@@ -116,9 +116,14 @@ struct LiveFolderTests {
         }
         let index = scratch.path("index")
         let server = try RunningServer([root.path, "--watch", "--index", index.path])
-        _ = try Self.wait(seconds: 30) {
+        let running = try Self.wait(seconds: 30) {
             (try server.get("/api/v1/status").json["index"] as? [String: Any])?["running"] as? Bool == true
         }
+        #expect(running != nil, "the run at start was not seen going")
+        // One run at a time: another asked for meanwhile is refused.
+        let second = try server.post("/api/v1/index", json: "")
+        #expect(second.status == 409)
+        #expect(second.errorCode == "conflict")
         #expect(server.stop() == 0, "\(server.log)")
         let check = try CommandLineTool.run(["check", "--index", index.path])
         #expect(check.status == 0, "\(check.stdout) \(check.stderr)")
@@ -131,19 +136,10 @@ struct LiveFolderTests {
     @Test func sigtermEndsOpenEventStreamsAndExits() throws {
         let library = try ServedLibrary.library()
         let server = try RunningServer([library.root.path, "--index", library.index.path])
-        let port = server.port
-        let received = Locked<[UInt8]>([])
-        let closed = DispatchSemaphore(value: 0)
-        Thread.detachNewThread {
-            let bytes = (try? RawHTTP.exchange("GET", "/api/v1/index/events", port: port, readTimeout: 30)) ?? []
-            received.withLock { $0 = bytes }
-            closed.signal()
-        }
-        usleep(500_000)
+        let events = server.listenToEvents()
         let started = Date()
         #expect(server.stop(timeout: 10) == 0, "the server did not exit with an event stream open")
         #expect(Date().timeIntervalSince(started) < 10)
-        #expect(closed.wait(timeout: .now() + 10) == .success)
-        #expect(String(decoding: received.withLock { $0 }, as: UTF8.self).contains("event: state"))
+        #expect(events.received(within: 10)?.contains("event: state") == true)
     }
 }

@@ -92,6 +92,30 @@ final class RunningServer: @unchecked Sendable {
                                 body: body)
     }
 
+    /// Listens to `GET /api/v1/index/events` on a thread of its own until the server closes the
+    /// stream; `received(within:)` waits for that and gives the raw bytes (nil if it stayed open).
+    func listenToEvents() -> EventListener {
+        let listener = EventListener()
+        let port = port
+        Thread.detachNewThread {
+            let bytes = (try? RawHTTP.exchange("GET", "/api/v1/index/events", port: port, readTimeout: 60)) ?? []
+            listener.bytes.withLock { $0 = bytes }
+            listener.closed.signal()
+        }
+        usleep(300_000)
+        return listener
+    }
+
+    final class EventListener: Sendable {
+        let bytes = Locked<[UInt8]>([])
+        let closed = DispatchSemaphore(value: 0)
+
+        func received(within seconds: Double) -> String? {
+            guard closed.wait(timeout: .now() + seconds) == .success else { return nil }
+            return String(decoding: bytes.withLock { $0 }, as: UTF8.self)
+        }
+    }
+
     /// SIGTERM, then the exit status (nil if it did not exit within `timeout` seconds; then it
     /// is killed).
     @discardableResult

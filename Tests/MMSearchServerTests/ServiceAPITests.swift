@@ -1,5 +1,6 @@
 import Foundation
 import MMMedia
+import MMSearchKit
 import MMTestSupport
 import Testing
 
@@ -227,5 +228,22 @@ struct ServiceAPITests {
         #expect(answer.status == 413)
         #expect(answer.errorCode == "payload_too_large")
         #expect(small.stop() == 0)
+    }
+
+    @Test func anIndexRunIsFollowedThroughServerSentEvents() throws {
+        let events = server.listenToEvents()
+        let started = try server.post("/api/v1/index", json: "")
+        #expect(started.status == 202)
+        #expect(started.json["roots"] as? [String] == [library.root.path])
+        let deadline = Date().addingTimeInterval(60)
+        while (try server.get("/api/v1/status").json["index"] as? [String: Any])?["running"] as? Bool == true, Date() < deadline {
+            usleep(100_000)
+        }
+        #expect(server.stop() == 0)
+        let raw = try #require(events.received(within: 10), "the event stream stayed open")
+        #expect(raw.contains("text/event-stream"))
+        for event in ["event: state", "event: progress", "event: done"] { #expect(raw.contains(event), "\(event) missing: \(raw)") }
+        // The run found every file unchanged: its summary says so.
+        #expect(raw.contains("\"unchanged\":38"), "\(raw)")
     }
 }
