@@ -49,7 +49,17 @@ public final class EmbeddedStore: IndexStore, Sendable {
         try readOnlyCatalog.withLock { cached in
             if let cached { return cached }
             guard exists() else { throw MMSearchError.indexMissing(location) }
-            let catalog = try Catalog(url: catalogURL, readOnly: true)
+            // A catalog that is empty or part-migrated beside no vectors is an index a writer is
+            // creating this moment (or whose creation was cut short, which the next writer starts
+            // again): there is none yet.
+            let creating = { self.vectorsFolderNames().isEmpty }
+            if Catalog.damage(at: catalogURL) == .empty, creating() { throw MMSearchError.indexMissing(location) }
+            let catalog: Catalog
+            do {
+                catalog = try Catalog(url: catalogURL, readOnly: true)
+            } catch let error as MMSearchError where error.reason == .indexNeedsUpgrade && creating() {
+                throw MMSearchError.indexMissing(location)
+            }
             cached = catalog
             return catalog
         }

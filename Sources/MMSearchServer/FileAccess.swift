@@ -140,6 +140,15 @@ struct ThumbnailCache: Sendable {
         return bytes
     }
 
+    /// Removes the thumbnails of every file id not in `ids` (files gone from the index).
+    func prune(keeping ids: Set<Int64>) {
+        guard let folder else { return }
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] {
+            guard let id = Int64(name), !ids.contains(id) else { continue }
+            try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+        }
+    }
+
     private func store(_ bytes: [UInt8], name: String, size: Int, in folder: URL) {
         let manager = FileManager.default
         try? manager.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -37,8 +37,12 @@ public struct SearchServer: Sendable {
 
     public func run() async throws {
         let service = SearchService(options: options, indexLocation: index.location)
-        let runs = IndexRuns(options: options.indexing, engine: { try service.engine() },
-                             finished: { service.forgetReader() })
+        let thumbnails = ThumbnailCache(folder: options.thumbnailFolder)
+        let runs = IndexRuns(options: options.indexing, engine: { try service.engine() }, finished: {
+            service.forgetReader()
+            // Thumbnails of files the run removed go with them.
+            if let items = try? service.reader().items() { thumbnails.prune(keeping: Set(items.map(\.fileID))) }
+        })
         let watcher = options.watch && !options.roots.isEmpty
             ? FolderWatcher(roots: options.roots, excluded: index.store.ownFolders, debounce: options.watchDebounce) { batch in
                 runs.request(roots: batch.overflow ? options.roots : LiveFolders.roots(for: batch.paths, within: options.roots))
@@ -58,7 +62,7 @@ public struct SearchServer: Sendable {
         router.add(middleware: SecurityHeadersMiddleware())
         if let token = options.token { router.add(middleware: TokenMiddleware(token: token)) }
         Routes(service: service, runs: runs, access: FileAccess(roots: options.roots),
-               thumbnails: ThumbnailCache(folder: options.thumbnailFolder), version: version).add(to: router, table: table)
+               thumbnails: thumbnails, version: version).add(to: router, table: table)
 
         let onListening = self.onListening
         let app = Application(

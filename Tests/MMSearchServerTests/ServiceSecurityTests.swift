@@ -65,6 +65,9 @@ struct ServiceSecurityTests {
         let server = try RunningServer([root.path, "--index", index.path])
         let results = try server.get("/api/v1/search?q=a+duck").json["results"] as? [[String: Any]] ?? []
         let duck = try #require(results.first { ($0["path"] as? String)?.hasSuffix("duck.jpg") == true }?["id"] as? Int)
+        #expect(try server.get("/api/v1/files/\(duck)/thumbnail").status == 200)
+        let thumbnails = index.appendingPathComponent("thumbnails/\(duck)")
+        #expect(FileManager.default.fileExists(atPath: thumbnails.path))
         try FileManager.default.removeItem(at: root.appendingPathComponent("duck.jpg"))
         #expect(try server.get("/api/v1/files/\(duck)/content").status == 404)
         // Once indexed again the id is unknown: 404 everywhere.
@@ -75,6 +78,9 @@ struct ServiceSecurityTests {
             #expect(try server.get("/api/v1/files/\(duck)\(route)").status == 404)
         }
         #expect(try server.post("/api/v1/search", json: #"{"terms": [{"id": \#(duck)}]}"#).status == 404)
+        // Its thumbnails went with it, once the run ended.
+        while FileManager.default.fileExists(atPath: thumbnails.path), Date() < deadline { usleep(100_000) }
+        #expect(!FileManager.default.fileExists(atPath: thumbnails.path))
     }
 
     @Test func aTokenGuardsEveryAPIRequest() throws {

@@ -29,7 +29,12 @@ public final class Catalog: Sendable {
             if try pool.read(migrator.hasBeenSuperseded) {
                 throw MMSearchError(.fatal, "catalog \(url.path) was written by a newer mmsearch", reason: .indexTooNew)
             }
-            if let foreign = try pool.read({ try Self.foreignContents(readOnly: readOnly, in: $0) }) {
+            // An SQLite file without tables is a catalog a writer has only begun to create.
+            if readOnly, try pool.read({ try String.fetchAll($0, sql: "SELECT name FROM sqlite_master").isEmpty }) {
+                throw MMSearchError(.fatal, "no index in \(url.deletingLastPathComponent().path) yet (its catalog holds no tables)",
+                                    reason: .indexMissing)
+            }
+            if let foreign = try pool.read({ try Self.foreignContents(in: $0) }) {
                 throw MMSearchError(.fatal, "catalog \(url.path) is not an mmsearch catalog (\(foreign))",
                                     reason: .indexDamaged)
             }
@@ -83,14 +88,13 @@ public final class Catalog: Sendable {
     }
 
     /// What makes an SQLite database someone else's: tables but no record of mmsearch's
-    /// migrations (or, read-only, no tables at all); nil for a catalog or, for a writer, an
-    /// empty database it may set up.
-    private static func foreignContents(readOnly: Bool, in db: Database) throws -> String? {
+    /// migrations; nil for a catalog or an empty database (a writer sets it up).
+    private static func foreignContents(in db: Database) throws -> String? {
         if try db.tableExists("grdb_migrations") { return nil }
         let tables = try String.fetchAll(db, sql: """
             SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name
             """)
-        if tables.isEmpty { return readOnly ? "it holds no tables" : nil }
+        if tables.isEmpty { return nil }
         return "it holds other tables: " + tables.prefix(5).joined(separator: ", ")
     }
 
