@@ -6,7 +6,6 @@ extension Engine {
     /// term of weight 1 is its own embedding.
     public func embed(_ expression: QueryExpression) throws -> [Float] {
         precondition(!expression.terms.isEmpty, "a query expression has at least one term")
-        if expression.isSingle { return try embed(expression.main).vector }
         let vectors = try expression.terms.map { try embed($0.query).vector }
         return try QueryExpression.combine(vectors, weights: expression.terms.map(\.weight))
     }

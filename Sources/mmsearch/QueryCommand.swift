@@ -117,11 +117,12 @@ struct QueryCommand: ParsableCommand {
         let expression = try QueryExpression.parse(query, adding: add, subtracting: subtract, locations: locations)
         var options = filters.options(locations)
         options.allChunks = allChunks
-        let document: QueryResultsDocument
+        var document: QueryResultsDocument
         if let server = try serverURL() {
             document = try SearchClient(server: server, token: ProcessInfo.processInfo.environment["MMSEARCH_TOKEN"])
                 .search(expression, limit: top, options: options)
-                .withQuery(of: expression)
+            // The query as given here (a file by its path, not the name of its upload).
+            document.query = QueryResultsDocument.QueryPart(expression)
         } else {
             let index = self.index.index(locations)
             let pack = try model.load(locations, index: index)
@@ -149,16 +150,5 @@ struct QueryCommand: ParsableCommand {
             throw ValidationError("--server: an http:// URL such as http://127.0.0.1:7878, not \(text)")
         }
         return url
-    }
-}
-
-extension QueryResultsDocument {
-    /// The document with the query described as the command line gave it (a file by its path,
-    /// not by the name of its upload).
-    func withQuery(of expression: QueryExpression) -> QueryResultsDocument {
-        var document = self
-        document.query = QueryResultsDocument(expression: expression, space: SpaceID(name: "", dimension: 0, fingerprint: ""),
-                                              hits: []).query
-        return document
     }
 }

@@ -37,6 +37,15 @@ public struct QueryResultsDocument: Codable, Sendable, Equatable {
             self.value = value
             self.terms = terms
         }
+
+        /// How the command line describes `expression`: its first term, and every term when
+        /// there are several or a weight.
+        public init(_ expression: QueryExpression) {
+            self.init(kind: expression.main.kind, value: expression.main.value)
+            if !expression.isSingle {
+                terms = expression.terms.map { Term(kind: $0.query.kind, value: $0.query.value, weight: $0.weight) }
+            }
+        }
     }
 
     /// One term of a combined query.
@@ -128,11 +137,7 @@ public struct QueryResultsDocument: Codable, Sendable, Equatable {
     }
 
     public init(expression: QueryExpression, space: SpaceID, hits: [SearchHit]) {
-        var part = QueryPart(kind: expression.main.kind, value: expression.main.value)
-        if !expression.isSingle {
-            part.terms = expression.terms.map { Term(kind: $0.query.kind, value: $0.query.value, weight: $0.weight) }
-        }
-        self.init(query: part, space: space, hits: hits)
+        self.init(query: QueryPart(expression), space: space, hits: hits)
     }
 
     /// The document of a query described by `query` (a service's query by an indexed file's id

@@ -108,9 +108,10 @@ public struct QueryExpression: Sendable, Equatable {
     }
 
     /// The unit vector of `Σ weights[i]·vectors[i]` (unit vectors of one dimension); an error
-    /// when the terms cancel out.
+    /// when the terms cancel out. A single term of weight 1 is its own vector, as it is.
     public static func combine(_ vectors: [[Float]], weights: [Float]) throws -> [Float] {
         precondition(vectors.count == weights.count && !vectors.isEmpty)
+        if vectors.count == 1 && weights[0] == 1 { return vectors[0] }
         guard let combined = UnitVector.weightedSum(vectors, weights: weights) else {
             throw MMSearchError(.usage, "the query's terms cancel out (their weighted sum is zero): "
                                 + "change a weight or a term")
