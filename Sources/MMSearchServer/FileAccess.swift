@@ -53,13 +53,11 @@ struct FileAccess: Sendable {
         }
         let descriptor = Glibc.open(real, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         guard descriptor >= 0 else { throw APIError.notFound("file \(id) cannot be opened: \(String(cString: strerror(errno)))") }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+        guard case .success(let info) = FileInfo.of(descriptor: descriptor), info.kind == .regular else {
             _ = Glibc.close(descriptor)
             throw APIError.notFound("file \(id) is no longer a regular file")
         }
-        let mtime = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
-        return ServedFile(details: details, realPath: real, descriptor: descriptor, size: Int64(info.st_size), mtimeNs: mtime)
+        return ServedFile(details: details, realPath: real, descriptor: descriptor, size: info.size, mtimeNs: info.mtimeNs)
     }
 
     static func realPath(_ path: String) -> String? {
