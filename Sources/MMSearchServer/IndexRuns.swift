@@ -22,7 +22,6 @@ final class IndexRuns: Sendable {
         var pending: Set<String>?
         var subscribers: [UUID: AsyncStream<Event>.Continuation] = [:]
         var closed = false
-        var runs = 0
     }
 
     private let state = Locked(State())
@@ -42,8 +41,6 @@ final class IndexRuns: Sendable {
 
     var isRunning: Bool { state.withLock { $0.running } }
     var progress: ProgressDocument? { state.withLock { $0.progress } }
-    /// Runs started so far.
-    var runCount: Int { state.withLock { $0.runs } }
 
     /// Asks for a run over `roots`. With `exclusive`, refuses (returns false) when a run is
     /// going; otherwise merges the roots into the next run.
@@ -105,8 +102,10 @@ final class IndexRuns: Sendable {
         while let roots = state.withLock({ state -> Set<String>? in
             let roots = state.pending
             state.pending = nil
-            if roots == nil || state.closed { state.running = false; state.progress = nil }
-            else { state.runs += 1 }
+            if roots == nil || state.closed {
+                state.running = false
+                state.progress = nil
+            }
             return state.closed ? nil : roots
         }) {
             run(Array(roots).sorted())

@@ -24,14 +24,14 @@ struct Routes: Sendable {
         on(.get, "/api/v1/status") { _, _ in try status() }
         on(.get, "/api/v1/openapi.json") { _, _ in WebAssets.response(for: "openapi.json") ?? Response(status: .notFound) }
         on(.get, "/api/v1/search") { request, _ in try await search(try SearchRequest(query: parameters(request))) }
-        on(.post, "/api/v1/search") { request, context in try await search(try await searchRequest(from: request, context: context)) }
-        on(.post, "/api/v1/embed") { request, context in try await embed(request, context: context) }
+        on(.post, "/api/v1/search") { request, _ in try await search(try await searchRequest(from: request)) }
+        on(.post, "/api/v1/embed") { request, _ in try await embed(request) }
         on(.get, "/api/v1/files/:id") { _, context in try await file(id: try id(context)) }
         on(.get, "/api/v1/files/:id/thumbnail") { request, context in try await thumbnail(request, id: try id(context)) }
         on(.get, "/api/v1/files/:id/content") { request, context in try await content(request, id: try id(context)) }
         on(.head, "/api/v1/files/:id/content") { request, context in try await content(request, id: try id(context)) }
         on(.get, "/api/v1/stats") { _, _ in try await stats() }
-        on(.post, "/api/v1/label") { request, context in try await label(request, context: context) }
+        on(.post, "/api/v1/label") { request, _ in try await label(request) }
         on(.post, "/api/v1/index") { _, _ in try startIndexing() }
         on(.get, "/api/v1/index/events") { _, _ in events() }
         for name in WebAssets.pageFiles {
@@ -74,32 +74,28 @@ struct Routes: Sendable {
     }
 
     /// A JSON query expression or a multipart upload, by the body's content type.
-    private func searchRequest(from request: Request, context: BasicRequestContext) async throws -> SearchRequest {
+    private func searchRequest(from request: Request) async throws -> SearchRequest {
         switch try await Body.read(request, limit: service.options.uploadLimit) {
         case .json(let bytes): return try SearchRequest(json: try Body.decode(SearchRequest.Body.self, bytes))
         case .form(let form): return try SearchRequest(form: form)
         }
     }
 
-    func search(_ request: SearchRequest) async throws -> Response {
-        var request = request
-        request.threads = service.options.threadsPerRequest
-        let search = request
+    func search(_ search: SearchRequest) async throws -> Response {
         let engine = try service.engine()
         let reader = try service.reader()
+        let options = search.options(threads: service.options.threadsPerRequest)
         let document = try await blocking { () throws -> QueryResultsDocument in
             if let text = search.plainText {
                 // Exactly what `mmsearch query TEXT --json` runs and prints.
                 let expression = QueryExpression(.text(text))
-                let hits = try engine.search(expression, limit: search.top, options: search.options, in: reader)
+                let hits = try engine.search(expression, limit: search.top, options: options, in: reader)
                 return QueryResultsDocument(expression: expression, space: engine.pack.space, hits: hits)
             }
-            var vectors: [[Float]] = []
-            for (term, _) in search.terms { vectors.append(try vector(of: term, engine: engine, reader: reader)) }
-            let weights = search.terms.map(\.weight)
-            let vector = vectors.count == 1 && weights[0] == 1 ? vectors[0] : try QueryExpression.combine(vectors, weights: weights)
-            let hits = try engine.search(vector: vector, texts: search.positiveTexts, limit: search.top,
-                                         options: search.options, in: reader)
+            let vectors = try search.terms.map { try vector(of: $0.term, engine: engine, reader: reader) }
+            let combined = try QueryExpression.combine(vectors, weights: search.terms.map(\.weight))
+            let hits = try engine.search(vector: combined, texts: search.positiveTexts, limit: search.top,
+                                         options: options, in: reader)
             return QueryResultsDocument(query: search.queryPart, space: engine.pack.space, hits: hits)
         }
         return try JSONResponse.make(document)
@@ -129,7 +125,7 @@ struct Routes: Sendable {
         }
     }
 
-    func embed(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    func embed(_ request: Request) async throws -> Response {
         struct Text: Decodable { let text: String }
         let engine = try service.engine()
         let body = try await Body.read(request, limit: service.options.uploadLimit)
@@ -149,17 +145,17 @@ struct Routes: Sendable {
         return try JSONResponse.make(document)
     }
 
-    func label(_ request: Request, context: BasicRequestContext) async throws -> Response {
-        struct Body: Decodable { let labels: [String]; let id: Int64 }
+    func label(_ request: Request) async throws -> Response {
+        struct Labelling: Decodable { let labels: [String]; let id: Int64 }
         let engine = try service.engine()
         let reader = try service.reader()
-        let body = try await Routes.Body.read(request, limit: service.options.uploadLimit)
+        let body = try await Body.read(request, limit: service.options.uploadLimit)
         let document = try await blocking { () throws -> LabelDocument in
             let names: [String]
             let vector: [Float]
             switch body {
             case .json(let bytes):
-                let json = try Routes.Body.decode(Body.self, bytes)
+                let json = try Body.decode(Labelling.self, bytes)
                 names = json.labels
                 guard let stored = try reader.vector(ofFile: json.id) else { throw APIError.notFound("no indexed file has id \(json.id)") }
                 vector = stored

@@ -20,8 +20,6 @@ struct SearchRequest: Sendable {
     var minScore: Float?
     var hybrid = false
     var allChunks = false
-    /// Threads the scan uses (the service's `threadsPerRequest`).
-    var threads = 1
 
     static let maxTop = 1000
 
@@ -154,8 +152,8 @@ struct SearchRequest: Sendable {
         }
     }
 
-    /// The search options these filters say.
-    var options: SearchOptions {
+    /// The search options these filters say, the scan on `threads` threads.
+    func options(threads: Int) -> SearchOptions {
         var options = SearchOptions(threads: threads)
         options.modalities = modalities.isEmpty ? nil : Set(modalities)
         options.directories = folders.isEmpty ? nil : folders

@@ -36,7 +36,7 @@ public struct SearchServer: Sendable {
     }
 
     public func run() async throws {
-        let service = SearchService(options: options, indexLocation: index.location)
+        let service = SearchService(options: options)
         let thumbnails = ThumbnailCache(folder: options.thumbnailFolder)
         let runs = IndexRuns(options: options.indexing, engine: { try service.engine() }, finished: {
             service.forgetReader()

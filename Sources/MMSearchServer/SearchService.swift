@@ -15,12 +15,9 @@ final class SearchService: Sendable {
     private let state = Locked<State>(.loading)
     private let cachedReader = Locked<IndexReader?>(nil)
     let options: ServerOptions
-    /// The index's location, known before the pack is loaded.
-    let indexLocation: String
 
-    init(options: ServerOptions, indexLocation: String) {
+    init(options: ServerOptions) {
         self.options = options
-        self.indexLocation = indexLocation
     }
 
     /// Loads the pack on a thread of its own; `then` runs once it is ready.
