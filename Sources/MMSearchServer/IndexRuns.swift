@@ -28,12 +28,12 @@ final class IndexRuns: Sendable {
     private let cancel = CancellationFlag()
     private let engine: @Sendable () throws -> Engine
     private let options: IndexOptions
-    private let finished: @Sendable () -> Void
+    private let finished: @Sendable (IndexSummary) -> Void
     private let idle = DispatchGroup()
 
-    /// `engine` gives the warm engine; `finished` runs after each run (the service forgets its
-    /// reader when the run made the index).
-    init(options: IndexOptions, engine: @escaping @Sendable () throws -> Engine, finished: @escaping @Sendable () -> Void) {
+    /// `engine` gives the warm engine; `finished` gets what each run that ended did.
+    init(options: IndexOptions, engine: @escaping @Sendable () throws -> Engine,
+         finished: @escaping @Sendable (IndexSummary) -> Void) {
         self.options = options
         self.engine = engine
         self.finished = finished
@@ -109,7 +109,6 @@ final class IndexRuns: Sendable {
             return state.closed ? nil : roots
         }) {
             run(Array(roots).sorted())
-            finished()
         }
         broadcast(.state(running: false, progress: nil))
     }
@@ -135,6 +134,7 @@ final class IndexRuns: Sendable {
                 }
             }
             broadcast(.done(RunSummaryDocument(summary)))
+            finished(summary)
         } catch {
             broadcast(.error(String(describing: error)))
         }

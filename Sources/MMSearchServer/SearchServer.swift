@@ -38,11 +38,13 @@ public struct SearchServer: Sendable {
     public func run() async throws {
         let service = SearchService(options: options)
         let thumbnails = ThumbnailCache(folder: options.thumbnailFolder)
-        let runs = IndexRuns(options: options.indexing, engine: { try service.engine() }, finished: {
-            service.forgetReader()
-            // Thumbnails of files the run removed go with them.
-            if let items = try? service.reader().items() { thumbnails.prune(keeping: Set(items.map(\.fileID))) }
-        })
+        let runs = IndexRuns(options: options.indexing, engine: { try service.engine() }) { summary in
+            // Thumbnails of files the run removed go with them (a changed or moved file keeps
+            // its id, and its new version gets thumbnails of a new name).
+            if summary.removed > 0, let items = try? service.reader().items() {
+                thumbnails.prune(keeping: Set(items.map(\.fileID)))
+            }
+        }
         let watcher = options.watch && !options.roots.isEmpty
             ? FolderWatcher(roots: options.roots, excluded: index.store.ownFolders, debounce: options.watchDebounce) { batch in
                 runs.request(roots: batch.overflow ? options.roots : LiveFolders.roots(for: batch.paths, within: options.roots))

@@ -55,12 +55,6 @@ final class SearchService: Sendable {
             return opened
         }
     }
-
-    /// Forgets the open reader (after compaction replaced the vector file, or a run created the
-    /// index): the next request opens it again.
-    func forgetReader() {
-        cachedReader.withLock { $0 = nil }
-    }
 }
 
 /// Runs blocking work (embedding, scanning vectors, reading files) on a thread of the global
