@@ -99,7 +99,7 @@ let package = Package(
         // The resident service: the HTTP API under /api/v1, the web page (Web/, embedded into
         // the binary by Scripts/generate/web-assets.py), thumbnails and live folders.
         .target(name: "MMSearchServer", dependencies: [
-            "MMSearchKit", "MMMedia",
+            "MMSearchKit", "MMMedia", "MMTensor",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -37,14 +37,22 @@ public struct BertEmbeddings: Sendable {
     /// below `maxPositions` (callers validate).
     public func callAsFunction(_ batch: [[Int32]], seqLen: Int, positionIDs: ([Int32]) -> [Int],
                                into x: UnsafeMutablePointer<Float>) {
+        self(batch, layout: .padded(batch.map(\.count), to: seqLen), positionIDs: positionIDs, into: x)
+    }
+
+    /// Writes the embeddings of `batch` as rows of `x` (`[layout.rows, hidden]`), padding rows
+    /// as zeros.
+    public func callAsFunction(_ batch: [[Int32]], layout: SequenceLayout, positionIDs: ([Int32]) -> [Int],
+                               into x: UnsafeMutablePointer<Float>) {
+        precondition(layout.lengths == batch.map(\.count))
         let h = hidden
         words.withUnsafeBufferPointer { words in
             positions.withUnsafeBufferPointer { positions in
                 tokenType.withUnsafeBufferPointer { type in
                     for (b, ids) in batch.enumerated() {
                         let positionIDs = positionIDs(ids)
-                        for t in 0..<seqLen {
-                            let row = x + (b * seqLen + t) * h
+                        for t in 0..<layout.spans[b] {
+                            let row = x + (layout.starts[b] + t) * h
                             guard t < ids.count else {
                                 row.update(repeating: 0, count: h)
                                 continue
@@ -57,6 +65,6 @@ public struct BertEmbeddings: Sendable {
                 }
             }
         }
-        norm(x, rows: batch.count * seqLen)
+        norm(x, rows: layout.rows)
     }
 }

@@ -24,23 +24,24 @@ public struct BertModel: Sendable {
 
     private enum Slot: Int { case hidden = 5 }  // BertTransformer.firstFreeSlot
 
-    /// Runs a batch of token-id sequences (each ≤ `max_position_embeddings`, padded internally to
-    /// the longest) and calls `body` with the last hidden states `[batch · seqLen, hidden]`, the
-    /// padded length and each sequence's real length.
+    /// Runs a batch of token-id sequences (each ≤ `max_position_embeddings`), packed one after
+    /// another with no padding, and calls `body` with the last hidden states
+    /// `[layout.rows, hidden]` and where each sequence lies in them. A sequence's hidden states
+    /// are the same numbers in any batch as alone (`BertTransformer`), so texts embedded together
+    /// (a service's concurrent queries, an index run's chunks) get exactly their own embeddings.
     public func forward<R>(_ batch: [[Int32]], arena: ScratchArena,
-                           _ body: (UnsafePointer<Float>, _ seqLen: Int, _ lengths: [Int]) -> R) -> R {
+                           _ body: (UnsafePointer<Float>, SequenceLayout) -> R) -> R {
         let c = config, h = c.hidden_size
-        let lengths = batch.map(\.count)
-        let seqLen = lengths.max() ?? 0
-        precondition(seqLen >= 1 && seqLen <= c.max_position_embeddings, "sequence length \(seqLen)")
+        let layout = SequenceLayout.packed(batch.map(\.count))
+        precondition(layout.lengths.allSatisfy { $0 >= 1 && $0 <= c.max_position_embeddings },
+                     "sequence lengths \(layout.lengths)")
         precondition(batch.allSatisfy { $0.allSatisfy { $0 >= 0 && Int($0) < c.vocab_size } })
-        let rows = batch.count * seqLen
 
-        let x = arena.buffer(Slot.hidden.rawValue, count: rows * h)
+        let x = arena.buffer(Slot.hidden.rawValue, count: layout.rows * h)
         // Embeddings: word + token type 0 + position 0, 1, 2, …, then layer norm.
-        embeddings(batch, seqLen: seqLen, positionIDs: { Array(0..<$0.count) }, into: x)
+        embeddings(batch, layout: layout, positionIDs: { Array(0..<$0.count) }, into: x)
 
-        encoder(x, batch: batch.count, seqLen: seqLen, lengths: lengths, arena: arena)
-        return body(x, seqLen, lengths)
+        encoder(x, layout: layout, arena: arena)
+        return body(x, layout)
     }
 }

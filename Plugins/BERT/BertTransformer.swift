@@ -54,18 +54,25 @@ public struct BertTransformer: Sendable {
     /// `lengths[b]` real tokens; the rows after them are padding, seen by no real token.
     public func callAsFunction(_ x: UnsafeMutablePointer<Float>, batch: Int, seqLen: Int, lengths: [Int],
                                arena: ScratchArena) {
-        let h = hidden, rows = batch * seqLen
+        precondition(lengths.count == batch)
+        self(x, layout: .padded(lengths, to: seqLen), arena: arena)
+    }
+
+    /// Runs every layer over `x`, `[layout.rows, hidden]` in place. Every product but attention
+    /// works row by row, and attention sequence by sequence, so a sequence's rows come out the
+    /// same whatever else is in the batch.
+    public func callAsFunction(_ x: UnsafeMutablePointer<Float>, layout: SequenceLayout, arena: ScratchArena) {
+        let h = hidden, rows = layout.rows
         let qkv = arena.buffer(Slot.qkv.rawValue, count: rows * 3 * h)
         let context = arena.buffer(Slot.context.rawValue, count: rows * h)
         let projected = arena.buffer(Slot.projected.rawValue, count: rows * h)
         let inner = arena.buffer(Slot.intermediate.rawValue, count: rows * intermediate)
-        let scores = arena.buffer(Slot.scores.rawValue, count: MultiHeadAttention.scratchCount(seqLen: seqLen))
+        let scores = arena.buffer(Slot.scores.rawValue, count: MultiHeadAttention.scratchCount(seqLen: layout.longestSpan))
         let attention = MultiHeadAttention(heads: heads, headDim: h / heads)
         for layer in layers {
             // Self-attention sub-layer: projected = LN₁(x + W_o · attn(x)).
             layer.qkv.forward(x, rows: rows, into: qkv)
-            attention.forward(q: qkv, k: qkv + h, v: qkv + 2 * h, ld: 3 * h,
-                              batch: batch, seqLen: seqLen, lengths: lengths,
+            attention.forward(q: qkv, k: qkv + h, v: qkv + 2 * h, ld: 3 * h, layout: layout,
                               out: context, ldOut: h, scratch: scores)
             projected.update(from: x, count: rows * h)
             layer.attentionOutput.accumulate(context, rows: rows, into: projected)

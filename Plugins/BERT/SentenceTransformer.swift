@@ -9,7 +9,7 @@ public final class SentenceTransformer: Sendable {
     public let model: BertModel
     public var dimension: Int { model.config.hidden_size }
 
-    /// Sentences per forward pass; texts are sorted by length first so little is padding.
+    /// Sentences per forward pass (packed: a batch costs its tokens, whatever their lengths).
     public let batchSize: Int
 
     /// Loads a sentence-transformers model directory (`config.json`, `model.safetensors`,
@@ -30,48 +30,29 @@ public final class SentenceTransformer: Sendable {
         self.batchSize = max(1, batchSize)
     }
 
-    /// Unit-length sentence embeddings, one per text, in order.
+    /// Unit-length sentence embeddings, one per text, in order. Each text's embedding is the
+    /// same numbers whatever else is in `texts` (see `BertModel.forward`).
     public func encode(_ texts: [String], arena: ScratchArena = ScratchArena()) -> [[Float]] {
         let ids = texts.map { tokenizer.encode($0) }
-        var out = [[Float]](repeating: [], count: texts.count)
-        let order = ids.indices.sorted { ids[$0].count < ids[$1].count }
+        var out: [[Float]] = []
+        out.reserveCapacity(texts.count)
         let h = dimension
-        for members in Self.batches(order.map { ids[$0].count }, limit: batchSize).map({ $0.map { order[$0] } }) {
-            model.forward(members.map { ids[$0] }, arena: arena) { hidden, seqLen, lengths in
-                for (b, index) in members.enumerated() {
+        for start in stride(from: 0, to: ids.count, by: batchSize) {
+            model.forward(Array(ids[start..<min(start + batchSize, ids.count)]), arena: arena) { hidden, layout in
+                for b in layout.lengths.indices {
                     // Mean over the real tokens (attention mask = 1), then L2 normalisation.
                     var v = [Float](repeating: 0, count: h)
-                    for t in 0..<lengths[b] {
-                        let row = hidden + (b * seqLen + t) * h
+                    for t in 0..<layout.lengths[b] {
+                        let row = hidden + (layout.starts[b] + t) * h
                         for j in 0..<h { v[j] += row[j] }
                     }
-                    let inv = 1 / Float(lengths[b])
+                    let inv = 1 / Float(layout.lengths[b])
                     for j in 0..<h { v[j] *= inv }
-                    out[index] = Ops.l2Normalized(v)
+                    out.append(Ops.l2Normalized(v))
                 }
             }
         }
         return out
-    }
-
-    /// Splits ascending `lengths` into runs of at most `limit` whose padded size (count × the
-    /// longest) stays within 25 % of their real tokens, so short texts never pay for a long one.
-    static func batches(_ lengths: [Int], limit: Int) -> [[Int]] {
-        var batches: [[Int]] = []
-        var current: [Int] = []
-        var tokens = 0
-        for (i, length) in lengths.enumerated() {
-            let padded = (current.count + 1) * length
-            if !current.isEmpty && (current.count == limit || Double(padded) > 1.25 * Double(tokens + length)) {
-                batches.append(current)
-                current = []
-                tokens = 0
-            }
-            current.append(i)
-            tokens += length
-        }
-        if !current.isEmpty { batches.append(current) }
-        return batches
     }
 }
 

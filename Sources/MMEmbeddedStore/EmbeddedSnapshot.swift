@@ -124,6 +124,36 @@ final class EmbeddedSnapshot: SpaceSnapshot {
         return (best.map { ScoredRow(row: $0.row, score: $0.score) }, statistics)
     }
 
+    /// Queries scanned with the same method and threads share one pass over the int8 codes.
+    func nearest(_ queries: [NearestQuery]) -> [Result<(rows: [ScoredRow], statistics: SearchStatistics), Error>] {
+        struct Pass: Hashable {
+            let method: SearchOptions.Method
+            let threads: Int
+            let rowsPerThread: Int
+        }
+        var results = [Result<(rows: [ScoredRow], statistics: SearchStatistics), Error>](
+            repeating: .failure(MMSearchError(.fatal, "not searched")), count: queries.count)
+        var passes: [Pass: [(index: Int, request: VectorSearch.Request)]] = [:]
+        for (i, query) in queries.enumerated() {
+            do {
+                let scope = try scope(query.options)
+                let pass = Pass(method: query.options.method, threads: query.options.threads,
+                                rowsPerThread: query.options.rowsPerThread)
+                passes[pass, default: []].append(
+                    (i, VectorSearch.Request(query: query.vector, k: query.k, allowed: scope.allowed, rows: scope.rows)))
+            } catch {
+                results[i] = .failure(error)
+            }
+        }
+        for (pass, members) in passes {
+            let options = SearchOptions(method: pass.method, threads: pass.threads, rowsPerThread: pass.rowsPerThread)
+            for (member, (best, statistics)) in zip(members, search.topK(members.map(\.request), options: options)) {
+                results[member.index] = .success((best.map { ScoredRow(row: $0.row, score: $0.score) }, statistics))
+            }
+        }
+        return results
+    }
+
     func keywordMatches(_ texts: [String], limit: Int, options: SearchOptions) throws -> [RowID] {
         guard let expression = SearchWords.matchExpression(texts) else { return [] }
         let filter = try scope(options).filter(search)

@@ -52,16 +52,7 @@ public struct Engine: Sendable {
         let label: String
         switch query {
         case .text(let text):
-            guard let encoder = pack.encoder(for: .text) else {
-                throw MMSearchError(.usage, "model pack '\(pack.name)' has no text encoder")
-            }
-            let vector: [Float]
-            do {
-                vector = try encoder.embed(.text(text))
-            } catch {
-                throw MMSearchError(.inputFailed, "query text: \(EmbeddingWorkers.failureText(error, path: text))")
-            }
-            return try checked(vector, modality: encoder.info.modality, label: text)
+            return try embedTexts([text])[0].get()
         case .file(let url):
             label = url.path
             var isDirectory: ObjCBool = false
@@ -97,6 +88,31 @@ public struct Engine: Sendable {
             let transcript = route.encoder is any PassageEncoder
                 ? embedded.parts.compactMap(\.text).joined(separator: " ") : nil
             return try checked(mean, modality: result.modality, label: label, transcript: transcript)
+        }
+    }
+
+    /// Query texts embedded by the pack's text encoder in one batch (the encoder gives each
+    /// text the numbers it gets alone); an error fails its own text only: when the encoder
+    /// fails a batch, its texts are embedded again one at a time.
+    func embedTexts(_ texts: [String]) -> [Result<Embedding, Error>] {
+        guard let encoder = pack.encoder(for: .text) else {
+            let error = MMSearchError(.usage, "model pack '\(pack.name)' has no text encoder")
+            return texts.map { _ in .failure(error) }
+        }
+        var vectors = encoder.embed(batch: texts.map { .text($0) })
+        if texts.count > 1, vectors.contains(where: { if case .failure = $0 { true } else { false } }) {
+            vectors = texts.map { text in Result { try encoder.embed(.text(text)) } }
+        }
+        return zip(texts, vectors).map { text, result in
+            Result {
+                let vector: [Float]
+                do {
+                    vector = try result.get()
+                } catch {
+                    throw MMSearchError(.inputFailed, "query text: \(EmbeddingWorkers.failureText(error, path: text))")
+                }
+                return try checked(vector, modality: encoder.info.modality, label: text)
+            }
         }
     }
 

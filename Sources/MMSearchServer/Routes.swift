@@ -85,13 +85,15 @@ struct Routes: Sendable {
         let engine = try service.engine()
         let reader = try service.reader()
         let options = search.options(threads: service.options.threadsPerRequest)
+        if let text = search.plainText {
+            // What `mmsearch query TEXT --json` runs and prints, in a batch with the plain-text
+            // searches that arrive meanwhile (the same numbers as alone).
+            let hits = try await service.batches.search(TextSearch(text, limit: search.top, options: options),
+                                                        engine: engine, reader: reader)
+            return try JSONResponse.make(QueryResultsDocument(expression: QueryExpression(.text(text)),
+                                                              space: engine.pack.space, hits: hits))
+        }
         let document = try await blocking { () throws -> QueryResultsDocument in
-            if let text = search.plainText {
-                // Exactly what `mmsearch query TEXT --json` runs and prints.
-                let expression = QueryExpression(.text(text))
-                let hits = try engine.search(expression, limit: search.top, options: options, in: reader)
-                return QueryResultsDocument(expression: expression, space: engine.pack.space, hits: hits)
-            }
             let vectors = try search.terms.map { try vector(of: $0.term, engine: engine, reader: reader) }
             let combined = try QueryExpression.combine(vectors, weights: search.terms.map(\.weight))
             let hits = try engine.search(vector: combined, texts: search.positiveTexts, limit: search.top,

@@ -15,9 +15,12 @@ final class SearchService: Sendable {
     private let state = Locked<State>(.loading)
     private let cachedReader = Locked<IndexReader?>(nil)
     let options: ServerOptions
+    /// Plain-text searches, answered in batches.
+    let batches: SearchBatches
 
     init(options: ServerOptions) {
         self.options = options
+        batches = SearchBatches(threads: options.searchThreads)
     }
 
     /// Loads the pack on a thread of its own; `then` runs once it is ready.

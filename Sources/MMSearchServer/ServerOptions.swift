@@ -1,5 +1,6 @@
 import Foundation
 import MMSearchKit
+import MMTensor
 
 /// How `mmsearch serve` runs: where it listens, who may ask, which folders it serves.
 public struct ServerOptions: Sendable {
@@ -25,6 +26,8 @@ public struct ServerOptions: Sendable {
     /// Threads one request's embedding and scan use. One: under load, requests run side by
     /// side on the cores, which gives more answers a second than splitting each one.
     public var threadsPerRequest = 1
+    /// Threads a batch of plain-text searches uses (`SearchBatches`): every core.
+    public var searchThreads = Cores.available
 
     public static let defaultPort = 7878
     public static let defaultUploadLimit = 32 << 20

@@ -24,8 +24,19 @@ public enum HiddenActivation: String, Sendable, CaseIterable {
         return raw.count == 1 ? "\(last) only" : raw.dropLast().joined(separator: ", ") + " or " + last
     }
 
-    /// Applies the activation to `count` values in place.
+    /// Applies the activation to `count` values in place, split over `BLAS.threads` threads
+    /// when there are many (each value is computed alone, so the split changes no number).
     public func callAsFunction(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        let threads = BLAS.threads
+        let (size, blocks) = BLAS.blocking(extent: count, granule: 1024, threads: threads, work: count * 64)
+        let address = UInt(bitPattern: x)
+        BLAS.forEachBlock(blocks, threads: threads) { block in
+            let start = block * size
+            apply(UnsafeMutablePointer<Float>(bitPattern: address)! + start, count: min(size, count - start))
+        }
+    }
+
+    private func apply(_ x: UnsafeMutablePointer<Float>, count: Int) {
         switch self {
         case .gelu: Ops.gelu(x, count: count)
         case .quickGELU: Ops.quickGELU(x, count: count)

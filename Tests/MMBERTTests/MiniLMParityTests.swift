@@ -46,7 +46,7 @@ struct MiniLMParityTests {
         print("MiniLM single-text max |Δ| = \(worst) over \(fixture.cases.count) texts")
     }
 
-    @Test func paddingInABatchDoesNotChangeEmbeddings() throws {
+    @Test func aBatchOfMixedLengthsMatchesTheReference() throws {
         let fixture = try TestPaths.json(EmbeddingFixture.self, "lite/minilm-embeddings.json")
         let encoder = try Self.encoder.get()
         let got = encoder.encode(fixture.batch.texts)
@@ -55,6 +55,24 @@ struct MiniLMParityTests {
             #expect(d <= 1e-4, "\(text.debugDescription.prefix(60)): max |Δ| = \(d)")
         }
         #expect(Set(fixture.batch.texts.map { encoder.tokenizer.encode($0).count }).count > 1,
-                "the batch fixture must mix lengths to exercise the padding mask")
+                "the batch fixture must mix lengths to exercise the packed layout")
+    }
+
+    /// A service embeds concurrent queries together and must answer each exactly as the
+    /// command line does alone: a text's embedding may not depend on its batch.
+    @Test func aTextsEmbeddingInABatchIsItsEmbeddingAloneBitForBit() throws {
+        let fixture = try TestPaths.json(EmbeddingFixture.self, "lite/minilm-embeddings.json")
+        let texts = fixture.batch.texts + fixture.cases.map(\.text)
+        #expect(Set(texts.map { try! Self.encoder.get().tokenizer.encode($0).count }).count > 3)
+        for batchSize in [32, 5] {
+            let encoder = try SentenceTransformer(directory: TestPaths.litePack("all-MiniLM-L6-v2"), batchSize: batchSize)
+            let together = encoder.encode(texts)
+            let reversed = Array(encoder.encode(texts.reversed()).reversed())
+            for (i, text) in texts.enumerated() {
+                let alone = encoder.encode([text])[0]
+                #expect(together[i] == alone, "batch size \(batchSize): \(text.debugDescription.prefix(60)) differs, max |Δ| = \(maxAbsDifference(together[i], alone))")
+                #expect(reversed[i] == alone, "batch size \(batchSize), reversed: \(text.debugDescription.prefix(60)) differs")
+            }
+        }
     }
 }

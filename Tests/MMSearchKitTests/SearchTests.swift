@@ -169,6 +169,42 @@ import Testing
         #expect(none.sorted().isEmpty)
     }
 
+    /// A service scans its concurrent queries in one pass: each must get exactly its own answer,
+    /// whatever its k, filter and the rows without int8 codes.
+    @Test func aBatchOfQueriesGetsWhatEachGetsAlone() throws {
+        let temp = try TemporaryDirectory()
+        let (dimension, count) = (96, 20_000)
+        let vectors = randomUnitVectors(count: count, dimension: dimension, seed: 5)
+        // int8 codes for the first 15 000 rows only: the rest is scanned exactly.
+        let (master, _) = try writeSegments(vectors, dimension: dimension, storage: .f32, in: temp.url, name: "all")
+        let (_, codes) = try writeSegments(Array(vectors[0..<(15_000 * dimension)]), dimension: dimension,
+                                           storage: .f32, in: temp.url, name: "coded")
+        var live = LiveRows()
+        live.update(rowCount: count, tombstones: [Tombstone(seq: 1, rows: 100..<200)])
+        let search = VectorSearch(master: master, codes: codes, live: live)
+        var odd = RowSet(rowCount: count)
+        for row in stride(from: 1, to: count, by: 2) { odd.insert(row..<(row + 1)) }
+        let queries = randomUnitVectors(count: 12, dimension: dimension, seed: 9)
+        let requests = (0..<12).map { q in
+            // Some queries are a stored row (many near ties at the top), some noise.
+            let query = q % 3 == 0 ? Array(vectors[(q * 997 * dimension)..<((q * 997 + 1) * dimension)])
+                                   : Array(queries[(q * dimension)..<((q + 1) * dimension)])
+            return VectorSearch.Request(query: query, k: [0, 1, 10, 40][q % 4], rows: q % 5 == 1 ? odd : nil)
+        }
+        for method in SearchOptions.Method.allCases {
+            for threads in [1, 2] {
+                let options = SearchOptions(method: method, threads: threads, rowsPerThread: 4_000)
+                let together = search.topK(requests, options: options)
+                for (request, (got, _)) in zip(requests, together) {
+                    let (alone, _) = search.topK(request.query, k: request.k, options: options, rows: request.rows)
+                    #expect(got == alone, "\(method), \(threads) threads, k \(request.k)")
+                    #expect(got.count == request.k)
+                    if request.rows != nil { #expect(got.allSatisfy { $0.row % 2 == 1 }) }
+                }
+            }
+        }
+    }
+
     @Test func searchReturnsPathsScoresAndModalitiesBestFirst() throws {
         let f = try Fixture(dimension: 384)
         for i in 0..<30 { try f.photo("p\(i).png", "picture \(i)") }
@@ -297,6 +333,45 @@ import Testing
         options.allChunks = true
         let chunks = try f.engine.search(.text("storm"), limit: 100, options: options)
         #expect(chunks.filter { $0.path == notes }.count == 6)
+    }
+
+    /// `Engine.search(_:in:)`, as a service runs concurrent text queries, answers each as it
+    /// is answered alone: every option, and an error fails only its own search.
+    @Test func textSearchesRunTogetherGetWhatEachGetsAlone() throws {
+        let (f, _) = try Self.fixture()
+        var every = SearchOptions(threads: 1)
+        every.allChunks = true
+        var hybrid = SearchOptions(threads: 1)
+        hybrid.hybrid = true
+        var labelled = SearchOptions(threads: 1)
+        labelled.labels = ["no such label"]
+        let searches = [
+            TextSearch("storm report number 4 here", limit: 3, options: SearchOptions(threads: 1)),
+            TextSearch("photo 2", limit: 5, options: SearchOptions(threads: 1, modalities: [.image])),
+            TextSearch("storm", limit: 100, options: every),
+            TextSearch("storm", limit: 9, options: hybrid),
+            TextSearch("storm report number 2 here", limit: 10, options: SearchOptions(threads: 1, minimumScore: 0.99)),
+            TextSearch("photo 7", limit: 0, options: SearchOptions(threads: 1)),
+            TextSearch("photo 3", limit: 4, options: labelled),
+            TextSearch("photo 3", limit: 4, options: SearchOptions(method: .exact, threads: 1)),
+        ]
+        let reader = try f.engine.reader()
+        let together = f.engine.search(searches, in: reader)
+        #expect(together.count == searches.count)
+        for (search, result) in zip(searches, together) {
+            let alone = Result { try f.engine.search(QueryExpression(.text(search.text)), limit: search.limit,
+                                                     options: search.options, in: reader) }
+            switch (result, alone) {
+            case (.success(let got), .success(let expected)):
+                #expect(got == expected, "\(search.text)")
+            case (.failure(let got), .failure(let expected)):
+                #expect(String(describing: got) == String(describing: expected), "\(search.text)")
+            default:
+                Issue.record("\(search.text): \(result) together, \(alone) alone")
+            }
+        }
+        #expect((try? together[6].get()) == nil, "an unknown label is an error")
+        #expect((try? together[0].get())?.isEmpty == false)
     }
 
     @Test func theMinimumScoreAndFiltersStillApply() throws {

@@ -21,8 +21,10 @@ import Testing
         mms_dot_f32_portable(query, data, length, length, rows, &slow)
         mms_dot_f16(query, halves, length, length, rows, &fastH)
         mms_dot_f16_portable(query, halves, length, length, rows, &slowH)
+        var avx2I = fastI
         mms_dot_i8(qCodes, rowCodes, length, length, rows, &fastI)
         mms_dot_i8_portable(qCodes, rowCodes, length, length, rows, &slowI)
+        if mms_dot_i8_avx2(qCodes, rowCodes, length, length, rows, &avx2I) == 0 { avx2I = slowI }
         for r in 0..<rows {
             var exact = 0.0, exactHalf = 0.0
             var exactInt: Int32 = 0
@@ -33,7 +35,7 @@ import Testing
             }
             #expect(abs(Double(fast[r]) - exact) < 1e-6 && abs(Double(slow[r]) - exact) < 1e-6)
             #expect(abs(Double(fastH[r]) - exactHalf) < 1e-6 && abs(Double(slowH[r]) - exactHalf) < 1e-6)
-            #expect(fastI[r] == exactInt && slowI[r] == exactInt)
+            #expect(fastI[r] == exactInt && slowI[r] == exactInt && avx2I[r] == exactInt)
         }
     }
 
@@ -58,6 +60,16 @@ import Testing
         mms_dot_i8(a, b, d, d, 1, &fast)
         mms_dot_i8_portable(a, b, d, d, 1, &slow)
         #expect(fast == -127 * 127 * Int32(d) && slow == fast)
+        // Blocks of four rows (the vector paths' main loop) at the extremes too.
+        let rows = 9
+        let many = [Int8]((0..<rows).flatMap { r in [Int8](repeating: r % 2 == 0 ? -127 : 127, count: d) })
+        var fastRows = [Int32](repeating: 0, count: rows), avx2Rows = fastRows
+        mms_dot_i8(a, many, d, d, rows, &fastRows)
+        if mms_dot_i8_avx2(a, many, d, d, rows, &avx2Rows) == 0 { avx2Rows = fastRows }
+        for r in 0..<rows {
+            let expected = (r % 2 == 0 ? -1 : 1) * 127 * 127 * Int32(d)
+            #expect(fastRows[r] == expected && avx2Rows[r] == expected, "row \(r)")
+        }
     }
 
     @Test func halfConversionRoundsToNearestEvenLikeSwiftOnBothPaths() {

@@ -31,6 +31,7 @@ struct ServiceAPITests {
             ("a big cat", ["top=3"]), ("a bird", ["modality=image", "top=5"]),
             ("an animal", ["min_score=0.3"]), ("safari", ["hybrid=1"]), ("kitchen", ["modality=text", "all_chunks=1"]),
         ]
+        var expected: [(target: String, text: String)] = []
         for (query, parameters) in queries {
             var arguments = ["query", query, "--index", library.index.path, "--json"]
             var top = "10"
@@ -53,7 +54,19 @@ struct ServiceAPITests {
             #expect(answer.status == 200)
             #expect(answer.header("content-type")?.hasPrefix("application/json") == true)
             #expect(answer.text == local.stdout.trimmingCharacters(in: .newlines), "\(query) \(parameters)")
+            expected.append(("/api/v1/search?q=\(encoded)&" + (parameters + ["top=\(top)"]).joined(separator: "&"),
+                             local.stdout.trimmingCharacters(in: .newlines)))
         }
+        // All at once, three times over: searches that arrive together run in batches (one
+        // pass of the text encoder, one scan), and each must still get exactly its own answer.
+        let concurrent = Locked<[String]>([])
+        let pairs = expected
+        DispatchQueue.concurrentPerform(iterations: 3 * pairs.count) { i in
+            let (target, text) = pairs[i % pairs.count]
+            let answer = Result { try server.get(target) }
+            if (try? answer.get().text) != text { concurrent.withLock { $0.append(target) } }
+        }
+        #expect(concurrent.withLock { $0 }.isEmpty, "answers that differ when sent together: \(concurrent.withLock { $0 })")
         // A browser's form encoding: '+' is a space.
         #expect(try server.get("/api/v1/search?q=a+dog").text == server.get("/api/v1/search?q=a%20dog").text)
     }

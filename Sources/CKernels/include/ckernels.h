@@ -26,6 +26,10 @@ void mm_depthwise_nhwc(const float *x, int batch, int height, int width, int cha
 /// y[i] = min(max(y[i], 0), 6).
 void mm_relu6(float *y, size_t count);
 
+/// y = GELU(y) in place, erf-based (PyTorch's `nn.GELU()`), by a rational approximation of
+/// erf within 1.4e-6 of the exact value; the same numbers on every path.
+void mm_gelu(float *y, size_t count);
+
 /// y[i] += x[i].
 void mm_add(const float *x, float *y, size_t count);
 

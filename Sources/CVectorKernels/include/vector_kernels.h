@@ -35,6 +35,11 @@ void mms_dot_f16(const float *query, const uint16_t *rows, size_t dim, size_t st
 void mms_dot_i8(const int8_t *query, const int8_t *rows, size_t dim, size_t stride, size_t n,
                 int32_t *out);
 
+/// `mms_dot_i8` on the AVX2 path even where AVX-512 VNNI is there (for tests); returns 0,
+/// computing nothing, on a CPU without AVX2.
+int mms_dot_i8_avx2(const int8_t *query, const int8_t *rows, size_t dim, size_t stride, size_t n,
+                    int32_t *out);
+
 /// Converts finite f32 values to the nearest f16 (round to nearest even).
 void mms_f32_to_f16(const float *src, uint16_t *dst, size_t n);
 

@@ -57,39 +57,67 @@ enum QuantizedScan {
         var candidates: [Candidate] = []
     }
 
-    /// Scans `rows` of the int8 twin `codes`.
+    /// Rows scored per kernel call: a block's codes stay in the core's L2 cache while every
+    /// query of a batch scores them.
+    static let block = 512
+
+    /// Scans `rows` of the int8 twin `codes` for one query.
     static func scan(_ query: Query, _ codes: MappedVectorFile, rows: Range<Int>, filter: RowFilter,
                      k: Int) -> Partial {
-        var partial = Partial(lower: TopK(k: k))
-        guard k > 0, !rows.isEmpty else { return partial }
+        scan([query], codes, rows: rows, filters: [filter], k: [k])[0]
+    }
+
+    /// Scans `rows` of the int8 twin `codes` for several queries at once (query `i` through
+    /// `filters[i]`, keeping its `k[i]` best): each block of rows is read from memory once and
+    /// scored for every query while it is in cache. Integer dot products are exact, so each
+    /// query's partial is the one a scan for it alone finds.
+    static func scan(_ queries: [Query], _ codes: MappedVectorFile, rows: Range<Int>, filters: [RowFilter],
+                     k: [Int]) -> [Partial] {
+        precondition(filters.count == queries.count && k.count == queries.count)
+        var partials = k.map { Partial(lower: TopK(k: $0)) }
+        let scanned = queries.indices.filter { k[$0] > 0 }
+        guard !scanned.isEmpty, !rows.isEmpty else { return partials }
         let d = codes.dimension
         let stride = codes.rowStride
-        var dots = [Int32](repeating: 0, count: ExactScan.block)
-        query.codes.withUnsafeBufferPointer { q in
-            dots.withUnsafeMutableBufferPointer { out in
-                var start = rows.lowerBound
-                while start < rows.upperBound {
-                    let end = min(start + ExactScan.block, rows.upperBound)
-                    let first = codes.row(start)
-                    mms_dot_i8(q.baseAddress!, first.assumingMemoryBound(to: Int8.self), d, stride,
-                               end - start, out.baseAddress!)
-                    for i in 0..<(end - start) {
-                        let rowScale = first.loadUnaligned(fromByteOffset: i * stride + d, as: Float.self)
-                        let approx = Float(out[i]) * (query.scale * rowScale)
-                        let bound = rowScale * query.halfL1 + query.constant
-                        let upper = approx + bound
-                        guard upper >= partial.lower.threshold, filter.accepts(start + i) else { continue }
-                        partial.candidates.append(Candidate(row: start + i, upper: upper))
-                        let lower = approx - bound
-                        if lower >= partial.lower.threshold {
-                            partial.lower.insert(row: start + i, score: lower)
-                        }
+        var dots = [Int32](repeating: 0, count: block)
+        dots.withUnsafeMutableBufferPointer { out in
+            var start = rows.lowerBound
+            while start < rows.upperBound {
+                let end = min(start + block, rows.upperBound)
+                let first = codes.row(start)
+                for q in scanned {
+                    let query = queries[q]
+                    query.codes.withUnsafeBufferPointer { codes in
+                        mms_dot_i8(codes.baseAddress!, first.assumingMemoryBound(to: Int8.self), d, stride,
+                                   end - start, out.baseAddress!)
                     }
-                    start = end
+                    accept(out.baseAddress!, rows: start..<end, first: first, stride: stride, dimension: d,
+                           query: query, filter: filters[q], into: &partials[q])
                 }
+                start = end
             }
         }
-        return partial
+        return partials
+    }
+
+    /// Turns one block's integer dot products into bounds: rows whose upper bound reaches the
+    /// k-th best lower bound so far become candidates.
+    @inline(__always)
+    private static func accept(_ dots: UnsafePointer<Int32>, rows: Range<Int>, first: UnsafeRawPointer,
+                               stride: Int, dimension d: Int, query: Query, filter: RowFilter,
+                               into partial: inout Partial) {
+        for i in 0..<rows.count {
+            let rowScale = first.loadUnaligned(fromByteOffset: i * stride + d, as: Float.self)
+            let approx = Float(dots[i]) * (query.scale * rowScale)
+            let bound = rowScale * query.halfL1 + query.constant
+            let upper = approx + bound
+            guard upper >= partial.lower.threshold, filter.accepts(rows.lowerBound + i) else { continue }
+            partial.candidates.append(Candidate(row: rows.lowerBound + i, upper: upper))
+            let lower = approx - bound
+            if lower >= partial.lower.threshold {
+                partial.lower.insert(row: rows.lowerBound + i, score: lower)
+            }
+        }
     }
 
     /// Exact scores of the candidates whose upper bound reaches `threshold`, the k best.

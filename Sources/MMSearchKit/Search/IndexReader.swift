@@ -1,5 +1,19 @@
 import Foundation
 
+/// One query of `IndexReader.search(_:)`: a unit vector of the space, how many files, and the
+/// filters and scan of `options`.
+public struct VectorSearchQuery: Sendable {
+    public let vector: [Float]
+    public let limit: Int
+    public let options: SearchOptions
+
+    public init(_ vector: [Float], limit: Int, options: SearchOptions = SearchOptions()) {
+        self.vector = vector
+        self.limit = limit
+        self.options = options
+    }
+}
+
 /// Searches one space of an index through its store (`SpaceReader`). Cheap to open, whatever
 /// the index's size. Every search sees the index as last committed, also while another process
 /// indexes: each one runs on one snapshot of the store, which turns rows into files too.
@@ -27,28 +41,61 @@ public final class IndexReader: Sendable {
     /// `search`, with what the scan did.
     public func searchWithStatistics(_ vector: [Float], limit: Int,
                                      options: SearchOptions = SearchOptions()) throws -> (hits: [SearchHit], statistics: SearchStatistics) {
-        try checkDimension(vector)
-        guard limit > 0 else { return ([], SearchStatistics()) }
-        return try reader.read { snapshot in
+        try searchWithStatistics([VectorSearchQuery(vector, limit: limit, options: options)])[0].get()
+    }
+
+    /// Several searches on one snapshot, their first scans in one pass over the vectors
+    /// (`SpaceSnapshot.nearest(_:)`): each answer is the one `search` gives alone; an error
+    /// (a wrong dimension, an unknown label) fails its own query only.
+    public func search(_ queries: [VectorSearchQuery]) throws -> [Result<[SearchHit], Error>] {
+        try searchWithStatistics(queries).map { $0.map(\.hits) }
+    }
+
+    private func searchWithStatistics(_ queries: [VectorSearchQuery]) throws
+        -> [Result<(hits: [SearchHit], statistics: SearchStatistics), Error>] {
+        try reader.read { snapshot in
             // One result per file: the best rows are read until `limit` files are among them,
             // asking for more rows (×4) while files of several parts take up the places.
             let rowCount = snapshot.rowCount
-            var k = options.allChunks ? limit : 2 * min(limit, rowCount)
-            while true {
-                var (best, statistics) = try snapshot.nearest(vector, k: k, options: options)
-                var exhausted = best.count < k || k >= rowCount
-                if let minimum = options.minimumScore {
-                    let before = best.count
-                    best.removeAll { $0.score < minimum }
-                    exhausted = exhausted || best.count < before
+            var results = [Result<(hits: [SearchHit], statistics: SearchStatistics), Error>](
+                repeating: .success(([], SearchStatistics())), count: queries.count)
+            var first: [(index: Int, query: NearestQuery)] = []
+            for (i, query) in queries.enumerated() {
+                do {
+                    try checkDimension(query.vector)
+                } catch {
+                    results[i] = .failure(error)
+                    continue
                 }
-                var found = try best.compactMap { try snapshot.hit(row: $0.row, score: $0.score) }
-                if !options.allChunks { found = Self.bestPartPerFile(found) }
-                if options.allChunks || found.count >= limit || exhausted {
-                    return (try Self.withBestParts(Array(found.prefix(limit)), query: vector, in: snapshot), statistics)
-                }
-                k = min(4 * k, rowCount)
+                guard query.limit > 0 else { continue }
+                let k = query.options.allChunks ? query.limit : 2 * min(query.limit, rowCount)
+                first.append((i, NearestQuery(query.vector, k: k, options: query.options)))
             }
+            for (member, scanned) in zip(first, snapshot.nearest(first.map(\.query))) {
+                let query = queries[member.index]
+                results[member.index] = Result {
+                    var k = member.query.k
+                    var scanned = try scanned.get()
+                    while true {
+                        var (best, statistics) = scanned
+                        var exhausted = best.count < k || k >= rowCount
+                        if let minimum = query.options.minimumScore {
+                            let before = best.count
+                            best.removeAll { $0.score < minimum }
+                            exhausted = exhausted || best.count < before
+                        }
+                        var found = try best.compactMap { try snapshot.hit(row: $0.row, score: $0.score) }
+                        if !query.options.allChunks { found = Self.bestPartPerFile(found) }
+                        if query.options.allChunks || found.count >= query.limit || exhausted {
+                            return (try Self.withBestParts(Array(found.prefix(query.limit)), query: query.vector,
+                                                           in: snapshot), statistics)
+                        }
+                        k = min(4 * k, rowCount)
+                        scanned = try snapshot.nearest(query.vector, k: k, options: query.options)
+                    }
+                }
+            }
+            return results
         }
     }
 

@@ -117,6 +117,25 @@ public struct ScoredRow: Sendable, Equatable {
     }
 }
 
+/// One query of `SpaceSnapshot.nearest(_:)`.
+public struct NearestQuery: Sendable {
+    public let vector: [Float]
+    public let k: Int
+    public let options: SearchOptions
+
+    public init(_ vector: [Float], k: Int, options: SearchOptions) {
+        self.vector = vector
+        self.k = k
+        self.options = options
+    }
+}
+
+extension SpaceSnapshot {
+    public func nearest(_ queries: [NearestQuery]) -> [Result<(rows: [ScoredRow], statistics: SearchStatistics), Error>] {
+        queries.map { query in Result { try nearest(query.vector, k: query.k, options: query.options) } }
+    }
+}
+
 /// One committed state of a space, valid inside `SpaceReader.read`.
 public protocol SpaceSnapshot {
     /// Files with vectors.
@@ -128,6 +147,10 @@ public protocol SpaceSnapshot {
     /// best first, scanned as `options` says (method, threads). An unknown label is a usage
     /// error naming the labels there are.
     func nearest(_ query: [Float], k: Int, options: SearchOptions) throws -> (rows: [ScoredRow], statistics: SearchStatistics)
+    /// `nearest` of several queries at once (a service's concurrent queries), each with the
+    /// answer it gets alone; a store may share one pass over its vectors between them. The
+    /// default asks `nearest` once per query.
+    func nearest(_ queries: [NearestQuery]) -> [Result<(rows: [ScoredRow], statistics: SearchStatistics), Error>]
     /// The rows whose file (path words, labels) or part (text) matches the words of `texts`,
     /// best keyword score first, at most `limit`, through `options`' filters. A file's match
     /// stands for its first row. Matches on words most of the index shares rank nothing.
