@@ -158,6 +158,19 @@ AVX2 static int32_t dot_i8_avx2(const int8_t *q, const int8_t *r, size_t d) {
     return sum;
 }
 
+// The four rows' sums of a block: the lanes of each accumulator added up, then the products
+// of the dimensions from `i` on that the vector loop left (dimensions not a multiple of 32).
+AVX2 static inline void finish_i8x4(__m256i a0, __m256i a1, __m256i a2, __m256i a3, const int8_t *q,
+                                    const int8_t *r, size_t i, size_t d, size_t stride, int32_t *out) {
+    __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(a0, a1), _mm256_hadd_epi32(a2, a3));
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+    int32_t sums[4];
+    _mm_storeu_si128((__m128i *)sums, s);
+    for (; i < d; i++)
+        for (int k = 0; k < 4; k++) sums[k] += (int32_t)q[i] * (int32_t)r[k * stride + i];
+    memcpy(out, sums, sizeof sums);
+}
+
 // Four rows against one query: the query is loaded once per step and the four sums are
 // reduced together.
 AVX2 static void dot_i8x4_avx2(const int8_t *q, const int8_t *r, size_t d, size_t stride,
@@ -171,13 +184,7 @@ AVX2 static void dot_i8x4_avx2(const int8_t *q, const int8_t *r, size_t d, size_
         a2 = _mm256_add_epi32(a2, madd_i8(x, _mm256_loadu_si256((const __m256i *)(r + 2 * stride + i))));
         a3 = _mm256_add_epi32(a3, madd_i8(x, _mm256_loadu_si256((const __m256i *)(r + 3 * stride + i))));
     }
-    __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(a0, a1), _mm256_hadd_epi32(a2, a3));
-    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
-    int32_t sums[4];
-    _mm_storeu_si128((__m128i *)sums, s);
-    for (; i < d; i++)
-        for (int k = 0; k < 4; k++) sums[k] += (int32_t)q[i] * (int32_t)r[k * stride + i];
-    memcpy(out, sums, sizeof sums);
+    finish_i8x4(a0, a1, a2, a3, q, r, i, d, stride, out);
 }
 
 // Asks for `bytes` from `p` to be brought into the cache. A file mapped with 4 KiB pages
@@ -234,13 +241,7 @@ VNNI static void dot_i8x4_vnni(const __m256i *absq, const int8_t *q, const int8_
         a2 = _mm256_dpbusd_epi32(a2, ax, _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)(r + 2 * stride + i)), x));
         a3 = _mm256_dpbusd_epi32(a3, ax, _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)(r + 3 * stride + i)), x));
     }
-    __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(a0, a1), _mm256_hadd_epi32(a2, a3));
-    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
-    int32_t sums[4];
-    _mm_storeu_si128((__m128i *)sums, s);
-    for (; i < d; i++)
-        for (int k = 0; k < 4; k++) sums[k] += (int32_t)q[i] * (int32_t)r[k * stride + i];
-    memcpy(out, sums, sizeof sums);
+    finish_i8x4(a0, a1, a2, a3, q, r, i, d, stride, out);
 }
 
 /// Query dimensions the VNNI path keeps |q| for on the stack; longer queries use AVX2.
