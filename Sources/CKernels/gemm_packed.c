@@ -85,24 +85,44 @@ MM_AVX2 static void kernel_6x16(int kc, const float *ap, const float *b, float *
     }
 }
 
-int mm_sgemm_packed(int m, int n, int k, const float *a, int lda, const float *packed,
-                    float *c, int ldc, int accumulate, int panel_begin, int panel_end) {
+size_t mm_sgemm_rows_size(int m, int k) {
+    return (size_t)((m + MM_MR - 1) / MM_MR) * MM_MR * (size_t)(k > 0 ? k : 0);
+}
+
+// All the rows at once: block g of MM_MR rows at ap + g·MM_MR·k, interleaved over the whole
+// inner dimension, so a KC block's slice starting at k0 is the contiguous run from k0·MM_MR,
+// exactly what `pack_rows` makes of that block alone.
+void mm_sgemm_pack_rows(int m, int k, const float *a, int lda, float *ap) {
+    for (int g = 0; g * MM_MR < m; g++) {
+        int mr = m - g * MM_MR < MM_MR ? m - g * MM_MR : MM_MR;
+        pack_rows(a + (size_t)g * MM_MR * lda, lda, mr, k, ap + (size_t)g * MM_MR * k);
+    }
+}
+
+// The loops of both entry points: rows packed per MC×KC block into a buffer of this call's own
+// (`all` NULL), or taken from `all` (`mm_sgemm_pack_rows`). The same kernel calls in the same
+// order either way, so the same numbers.
+static int run(int m, int n, int k, const float *a, int lda, const float *all, const float *packed,
+               float *c, int ldc, int accumulate, int panel_begin, int panel_end) {
     if (m <= 0 || panel_begin >= panel_end) return 0;
     if (k <= 0) {  // an empty sum: c = 0, or c unchanged
         for (int r = 0; r < m && !accumulate; r++)
             for (int j = panel_begin * MM_NR; j < n && j < panel_end * MM_NR; j++) c[(size_t)r * ldc + j] = 0.0f;
         return 0;
     }
-    int rows = m < MM_MC ? (m + MM_MR - 1) / MM_MR * MM_MR : MM_MC;
-    float *ap = malloc(sizeof(float) * (size_t)rows * (size_t)(k < MM_KC ? k : MM_KC));
-    if (!ap) return -1;
+    float *ap = NULL;
+    if (!all) {
+        int rows = m < MM_MC ? (m + MM_MR - 1) / MM_MR * MM_MR : MM_MC;
+        ap = malloc(sizeof(float) * (size_t)rows * (size_t)(k < MM_KC ? k : MM_KC));
+        if (!ap) return -1;
+    }
     for (int m0 = 0; m0 < m; m0 += MM_MC) {
         int mc = m - m0 < MM_MC ? m - m0 : MM_MC;
         int blocks = (mc + MM_MR - 1) / MM_MR;
         for (int k0 = 0; k0 < k; k0 += MM_KC) {
             int kc = k - k0 < MM_KC ? k - k0 : MM_KC;
             int add = accumulate || k0 > 0;
-            for (int blk = 0; blk < blocks; blk++) {
+            for (int blk = 0; blk < blocks && ap; blk++) {
                 int r0 = blk * MM_MR, mr = mc - r0 < MM_MR ? mc - r0 : MM_MR;
                 pack_rows(a + (size_t)(m0 + r0) * lda + k0, lda, mr, kc, ap + (size_t)blk * MM_MR * kc);
             }
@@ -111,14 +131,25 @@ int mm_sgemm_packed(int m, int n, int k, const float *a, int lda, const float *p
                 int nr = n - p * MM_NR < MM_NR ? n - p * MM_NR : MM_NR;
                 for (int blk = 0; blk < blocks; blk++) {
                     int r0 = blk * MM_MR, mr = mc - r0 < MM_MR ? mc - r0 : MM_MR;
-                    kernel_6x16(kc, ap + (size_t)blk * MM_MR * kc, b, c + (size_t)(m0 + r0) * ldc + p * MM_NR,
-                                ldc, mr, nr, add);
+                    const float *rows = ap ? ap + (size_t)blk * MM_MR * kc
+                                           : all + (size_t)(m0 + r0) * k + (size_t)k0 * MM_MR;
+                    kernel_6x16(kc, rows, b, c + (size_t)(m0 + r0) * ldc + p * MM_NR, ldc, mr, nr, add);
                 }
             }
         }
     }
     free(ap);
     return 0;
+}
+
+int mm_sgemm_packed(int m, int n, int k, const float *a, int lda, const float *packed,
+                    float *c, int ldc, int accumulate, int panel_begin, int panel_end) {
+    return run(m, n, k, a, lda, NULL, packed, c, ldc, accumulate, panel_begin, panel_end);
+}
+
+void mm_sgemm_packed_rows(int m, int n, int k, const float *ap, const float *packed, float *c, int ldc,
+                          int accumulate, int panel_begin, int panel_end) {
+    run(m, n, k, NULL, 0, ap, packed, c, ldc, accumulate, panel_begin, panel_end);
 }
 #else
 int mm_sgemm_packed_available(void) { return 0; }
@@ -127,5 +158,14 @@ int mm_sgemm_packed(int m, int n, int k, const float *a, int lda, const float *p
     (void)m; (void)n; (void)k; (void)a; (void)lda; (void)packed; (void)c; (void)ldc;
     (void)accumulate; (void)panel_begin; (void)panel_end;
     return -1;
+}
+size_t mm_sgemm_rows_size(int m, int k) { (void)m; (void)k; return 0; }
+void mm_sgemm_pack_rows(int m, int k, const float *a, int lda, float *ap) {
+    (void)m; (void)k; (void)a; (void)lda; (void)ap;
+}
+void mm_sgemm_packed_rows(int m, int n, int k, const float *ap, const float *packed, float *c, int ldc,
+                          int accumulate, int panel_begin, int panel_end) {
+    (void)m; (void)n; (void)k; (void)ap; (void)packed; (void)c; (void)ldc; (void)accumulate;
+    (void)panel_begin; (void)panel_end;
 }
 #endif

@@ -12,6 +12,8 @@ final class PackedWeights: @unchecked Sendable {
 
     static let isAvailable = mm_sgemm_packed_available() != 0
     static let panelWidth = Int(mm_sgemm_panel_width())
+    /// Rows × inner dimension up to which a product packs its rows once for all threads (1 MiB).
+    static let sharedRowsLimit = 1 << 18
 
     /// Packs `weight`, PyTorch's `[out, in]` layout.
     init(weight: UnsafePointer<Float>, inFeatures: Int, outFeatures: Int) {
@@ -40,10 +42,29 @@ final class PackedWeights: @unchecked Sendable {
     /// `y[rows × out] = x · Wᵀ` (`accumulate`: `y +=`), on up to `threads` threads.
     func product(_ x: UnsafePointer<Float>, rows: Int, ldx: Int, accumulate: Bool,
                  into y: UnsafeMutablePointer<Float>, ldy: Int, threads: Int) {
+        guard rows > 0 else { return }
         let panels = (outFeatures + Self.panelWidth - 1) / Self.panelWidth
         let (perBlock, blocks) = BLAS.blocking(extent: panels, granule: 1, threads: threads,
                                                work: rows * outFeatures * inFeatures)
-        let (xAddress, yAddress) = (UInt(bitPattern: x), UInt(bitPattern: y))
+        let yAddress = UInt(bitPattern: y)
+        // Few rows (a query, a batch of them): packed once here for every block of panels
+        // instead of once per block, which at a few dozen rows costs as much as a block's
+        // arithmetic. Many rows: each block packs MC×KC pieces as it goes, which stay in cache.
+        if blocks > 1, rows * inFeatures <= Self.sharedRowsLimit {
+            let packedRows = UnsafeMutablePointer<Float>.allocate(capacity: mm_sgemm_rows_size(Int32(rows), Int32(inFeatures)))
+            defer { packedRows.deallocate() }
+            mm_sgemm_pack_rows(Int32(rows), Int32(inFeatures), x, Int32(ldx), packedRows)
+            let rowsAddress = UInt(bitPattern: packedRows)
+            BLAS.forEachBlock(blocks, threads: threads) { index in
+                let first = index * perBlock, last = min(panels, first + perBlock)
+                mm_sgemm_packed_rows(Int32(rows), Int32(self.outFeatures), Int32(self.inFeatures),
+                                     UnsafePointer<Float>(bitPattern: rowsAddress), self.values,
+                                     UnsafeMutablePointer<Float>(bitPattern: yAddress), Int32(ldy),
+                                     accumulate ? 1 : 0, Int32(first), Int32(last))
+            }
+            return
+        }
+        let xAddress = UInt(bitPattern: x)
         BLAS.forEachBlock(blocks, threads: threads) { index in
             let first = index * perBlock, last = min(panels, first + perBlock)
             let status = mm_sgemm_packed(Int32(rows), Int32(self.outFeatures), Int32(self.inFeatures),

@@ -313,7 +313,8 @@ struct KernelTests {
     }
 
     static let shapes = [Shape(rows: 1, inFeatures: 8, outFeatures: 5), Shape(rows: 50, inFeatures: 768, outFeatures: 120),
-                         Shape(rows: 13, inFeatures: 1000, outFeatures: 37), Shape(rows: 250, inFeatures: 64, outFeatures: 260)]
+                         Shape(rows: 13, inFeatures: 1000, outFeatures: 37), Shape(rows: 250, inFeatures: 64, outFeatures: 260),
+                         Shape(rows: 300, inFeatures: 1000, outFeatures: 40)]
 
     @Test(.enabled(if: PackedWeights.isAvailable, "no AVX2+FMA on this CPU: layers use BLAS"), arguments: shapes, [1, 3])
     func packedProductsMatchTheDoublePrecisionProduct(_ s: Shape, threads: Int) throws {
@@ -344,6 +345,35 @@ struct KernelTests {
                 }
             }
             #expect(worst < 1e-4, "accumulate \(accumulate): max |Δ| = \(worst)")
+        }
+    }
+
+    /// A row's outputs are the same numbers in any product: few rows (packed once for every
+    /// thread), many rows (packed block by block), one row, any thread count. A service's batch
+    /// of queries relies on it to answer each as it is answered alone.
+    @Test(.enabled(if: PackedWeights.isAvailable, "no AVX2+FMA on this CPU: layers use BLAS"))
+    func aRowGetsTheSameNumbersInAnyProduct() {
+        let (inFeatures, outFeatures) = (1000, 40)
+        var rng = SplitMix(state: 77)
+        let w = rng.array(outFeatures * inFeatures)
+        let packed = w.withUnsafeBufferPointer { PackedWeights(weight: $0.baseAddress!, inFeatures: inFeatures, outFeatures: outFeatures) }
+        let x = rng.array(300 * inFeatures)
+        func product(rows: Range<Int>, threads: Int) -> [Float] {
+            var y = [Float](repeating: 0, count: rows.count * outFeatures)
+            x.withUnsafeBufferPointer { x in
+                y.withUnsafeMutableBufferPointer { y in
+                    packed.product(x.baseAddress! + rows.lowerBound * inFeatures, rows: rows.count, ldx: inFeatures,
+                                   accumulate: false, into: y.baseAddress!, ldy: outFeatures, threads: threads)
+                }
+            }
+            return y
+        }
+        #expect(300 * inFeatures > PackedWeights.sharedRowsLimit && 60 * inFeatures <= PackedWeights.sharedRowsLimit)
+        let many = product(rows: 0..<300, threads: 3)
+        for (rows, threads) in [(100..<160, 3), (100..<160, 1), (97..<98, 2), (0..<300, 1)] {
+            let got = product(rows: rows, threads: threads)
+            let expected = Array(many[(rows.lowerBound * outFeatures)..<(rows.upperBound * outFeatures)])
+            #expect(got.map(\.bitPattern) == expected.map(\.bitPattern), "rows \(rows), \(threads) threads")
         }
     }
 }

@@ -47,6 +47,14 @@ void mm_sgemm_pack_weights(const float *w, int k, int n, float *packed);
 int mm_sgemm_packed(int m, int n, int k, const float *a, int lda, const float *packed,
                     float *c, int ldc, int accumulate, int panel_begin, int panel_end);
 
+/// The same product in two steps, so that threads sharing one `a` pack its rows once:
+/// `mm_sgemm_pack_rows` writes `mm_sgemm_rows_size(m, k)` floats to `ap`, and
+/// `mm_sgemm_packed_rows` computes panels [panel_begin, panel_end) from them.
+size_t mm_sgemm_rows_size(int m, int k);
+void mm_sgemm_pack_rows(int m, int k, const float *a, int lda, float *ap);
+void mm_sgemm_packed_rows(int m, int n, int k, const float *ap, const float *packed, float *c, int ldc,
+                          int accumulate, int panel_begin, int panel_end);
+
 #ifdef __cplusplus
 }
 #endif

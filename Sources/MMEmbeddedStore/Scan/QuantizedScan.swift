@@ -106,16 +106,19 @@ enum QuantizedScan {
     private static func accept(_ dots: UnsafePointer<Int32>, rows: Range<Int>, first: UnsafeRawPointer,
                                stride: Int, dimension d: Int, query: Query, filter: RowFilter,
                                into partial: inout Partial) {
+        // The k-th best lower bound changes only when one is inserted.
+        var threshold = partial.lower.threshold
         for i in 0..<rows.count {
             let rowScale = first.loadUnaligned(fromByteOffset: i * stride + d, as: Float.self)
             let approx = Float(dots[i]) * (query.scale * rowScale)
             let bound = rowScale * query.halfL1 + query.constant
             let upper = approx + bound
-            guard upper >= partial.lower.threshold, filter.accepts(rows.lowerBound + i) else { continue }
+            guard upper >= threshold, filter.accepts(rows.lowerBound + i) else { continue }
             partial.candidates.append(Candidate(row: rows.lowerBound + i, upper: upper))
             let lower = approx - bound
-            if lower >= partial.lower.threshold {
+            if lower >= threshold {
                 partial.lower.insert(row: rows.lowerBound + i, score: lower)
+                threshold = partial.lower.threshold
             }
         }
     }

@@ -84,8 +84,8 @@ public final class IndexReader: Sendable {
                             best.removeAll { $0.score < minimum }
                             exhausted = exhausted || best.count < before
                         }
-                        var found = try best.compactMap { try snapshot.hit(row: $0.row, score: $0.score) }
-                        if !query.options.allChunks { found = Self.bestPartPerFile(found) }
+                        let found = try Self.hits(best, limit: query.limit, allChunks: query.options.allChunks,
+                                                  in: snapshot)
                         if query.options.allChunks || found.count >= query.limit || exhausted {
                             return (try Self.withBestParts(Array(found.prefix(query.limit)), query: query.vector,
                                                            in: snapshot), statistics)
@@ -99,11 +99,23 @@ public final class IndexReader: Sendable {
         }
     }
 
-    /// The first hit of each file, in order: hits come best first, so each file keeps its best
-    /// part.
-    static func bestPartPerFile(_ hits: [SearchHit]) -> [SearchHit] {
+    /// The hits of `rows` (best first), rows no file owns left out; unless `allChunks`, the
+    /// first of each file only (so each file keeps its best part), read until `limit` files
+    /// are found: the rows after them are never looked up.
+    static func hits(_ rows: [ScoredRow], limit: Int, allChunks: Bool,
+                     in snapshot: any SpaceSnapshot) throws -> [SearchHit] {
+        var found: [SearchHit] = []
         var seen = Set<String>()
-        return hits.filter { seen.insert($0.path).inserted }
+        for row in rows {
+            guard let hit = try snapshot.hit(row: row.row, score: row.score) else { continue }
+            if allChunks {
+                found.append(hit)
+            } else if seen.insert(hit.path).inserted {
+                found.append(hit)
+                if found.count == limit { break }
+            }
+        }
+        return found
     }
 
     /// `hits` with, for each file searched by one vector that has parts under it (a video's
