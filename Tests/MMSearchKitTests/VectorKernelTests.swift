@@ -52,6 +52,35 @@ import Testing
         }
     }
 
+    /// Several queries against the same rows (a service's batch): each query's sums are exactly
+    /// its own `mms_dot_i8`, for any count of queries and any dimension, extremes included.
+    @Test(arguments: [1, 31, 32, 64, 100, 384, 385])
+    func queriesTogetherGetTheirOwnInt8Sums(length: Int) {
+        let rows = 11
+        var state: UInt64 = UInt64(length)
+        func code() -> Int8 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int8(Int(state >> 33) % 255 - 127)
+        }
+        var data = (0..<(rows * length)).map { _ in code() }
+        for j in 0..<length { data[j] = 127; data[length + j] = -127 }
+        for count in [1, 2, 3, 4, 5, 8, 9] {
+            var queries = (0..<count).map { _ in (0..<length).map { _ in code() } }
+            queries[0] = [Int8](repeating: -127, count: length)
+            let flat = queries.flatMap { $0 }
+            var together = [Int32](repeating: 0, count: count * rows)
+            flat.withUnsafeBufferPointer { base in
+                let pointers: [UnsafePointer<Int8>?] = (0..<count).map { base.baseAddress! + $0 * length }
+                mms_dot_i8_queries(pointers, count, data, length, length, rows, &together)
+            }
+            for (q, query) in queries.enumerated() {
+                var alone = [Int32](repeating: 0, count: rows)
+                mms_dot_i8_portable(query, data, length, length, rows, &alone)
+                #expect(Array(together[(q * rows)..<((q + 1) * rows)]) == alone, "\(count) queries, query \(q)")
+            }
+        }
+    }
+
     @Test func int8ExtremesDoNotOverflow() {
         let d = 65_536 / 64  // many products of ±127
         let a = [Int8](repeating: 127, count: d)
