@@ -30,12 +30,16 @@ struct APIError: Error, HTTPResponseError, Sendable {
     static func loading(_ message: String) -> APIError {
         .init(status: .serviceUnavailable, code: "loading", message: message, headers: [.retryAfter: "1"])
     }
+    static func undecodable(_ message: String) -> APIError {
+        .init(status: .unprocessableContent, code: "undecodable", message: message)
+    }
     static func internalError(_ message: String) -> APIError {
         .init(status: .internalServerError, code: "internal", message: message)
     }
 
     /// The API error for anything a handler throws: the library's errors by kind (a usage
-    /// error or an unreadable input is the client's; a missing index is "nothing here"),
+    /// error is a bad request, an unreadable input unprocessable; a missing index is "nothing
+    /// here"),
     /// Hummingbird's by their status.
     static func from(_ error: any Error) -> APIError {
         switch error {
@@ -45,7 +49,11 @@ struct APIError: Error, HTTPResponseError, Sendable {
             switch (error.kind, error.reason) {
             case (_, .indexMissing?): return .notFound(error.message)
             case (_, .indexLocked?): return .conflict(error.message)
-            case (_, .unknownLabel?), (.usage, _), (.inputFailed, _): return .badRequest(error.message)
+            case (_, .unknownLabel?), (.usage, _): return .badRequest(error.message)
+            // An input that cannot be read (an upload that is not a picture, a recording with
+            // no audio): well-formed, but nothing to search by. `query --server` exits as the
+            // local command does for it.
+            case (.inputFailed, _): return .undecodable(error.message)
             default: return .internalError(error.message)
             }
         case let error as HTTPError:

@@ -9,7 +9,8 @@ import Glibc
 /// waited out for `debounce` seconds of quiet (at most `maxDelay` after its first event), so
 /// that 200 files copied at once make one or a few batches. When the kernel's event queue
 /// overflows, events were lost: the batch says `overflow` and the caller rescans everything.
-/// New folders are watched as they appear; folders in `excluded` (the index's own) are not.
+/// New folders are watched as they appear; folders in `excluded` (the index's own) are not, nor
+/// names an index run skips (`skipped`: hidden ones unless `--include-hidden`, `--exclude`).
 final class FolderWatcher: @unchecked Sendable {
     struct Batch: Sendable {
         var paths: Set<String> = []
@@ -22,6 +23,7 @@ final class FolderWatcher: @unchecked Sendable {
 
     private let roots: [String]
     private let excluded: [String]
+    private let skipped: SkippedNames
     private let debounce: TimeInterval
     private let maxDelay: TimeInterval
     private let onBatch: @Sendable (Batch) -> Void
@@ -31,10 +33,11 @@ final class FolderWatcher: @unchecked Sendable {
     private var descriptor: Int32 = -1
     private var folders: [Int32: String] = [:]
 
-    init(roots: [String], excluded: [String], debounce: TimeInterval = 0.5, maxDelay: TimeInterval = 3,
-         onBatch: @escaping @Sendable (Batch) -> Void) {
+    init(roots: [String], excluded: [String], skipped: SkippedNames, debounce: TimeInterval = 0.5,
+         maxDelay: TimeInterval = 3, onBatch: @escaping @Sendable (Batch) -> Void) {
         self.roots = roots
         self.excluded = excluded
+        self.skipped = skipped
         self.debounce = debounce
         self.maxDelay = maxDelay
         self.onBatch = onBatch
@@ -67,8 +70,8 @@ final class FolderWatcher: @unchecked Sendable {
     private static let mask = UInt32(IN_CREATE | IN_DELETE | IN_CLOSE_WRITE | IN_MODIFY | IN_ATTRIB
                                      | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF)
 
-    /// Watches `folder` and every folder below it (symbolic links not followed, hidden folders
-    /// and the index's own skipped).
+    /// Watches `folder` and every folder below it (symbolic links not followed, skipped names
+    /// and the index's own folders left out).
     private func watchTree(_ folder: String, required: Bool = false) throws {
         guard !excluded.contains(where: { FilePaths.isSameOrInside(folder, $0) }) else { return }
         let wd = inotify_add_watch(descriptor, folder, Self.mask)
@@ -78,7 +81,7 @@ final class FolderWatcher: @unchecked Sendable {
         }
         folders[wd] = folder
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
-        for name in names where !name.hasPrefix(".") {
+        for name in names where !skipped.contains(name) {
             let path = folder + "/" + name
             var info = stat()
             if lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR { try watchTree(path) }
@@ -132,7 +135,7 @@ final class FolderWatcher: @unchecked Sendable {
                 name = String(cString: start)
             }
             let path = name.isEmpty ? folder : folder + "/" + name
-            if name.hasPrefix(".") || excluded.contains(where: { FilePaths.isSameOrInside(path, $0) }) { continue }
+            if skipped.contains(name) || excluded.contains(where: { FilePaths.isSameOrInside(path, $0) }) { continue }
             batch.paths.insert(path)
             // A folder created or moved in: watch it and what it already holds.
             if event.mask & UInt32(IN_ISDIR) != 0, event.mask & UInt32(IN_CREATE | IN_MOVED_TO) != 0 {

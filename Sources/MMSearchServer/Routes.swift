@@ -166,7 +166,9 @@ struct Routes: Sendable {
                 names = try ZeroShotClassifier.parseList(form.part(named: "labels")?.text ?? "")
                 vector = try embedded(try Upload(part), engine: engine).vector
             }
-            let labels = names.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            // Trimmed, and an empty or repeated label refused, as `mmsearch label` does
+            // (`ZeroShotClassifier`).
+            let labels = names
             guard labels.count >= 2 else { throw APIError.badRequest("labels: give at least two labels") }
             guard labels.count <= 1000 else { throw APIError.badRequest("labels: at most 1000 labels") }
             let classifier = try engine.classifier(labels: labels)
@@ -217,8 +219,7 @@ struct Routes: Sendable {
             do {
                 bytes = try thumbnails.jpeg(for: file, size: side)
             } catch let error as MediaError {
-                throw APIError(status: .unprocessableContent, code: "undecodable",
-                               message: "file \(id) cannot be decoded: \(error)")
+                throw APIError.undecodable("file \(id) cannot be decoded: \(error)")
             }
             headers[.contentType] = "image/jpeg"
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))

@@ -107,6 +107,7 @@ public struct SearchClient: Sendable {
             let message = (try? JSONDecoder().decode(Failure.self, from: data))?.error.message ?? "HTTP status \(status)"
             switch status {
             case 400: throw MMSearchError(.usage, message)
+            case 422: throw MMSearchError(.inputFailed, message)
             case 401: throw MMSearchError(.fatal, "\(server.absoluteString): \(message) (set MMSEARCH_TOKEN)")
             default: throw MMSearchError(.fatal, "\(server.absoluteString): \(message)")
             }

@@ -46,7 +46,8 @@ public struct SearchServer: Sendable {
             }
         }
         let watcher = options.watch && !options.roots.isEmpty
-            ? FolderWatcher(roots: options.roots, excluded: index.store.ownFolders, debounce: options.watchDebounce) { batch in
+            ? FolderWatcher(roots: options.roots, excluded: index.store.ownFolders,
+                            skipped: options.indexing.skippedNames, debounce: options.watchDebounce) { batch in
                 runs.request(roots: batch.overflow ? options.roots : LiveFolders.roots(for: batch.paths, within: options.roots))
             }
             : nil

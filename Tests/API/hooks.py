@@ -1,7 +1,7 @@
 """Schemathesis hooks for Tests/API/check_openapi.sh (loaded through SCHEMATHESIS_HOOKS=hooks).
 
 The upload routes (POST /api/v1/search, /embed, /label as multipart/form-data) declare their
-`file` part as `image/*, audio/*`. Random bytes only ever reach the "unreadable upload" 400, so
+`file` part as `image/*, audio/*`. Random bytes only ever reach the "undecodable upload" 422, so
 the file parts are drawn from a few real images of the media folder under test
 (MMSEARCH_API_MEDIA: the smallest JPEG and PNG files there) or, now and then, from random bytes.
 """

@@ -25,7 +25,17 @@ struct CommandLineServerTests {
         let unreachable = try CommandLineTool.run(["query", "a dog", "--server", "http://127.0.0.1:1"])
         #expect(unreachable.status == 3)
         #expect(unreachable.stderr.contains("cannot reach"))
-        let bad = try CommandLineTool.run(["query", "a dog", "--server", server.url, "--label", "nosuchlabel"])
-        #expect(bad.status == 2)
+        // Failures exit as they do locally: a usage error (an unknown label), and a query file
+        // that cannot be read (not a picture), which names the file.
+        let scratch = try ScratchDirectory("mmsearch-server-cli")
+        let fake = scratch.path("fake.jpg")
+        try Data("not a jpeg at all".utf8).write(to: fake)
+        for query in [["a dog", "--label", "nosuchlabel"], [fake.path]] {
+            let local = try CommandLineTool.run(["query"] + query + ["--index", library.index.path])
+            let remote = try CommandLineTool.run(["query"] + query + ["--server", server.url])
+            #expect(local.status != 0 && remote.status == local.status, "\(query): local \(local.status) \(local.stderr), server \(remote.status) \(remote.stderr)")
+        }
+        let unreadable = try CommandLineTool.run(["query", fake.path, "--server", server.url])
+        #expect(unreadable.stderr.contains("fake.jpg"), "\(unreadable.stderr)")
     }
 }

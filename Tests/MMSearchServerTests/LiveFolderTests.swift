@@ -52,6 +52,27 @@ struct LiveFolderTests {
         #expect(server.stop() == 0)
     }
 
+    /// The watcher skips the names an index run skips, and only those: with `--include-hidden`
+    /// a photo in a hidden folder made after the start is found; an `--exclude`d folder's is not.
+    @Test func theWatcherFollowsTheRunsRulesForHiddenAndExcludedNames() throws {
+        let scratch = try ScratchDirectory("mmsearch-live-hidden")
+        let root = scratch.path("photos")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let server = try RunningServer([root.path, "--watch", "--include-hidden", "--exclude", "drafts",
+                                        "--index", scratch.path("index").path])
+        #expect(try Self.wait(seconds: 30) { try server.get("/api/v1/status").json["ready"] as? Bool == true } != nil)
+        let excluded = root.appendingPathComponent("drafts/cat.png")
+        try FileManager.default.createDirectory(at: excluded.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: Self.media.appendingPathComponent("cat-chelsea.png"), to: excluded)
+        let hidden = root.appendingPathComponent(".later/dog.jpg")
+        try FileManager.default.createDirectory(at: hidden.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: Self.media.appendingPathComponent("dog-samoyeds.jpg"), to: hidden)
+        let found = try Self.wait(seconds: 10) { try Self.paths(server).contains(hidden.path) }
+        #expect(found != nil, "the photo in a hidden folder was not found within 10 s: \(server.log)")
+        #expect(try !Self.paths(server).contains(excluded.path), "a photo in an excluded folder was indexed")
+        #expect(server.stop() == 0)
+    }
+
     @Test func twoHundredFilesAtOnceAreIndexedOnceEachWhileQueriesAnswer() throws {
         let scratch = try ScratchDirectory("mmsearch-burst")
         let root = scratch.path("photos")

@@ -169,6 +169,13 @@ struct ServiceAPITests {
         let label = try server.post("/api/v1/label", json: #"{"labels": ["a dog", "a car", "a cake"], "id": \#(dog)}"#)
         #expect(label.status == 200, "\(label.text)")
         #expect((label.json["results"] as? [[String: Any]])?.first?["label"] as? String == "a dog")
+        // An empty or repeated label is refused, as `mmsearch label` refuses it.
+        for labels in [#"["a dog", " ", "a cake"]"#, #"["a dog", "a cake", " a dog"]"#] {
+            let refused = try server.post("/api/v1/label", json: #"{"labels": \#(labels), "id": \#(dog)}"#)
+            #expect(refused.status == 400, "\(labels): \(refused.text)")
+            let message = (refused.json["error"] as? [String: Any])?["message"] as? String ?? ""
+            #expect(message.contains("empty") || message.contains("twice"), "\(labels): \(message)")
+        }
 
         let status = try server.get("/api/v1/status")
         #expect(status.json["ready"] as? Bool == true)
@@ -227,7 +234,7 @@ struct ServiceAPITests {
         #expect(garbage.status == 400)
         #expect(try server.post("/api/v1/search", fields: [("top", "3")], files: []).status == 400)
         let notImage = try server.post("/api/v1/search", files: [("file", "fake.jpg", Array("not a jpeg at all".utf8))])
-        #expect(notImage.status == 400)
+        #expect(notImage.status == 422 && notImage.errorCode == "undecodable", "\(notImage.text)")
         #expect(notImage.text.contains("fake.jpg") && !notImage.text.contains("/tmp"), "\(notImage.text)")
         let untyped = try RawHTTP.send("POST", "/api/v1/search", port: server.port, body: Array("q=dog".utf8))
         #expect(untyped.status == 415)

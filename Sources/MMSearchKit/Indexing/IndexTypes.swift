@@ -25,6 +25,11 @@ public struct IndexOptions: Sendable {
     /// How much of one long text file is embedded (see `TextBudget`).
     public var textBudget: TextBudget
 
+    /// The names of files and folders an index run never looks at (see `SkippedNames`).
+    public var skippedNames: SkippedNames {
+        SkippedNames(patterns: excludedNames, includeHidden: includeHidden)
+    }
+
     /// Version-control folders, package caches, trash and thumbnail folders.
     public static let defaultExcludedNames = [
         ".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", ".tox", ".cache",
@@ -44,6 +49,23 @@ public struct IndexOptions: Sendable {
         self.includeHidden = includeHidden
         self.storage = storage
         self.textBudget = textBudget
+    }
+}
+
+/// Names of files and folders indexing never looks at, wherever they are: hidden ones (starting
+/// with `.`) unless `includeHidden`, and those matching one of `patterns` (`fnmatch`). The scan
+/// of an index run and a service's folder watcher skip the same names.
+public struct SkippedNames: Sendable {
+    public let patterns: [String]
+    public let includeHidden: Bool
+
+    public init(patterns: [String], includeHidden: Bool) {
+        self.patterns = patterns
+        self.includeHidden = includeHidden
+    }
+
+    public func contains(_ name: String) -> Bool {
+        (name.hasPrefix(".") && !includeHidden) || patterns.contains { fnmatch($0, name, 0) == 0 }
     }
 }
 

@@ -29,15 +29,13 @@ struct Scanner: Sendable {
     let extensions: Set<String>
     /// Folders never entered, by identity.
     let excluded: Set<FileInfo.Identity>
-    /// Name patterns of folders and files never looked at.
-    let excludedNames: [String]
-    let includeHidden: Bool
+    /// Names of folders and files never looked at.
+    let skipped: SkippedNames
 
     init(extensions: some Sequence<String>, excludedDirectories: [String], excludedNames: [String] = [],
          includeHidden: Bool = false) {
         self.extensions = Set(extensions.map { $0.lowercased() })
-        self.excludedNames = excludedNames
-        self.includeHidden = includeHidden
+        skipped = SkippedNames(patterns: excludedNames, includeHidden: includeHidden)
         var excluded = Set<FileInfo.Identity>()
         for path in excludedDirectories {
             if case .success(let info) = FileInfo.of(path), info.kind == .directory {
@@ -103,8 +101,7 @@ struct Scanner: Sendable {
                 let type = entry.pointee.d_type
                 let (name, isValid) = FilePaths.name(bytes: bytes)
                 if name == "." || name == ".." { continue }
-                if name.hasPrefix("."), !includeHidden { continue }
-                if isExcluded(name) || ignored.contains(where: { fnmatch($0, name, 0) == 0 }) { continue }
+                if skipped.contains(name) || ignored.contains(where: { fnmatch($0, name, 0) == 0 }) { continue }
                 let path = directory == "/" ? "/" + name : directory + "/" + name
                 guard isValid else {
                     // The path cannot be spelled as text: shown and recorded with its bytes escaped.
@@ -164,10 +161,6 @@ struct Scanner: Sendable {
     /// The reason for a path the system refuses as too long.
     static func tooLong(_ path: String) -> String {
         "the path is longer than the system allows (\(path.utf8.count) bytes; the limit is \(PATH_MAX))"
-    }
-
-    private func isExcluded(_ name: String) -> Bool {
-        excludedNames.contains { fnmatch($0, name, 0) == 0 }
     }
 
     private func accepts(_ path: String) -> Bool {
