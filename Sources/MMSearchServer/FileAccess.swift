@@ -126,11 +126,22 @@ enum ByteRange {
 /// thumbnails of that size are removed.
 struct ThumbnailCache: Sendable {
     let folder: URL?
+    /// The most bytes the cache keeps: past it, the thumbnails least recently made or shown go
+    /// until it is down to three quarters.
+    let limit: Int64
+    /// Bytes in the cache, counted once on first use and then kept up to date.
+    private let total = Locked<Int64?>(nil)
+
+    init(folder: URL?, limit: Int64 = ServerOptions.defaultThumbnailCacheLimit) {
+        self.folder = folder
+        self.limit = max(0, limit)
+    }
 
     func jpeg(for file: FileAccess.ServedFile, size: Int) throws -> [UInt8] {
         let name = "\(size)-\(file.size)-\(file.mtimeNs).jpg"
         let own = folder?.appendingPathComponent(String(file.id))
         if let own, let cached = FileManager.default.contents(atPath: own.appendingPathComponent(name).path) {
+            Self.markUsed(own.appendingPathComponent(name))
             return [UInt8](cached)
         }
         let bytes = try Thumbnail.jpeg(contentsOf: URL(fileURLWithPath: file.realPath), size: size)
@@ -145,18 +156,67 @@ struct ThumbnailCache: Sendable {
             guard let id = Int64(name), !ids.contains(id) else { continue }
             try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
         }
+        total.withLock { $0 = nil }
+    }
+
+    /// Every cached thumbnail with its size and when it was last made or shown, oldest first.
+    private func entries() -> [(url: URL, bytes: Int64, used: Date)] {
+        guard let folder else { return [] }
+        var found: [(url: URL, bytes: Int64, used: Date)] = []
+        let manager = FileManager.default
+        for id in (try? manager.contentsOfDirectory(atPath: folder.path)) ?? [] where Int64(id) != nil {
+            let own = folder.appendingPathComponent(id)
+            for name in (try? manager.contentsOfDirectory(atPath: own.path)) ?? [] where name.hasSuffix(".jpg") && !name.hasPrefix(".") {
+                let url = own.appendingPathComponent(name)
+                guard let attributes = try? manager.attributesOfItem(atPath: url.path) else { continue }
+                found.append((url, (attributes[.size] as? NSNumber)?.int64Value ?? 0,
+                              attributes[.modificationDate] as? Date ?? .distantPast))
+            }
+        }
+        return found.sorted { $0.used < $1.used }
+    }
+
+    /// Counts `added` bytes in (less `removed`), and trims the cache when it is over its limit.
+    private func account(added: Int64, removed: Int64) {
+        let over = total.withLock { total -> Bool in
+            // Counted from the disk the first time (the new thumbnail is there already).
+            let current = total.map { $0 + added - removed } ?? entries().reduce(0) { $0 + $1.bytes }
+            total = current
+            return current > limit
+        }
+        guard over else { return }
+        var oldestFirst = entries()[...]
+        var bytes = oldestFirst.reduce(0) { $0 + $1.bytes }
+        while bytes > limit / 4 * 3, let oldest = oldestFirst.popFirst() {
+            if (try? FileManager.default.removeItem(at: oldest.url)) != nil { bytes -= oldest.bytes }
+        }
+        total.withLock { $0 = bytes }
+    }
+
+    /// A thumbnail shown: its time moves to now (at most once a day, so showing a page of them
+    /// rarely writes), so trimming takes the ones not seen for longest.
+    private static func markUsed(_ url: URL) {
+        let manager = FileManager.default
+        guard let used = (try? manager.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date,
+              Date().timeIntervalSince(used) > 86_400 else { return }
+        try? manager.setAttributes([.modificationDate: Date()], ofItemAtPath: url.path)
     }
 
     private func store(_ bytes: [UInt8], name: String, size: Int, in folder: URL) {
         let manager = FileManager.default
         try? manager.createDirectory(at: folder, withIntermediateDirectories: true)
+        var removed: Int64 = 0
         for old in (try? manager.contentsOfDirectory(atPath: folder.path)) ?? [] where old.hasPrefix("\(size)-") {
-            try? manager.removeItem(at: folder.appendingPathComponent(old))
+            let url = folder.appendingPathComponent(old)
+            let bytes = ((try? manager.attributesOfItem(atPath: url.path))?[.size] as? NSNumber)?.int64Value ?? 0
+            if (try? manager.removeItem(at: url)) != nil { removed += bytes }
         }
         let temporary = folder.appendingPathComponent(".\(name).\(UUID().uuidString)")
         guard manager.createFile(atPath: temporary.path, contents: Data(bytes)) else { return }
         if rename(temporary.path, folder.appendingPathComponent(name).path) != 0 {
             try? manager.removeItem(at: temporary)
+            return
         }
+        account(added: Int64(bytes.count), removed: removed)
     }
 }

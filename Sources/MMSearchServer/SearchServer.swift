@@ -37,7 +37,7 @@ public struct SearchServer: Sendable {
 
     public func run() async throws {
         let service = SearchService(options: options)
-        let thumbnails = ThumbnailCache(folder: options.thumbnailFolder)
+        let thumbnails = ThumbnailCache(folder: options.thumbnailFolder, limit: options.thumbnailCacheLimit)
         let runs = IndexRuns(options: options.indexing, engine: { try service.engine() }) { summary in
             // Thumbnails of files the run removed go with them (a changed or moved file keeps
             // its id, and its new version gets thumbnails of a new name).

@@ -21,6 +21,8 @@ public struct ServerOptions: Sendable {
     public var indexing: IndexOptions
     /// Where thumbnails are cached; nil to make them anew each time.
     public var thumbnailFolder: URL?
+    /// The most bytes the thumbnail cache keeps (the least recently shown go first).
+    public var thumbnailCacheLimit: Int64
     /// How long a burst of file events is waited out before indexing it.
     public var watchDebounce: TimeInterval
     /// Threads one request's embedding and scan use. One: under load, requests run side by
@@ -31,10 +33,12 @@ public struct ServerOptions: Sendable {
 
     public static let defaultPort = 7878
     public static let defaultUploadLimit = 32 << 20
+    public static let defaultThumbnailCacheLimit: Int64 = 1 << 30
 
     public init(host: String = "127.0.0.1", port: Int = ServerOptions.defaultPort, token: String? = nil,
                 roots: [String] = [], watch: Bool = false, uploadLimit: Int = ServerOptions.defaultUploadLimit,
-                indexing: IndexOptions = IndexOptions(), thumbnailFolder: URL? = nil, watchDebounce: TimeInterval = 0.5) {
+                indexing: IndexOptions = IndexOptions(), thumbnailFolder: URL? = nil,
+                thumbnailCacheLimit: Int64 = ServerOptions.defaultThumbnailCacheLimit, watchDebounce: TimeInterval = 0.5) {
         self.host = host
         self.port = port
         self.token = token
@@ -43,6 +47,7 @@ public struct ServerOptions: Sendable {
         self.uploadLimit = uploadLimit
         self.indexing = indexing
         self.thumbnailFolder = thumbnailFolder
+        self.thumbnailCacheLimit = thumbnailCacheLimit
         self.watchDebounce = watchDebounce
     }
 

@@ -54,6 +54,11 @@ struct ServeCommand: ParsableCommand {
         "Largest upload (query by example) in MiB (default \(ServerOptions.defaultUploadLimit >> 20)).", valueName: "mib"))
     var maxUpload = ServerOptions.defaultUploadLimit >> 20
 
+    @Option(name: .customLong("thumbnail-cache"), help: ArgumentHelp(
+        "Most disk the thumbnail cache beside the index may use, in MiB (default \(ServerOptions.defaultThumbnailCacheLimit >> 20)); the least recently shown go first.",
+        valueName: "mib"))
+    var thumbnailCache = Int(ServerOptions.defaultThumbnailCacheLimit >> 20)
+
     @OptionGroup var index: IndexLocationOptions
     @OptionGroup var model: ModelOptions
     @OptionGroup var indexing: IndexingOptions
@@ -61,6 +66,7 @@ struct ServeCommand: ParsableCommand {
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
         guard maxUpload >= 1 && maxUpload <= 4096 else { throw ValidationError("--max-upload must be from 1 to 4096 MiB") }
+        guard thumbnailCache >= 1 else { throw ValidationError("--thumbnail-cache must be at least 1 MiB") }
         if watch && folders.isEmpty { throw ValidationError("--watch needs the folders to watch: `mmsearch serve ~/Pictures --watch`") }
     }
 
@@ -83,7 +89,8 @@ struct ServeCommand: ParsableCommand {
         let directory = locations.indexDirectory(explicit: self.index.directory)
         let options = ServerOptions(host: host, port: port, token: token, roots: roots, watch: watch,
                                     uploadLimit: maxUpload << 20, indexing: indexing.options(locations),
-                                    thumbnailFolder: directory.appendingPathComponent("thumbnails"))
+                                    thumbnailFolder: directory.appendingPathComponent("thumbnails"),
+                                    thumbnailCacheLimit: Int64(thumbnailCache) << 20)
         var logger = Logger(label: "mmsearch")
         logger.logLevel = ProcessInfo.processInfo.environment["MMSEARCH_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         let model = self.model
