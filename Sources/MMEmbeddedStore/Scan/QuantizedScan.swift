@@ -61,12 +61,6 @@ enum QuantizedScan {
     /// query of a batch scores them.
     static let block = 512
 
-    /// Scans `rows` of the int8 twin `codes` for one query.
-    static func scan(_ query: Query, _ codes: MappedVectorFile, rows: Range<Int>, filter: RowFilter,
-                     k: Int) -> Partial {
-        scan([query], codes, rows: rows, filters: [filter], k: [k])[0]
-    }
-
     /// Scans `rows` of the int8 twin `codes` for several queries at once (query `i` through
     /// `filters[i]`, keeping its `k[i]` best): each block of rows is read from memory once and
     /// scored for every query while it is in cache (`mms_dot_i8_queries`: with AVX-512 VNNI,
