@@ -32,7 +32,9 @@ if [ "$#" -eq 0 ]; then
     printf '\033[1m==> %s\033[0m\n' "the API against its OpenAPI document (Tests/API/check_openapi.sh)" >&2
     "$ROOT/Tests/API/check_openapi.sh" "$BIN" "$SERVICE_INDEX" "$ROOT/Media" 2>&1 | tee -a "$LOG" || status=1
     printf '\033[1m==> %s\033[0m\n' "the web page in Chromium (Tests/Browser/run.sh)" >&2
-    PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    # shellcheck source=Scripts/lib/serve.sh
+    . "$ROOT/Scripts/lib/serve.sh"
+    PORT="$(free_port)"
     "$ROOT/Tests/Browser/run.sh" "$BIN" "$SERVICE_INDEX" "$PORT" 2>&1 | tee -a "$LOG" || status=1
     rm -rf "$(dirname "$SERVICE_INDEX")"
 fi

@@ -34,6 +34,8 @@ COLD_RUNS="${BENCH_COLD_RUNS:-10}"
 PY="${PYTHON:-python3}"
 LOAD="$ROOT/Scripts/bench/serve_load.py"
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+# shellcheck source=Scripts/lib/serve.sh
+. "$ROOT/Scripts/lib/serve.sh"
 
 if [ -n "${MMSEARCH_BIN:-}" ]; then
     BIN="$(cd "$(dirname "$MMSEARCH_BIN")" && pwd)/$(basename "$MMSEARCH_BIN")"
@@ -57,11 +59,7 @@ INDEX="$WORK/index-$ITEMS"
 LOG="$WORK/serve.log"
 SERVER_PID=""
 cleanup() {
-    if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill "$SERVER_PID" 2>/dev/null || true
-        for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$SERVER_PID" 2>/dev/null || true
-    fi
+    [ -z "$SERVER_PID" ] || stop_processes "$SERVER_PID"
     [ "$KEEP" = 1 ] || rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -80,30 +78,13 @@ rm -f "$WORK/fill.f32"
 items=$((real_items + fill))
 
 # 2. The server, on a free loopback port.
-PORT="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+PORT="$(free_port)"
 URL="http://127.0.0.1:$PORT"
 say "mmsearch serve on $URL"
 start_ns=$(date +%s%N)
 "$BIN" serve --index "$INDEX" --host 127.0.0.1 --port "$PORT" > "$LOG" 2>&1 &
 SERVER_PID=$!
-"$PY" - "$URL" "$SERVER_PID" <<'EOF' || { echo "bench-serve: the server was not ready within 120 s; its log:" >&2; sed 's/^/  | /' "$LOG" >&2; exit 1; }
-import json, os, sys, time, urllib.request
-url, pid = sys.argv[1], int(sys.argv[2])
-deadline = time.monotonic() + 120
-while time.monotonic() < deadline:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        sys.exit(1)
-    try:
-        with urllib.request.urlopen(url + "/api/v1/status", timeout=2) as response:
-            if json.load(response).get("ready") is True:
-                sys.exit(0)
-    except Exception:
-        pass
-    time.sleep(0.1)
-sys.exit(1)
-EOF
+wait_ready "$URL" "$SERVER_PID" 120 || { echo "bench-serve: the server was not ready within 120 s; its log:" >&2; sed 's/^/  | /' "$LOG" >&2; exit 1; }
 ready_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
 
 # 3. Warm: one client for 5 s (a query's own latency, no queueing), then CLIENTS clients for
@@ -115,8 +96,7 @@ single="$("$PY" "$LOAD" load --url "$URL" --clients 1 --seconds 5 --warmup 1)"
 say "$CLIENTS clients, ${SECONDS_LOAD} s of text queries"
 warm="$("$PY" "$LOAD" load --url "$URL" --clients "$CLIENTS" --seconds "$SECONDS_LOAD" --warmup 2)"
 rss_kb="$(awk '/^VmRSS:/ {print $2}' "/proc/$SERVER_PID/status" 2>/dev/null || echo 0)"
-kill "$SERVER_PID" 2>/dev/null || true
-wait "$SERVER_PID" 2>/dev/null || true
+stop_processes "$SERVER_PID"
 SERVER_PID=""
 
 # 4. Cold: the command line, one process per query.

@@ -25,6 +25,8 @@
 # The last line is one summary: `check-openapi: PASS …` or `check-openapi: FAIL …`.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=Scripts/lib/serve.sh
+. "$HERE/../../Scripts/lib/serve.sh"
 ROOT="$(cd "$HERE/../.." && pwd)"
 SPEC="$ROOT/Sources/MMSearchServer/Web/openapi.json"
 VENV="$ROOT/.venv-api"
@@ -75,11 +77,7 @@ WORK="$(mktemp -d -t mmsearch-api.XXXXXX)"
 LOG="$WORK/server.log"
 SERVER_PID=""
 stop_server() {
-    if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill "$SERVER_PID" 2>/dev/null || true
-        for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$SERVER_PID" 2>/dev/null || true
-    fi
+    [ -z "$SERVER_PID" ] || stop_processes "$SERVER_PID"
     SERVER_PID=""
 }
 cleanup() {
@@ -94,12 +92,12 @@ trap 'exit 130' INT TERM
 start_server() {
     local log="$1" port
     shift
-    port="$("$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+    port="$(free_port)"
     BASE="http://127.0.0.1:$port"
     say "starting $BINARY serve on $BASE $*"
     "$BINARY" serve --index "$INDEX_DIR" --host 127.0.0.1 --port "$port" "$@" "$MEDIA_DIR" > "$log" 2>&1 &
     SERVER_PID=$!
-    if ! "$VENV/bin/python" "$HERE/extra_checks.py" --wait-ready "$BASE" "$SERVER_PID" 60; then
+    if ! wait_ready "$BASE" "$SERVER_PID" 60; then
         echo "check-openapi: FAIL: the server was not ready within 60 s; its log:"
         sed 's/^/  | /' "$log"
         exit 1

@@ -3,7 +3,6 @@
     extra_checks.py BASE_URL OPENAPI_JSON MEDIA_DIR              a server without a token
     extra_checks.py BASE_URL OPENAPI_JSON MEDIA_DIR --token TOKEN   one started with this token:
                                                                     only the authentication checks
-    extra_checks.py --wait-ready BASE_URL PID SECONDS              waits for `"ready": true`
 
 Each check prints `ok   NAME` or `FAIL NAME: request → response, expected …`; the last line is
 `extra checks: N passed, N failed`. Exit status 1 when any failed. Bodies are validated against
@@ -21,30 +20,6 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 
-def wait_ready(base: str, pid: int, seconds: float) -> int:
-    """0 once `GET /api/v1/status` says `"ready": true`; 1 when the process exits or time runs out."""
-    import os
-    import time
-    import urllib.request
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            print("check-openapi: the server exited", file=sys.stderr)
-            return 1
-        try:
-            with urllib.request.urlopen(base + "/api/v1/status", timeout=2) as response:
-                if json.load(response).get("ready") is True:
-                    return 0
-        except Exception:
-            pass
-        time.sleep(0.2)
-    return 1
-
-
-if len(sys.argv) == 5 and sys.argv[1] == "--wait-ready":
-    sys.exit(wait_ready(sys.argv[2], int(sys.argv[3]), float(sys.argv[4])))
 
 BASE, SPEC_PATH, MEDIA = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
 TOKEN = sys.argv[5] if len(sys.argv) > 5 and sys.argv[4] == "--token" else None

@@ -17,6 +17,9 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 PY=/usr/bin/python3
 
+# shellcheck source=Scripts/lib/serve.sh
+. "$REPO/Scripts/lib/serve.sh"
+
 fail() { printf '\033[1;31mTests/Browser/run.sh: %s\033[0m\n' "$*" >&2; exit 2; }
 
 [ $# -eq 3 ] || fail "usage: Tests/Browser/run.sh MMSEARCH_BINARY INDEX_DIR PORT"
@@ -42,16 +45,7 @@ fi
 WORK="$(mktemp -d)"
 PIDS=()
 cleanup() {
-    # SIGTERM, then SIGKILL for a server still there after 5 s (a graceful shutdown can wait
-    # for an event-stream client that never hangs up).
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for _ in $(seq 50); do
-        alive=0
-        for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-        [ "$alive" -eq 0 ] && break
-        sleep 0.1
-    done
-    for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+    [ ${#PIDS[@]} -eq 0 ] || stop_processes "${PIDS[@]}"
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -65,7 +59,7 @@ if [ "$status" -gt 1 ]; then
 fi
 cp -a "$INDEX" "$WORK/index-token"
 
-TOKEN_PORT="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+TOKEN_PORT="$(free_port)"
 TOKEN="$("$PY" -c 'import secrets; print(secrets.token_urlsafe(24))')"
 printf '%s\n' "$TOKEN" >"$WORK/token"
 chmod 600 "$WORK/token"
@@ -78,26 +72,8 @@ env -u MMSEARCH_TOKEN "$BIN" serve --index "$WORK/index-token" --port "$TOKEN_PO
 PIDS+=($!)
 
 # Ready: GET /api/v1/status says "ready": true (the models are loaded). 90 s at most.
-"$PY" - "$PORT" "$TOKEN_PORT" "${PIDS[@]}" <<'EOF' || { for f in "$WORK"/serve*.log; do echo "--- $f" >&2; tail -20 "$f" >&2; done; fail "the servers did not become ready"; }
-import json, os, sys, time, urllib.request
-ports, pids = sys.argv[1:3], [int(p) for p in sys.argv[3:5]]
-deadline = time.time() + 90
-for port, pid in zip(ports, pids):
-    while True:
-        try:
-            os.kill(pid, 0)
-        except OSError:
-            sys.exit(f"mmsearch serve on port {port} exited")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/status", timeout=2) as r:
-                if json.load(r).get("ready") is True:
-                    break
-        except Exception:
-            pass
-        if time.time() > deadline:
-            sys.exit(f"mmsearch serve on port {port}: not ready after 90 s")
-        time.sleep(0.1)
-EOF
+{ wait_ready "http://127.0.0.1:$PORT" "${PIDS[0]}" 90 && wait_ready "http://127.0.0.1:$TOKEN_PORT" "${PIDS[1]}" 90; } ||
+    { for f in "$WORK"/serve*.log; do echo "--- $f" >&2; tail -20 "$f" >&2; done; fail "the servers did not become ready"; }
 
 status=0
 MMSEARCH_URL="http://127.0.0.1:$PORT" \
