@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "MMCLIP", targets: ["MMCLIP"]),
         .library(name: "MMCLAP", targets: ["MMCLAP"]),
         .library(name: "MMSearchServer", targets: ["MMSearchServer"]),
+        .library(name: "MMPostgresStore", targets: ["MMPostgresStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -23,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.4.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
     ],
     targets: [
         // System libraries.
@@ -75,6 +77,14 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
 
+        // The PostgreSQL store: the storage protocol on PostgreSQL + pgvector (one server, or a
+        // coordinator whose vector tables are partitions on shard servers through postgres_fdw).
+        .target(name: "MMPostgresStore", dependencies: [
+            "MMSearchKit",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
         // Built-in encoder plugins (the `lite` pack).
         .target(name: "MMBERT", dependencies: ["MMTensor", "MMSearchKit"], path: "Plugins/BERT"),
         .target(name: "MMEfficientNet", dependencies: ["MMTensor", "MMMedia", "MMSearchKit"],
@@ -87,7 +97,7 @@ let package = Package(
         // pack assembled from its three families), a pack put together with its plugins and
         // limits, and the stores an index can live in.
         .target(name: "MMBuiltins", dependencies: ["MMBERT", "MMEfficientNet", "MMPocketSphinx", "MMCLIP", "MMCLAP",
-                                                   "MMSearchKit", "MMEmbeddedStore"],
+                                                   "MMSearchKit", "MMEmbeddedStore", "MMPostgresStore"],
                 resources: [.copy("Resources/packs.json")]),
 
         // CLIP (the `clip-vit-b32` pack's networks, tokenizer and preprocessing).

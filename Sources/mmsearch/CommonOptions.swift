@@ -59,16 +59,37 @@ struct ModelOptions: ParsableArguments {
     }
 }
 
-/// `--index DIR`, shared by the commands that read or write an index.
+/// `--index DIR` or `--store URL`, shared by the commands that read or write an index.
 struct IndexLocationOptions: ParsableArguments {
     @Option(name: .customLong("index"), help: ArgumentHelp(
-        "Index directory (default: $MMSEARCH_INDEX, else $XDG_DATA_HOME/mmsearch/index).",
+        "Index directory (default: $MMSEARCH_STORE, else $MMSEARCH_INDEX, else $XDG_DATA_HOME/mmsearch/index).",
         valueName: "dir"))
     var directory: String?
 
+    @Option(name: .customLong("store"), help: ArgumentHelp(
+        "Where the index lives: postgres://user@host:port/database for a PostgreSQL store (shared, several "
+        + "indexers at once), or a folder; instead of --index (default: $MMSEARCH_STORE).",
+        valueName: "url"))
+    var store: String?
+
+    /// Where the index lives, as named (a URL, or an absolute folder).
+    func location(_ locations: Locations) throws -> String {
+        try locations.indexLocation(store: store, directory: directory)
+    }
+
     /// The index these options name (nothing is opened yet).
-    func index(_ locations: Locations) -> Index {
-        BuiltinStores.index(at: locations.indexDirectory(explicit: directory))
+    func index(_ locations: Locations) throws -> Index {
+        try BuiltinStores.index(named: location(locations))
+    }
+
+    /// Where the service keeps thumbnails: in an index folder, or for a PostgreSQL store in
+    /// this machine's cache, one folder per server and database.
+    func thumbnailFolder(_ locations: Locations) throws -> URL {
+        let location = try location(locations)
+        if let server = try BuiltinStores.serverName(location) {
+            return locations.cacheDirectory("thumbnails").appendingPathComponent(server)
+        }
+        return URL(fileURLWithPath: location, isDirectory: true).appendingPathComponent("thumbnails")
     }
 }
 

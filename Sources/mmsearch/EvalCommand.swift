@@ -50,7 +50,7 @@ struct EvalCommand: ParsableCommand {
         let locations = Locations.current()
         let judgements = try Qrels.read(URL(fileURLWithPath: locations.absolutePath(qrels)),
                                         root: root.map { locations.absolutePath($0) })
-        let index = self.index.index(locations)
+        let index = try self.index.index(locations)
         let engine = Engine(pack: try model.load(locations, index: index), index: index)
         let report = try engine.evaluate(judgements, options: filters.options(locations), locations: locations)
         if json {

@@ -46,7 +46,7 @@ struct IndexCommand: ParsableCommand {
 
     func run() throws {
         let locations = Locations.current()
-        let index = self.index.index(locations)
+        let index = try self.index.index(locations)
         let engine = Engine(pack: try model.load(locations, index: index), index: index)
         let roots = folders.map { URL(fileURLWithPath: locations.absolutePath($0)) }
         let options = indexing.options(locations)

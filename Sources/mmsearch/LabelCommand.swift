@@ -93,7 +93,7 @@ struct LabelCommand: ParsableCommand {
         let locations = Locations.current()
         let names = try labelsFile.map { try ZeroShotClassifier.readList(URL(fileURLWithPath: locations.absolutePath($0))) }
             ?? ZeroShotClassifier.parseList(labels ?? "")
-        let index = self.index.index(locations)
+        let index = try self.index.index(locations)
         let engine = Engine(pack: try model.load(locations, index: index), index: index)
         if all {
             // Open the index before embedding the labels: a missing index fails fast.

@@ -48,7 +48,7 @@ struct ModelsCommand: ParsableCommand {
     func run() throws {
         let locations = Locations.current()
         let models = locations.modelsDirectory()
-        let choice = BuiltinPacks.registry.choose(named: pack, modelsDirectory: models, index: index.index(locations))
+        let choice = BuiltinPacks.registry.choose(named: pack, modelsDirectory: models, index: try index.index(locations))
         let document = ModelsDocument(registry: BuiltinPacks.registry, modelsDirectory: models, choice: choice)
         if json {
             print(try JSONOutput.encode(document))

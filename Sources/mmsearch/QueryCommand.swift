@@ -124,7 +124,7 @@ struct QueryCommand: ParsableCommand {
             // The query as given here (a file by its path, not the name of its upload).
             document.query = QueryResultsDocument.QueryPart(expression)
         } else {
-            let index = self.index.index(locations)
+            let index = try self.index.index(locations)
             let pack = try model.load(locations, index: index)
             let hits = try Engine(pack: pack, index: index).search(expression, limit: top, options: options)
             document = QueryResultsDocument(expression: expression, space: pack.space, hits: hits)

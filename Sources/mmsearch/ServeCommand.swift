@@ -85,11 +85,10 @@ struct ServeCommand: ParsableCommand {
             }
             roots.append(path)
         }
-        let index = self.index.index(locations)
-        let directory = locations.indexDirectory(explicit: self.index.directory)
+        let index = try self.index.index(locations)
         let options = ServerOptions(host: host, port: port, token: token, roots: roots, watch: watch,
                                     uploadLimit: maxUpload << 20, indexing: indexing.options(locations),
-                                    thumbnailFolder: directory.appendingPathComponent("thumbnails"),
+                                    thumbnailFolder: try self.index.thumbnailFolder(locations),
                                     thumbnailCacheLimit: Int64(thumbnailCache) << 20)
         var logger = Logger(label: "mmsearch")
         logger.logLevel = ProcessInfo.processInfo.environment["MMSEARCH_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .info

@@ -34,7 +34,7 @@ struct StatsCommand: ParsableCommand {
 
     func run() throws {
         let locations = Locations.current()
-        let index = self.index.index(locations)
+        let index = try self.index.index(locations)
         if failures {
             for record in try index.failures() {
                 print("\(FilePaths.display(record.path, from: locations.currentDirectory)): \(record.error ?? "failed")")

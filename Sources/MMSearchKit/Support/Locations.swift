@@ -46,6 +46,29 @@ public struct Locations: Sendable {
         return url(data + "/mmsearch/index")
     }
 
+    /// Where the index a command works on lives, as the user named it: `store` (`--store`: a
+    /// `postgres://` URL or a folder), else `directory` (`--index`), else `$MMSEARCH_STORE`,
+    /// else `$MMSEARCH_INDEX`, else `$XDG_DATA_HOME/mmsearch/index`. Folders come back
+    /// absolute; naming both `store` and `directory` is a usage error.
+    public func indexLocation(store: String? = nil, directory: String? = nil) throws -> String {
+        let store = store.flatMap { $0.isEmpty ? nil : $0 }
+        let directory = directory.flatMap { $0.isEmpty ? nil : $0 }
+        if store != nil, directory != nil {
+            throw MMSearchError(.usage, "give --store or --index, not both")
+        }
+        if let explicit = store ?? directory ?? (nonEmpty("MMSEARCH_STORE")) {
+            return explicit.hasPrefix("postgres://") || explicit.hasPrefix("postgresql://") ? explicit : absolutePath(explicit)
+        }
+        return indexDirectory().path
+    }
+
+    /// A folder of this machine's cache for what belongs to an index that is not a folder
+    /// (a PostgreSQL store's thumbnails): `$XDG_CACHE_HOME/mmsearch/<name>`.
+    public func cacheDirectory(_ name: String) -> URL {
+        let cache = nonEmpty("XDG_CACHE_HOME") ?? homeDirectory + "/.cache"
+        return URL(fileURLWithPath: cache + "/mmsearch/" + name, isDirectory: true)
+    }
+
     /// `path` made absolute against the current directory, with `~/` expanded.
     public func absolutePath(_ path: String) -> String {
         FilePaths.absolute(path, relativeTo: currentDirectory, home: homeDirectory)

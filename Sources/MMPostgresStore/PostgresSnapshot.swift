@@ -1,0 +1,314 @@
+import Foundation
+import MMSearchKit
+import PostgresNIO
+
+/// Reads one space of a PostgreSQL index: each `read` is one REPEATABLE READ, read-only
+/// transaction on a pooled connection, so everything its body sees is one committed state.
+final class PostgresReader: SpaceReader, Sendable {
+    let store: PostgresStore
+    let space: SpaceRecord
+
+    init(store: PostgresStore, space: SpaceRecord) {
+        self.store = store
+        self.space = space
+    }
+
+    /// A failure on a sharded store names the shards that cannot be reached: an answer from
+    /// the others alone would be silently incomplete.
+    func read<T>(_ body: (any SpaceSnapshot) throws -> T) throws -> T {
+        do {
+            return try store.pool.withSession { session in
+                try session.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") {
+                    try body(PostgresSnapshot(store: store, session: session, space: space))
+                }
+            }
+        } catch let error as MMSearchError where error.kind == .fatal {
+            throw PostgresShards.unreachable(store) ?? error
+        }
+    }
+}
+
+/// One transaction of a PostgreSQL index. A search is one statement: the best rows by inner
+/// product (`<#>`), ordered on the server (on each shard for a sharded store), together with
+/// what their hits need (path, modality, chunk, labels), so `hit(row:)` costs nothing for them.
+final class PostgresSnapshot: SpaceSnapshot {
+    let store: PostgresStore
+    let session: PostgresSession
+    let space: SpaceRecord
+    private var hits: [RowID: SearchHit] = [:]
+    private var scopes: [ScopeKey: Scope] = [:]
+    private var liveRows: Int?
+    /// Each file's vectors, read at once when a walk over `items()` asks for them.
+    private var walking = false
+    private var allVectors: [Int64: [[Float]]]?
+
+    private struct ScopeKey: Hashable {
+        let modalities: Set<Modality>?
+        let directories: [String]?
+        let labels: [String]?
+    }
+
+    /// What a search's filters let through: rows of these modalities, of these files.
+    private struct Scope {
+        let modalities: [String]?
+        let files: [Int64]?
+    }
+
+    init(store: PostgresStore, session: PostgresSession, space: SpaceRecord) {
+        self.store = store
+        self.session = session
+        self.space = space
+    }
+
+    private var table: String { get throws { try VectorTables.table(of: space) } }
+
+    var rowCount: Int {
+        if let liveRows { return liveRows }
+        let rows = (try? session.query("SELECT live_rows FROM mmsearch.space WHERE id = \(space.id)").first?
+            .decode(Int64.self)).flatMap { $0 } ?? 0
+        liveRows = Int(rows)
+        return Int(rows)
+    }
+
+    func fileCount() throws -> Int {
+        Int(try session.query("""
+            SELECT count(*) FROM mmsearch.file WHERE space_id = \(space.id) AND status = 'ok' AND vector_count > 0
+            """)[0].decode(Int64.self))
+    }
+
+    private func scope(_ options: SearchOptions) throws -> Scope {
+        let key = ScopeKey(modalities: options.modalities, directories: options.directories, labels: options.labels)
+        if let known = scopes[key] { return known }
+        var files: Set<Int64>?
+        if let directories = options.directories {
+            var under = Set<Int64>()
+            for path in directories {
+                let prefix = FilePaths.descendantPrefix(of: path)
+                let end = String(prefix.dropLast()) + "0"
+                for row in try session.query("""
+                    SELECT id FROM mmsearch.file WHERE space_id = \(space.id) AND status = 'ok'
+                      AND (path = \(path) OR (path >= \(prefix) AND path < \(end)))
+                    """) { under.insert(try row.decode(Int64.self)) }
+            }
+            files = under
+        }
+        if let labels = options.labels {
+            let known = Set(try session.query("""
+                SELECT DISTINCT l.name FROM mmsearch.label l JOIN mmsearch.file f ON f.id = l.file_id
+                WHERE f.space_id = \(space.id)
+                """).map { try $0.decode(String.self) })
+            for label in labels where !known.contains(label) {
+                guard !known.isEmpty else {
+                    throw MMSearchError(.usage, "no file in the index carries a label", reason: .unknownLabel(known: []))
+                }
+                throw MMSearchError(.usage, "no file in the index carries the label '\(label)' (labels: "
+                                    + known.sorted().joined(separator: ", ") + ")", reason: .unknownLabel(known: known.sorted()))
+            }
+            let labelled = Set(try session.query("""
+                SELECT DISTINCT l.file_id FROM mmsearch.label l JOIN mmsearch.file f ON f.id = l.file_id
+                WHERE f.space_id = \(space.id) AND f.status = 'ok' AND l.name = ANY(\(labels))
+                """).map { try $0.decode(Int64.self) })
+            files = files.map { $0.intersection(labelled) } ?? labelled
+        }
+        let scope = Scope(modalities: options.modalities.map { $0.map(\.rawValue).sorted() },
+                          files: files.map { $0.sorted() })
+        scopes[key] = scope
+        return scope
+    }
+
+    /// Exact: every row's score, the best sorted on the server (an ordering the HNSW index
+    /// cannot serve, so each server scans). Approximate: the HNSW graph, for large spaces
+    /// searched with the automatic method.
+    private func approximate(_ options: SearchOptions) -> Bool {
+        options.method == .automatic && rowCount >= store.exactBelow
+    }
+
+    func nearest(_ query: [Float], k: Int, options: SearchOptions) throws -> (rows: [ScoredRow], statistics: SearchStatistics) {
+        guard query.count == space.dimension else {
+            throw MMSearchError(.usage, "query has \(query.count) values, the space has \(space.dimension)")
+        }
+        let scope = try scope(options)
+        guard k > 0, scope.files.map({ !$0.isEmpty }) ?? true else { return ([], SearchStatistics()) }
+        let approximate = approximate(options)
+        if approximate {
+            try session.run(PostgresQuery(unsafeSQL: "SET LOCAL hnsw.ef_search = \(min(1000, max(64, 2 * k)))"))
+            try session.run("SET LOCAL hnsw.iterative_scan = strict_order")
+        }
+        let distance = "r.v <#> $1\(VectorTables.cast(space))"
+        let order = approximate ? distance : "(\(distance)) + 0"
+        var binds = PostgresBindings()
+        binds.append(query)
+        binds.append(scope.modalities)
+        binds.append(scope.files)
+        binds.append(Int64(k))
+        let sql = """
+            WITH best AS (
+                SELECT r.id, r.file_id, r.part, \(distance) AS distance
+                FROM \(try table) r
+                WHERE ($2::text[] IS NULL OR r.modality = ANY($2::text[]))
+                  AND ($3::bigint[] IS NULL OR r.file_id = ANY($3::bigint[]))
+                ORDER BY \(order) LIMIT $4)
+            SELECT b.id, b.distance, f.id, f.path, f.modality, c.idx, c.byte_start, c.byte_end, c.text, c.start_s, c.end_s,
+                   coalesce((SELECT array_agg(l.name ORDER BY l.probability DESC, l.name) FROM mmsearch.label l
+                             WHERE l.file_id = f.id), '{}'),
+                   coalesce((SELECT array_agg(l.probability ORDER BY l.probability DESC, l.name) FROM mmsearch.label l
+                             WHERE l.file_id = f.id), '{}')
+            FROM best b
+            JOIN mmsearch.file f ON f.id = b.file_id AND f.status = 'ok'
+            LEFT JOIN mmsearch.chunk c ON c.file_id = b.file_id AND c.idx = b.part
+            ORDER BY b.distance, b.id
+            """
+        var rows: [ScoredRow] = []
+        for row in try session.query(PostgresQuery(unsafeSQL: sql, binds: binds)) {
+            let (id, distance, hit) = try Self.hit(row)
+            let score = Float(-distance)
+            rows.append(ScoredRow(row: RowID(id), score: score))
+            hits[RowID(id)] = hit
+        }
+        var statistics = SearchStatistics()
+        statistics.exactRows = approximate ? 0 : rowCount
+        return (rows, statistics)
+    }
+
+    /// A row of the search statement as a hit (its score set by `hit(row:score:)`).
+    private static func hit(_ row: PostgresRow) throws -> (id: Int64, distance: Double, hit: SearchHit) {
+        let (id, distance, file, path, modality, idx, start, end, text, startS, endS, labels, probabilities) =
+            try row.decode((Int64, Double, Int64, String, String, Int32?, Int32?, Int32?, String?, Double?, Double?,
+                            [String], [Double]).self)
+        var part: MatchedPart?
+        if let idx {
+            let time = startS.flatMap { s in endS.map { TimeSpan(start: s, end: $0) } }
+            let bytes = Int(start ?? 0)..<max(Int(start ?? 0), Int(end ?? 0))
+            part = MatchedPart(part: FilePart(index: Int(idx), bytes: bytes, time: time, text: text), score: 0)
+        }
+        let hit = SearchHit(fileID: file, path: path, score: 0, modality: Modality(rawValue: modality), part: part,
+                            labels: zip(labels, probabilities).map { LabelScore(label: $0, probability: Float($1)) })
+        return (id, distance, hit)
+    }
+
+    func keywordMatches(_ texts: [String], limit: Int, options: SearchOptions) throws -> [RowID] {
+        let words = texts.flatMap(SearchWords.words)
+        guard limit > 0, !words.isEmpty else { return [] }
+        let scope = try scope(options)
+        var found: [RowID] = []
+        var seen = Set<RowID>()
+        for (_, row) in try KeywordIndex.matches(words, space: space, files: scope.files, modalities: scope.modalities,
+                                                 in: session) where found.count < limit {
+            if seen.insert(RowID(row)).inserted { found.append(RowID(row)) }
+        }
+        return found
+    }
+
+    func score(_ query: [Float], row: RowID) throws -> Float {
+        let distance = try session.query("""
+            SELECT r.v <#> \(query)\(unescaped: VectorTables.cast(space)) FROM \(unescaped: try table) r
+            WHERE r.id = \(Int64(row))
+            """).first?.decode(Double.self)
+        return Float(-(distance ?? .infinity))
+    }
+
+    func hit(row: RowID, score: Float) throws -> SearchHit? {
+        if let known = hits[row] {
+            return SearchHit(fileID: known.fileID, path: known.path, score: score, modality: known.modality,
+                             part: known.part.map { MatchedPart(part: $0.part, score: score) }, labels: known.labels)
+        }
+        var binds = PostgresBindings()
+        binds.append(Int64(row))
+        let sql = """
+            SELECT b.id, 0::float8, f.id, f.path, f.modality, c.idx, c.byte_start, c.byte_end, c.text, c.start_s, c.end_s,
+                   coalesce((SELECT array_agg(l.name ORDER BY l.probability DESC, l.name) FROM mmsearch.label l
+                             WHERE l.file_id = f.id), '{}'),
+                   coalesce((SELECT array_agg(l.probability ORDER BY l.probability DESC, l.name) FROM mmsearch.label l
+                             WHERE l.file_id = f.id), '{}')
+            FROM \(try table) b
+            JOIN mmsearch.file f ON f.id = b.file_id AND f.status = 'ok'
+            LEFT JOIN mmsearch.chunk c ON c.file_id = b.file_id AND c.idx = b.part
+            WHERE b.id = $1
+            """
+        guard let found = try session.query(PostgresQuery(unsafeSQL: sql, binds: binds)).first else { return nil }
+        hits[row] = try Self.hit(found).hit
+        return try hit(row: row, score: score)
+    }
+
+    func partsUnderRow(ofFile path: String) throws -> [FilePart] {
+        try session.query("""
+            SELECT s.start_s, s.end_s, s.vector FROM mmsearch.media_segment s JOIN mmsearch.file f ON f.id = s.file_id
+            WHERE f.space_id = \(space.id) AND f.path = \(path) ORDER BY s.start_s, s.ordinal
+            """).enumerated().compactMap { index, row in
+            let (start, end, vector) = try row.decode((Double, Double, [Float]).self)
+            guard UnitRows.isSound(vector, dimension: space.dimension) else { return nil }
+            return FilePart(index: index, time: TimeSpan(start: start, end: end), vector: vector)
+        }
+    }
+
+    func file(id: Int64) throws -> FileDetails? {
+        guard let record = try session.query("""
+            SELECT \(unescaped: FileRows.columns) FROM mmsearch.file
+            WHERE id = \(id) AND space_id = \(space.id) AND status = 'ok' AND vector_count > 0
+            """).first.map(FileRows.record) else { return nil }
+        var parts = try session.query("""
+            SELECT file_id, idx, byte_start, byte_end, text, start_s, end_s FROM mmsearch.chunk
+            WHERE file_id = \(id) ORDER BY idx
+            """).map { try PostgresWriter.chunk($0).part }
+        if parts.isEmpty { parts = try partsUnderRow(ofFile: record.path).map(\.withoutVector) }
+        let labels = try session.query("""
+            SELECT name, probability FROM mmsearch.label WHERE file_id = \(id) ORDER BY probability DESC, name
+            """).map { row in
+            let (name, probability) = try row.decode((String, Double).self)
+            return LabelScore(label: name, probability: Float(probability))
+        }
+        return FileDetails(record: record, parts: parts, labels: labels)
+    }
+
+    func items() throws -> [IndexedItem] {
+        walking = true
+        return try session.query("""
+            SELECT id, path, modality, vector_count FROM mmsearch.file
+            WHERE space_id = \(space.id) AND status = 'ok' AND vector_count > 0 ORDER BY path
+            """).map { row in
+            let (id, path, modality, count) = try row.decode((Int64, String, String, Int32).self)
+            return IndexedItem(fileID: id, path: path, modality: Modality(rawValue: modality), vectorCount: Int(count))
+        }
+    }
+
+    func vectors(of item: IndexedItem) throws -> [[Float]]? {
+        let vectors: [[Float]]
+        if walking {
+            if allVectors == nil {
+                var all: [Int64: [[Float]]] = [:]
+                for row in try session.query("""
+                    SELECT file_id, v::real[] FROM \(unescaped: try table) ORDER BY file_id, part
+                    """) {
+                    let (file, vector) = try row.decode((Int64, [Float]).self)
+                    all[file, default: []].append(vector)
+                }
+                allVectors = all
+            }
+            vectors = allVectors?[item.fileID] ?? []
+        } else {
+            vectors = try session.query("""
+                SELECT v::real[] FROM \(unescaped: try table) WHERE file_id = \(item.fileID) ORDER BY part
+                """).map { try $0.decode([Float].self) }
+        }
+        guard !vectors.isEmpty, vectors.count == item.vectorCount else { return nil }
+        // A damaged row (not a finite unit vector) makes the file's vectors untrustworthy.
+        for vector in vectors where !UnitRows.isSound(vector, dimension: space.dimension) { return nil }
+        return vectors
+    }
+}
+
+/// What a stored row must be for search to use it: the space's length, finite, of unit length
+/// (within f16's precision).
+enum UnitRows {
+    static let tolerance = 1e-3
+
+    static func isSound(_ vector: [Float], dimension: Int) -> Bool {
+        guard vector.count == dimension else { return false }
+        var sum: Double = 0
+        for value in vector {
+            guard value.isFinite else { return false }
+            sum += Double(value) * Double(value)
+        }
+        return abs(sum.squareRoot() - 1) <= tolerance
+    }
+}

@@ -1,0 +1,197 @@
+import Foundation
+import MMSearchKit
+import PostgresNIO
+
+/// The PostgreSQL store: an index in a PostgreSQL database with pgvector, shared by everyone
+/// who can reach the server. The catalog is tables (`PostgresSchema`); each space's vectors are
+/// a table of `vector(d)` (f32) or `halfvec(d)` (f16) rows with an HNSW index for inner
+/// product. On a sharded store (`PostgresShards.initialize`) that table is partitioned by hash
+/// of the file id over foreign tables on shard servers (postgres_fdw), so each shard scans its
+/// own rows and sends back only its best ones.
+///
+/// How it keeps the storage contract (`IndexStore`):
+/// - *Spaces never mix*: the space row holds the fingerprint; `writer(for:)` and readers
+///   compare it as the embedded store does, with the same message.
+/// - *Several writers*: unlike the embedded store's single writer, any number of indexers (on
+///   any machines) write at once. Each `SpaceWriter` call is one transaction keyed by path
+///   (upserts), and files are claimed before they are embedded (`claim`), so each is embedded
+///   by one of them; a claim dies with its writer's connection.
+/// - *Atomic commits, visibility, crashes*: PostgreSQL's transactions. A reader's `read` is one
+///   REPEATABLE READ transaction: rows, records, labels and keywords as of one moment.
+public final class PostgresStore: IndexStore, Sendable {
+    public let server: PostgresLocation
+    let pool: SessionPool
+    /// Live rows below which a search scans every row (exact) rather than the HNSW graph.
+    public let exactBelow: Int
+
+    public init(_ server: PostgresLocation, exactBelow: Int = 20_000) {
+        self.server = server
+        self.pool = SessionPool(location: server)
+        self.exactBelow = exactBelow
+    }
+
+    public convenience init(url: String) throws {
+        self.init(try PostgresLocation(url: url))
+    }
+
+    public var location: String { server.description }
+    public var ownFolders: [String] { [] }
+
+    public func exists() -> Bool {
+        (try? pool.withSession { try PostgresSchema.isCurrent($0) }) ?? false
+    }
+
+    /// Runs `body` on a session of a store whose schema is current; a missing one is
+    /// `indexMissing`.
+    func reading<T>(_ body: (PostgresSession) throws -> T) throws -> T {
+        try pool.withSession { session in
+            guard try PostgresSchema.isCurrent(session) else { throw MMSearchError.indexMissing(location) }
+            return try body(session)
+        }
+    }
+
+    public func spaces() throws -> [SpaceRecord] {
+        try reading { try Self.spaces(in: $0) }
+    }
+
+    static func spaces(in session: PostgresSession) throws -> [SpaceRecord] {
+        try session.query("""
+            SELECT id, name, dimension, fingerprint, element_type, vector_table, created_at, live_rows
+            FROM mmsearch.space ORDER BY id
+            """).map { row in
+            let (id, name, dimension, fingerprint, type, table, created, rows) =
+                try row.decode((Int64, String, Int32, String, String, String, Double, Int64).self)
+            return SpaceRecord(id: id, name: name, dimension: Int(dimension), fingerprint: fingerprint,
+                               elementType: type, vectorFile: table, createdAt: created, rowCount: Int(rows))
+        }
+    }
+
+    public func writer(for space: SpaceID, storage: VectorStorage) throws -> any SpaceWriter {
+        let session = try PostgresSession.connect(server)
+        try PostgresSchema.migrate(session)
+        let record = try SpaceRecord.matching(space, in: Self.spaces(in: session))
+            ?? VectorTables.addSpace(space, storage: storage, store: self, session: session)
+        return try PostgresWriter(store: self, session: session, space: record)
+    }
+
+    public func reader(for space: SpaceRecord) throws -> any SpaceReader {
+        PostgresReader(store: self, space: space)
+    }
+
+    public func counts(of space: SpaceRecord) throws -> SpaceCounts {
+        try reading { session in
+            var counts = SpaceCounts()
+            for row in try session.query("""
+                SELECT status, count(*) FROM mmsearch.file WHERE space_id = \(space.id) GROUP BY status
+                """) {
+                let (status, n) = try row.decode((String, Int64).self)
+                if status == "ok" { counts.ok = Int(n) } else { counts.failed = Int(n) }
+            }
+            counts.withoutSpeech = try session.query("""
+                SELECT note FROM mmsearch.file WHERE space_id = \(space.id) AND status = 'ok' AND note IS NOT NULL
+                """).map { try $0.decode(String.self) }.filter { FileNote(stored: $0).noSpeech }.count
+            counts.modalities = try session.query("""
+                SELECT modality, count(*) FROM mmsearch.file
+                WHERE space_id = \(space.id) AND status = 'ok' AND vector_count > 0
+                GROUP BY modality ORDER BY modality COLLATE "C"
+                """).map { row in
+                let (modality, n) = try row.decode((String, Int64).self)
+                return (Modality(rawValue: modality), Int(n))
+            }
+            counts.labels = try session.query("""
+                SELECT l.name, count(*) FROM mmsearch.label l JOIN mmsearch.file f ON f.id = l.file_id
+                WHERE f.space_id = \(space.id) GROUP BY l.name ORDER BY l.name COLLATE "C"
+                """).map { row in
+                let (name, n) = try row.decode((String, Int64).self)
+                return (name, Int(n))
+            }
+            return counts
+        }
+    }
+
+    public func failures(in space: SpaceRecord?) throws -> [FileRecord] {
+        try reading { session in
+            try session.query("""
+                SELECT \(unescaped: FileRows.columns) FROM mmsearch.file
+                WHERE status = 'failed' AND (\(space?.id)::bigint IS NULL OR space_id = \(space?.id))
+                ORDER BY path
+                """).map(FileRows.record)
+        }
+    }
+
+    public func notes(in space: SpaceRecord) throws -> [(path: String, note: FileNote)] {
+        try reading { session in
+            try session.query("""
+                SELECT path, note FROM mmsearch.file
+                WHERE space_id = \(space.id) AND status = 'ok' AND note IS NOT NULL ORDER BY path
+                """).map { row in
+                let (path, note) = try row.decode((String, String).self)
+                return (path, FileNote(stored: note))
+            }
+        }
+    }
+
+    public func replaceLabels(_ entries: [(fileID: Int64, labels: [LabelScore])], in space: SpaceRecord) throws {
+        guard !entries.isEmpty else { return }
+        try reading { session in
+            try session.transaction {
+                let ids = entries.map(\.fileID)
+                try session.run("DELETE FROM mmsearch.label WHERE file_id = ANY(\(ids))")
+                var files: [Int64] = [], names: [String] = [], probabilities: [Double] = []
+                for entry in entries {
+                    for label in entry.labels {
+                        files.append(entry.fileID)
+                        names.append(label.label)
+                        probabilities.append(Double(label.probability))
+                    }
+                }
+                try session.run("""
+                    INSERT INTO mmsearch.label (file_id, name, probability)
+                    SELECT * FROM unnest(\(files)::bigint[], \(names)::text[], \(probabilities)::float8[])
+                    """)
+                try KeywordIndex.refreshFileDocuments(ids, in: session)
+            }
+        }
+    }
+
+    public func compact(storage: VectorStorage?) throws -> [CompactedSpace] {
+        try reading { session in
+            try Self.spaces(in: session).map { space in
+                try VectorTables.compact(space, to: storage, store: self, session: session)
+            }
+        }
+    }
+
+    public func check() throws -> IntegrityReport {
+        try reading { session in try PostgresIntegrity.check(self, session: session) }
+    }
+
+    public func repair() throws -> RepairReport {
+        try reading { session in try PostgresIntegrity.repair(self, session: session) }
+    }
+}
+
+/// How `file` rows become `FileRecord`s.
+enum FileRows {
+    static let columns = """
+        id, path, space_id, size, mtime_ns, modality, vector_row, vector_count, content_hash, status, error, \
+        indexed_at, note
+        """
+
+    static func record(_ row: PostgresRow) throws -> FileRecord {
+        let (id, path, space, size, mtime, modality, vectorRow, count, hash, status, error, indexed, note) =
+            try row.decode((Int64, String, Int64, Int64, Int64, String, Int64?, Int32, Int64?, String, String?,
+                            Double, String?).self)
+        return FileRecord(id: id, path: path, spaceID: space, size: size, mtimeNs: mtime,
+                          modality: Modality(rawValue: modality), vectorRow: vectorRow, vectorCount: Int(count),
+                          contentHash: hash, status: FileStatus(rawValue: status) ?? .failed, error: error,
+                          indexedAt: indexed, note: note)
+    }
+}
+
+extension Index {
+    /// The index in the PostgreSQL database at `url` (see `PostgresStore`); opens nothing yet.
+    public static func postgres(url: String) throws -> Index {
+        Index(store: try PostgresStore(url: url))
+    }
+}
