@@ -129,7 +129,8 @@ let package = Package(
 
         // Tests.
         // Finds fixtures, and the models where the product does (`Locations`).
-        .target(name: "MMTestSupport", dependencies: ["MMSearchKit", "MMEmbeddedStore"], path: "Tests/TestSupport"),
+        .target(name: "MMTestSupport", dependencies: ["MMSearchKit", "MMEmbeddedStore", "MMPostgresStore"],
+                path: "Tests/TestSupport"),
         .testTarget(name: "MMTensorTests", dependencies: ["MMTestSupport", "MMTensor"]),
         .testTarget(name: "MMMediaTests", dependencies: ["MMTestSupport", "MMMedia"]),
         .testTarget(name: "MMBERTTests", dependencies: ["MMTestSupport", "MMBERT", "MMTensor"]),

@@ -294,6 +294,7 @@ unix_socket_directories = '$sockdir'
 fsync = off
 synchronous_commit = off
 full_page_writes = off
+max_connections = 300
 EOF
         if as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -l "$log" -w -t 60 start >/dev/null 2>&1; then break; fi
         tries=$((tries + 1))

@@ -39,6 +39,10 @@ if ((${#missing[@]})); then
     $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# PostgreSQL 15 with pgvector (built from Debian's own source package) and postgres_fdw, for
+# the PostgreSQL store (`--store postgres://…`) and its tests.
+"$ROOT/Scripts/setup-postgres.sh" install
+
 # 2. Swift toolchain (not packaged by Debian: see https://www.swift.org/install/linux/).
 if ! command -v swift >/dev/null && [ -x /opt/swift/usr/bin/swift ]; then
     export PATH="/opt/swift/usr/bin:$PATH"

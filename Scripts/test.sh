@@ -18,9 +18,17 @@ printf '\033[1m==> %s\033[0m\n' "building and running the tests (release)" >&2
 swift build "${BUILD[@]}" --build-tests
 printf '\033[1m==> %s\033[0m\n' "Scripts/fetch/models.py clip|clap, offline (Scripts/fixtures/check_fetch_hf.sh)" >&2
 "$ROOT/Scripts/fixtures/check_fetch_hf.sh" "$(swift build "${BUILD[@]}" --show-bin-path)/mmsearch"
+# The PostgreSQL store's tests run against real servers: one server and three shards on
+# loopback, started here (unless the caller gave its own) and stopped at the end.
+# shellcheck source=Scripts/lib/postgres.sh
+. "$ROOT/Scripts/lib/postgres.sh"
 # The test log is long and CI shows only its end, so a failing run repeats its failures last.
 LOG="$(mktemp)"
-trap 'rm -f "$LOG"' EXIT
+trap 'rm -f "$LOG"; stop_postgres_servers' EXIT
+if [ -z "${MMSEARCH_TEST_POSTGRES:-}" ]; then
+    printf '\033[1m==> %s\033[0m\n' "PostgreSQL servers for the tests: one, and three shards (Scripts/lib/postgres.sh)" >&2
+    start_postgres_servers 3
+fi
 status=0
 swift test "${BUILD[@]}" --skip-build "$@" 2>&1 | tee "$LOG" || status=$?
 # The service from outside, on the whole test run only: the API against its OpenAPI document

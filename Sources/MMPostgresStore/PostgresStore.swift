@@ -195,3 +195,25 @@ extension Index {
         Index(store: try PostgresStore(url: url))
     }
 }
+
+extension PostgresStore {
+    /// Creates the database `name` on the server of `server` (connecting to the database the
+    /// URL names) and returns the URL of the new one. For setting up stores: tests, benchmarks.
+    public static func createDatabase(_ name: String, on server: String) throws -> String {
+        let location = try PostgresLocation(url: server)
+        guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
+            throw MMSearchError(.usage, "'\(name)' is not a database name mmsearch creates (letters, digits, _)")
+        }
+        try PostgresSession.connect(location).run(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
+        var created = location
+        created.database = name
+        return created.url
+    }
+
+    /// Sets up a sharded store on empty servers: `coordinator` (the URL every mmsearch command
+    /// then names) and `shards` (see `PostgresShards`).
+    public static func initializeSharded(coordinator: String, shards: [String]) throws {
+        try PostgresShards.initialize(coordinator: PostgresLocation(url: coordinator),
+                                      shards: shards.map(PostgresLocation.init(url:)))
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import MMTestSupport
 @testable import MMEmbeddedStore
 @testable import MMSearchKit
 
@@ -25,8 +26,8 @@ import Testing
         #expect(HybridSearch.fuse(vector: [1, 2, 3], keyword: [], limit: 2).map(\.row) == [1, 2])
     }
 
-    @Test func anExactNumberInAFileNameIsFoundThoughTheVectorsMissIt() throws {
-        let f = try Fixture()
+    @Test(arguments: TestStore.allCases) func anExactNumberInAFileNameIsFoundThoughTheVectorsMissIt(store: TestStore) throws {
+        let f = try Fixture(store: store)
         for i in 0..<30 { try f.photo("photo-\(i).jpg", "holiday picture \(i)") }
         try f.photo("invoice-8841.jpg", "a scanned paper")
         _ = try f.index()
@@ -43,8 +44,8 @@ import Testing
         #expect(abs((hybrid.first?.score ?? 9) - zip(vector, stored).reduce(0) { $0 + $1.0 * $1.1 }) < 1e-3)
     }
 
-    @Test func theKeywordIndexFollowsMovesDeletionsLabelsAndTextChunks() throws {
-        let f = try Fixture(chunking: wordChunking)
+    @Test(arguments: TestStore.allCases) func theKeywordIndexFollowsMovesDeletionsLabelsAndTextChunks(store: TestStore) throws {
+        let f = try Fixture(chunking: wordChunking, store: store)
         try f.photo("receipt-77.jpg", "paper one")
         try f.photo("other.jpg", "paper two")
         try f.photo("doc.txt", "The quartermaster ordered supplies.")
@@ -69,8 +70,8 @@ import Testing
         #expect(try keywordHits("sunset").count + keywordHits("mountain").count == 1, "other.jpg by its label")
     }
 
-    @Test func aWordEveryPathHoldsRanksNothing() throws {
-        let f = try Fixture()
+    @Test(arguments: TestStore.allCases) func aWordEveryPathHoldsRanksNothing(store: TestStore) throws {
+        let f = try Fixture(store: store)
         for i in 0..<10 { try f.photo("trip/p\(i).jpg", "holiday picture \(i)") }
         try f.photo("home/tripod.jpg", "a camera stand")
         _ = try f.index()
@@ -85,8 +86,8 @@ import Testing
         #expect(rare.dropFirst().allSatisfy { $0.fusion?.keywordRank == nil })
     }
 
-    @Test func hybridSearchHonoursTheFilters() throws {
-        let f = try Fixture()
+    @Test(arguments: TestStore.allCases) func hybridSearchHonoursTheFilters(store: TestStore) throws {
+        let f = try Fixture(store: store)
         try f.photo("a/code-123.jpg", "x")
         try f.photo("b/code-123.jpg", "y")
         _ = try f.index()

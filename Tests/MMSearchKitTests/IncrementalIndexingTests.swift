@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import MMTestSupport
 @testable import MMEmbeddedStore
 @testable import MMSearchKit
 
@@ -23,8 +24,8 @@ import Testing
         #expect(try f.rowsAddUp())
     }
 
-    @Test func aMovedFolderKeepsItsVectors() throws {
-        let f = try Fixture()
+    @Test(arguments: TestStore.allCases) func aMovedFolderKeepsItsVectors(store: TestStore) throws {
+        let f = try Fixture(store: store)
         for i in 0..<5 { try f.photo("trip/p\(i).jpg", "trip \(i)") }
         _ = try f.index()
         try FileManager.default.createDirectory(at: f.photos.appendingPathComponent("2024"),
@@ -56,8 +57,8 @@ import Testing
         #expect(try f.rowsAddUp())
     }
 
-    @Test func identicalNewFilesAreEmbeddedOnce() throws {
-        let f = try Fixture()
+    @Test(arguments: TestStore.allCases) func identicalNewFilesAreEmbeddedOnce(store: TestStore) throws {
+        let f = try Fixture(store: store)
         for name in ["x.jpg", "y.jpg", "sub/z.jpg"] { try f.photo(name, "duplicate") }
         try f.photo("other.jpg", "other")
         let (summary, _) = try f.index()
@@ -165,8 +166,8 @@ import Testing
         #expect(try f.rowsAddUp())
     }
 
-    @Test func theDefaultExcludesAndHiddenFilesAreSkippedUnlessAskedFor() throws {
-        let f = try Fixture()
+    @Test(arguments: TestStore.allCases) func theDefaultExcludesAndHiddenFilesAreSkippedUnlessAskedFor(store: TestStore) throws {
+        let f = try Fixture(store: store)
         let kept = try f.photo("a.jpg", "kept")
         let modules = try f.photo("node_modules/pkg/logo.png", "npm logo")
         let git = try f.photo("repo/.git/objects/x.jpg", "git object")
@@ -183,8 +184,8 @@ import Testing
         #expect(try f.indexedPaths() == [kept])
     }
 
-    @Test func excludeTakesNamePatternsAndFolderPaths() throws {
-        let f = try Fixture()
+    @Test(arguments: TestStore.allCases) func excludeTakesNamePatternsAndFolderPaths(store: TestStore) throws {
+        let f = try Fixture(store: store)
         let kept = try f.photo("keep/a.jpg", "a")
         try f.photo("build-1/b.jpg", "b")
         try f.photo("build-2/c.jpg", "c")
@@ -196,8 +197,8 @@ import Testing
         #expect(try f.indexedPaths() == [kept, nested], "a path excludes that folder only")
     }
 
-    @Test func anIgnoreFileSkipsItsPatternsInItsFolderAndBelow() throws {
-        let f = try Fixture()
+    @Test(arguments: TestStore.allCases) func anIgnoreFileSkipsItsPatternsInItsFolderAndBelow(store: TestStore) throws {
+        let f = try Fixture(store: store)
         let kept = try f.photo("a.jpg", "a")
         let notes = try f.photo("notes.txt", "some notes")
         try f.photo("trip/draft-1.jpg", "draft")
@@ -232,8 +233,8 @@ import Testing
 }
 
 extension IncrementalIndexingTests {
-    @Test func aCopyOfAFileThatFailedIsEmbeddedItselfNotGivenTheFailure() throws {
-        let f = try Fixture()
+    @Test(arguments: TestStore.allCases) func aCopyOfAFileThatFailedIsEmbeddedItselfNotGivenTheFailure(store: TestStore) throws {
+        let f = try Fixture(store: store)
         let first = try f.photo("a.jpg", "bad bytes")
         let second = try f.photo("b.jpg", "bad bytes")
         let (summary, failures) = try f.index()

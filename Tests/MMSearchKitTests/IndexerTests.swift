@@ -1,11 +1,12 @@
 import Foundation
 import Testing
+import MMTestSupport
 @testable import MMEmbeddedStore
 @testable import MMSearchKit
 
 @Suite struct IndexerTests {
-    @Test func indexingEmbedsEveryReadableFileAndFindsItByContent() throws {
-        let f = try Fixture()
+    @Test(arguments: TestStore.allCases) func indexingEmbedsEveryReadableFileAndFindsItByContent(store: TestStore) throws {
+        let f = try Fixture(store: store)
         let dog = try f.photo("dog.jpg", "a dog")
         try f.photo("cat.png", "a cat")
         try f.photo("sub/deeper/car.JPEG", "a car")
@@ -20,8 +21,8 @@ import Testing
         #expect(try f.indexedPaths().count == 3)
     }
 
-    @Test func reindexingAnUnchangedFolderEmbedsNothing() throws {
-        let f = try Fixture()
+    @Test(arguments: TestStore.allCases) func reindexingAnUnchangedFolderEmbedsNothing(store: TestStore) throws {
+        let f = try Fixture(store: store)
         for i in 0..<5 { try f.photo("p\(i).jpg", "photo \(i)") }
         _ = try f.index()
         #expect(f.counter.count == 5)
@@ -32,8 +33,8 @@ import Testing
         #expect(again.description.hasPrefix("indexed 0, unchanged 5, failed 0 ("))
     }
 
-    @Test func aChangedFileIsReembeddedAndOnlyIt() throws {
-        let f = try Fixture()
+    @Test(arguments: TestStore.allCases) func aChangedFileIsReembeddedAndOnlyIt(store: TestStore) throws {
+        let f = try Fixture(store: store)
         let a = try f.photo("a.jpg", "first version")
         try f.photo("b.jpg", "other")
         _ = try f.index()
@@ -47,8 +48,8 @@ import Testing
         #expect(old.map { $0.score < 0.99 } ?? true, "the old vector of a.jpg is no longer searched")
     }
 
-    @Test func aFileWithTheSameSizeButANewMtimeIsReembedded() throws {
-        let f = try Fixture()
+    @Test(arguments: TestStore.allCases) func aFileWithTheSameSizeButANewMtimeIsReembedded(store: TestStore) throws {
+        let f = try Fixture(store: store)
         let a = try f.photo("a.jpg", "aaaa", mtime: Date(timeIntervalSince1970: 1_000_000))
         _ = try f.index()
         try f.photo("a.jpg", "bbbb", mtime: Date(timeIntervalSince1970: 2_000_000))
@@ -57,8 +58,8 @@ import Testing
         #expect(try f.search(content: "bbbb").first?.path == a)
     }
 
-    @Test func aDeletedFileLeavesTheIndexAndTheResults() throws {
-        let f = try Fixture()
+    @Test(arguments: TestStore.allCases) func aDeletedFileLeavesTheIndexAndTheResults(store: TestStore) throws {
+        let f = try Fixture(store: store)
         let gone = try f.photo("gone.jpg", "gone")
         let kept = try f.photo("kept.jpg", "kept")
         _ = try f.index()
@@ -70,8 +71,8 @@ import Testing
         #expect(try f.search(content: "gone").contains { $0.path == gone } == false)
     }
 
-    @Test func indexingOneFolderDoesNotForgetAnotherFolder() throws {
-        let f = try Fixture()
+    @Test(arguments: TestStore.allCases) func indexingOneFolderDoesNotForgetAnotherFolder(store: TestStore) throws {
+        let f = try Fixture(store: store)
         let a = try f.photo("a/x.jpg", "x")
         let b = try f.photo("b/y.jpg", "y")
         _ = try f.index([f.photos.appendingPathComponent("a")])
@@ -80,8 +81,8 @@ import Testing
         #expect(try f.indexedPaths() == [a, b])
     }
 
-    @Test func failuresAreReportedOnceRecordedAndListedWhileGoodFilesAreIndexed() throws {
-        let f = try Fixture()
+    @Test(arguments: TestStore.allCases) func failuresAreReportedOnceRecordedAndListedWhileGoodFilesAreIndexed(store: TestStore) throws {
+        let f = try Fixture(store: store)
         let good = try f.photo("good.jpg", "fine")
         let bad1 = try f.photo("bad1.jpg", "this is bad")
         let bad2 = try f.photo("sub/bad2.png", "bad too")
@@ -98,8 +99,8 @@ import Testing
         #expect(try f.indexedPaths() == [good])
     }
 
-    @Test func aLaterFailureDoesNotLoseAGoodVector() throws {
-        let f = try Fixture()
+    @Test(arguments: TestStore.allCases) func aLaterFailureDoesNotLoseAGoodVector(store: TestStore) throws {
+        let f = try Fixture(store: store)
         let good = try f.photo("good.jpg", "fine")
         _ = try f.index()
         try f.photo("later.jpg", "bad news")
@@ -108,8 +109,8 @@ import Testing
         #expect(try f.search(content: "fine").first?.path == good)
     }
 
-    @Test func aFailedFileIsRetriedAndIndexedOnceFixed() throws {
-        let f = try Fixture()
+    @Test(arguments: TestStore.allCases) func aFailedFileIsRetriedAndIndexedOnceFixed(store: TestStore) throws {
+        let f = try Fixture(store: store)
         let file = try f.photo("x.jpg", "bad")
         _ = try f.index()
         _ = try f.index()
@@ -136,8 +137,8 @@ import Testing
         #expect(f.counter.names == [upper])
     }
 
-    @Test func symlinkLoopsAreSurvivedAndLinksToFilesAreFollowed() throws {
-        let f = try Fixture()
+    @Test(arguments: TestStore.allCases) func symlinkLoopsAreSurvivedAndLinksToFilesAreFollowed(store: TestStore) throws {
+        let f = try Fixture(store: store)
         try f.photo("a/one.jpg", "one")
         try f.temp.write("elsewhere/real.png", "real")
         let fm = FileManager.default
@@ -155,8 +156,8 @@ import Testing
         #expect(try f.indexedPaths() == [f.photos.path + "/a/one.jpg", f.photos.path + "/link.png"])
     }
 
-    @Test func aSingleFileCanBeIndexedAsARoot() throws {
-        let f = try Fixture()
+    @Test(arguments: TestStore.allCases) func aSingleFileCanBeIndexedAsARoot(store: TestStore) throws {
+        let f = try Fixture(store: store)
         let one = try f.photo("one.jpg", "one")
         try f.photo("two.jpg", "two")
         let (summary, _) = try f.index([URL(fileURLWithPath: one)])
@@ -164,8 +165,8 @@ import Testing
         #expect(try f.indexedPaths() == [one])
     }
 
-    @Test func aMissingRootIsReportedAndWhatItHadIsKept() throws {
-        let f = try Fixture()
+    @Test(arguments: TestStore.allCases) func aMissingRootIsReportedAndWhatItHadIsKept(store: TestStore) throws {
+        let f = try Fixture(store: store)
         let moved = try f.photo("disk/x.jpg", "x")
         let disk = f.photos.appendingPathComponent("disk")
         _ = try f.index([disk])
@@ -215,8 +216,8 @@ import Testing
         #expect(f.counter.count - before == 12 - first.indexed)
     }
 
-    @Test func progressCountsUpToTheFilesThatNeedEmbedding() throws {
-        let f = try Fixture()
+    @Test(arguments: TestStore.allCases) func progressCountsUpToTheFilesThatNeedEmbedding(store: TestStore) throws {
+        let f = try Fixture(store: store)
         for i in 0..<6 { try f.photo("p\(i).jpg", "photo \(i)") }
         try f.photo("bad.jpg", "bad")
         var last: IndexProgress?

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import MMTestSupport
 @testable import MMEmbeddedStore
 @testable import MMSearchKit
 
@@ -205,8 +206,8 @@ import Testing
         }
     }
 
-    @Test func searchReturnsPathsScoresAndModalitiesBestFirst() throws {
-        let f = try Fixture(dimension: 384)
+    @Test(arguments: TestStore.allCases) func searchReturnsPathsScoresAndModalitiesBestFirst(store: TestStore) throws {
+        let f = try Fixture(dimension: 384, store: store)
         for i in 0..<30 { try f.photo("p\(i).png", "picture \(i)") }
         _ = try f.index()
         let query = hashVector(Array("picture 7".utf8), dimension: 384)
@@ -218,8 +219,8 @@ import Testing
         #expect(try f.engine.reader().search(query, limit: 100).count == 30)
     }
 
-    @Test func aTextQueryIsEmbeddedWithThePacksTextEncoder() throws {
-        let f = try Fixture()
+    @Test(arguments: TestStore.allCases) func aTextQueryIsEmbeddedWithThePacksTextEncoder(store: TestStore) throws {
+        let f = try Fixture(store: store)
         let note = try f.photo("note.jpg", "a dog on a beach")
         try f.photo("other.jpg", "something else")
         _ = try f.index()
@@ -228,8 +229,8 @@ import Testing
         #expect(abs((hits.first?.score ?? 0) - 1) < 1e-5)
     }
 
-    @Test func aFileQueryFindsItselfFirst() throws {
-        let f = try Fixture()
+    @Test(arguments: TestStore.allCases) func aFileQueryFindsItselfFirst(store: TestStore) throws {
+        let f = try Fixture(store: store)
         let cat = try f.photo("cat.jpg", "cat pixels")
         try f.photo("dog.jpg", "dog pixels")
         _ = try f.index()
@@ -240,8 +241,8 @@ import Testing
 
 /// Searching for some modalities only: text chunks and photos in one index.
 @Suite struct ModalityFilterTests {
-    @Test func aSearchCanAskForSomeModalitiesOnlyAndStillGetsTheBestOfThem() throws {
-        let f = try Fixture(chunking: wordChunking)
+    @Test(arguments: TestStore.allCases) func aSearchCanAskForSomeModalitiesOnlyAndStillGetsTheBestOfThem(store: TestStore) throws {
+        let f = try Fixture(chunking: wordChunking, store: store)
         // The text file matches the query exactly; the photos only a little.
         let notes = try f.photo("notes.txt", "a cup of coffee")
         for i in 0..<12 { try f.photo("p\(i).jpg", "photo \(i)") }
@@ -291,8 +292,8 @@ import Testing
     /// Six one-paragraph chunks in `notes.md` (each says "storm", the word the hybrid search
     /// looks for) and eight photos (so that "storm" is in fewer than half of the keyword
     /// index's parts, see `TextSearchIndex.weakestScore`).
-    static func fixture() throws -> (Fixture, notes: String) {
-        let f = try Fixture(chunking: wordChunking)
+    static func fixture(_ store: TestStore) throws -> (Fixture, notes: String) {
+        let f = try Fixture(chunking: wordChunking, store: store)
         let paragraphs = (0..<6).map { "storm report number \($0) here" }
         let notes = try f.photo("notes.md", paragraphs.joined(separator: "\n\n"))
         for i in 0..<8 { try f.photo("p\(i).jpg", "photo \(i)") }
@@ -300,8 +301,8 @@ import Testing
         return (f, notes)
     }
 
-    @Test func eachFileComesOnceWithItsBestChunkAndTheLimitCountsFiles() throws {
-        let (f, notes) = try Self.fixture()
+    @Test(arguments: TestStore.allCases) func eachFileComesOnceWithItsBestChunkAndTheLimitCountsFiles(store: TestStore) throws {
+        let (f, notes) = try Self.fixture(store)
         let query = Query.text("storm report number 4 here")
         var every = SearchOptions()
         every.allChunks = true
@@ -323,8 +324,8 @@ import Testing
         #expect(abs(best.score - 1) < 1e-5)
     }
 
-    @Test func hybridSearchAlsoGivesEachFileOnce() throws {
-        let (f, notes) = try Self.fixture()
+    @Test(arguments: TestStore.allCases) func hybridSearchAlsoGivesEachFileOnce(store: TestStore) throws {
+        let (f, notes) = try Self.fixture(store)
         var options = SearchOptions()
         options.hybrid = true
         let files = try f.engine.search(.text("storm"), limit: 9, options: options)
@@ -337,8 +338,8 @@ import Testing
 
     /// `Engine.search(_:in:)`, as a service runs concurrent text queries, answers each as it
     /// is answered alone: every option, and an error fails only its own search.
-    @Test func textSearchesRunTogetherGetWhatEachGetsAlone() throws {
-        let (f, _) = try Self.fixture()
+    @Test(arguments: TestStore.allCases) func textSearchesRunTogetherGetWhatEachGetsAlone(store: TestStore) throws {
+        let (f, _) = try Self.fixture(store)
         var every = SearchOptions(threads: 1)
         every.allChunks = true
         var hybrid = SearchOptions(threads: 1)
@@ -374,8 +375,8 @@ import Testing
         #expect((try? together[0].get())?.isEmpty == false)
     }
 
-    @Test func theMinimumScoreAndFiltersStillApply() throws {
-        let (f, notes) = try Self.fixture()
+    @Test(arguments: TestStore.allCases) func theMinimumScoreAndFiltersStillApply(store: TestStore) throws {
+        let (f, notes) = try Self.fixture(store)
         let query = Query.text("storm report number 2 here")
         let strict = try f.engine.search(query, limit: 10, options: SearchOptions(minimumScore: 0.99))
         #expect(strict.map(\.path) == [notes])

@@ -1,16 +1,17 @@
 import Foundation
 import Testing
+import MMTestSupport
 @testable import MMEmbeddedStore
 @testable import mmsearch
 @testable import MMSearchKit
 
 @Suite struct SpaceTests {
-    @Test func anIndexRunRefusesAnIndexBuiltInAnotherSpace() throws {
-        let f = try Fixture()
+    @Test(arguments: TestStore.allCases) func anIndexRunRefusesAnIndexBuiltInAnotherSpace(store: TestStore) throws {
+        let f = try Fixture(store: store)
         try f.photo("a.jpg", "a")
         _ = try f.index()
         let other = try testPack(name: "clip-vit-b32", fingerprint: "beef", dimension: 24)
-        let engine = Engine(pack: other, indexDirectory: f.indexDirectory)
+        let engine = Engine(pack: other, index: f.index)
         #expect {
             _ = try engine.index(roots: [f.photos])
         } throws: { error in
@@ -22,13 +23,13 @@ import Testing
         }
     }
 
-    @Test func aQueryRefusesAnIndexFromAnotherSpace() throws {
-        let f = try Fixture()
+    @Test(arguments: TestStore.allCases) func aQueryRefusesAnIndexFromAnotherSpace(store: TestStore) throws {
+        let f = try Fixture(store: store)
         try f.photo("a.jpg", "a")
         _ = try f.index()
         // Same name and dimension, other weights: still another space.
         let other = try testPack(name: "test", fingerprint: "beefcafe", dimension: 24)
-        let engine = Engine(pack: other, indexDirectory: f.indexDirectory)
+        let engine = Engine(pack: other, index: f.index)
         #expect {
             _ = try engine.search(.text("a"), limit: 3)
         } throws: { error in

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import MMTestSupport
 @testable import MMEmbeddedStore
 @testable import MMSearchKit
 
@@ -15,8 +16,8 @@ import Testing
         return v.map { $0 / n }
     }
 
-    @Test func identicalFilesFormOneDuplicateGroupAndOthersNone() throws {
-        let f = try Fixture()
+    @Test(arguments: TestStore.allCases) func identicalFilesFormOneDuplicateGroupAndOthersNone(store: TestStore) throws {
+        let f = try Fixture(store: store)
         try f.photo("a.jpg", "same picture")
         try f.photo("copy/a.jpg", "same picture")
         try f.photo("b.jpg", "another")
@@ -156,8 +157,8 @@ import Testing
         #expect(throws: MMSearchError.self) { try Qrels.parse("# nothing\n", source: "q.tsv", root: "/") }
     }
 
-    @Test func evaluatingAnIndexScoresEachQuery() throws {
-        let f = try Fixture()
+    @Test(arguments: TestStore.allCases) func evaluatingAnIndexScoresEachQuery(store: TestStore) throws {
+        let f = try Fixture(store: store)
         try f.photo("dog.jpg", "a dog")
         try f.photo("cat.jpg", "a cat")
         try f.photo("car.jpg", "a car")

@@ -1,12 +1,13 @@
 import Foundation
 import Testing
+import MMTestSupport
 @testable import MMEmbeddedStore
 @testable import MMSearchKit
 
 /// Zero-shot labelling: prompt ensembling, the softmax, label lists, and stored labels.
 @Suite struct ZeroShotTests {
-    @Test func theBestLabelIsTheOneWhosePromptMatchesAndProbabilitiesAddUpToOne() throws {
-        let f = try Fixture()
+    @Test(arguments: TestStore.allCases) func theBestLabelIsTheOneWhosePromptMatchesAndProbabilitiesAddUpToOne(store: TestStore) throws {
+        let f = try Fixture(store: store)
         let photo = try f.photo("pet.jpg", "dog")
         let classifier = try f.engine.classifier(labels: ["cat", "dog", "car"], templates: ["{}"], temperature: 0.05)
         let scores = try f.engine.label(URL(fileURLWithPath: photo), with: classifier)
@@ -29,8 +30,8 @@ import Testing
         for (x, y) in zip(classifier.labelVectors[0], mean) { #expect(abs(x - y / norm) < 1e-5) }
     }
 
-    @Test func aLowerTemperatureSharpensTheDistribution() throws {
-        let f = try Fixture()
+    @Test(arguments: TestStore.allCases) func aLowerTemperatureSharpensTheDistribution(store: TestStore) throws {
+        let f = try Fixture(store: store)
         let text = try #require(f.pack.encoder(for: .text))
         let vector = try QueryExpression.combine([hashVector(Array("dog".utf8), dimension: 24),
                                                   hashVector(Array("cat".utf8), dimension: 24)], weights: [0.6, 0.4])
@@ -94,8 +95,8 @@ import Testing
         }
     }
 
-    @Test func aChangedFileLosesItsLabelsAndRelabellingReplacesThem() throws {
-        let f = try Fixture()
+    @Test(arguments: TestStore.allCases) func aChangedFileLosesItsLabelsAndRelabellingReplacesThem(store: TestStore) throws {
+        let f = try Fixture(store: store)
         try f.photo("pet.jpg", "dog", mtime: Date(timeIntervalSince1970: 1_000))
         _ = try f.index()
         let classifier = try f.engine.classifier(labels: ["dog", "cat"], templates: ["{}"], temperature: 0.05)

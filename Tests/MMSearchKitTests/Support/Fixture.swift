@@ -1,8 +1,10 @@
 import Foundation
+import MMTestSupport
 @testable import MMEmbeddedStore
 @testable import MMSearchKit
 
-/// A photo folder, an index directory and an engine over the hash pack, in a temporary folder.
+/// A photo folder, an index (embedded in a temporary folder, or in a new PostgreSQL database)
+/// and an engine over the hash pack.
 final class Fixture {
     let temp: TemporaryDirectory
     let counter: CallCounter
@@ -11,12 +13,16 @@ final class Fixture {
     var photos: URL { temp.sub("photos") }
     var indexDirectory: URL { temp.sub("index") }
 
-    init(dimension: Int = 24, counter: CallCounter = CallCounter(), chunking: TextChunking? = nil) throws {
+    /// The index, in the store the fixture was made with.
+    var index: Index { engine.index }
+
+    init(dimension: Int = 24, counter: CallCounter = CallCounter(), chunking: TextChunking? = nil,
+         store: TestStore = .embedded) throws {
         self.counter = counter
         temp = try TemporaryDirectory()
         try FileManager.default.createDirectory(at: temp.sub("photos"), withIntermediateDirectories: true)
         pack = try testPack(dimension: dimension, counter: counter, chunking: chunking)
-        engine = Engine(pack: pack, indexDirectory: temp.sub("index"))
+        engine = Engine(pack: pack, index: try store.newIndex(folder: temp.sub("index")))
     }
 
     /// Writes a file under `photos/`.
