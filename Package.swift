@@ -139,7 +139,8 @@ let package = Package(
         .testTarget(name: "MMCLAPTests", dependencies: ["MMTestSupport", "MMCLAP", "MMTensor"]),
         .testTarget(name: "MMPocketSphinxTests", dependencies: ["MMTestSupport", "MMPocketSphinx", "MMBuiltins", "MMSearchKit",
                                                                 "MMEmbeddedStore", "MMMedia"]),
-        .testTarget(name: "MMSearchKitTests", dependencies: ["MMTestSupport", "MMSearchKit", "MMEmbeddedStore", "mmsearch"]),
+        .testTarget(name: "MMSearchKitTests", dependencies: ["MMTestSupport", "MMSearchKit", "MMEmbeddedStore", "MMPostgresStore",
+                                                             "mmsearch", .product(name: "PostgresNIO", package: "postgres-nio")]),
         .testTarget(name: "EndToEndTests", dependencies: ["MMTestSupport", "MMSearchKit", "MMBuiltins", "MMEmbeddedStore",
                                                           "MMCLIP", "MMCLAP", "MMMedia"]),
         // The service over a real server on a loopback port, through the built binary.

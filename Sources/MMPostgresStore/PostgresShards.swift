@@ -69,7 +69,7 @@ enum PostgresShards {
                 try session.run(PostgresQuery(unsafeSQL: """
                     CREATE SERVER \(server) FOREIGN DATA WRAPPER postgres_fdw OPTIONS (
                         host \(literal(shard.host)), port \(literal(String(shard.port))), dbname \(literal(shard.database)),
-                        extensions 'vector', async_capable 'true', fetch_size '1000',
+                        extensions 'vector', async_capable 'true', fetch_size '100',
                         application_name 'mmsearch-coordinator', options \(literal(shardSessionOptions)))
                     """))
                 var mapping = "user \(literal(shard.user))"

@@ -130,24 +130,50 @@ final class PostgresSnapshot: SpaceSnapshot {
         let scope = try scope(options)
         guard k > 0, scope.files.map({ !$0.isEmpty }) ?? true else { return ([], SearchStatistics()) }
         let approximate = approximate(options)
-        if approximate {
-            try session.run(PostgresQuery(unsafeSQL: "SET LOCAL hnsw.ef_search = \(min(1000, max(64, 2 * k)))"))
-            try session.run("SET LOCAL hnsw.iterative_scan = strict_order")
+        if approximate { try Self.prepareApproximateSearch(k: k, in: session) }
+        let sql = try Self.searchStatement(space, approximate: approximate, partitions: try store.partitions(of: space))
+        let binds = Self.searchBinds(query, k: k, modalities: scope.modalities, files: scope.files)
+        var rows: [ScoredRow] = []
+        for row in try session.query(PostgresQuery(unsafeSQL: sql, binds: binds)).prefix(k) {
+            let (id, distance, hit) = try Self.hit(row)
+            let score = Float(-distance)
+            rows.append(ScoredRow(row: RowID(id), score: score))
+            hits[RowID(id)] = hit
         }
+        var statistics = SearchStatistics()
+        statistics.exactRows = approximate ? 0 : rowCount
+        return (rows, statistics)
+    }
+
+    /// The search statement: the best `$4` rows by inner product with `$1` among rows of the
+    /// modalities `$2` and files `$3` (NULL: all), with what their hits need. Exact search
+    /// orders by an expression the HNSW index cannot serve (`distance + 0`), so the server
+    /// scans every row and keeps the best (a top-N sort); approximate search orders by the
+    /// distance itself, which the HNSW index serves.
+    ///
+    /// On a sharded store each shard's partition (`partitions`) is asked for its own best `$4`
+    /// in a branch of a UNION ALL: a query on one foreign table is shipped whole by postgres_fdw,
+    /// ordering and LIMIT included, so each shard sorts its rows and sends back only its best,
+    /// all shards at once (an Async Append over async foreign scans); the final ORDER BY merges
+    /// them, and the caller keeps the first `$4`.
+    static func searchStatement(_ space: SpaceRecord, approximate: Bool, partitions: [String] = []) throws -> String {
         let distance = "r.v <#> $1\(VectorTables.cast(space))"
         let order = approximate ? distance : "(\(distance)) + 0"
-        var binds = PostgresBindings()
-        binds.append(query)
-        binds.append(scope.modalities)
-        binds.append(scope.files)
-        binds.append(Int64(k))
-        let sql = """
-            WITH best AS (
-                SELECT r.id, r.file_id, r.part, \(distance) AS distance
-                FROM \(try table) r
+        func branch(_ table: String) -> String {
+            """
+            SELECT r.id, r.file_id, r.part, \(order) AS distance
+                FROM \(table) r
                 WHERE ($2::text[] IS NULL OR r.modality = ANY($2::text[]))
                   AND ($3::bigint[] IS NULL OR r.file_id = ANY($3::bigint[]))
-                ORDER BY \(order) LIMIT $4)
+                ORDER BY \(order) LIMIT $4
+            """
+        }
+        let table = try VectorTables.table(of: space)
+        // Each shard's best, merged by the final ORDER BY (and cut to `$4` by the caller).
+        let best = partitions.isEmpty ? branch(table)
+            : partitions.map { "(" + branch($0) + ")" }.joined(separator: "\nUNION ALL ")
+        return """
+            WITH best AS MATERIALIZED (\(best))
             SELECT b.id, b.distance, f.id, f.path, f.modality, c.idx, c.byte_start, c.byte_end, c.text, c.start_s, c.end_s,
                    coalesce((SELECT array_agg(l.name ORDER BY l.probability DESC, l.name) FROM mmsearch.label l
                              WHERE l.file_id = f.id), '{}'),
@@ -158,16 +184,24 @@ final class PostgresSnapshot: SpaceSnapshot {
             LEFT JOIN mmsearch.chunk c ON c.file_id = b.file_id AND c.idx = b.part
             ORDER BY b.distance, b.id
             """
-        var rows: [ScoredRow] = []
-        for row in try session.query(PostgresQuery(unsafeSQL: sql, binds: binds)) {
-            let (id, distance, hit) = try Self.hit(row)
-            let score = Float(-distance)
-            rows.append(ScoredRow(row: RowID(id), score: score))
-            hits[RowID(id)] = hit
-        }
-        var statistics = SearchStatistics()
-        statistics.exactRows = approximate ? 0 : rowCount
-        return (rows, statistics)
+    }
+
+    /// Settings of an approximate search, for the rest of the transaction: the HNSW search
+    /// width (at least 64, twice `k`), iterative scans so that filters still fill `k`, and the
+    /// graph used whatever the planner thinks of a small table.
+    static func prepareApproximateSearch(k: Int, in session: PostgresSession) throws {
+        try session.run(PostgresQuery(unsafeSQL: "SET LOCAL hnsw.ef_search = \(min(1000, max(64, 2 * k)))"))
+        try session.run("SET LOCAL hnsw.iterative_scan = strict_order")
+        try session.run("SET LOCAL enable_seqscan = off")
+    }
+
+    static func searchBinds(_ query: [Float], k: Int, modalities: [String]?, files: [Int64]?) -> PostgresBindings {
+        var binds = PostgresBindings()
+        binds.append(query)
+        binds.append(modalities)
+        binds.append(files)
+        binds.append(Int64(k))
+        return binds
     }
 
     /// A row of the search statement as a hit (its score set by `hit(row:score:)`).

@@ -21,6 +21,8 @@ import PostgresNIO
 public final class PostgresStore: IndexStore, Sendable {
     public let server: PostgresLocation
     let pool: SessionPool
+    /// The shards, read once (a store's shards are fixed when it is set up).
+    private let shards = Locked<[PostgresShards.Shard]?>(nil)
     /// Live rows below which a search scans every row (exact) rather than the HNSW graph.
     public let exactBelow: Int
 
@@ -35,6 +37,20 @@ public final class PostgresStore: IndexStore, Sendable {
     }
 
     public var location: String { server.description }
+
+    /// The shards of a sharded store; empty for one server.
+    func shardList() throws -> [PostgresShards.Shard] {
+        if let known = shards.withLock({ $0 }) { return known }
+        let list = try reading { try PostgresShards.list(in: $0) }
+        shards.withLock { $0 = list }
+        return list
+    }
+
+    /// The foreign tables that hold `space`'s rows on the shards; empty for one server.
+    func partitions(of space: SpaceRecord) throws -> [String] {
+        let table = try VectorTables.table(of: space)
+        return try shardList().map { "\(table)_s\($0.index)" }
+    }
     public var ownFolders: [String] { [] }
 
     public func exists() -> Bool {
@@ -197,6 +213,23 @@ extension Index {
 }
 
 extension PostgresStore {
+    /// The plan PostgreSQL makes for a search of `space` (`EXPLAIN (VERBOSE, COSTS OFF)`, or
+    /// with `analyze` also run and timed): on a sharded store it shows the ordering by
+    /// distance sent to each shard in its Remote SQL.
+    public func explainSearch(_ space: SpaceRecord, vector: [Float], k: Int, approximate: Bool,
+                              analyze: Bool = false) throws -> [String] {
+        try reading { session in
+            try session.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") {
+                if approximate { try PostgresSnapshot.prepareApproximateSearch(k: k, in: session) }
+                let sql = "EXPLAIN (VERBOSE, COSTS OFF\(analyze ? ", ANALYZE, TIMING OFF, SUMMARY OFF" : ""))\n"
+                    + (try PostgresSnapshot.searchStatement(space, approximate: approximate,
+                                                            partitions: try partitions(of: space)))
+                let binds = PostgresSnapshot.searchBinds(vector, k: k, modalities: nil, files: nil)
+                return try session.query(PostgresQuery(unsafeSQL: sql, binds: binds)).map { try $0.decode(String.self) }
+            }
+        }
+    }
+
     /// Creates the database `name` on the server of `server` (connecting to the database the
     /// URL names) and returns the URL of the new one. For setting up stores: tests, benchmarks.
     public static func createDatabase(_ name: String, on server: String) throws -> String {

@@ -116,6 +116,10 @@ final class PostgresWriter: SpaceWriter {
         return files.filter { mine.contains($0.path) }
     }
 
+    func finish() throws {
+        try VectorTables.ensureGraph(space, store: store, session: session)
+    }
+
     // MARK: Writes
 
     /// One file as this writer records it: an outcome with its rows, chunks and parts.

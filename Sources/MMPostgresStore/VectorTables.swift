@@ -44,8 +44,40 @@ enum VectorTables {
                 v \(type)(\(space.dimension)) NOT NULL)
             """,
             "CREATE INDEX IF NOT EXISTS \(name)_by_file ON \(table) (file_id, part)",
-            "CREATE INDEX IF NOT EXISTS \(name)_hnsw ON \(table) USING hnsw (v \(type)_ip_ops)",
         ]
+    }
+
+    /// The HNSW index (the graph of approximate search) of a space's table.
+    static func graphDDL(_ space: SpaceRecord) -> String {
+        "CREATE INDEX IF NOT EXISTS \(space.vectorFile)_hnsw ON mmsearch.\(space.vectorFile) "
+            + "USING hnsw (v \(type(of: space))_ip_ops)"
+    }
+
+    /// Builds the HNSW index of `space` where it is missing, once the space has `exactBelow`
+    /// rows (below that every search scans exactly, and a graph would only slow the writes):
+    /// built in one pass over the rows, which is many times faster than growing it row by
+    /// row during a large first load. On a sharded store every shard builds its own at once.
+    static func ensureGraph(_ space: SpaceRecord, store: PostgresStore, session: PostgresSession) throws {
+        let rows = try session.query("SELECT live_rows FROM mmsearch.space WHERE id = \(space.id)").first?.decode(Int64.self) ?? 0
+        guard rows >= store.exactBelow else { return }
+        let shards = try PostgresShards.list(in: session)
+        let servers = shards.isEmpty ? [store.server] : try shards.map { try PostgresLocation(url: $0.url) }
+        let failures = Locked<[Error]>([])
+        DispatchQueue.concurrentPerform(iterations: servers.count) { i in
+            do {
+                let remote = try PostgresSession.connect(servers[i])
+                let present = try remote.query("""
+                    SELECT to_regclass(\("mmsearch." + space.vectorFile + "_hnsw")) IS NOT NULL
+                    """)[0].decode(Bool.self)
+                guard !present else { return }
+                try remote.run("SET maintenance_work_mem = '1GB'")
+                try remote.run("SET max_parallel_maintenance_workers = 2")
+                try remote.run(PostgresQuery(unsafeSQL: graphDDL(space)))
+            } catch {
+                failures.withLock { $0.append(error) }
+            }
+        }
+        if let error = failures.withLock({ $0.first }) { throw error }
     }
 
     /// Records `space` (under a lock, so two writers starting at once record it once) and
@@ -146,14 +178,15 @@ enum VectorTables {
             let type = Self.type(of: converted)
             for holder in holders {
                 try holder.session.transaction {
+                    let graph = try holder.session.query("""
+                        SELECT to_regclass(\("mmsearch." + name + "_hnsw")) IS NOT NULL
+                        """)[0].decode(Bool.self)
                     try holder.session.run(PostgresQuery(unsafeSQL: "DROP INDEX IF EXISTS mmsearch.\(name)_hnsw"))
                     try holder.session.run(PostgresQuery(unsafeSQL: """
                         ALTER TABLE mmsearch.\(name) ALTER COLUMN v TYPE \(type)(\(space.dimension))
                         USING v::real[]::\(type)(\(space.dimension))
                         """))
-                    try holder.session.run(PostgresQuery(unsafeSQL: """
-                        CREATE INDEX \(name)_hnsw ON mmsearch.\(name) USING hnsw (v \(type)_ip_ops)
-                        """))
+                    if graph { try holder.session.run(PostgresQuery(unsafeSQL: graphDDL(converted))) }
                 }
             }
             if !shards.isEmpty {

@@ -165,6 +165,9 @@ public struct IndexSummary: Sendable, CustomStringConvertible {
     public var failed = 0
     /// Files gone from the scanned folders, removed from the index.
     public var removed = 0
+    /// Files another indexer writing to the same store was embedding (a shared PostgreSQL
+    /// store): left to it.
+    public var elsewhere = 0
     /// Wall-clock seconds.
     public var seconds: TimeInterval = 0
     /// True when the run was cancelled before it finished; what it committed stays.
@@ -179,6 +182,7 @@ public struct IndexSummary: Sendable, CustomStringConvertible {
         var text = "indexed \(indexed), unchanged \(unchanged), failed \(failed)"
         if reused > 0 { text += ", reused \(reused)" }
         if removed > 0 { text += ", removed \(removed)" }
+        if elsewhere > 0 { text += ", \(elsewhere) left to another indexer" }
         text += " (\(String(format: "%.1f", seconds)) s)"
         if interrupted { text += ", interrupted" }
         return text

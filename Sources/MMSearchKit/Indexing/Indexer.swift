@@ -136,6 +136,7 @@ struct Indexer {
             if !retry.isEmpty {
                 try embed(retry, routing: routing, hashes: hashes, cancel: cancel, run: &run)
             }
+            try writer.finish()
         }
 
         return run.finish(started: clock, cancel: cancel)
@@ -192,8 +193,11 @@ struct Indexer {
     }
 
     /// Embeds `files` on worker threads, committing in batches.
-    private func embed(_ files: [ScannedFile], routing: EncoderRouting, hashes: [String: UInt64],
+    private func embed(_ candidates: [ScannedFile], routing: EncoderRouting, hashes: [String: UInt64],
                        cancel: CancellationFlag?, run: inout RunState) throws {
+        // On a store shared by several indexers, each file is embedded by one of them.
+        let files = try writer.claim(candidates)
+        run.summary.elsewhere += candidates.count - files.count
         run.begin(.embedding, total: files.count)
         var batch: [IndexedFile] = []
         var lastCommit = Date()

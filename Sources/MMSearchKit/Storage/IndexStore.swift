@@ -11,8 +11,10 @@ import Foundation
 /// - *Spaces never mix.* A space is recorded with its name, dimension and fingerprint; a writer
 ///   or reader for another space of an index that holds one is refused with
 ///   `MMSearchError.spaceMismatch`.
-/// - *One writer, many readers.* `writer(for:storage:)` takes the index's writer lock (another
-///   writer fails at once, naming the index); readers never wait for it.
+/// - *Writers and readers.* A store either has one writer at a time (`writer(for:storage:)`
+///   takes the index's writer lock; another writer fails at once, naming the index) or lets
+///   several write at once, handing each file to one of them (`SpaceWriter.claim`). Readers
+///   never wait for writers.
 /// - *Atomic commits.* Each `SpaceWriter` call that changes the index (`commit`, `copy`,
 ///   `touch`, `move`, `remove`) is one transaction: afterwards every file it names is wholly
 ///   there (record, vectors, parts, encoder fingerprint, note) or wholly as before.
@@ -92,6 +94,21 @@ public protocol SpaceWriter: AnyObject {
     func move(_ moves: [(id: Int64, file: ScannedFile)]) throws
     /// Forgets the files at `paths`; their vectors are retired.
     func remove(paths: [String]) throws
+    /// Claims `files` before they are embedded and returns those this writer should embed: on
+    /// a store that several writers share at once, a file another live writer is embedding,
+    /// or has committed since this writer read its record, is left out. A claim ends when the
+    /// file is committed or the writer goes (also when its process is killed). A store with
+    /// one writer at a time returns `files` (the default).
+    func claim(_ files: [ScannedFile]) throws -> [ScannedFile]
+    /// Called after a run's last commit: builds what a store makes in bulk rather than row by
+    /// row (a PostgreSQL space's HNSW graph, once the space is large enough). The default does
+    /// nothing.
+    func finish() throws
+}
+
+extension SpaceWriter {
+    public func claim(_ files: [ScannedFile]) throws -> [ScannedFile] { files }
+    public func finish() throws {}
 }
 
 /// Reads one space of an index; safe to use from several threads.

@@ -29,4 +29,9 @@ public final class VectorImporter {
         }
         try writer.commit(files)
     }
+
+    /// Builds what the store makes in bulk after the last `add` (see `SpaceWriter.finish`).
+    public func finish() throws {
+        try writer.finish()
+    }
 }

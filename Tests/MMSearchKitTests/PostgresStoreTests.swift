@@ -1,0 +1,141 @@
+import Foundation
+import Testing
+import MMTestSupport
+@testable import MMPostgresStore
+import PostgresNIO
+@testable import MMSearchKit
+
+/// What only the PostgreSQL store does: several writers at once, search on the shards, its
+/// own integrity checks. (What every store does is tested on each, see `TestStore`.)
+@Suite struct PostgresStoreTests {
+    /// Two indexers on the same tree at once, as on two machines: each file is embedded by one
+    /// of them, and the index holds each file once.
+    @Test(arguments: TestStore.servers) func twoIndexersOnOneTreeEmbedEachFileOnce(store: TestStore) throws {
+        let counter = CallCounter()
+        let f = try Fixture(counter: counter, store: store)
+        let n = 240
+        for i in 0..<n { try f.photo("p\(i).jpg", "photo number \(i)") }
+        let engines = [f.engine, Engine(pack: f.pack, index: f.index)]
+        let photos = f.photos
+        let summaries = Locked<[IndexSummary]>([])
+        let failures = Locked<[Error]>([])
+        DispatchQueue.concurrentPerform(iterations: 2) { i in
+            do {
+                let summary = try engines[i].index(roots: [photos], options: IndexOptions(threads: 1))
+                summaries.withLock { $0.append(summary) }
+            } catch {
+                failures.withLock { $0.append(error) }
+            }
+        }
+        #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0 })")
+        #expect(f.imageEmbeds == n, "embedded \(f.imageEmbeds) times for \(n) files")
+        let runs = summaries.withLock { $0 }
+        #expect(runs.map(\.indexed).reduce(0, +) == n)
+        #expect(try f.indexedPaths().count == n)
+        #expect(try f.index.store.counts(of: try #require(f.index.spaces().first)).ok == n)
+        #expect(try f.index.check().isSound)
+    }
+
+    /// A writer's claims die with it: files claimed by a writer that went away are embedded
+    /// by the next run.
+    @Test func aGoneWritersClaimsDoNotHoldFilesBack() throws {
+        let f = try Fixture(store: .postgres)
+        for i in 0..<5 { try f.photo("p\(i).jpg", "photo \(i)") }
+        do {
+            let writer = try f.index.store.writer(for: f.pack.space, storage: .f32)
+            let scanned = try (0..<5).map { i in
+                let path = f.photos.appendingPathComponent("p\(i).jpg").path
+                let info = try FileInfo.of(path).get()
+                return ScannedFile(path: path, size: info.size, mtimeNs: info.mtimeNs)
+            }
+            _ = try writer.files(under: [f.photos.path])
+            #expect(try writer.claim(scanned).count == 5)
+            // Another writer meanwhile gets none of them.
+            let other = try f.index.store.writer(for: f.pack.space, storage: .f32)
+            _ = try other.files(under: [f.photos.path])
+            #expect(try other.claim(scanned).isEmpty)
+        }
+        let (summary, _) = try f.index()
+        #expect(summary.indexed == 5 && summary.elsewhere == 0)
+    }
+
+    /// The shards order their own rows by distance and send back only their best: the
+    /// coordinator's plan has one foreign scan per shard whose remote query carries the
+    /// ordering and the LIMIT, for exact and approximate search alike.
+    @Test func eachShardSortsItsOwnRowsAndSendsOnlyItsBest() throws {
+        let f = try Fixture(store: .sharded)
+        for i in 0..<60 { try f.photo("p\(i).jpg", "photo \(i)") }
+        _ = try f.index()
+        let store = try #require(f.index.store as? PostgresStore)
+        let space = try #require(f.index.spaces().first)
+        let shards = try TestStore.shardServers().count
+        let query = hashVector(Array("photo 7".utf8), dimension: space.dimension)
+        for approximate in [false, true] {
+            let plan = try store.explainSearch(space, vector: query, k: 5, approximate: approximate, analyze: true)
+            let text = plan.joined(separator: "\n")
+            let remote = plan.filter { $0.contains("Remote SQL:") }
+            #expect(remote.count == shards, "\(text)")
+            for line in remote {
+                #expect(line.contains("ORDER BY") && line.contains("<#>") && line.contains("LIMIT"), "\(line)")
+            }
+            #expect(plan.filter { $0.contains("Async Foreign Scan") }.count == shards, "\(text)")
+            // Each shard sent at most 5 rows.
+            for line in plan where line.contains("Foreign Scan") {
+                let rows = line.components(separatedBy: "rows=").last.flatMap { Int($0.prefix { $0.isNumber }) }
+                #expect((rows ?? 99) <= 5, "\(line)")
+            }
+        }
+        // And the answer is the exact one.
+        let hits = try f.search(content: "photo 7", limit: 3)
+        #expect(hits.first?.path.hasSuffix("/p7.jpg") == true && abs((hits.first?.score ?? 0) - 1) < 1e-5)
+    }
+
+    /// Approximate search (HNSW, used automatically on large spaces) finds what exact search
+    /// finds on a small, well-separated set, on one server and on shards.
+    @Test(arguments: TestStore.servers) func theGraphIsBuiltWhenASpaceIsLargeAndSearchedThrough(store: TestStore) throws {
+        let f = try Fixture(store: store)
+        for i in 0..<80 { try f.photo("p\(i).jpg", "photo \(i)") }
+        _ = try f.index()
+        let server = try #require(f.index.store as? PostgresStore)
+        let small = PostgresStore(server.server, exactBelow: 50)
+        // The graph is built by the first writer that finds the space large enough.
+        try small.writer(for: f.pack.space, storage: .f32).finish()
+        let index = Index(store: small)
+        let reader = try index.reader(for: f.pack.space)
+        for i in [3, 41, 77] {
+            let vector = hashVector(Array("photo \(i)".utf8), dimension: f.pack.space.dimension)
+            let approximate = try reader.search(vector, limit: 5)
+            let exact = try reader.search(vector, limit: 5, options: SearchOptions(method: .exact))
+            #expect(approximate.first?.path.hasSuffix("/p\(i).jpg") == true)
+            #expect(approximate.map(\.path) == exact.map(\.path))
+        }
+        let space = try #require(index.spaces().first)
+        let plan = try small.explainSearch(space, vector: hashVector(Array("x".utf8), dimension: space.dimension),
+                                           k: 5, approximate: true).joined(separator: "\n")
+        if store == .postgres { #expect(plan.contains("_hnsw"), "\(plan)") }
+    }
+
+    /// `check` finds rows that disagree with the catalog and `repair` fixes them: a file whose
+    /// rows went missing is marked failed and embedded by the next run.
+    @Test func checkAndRepairFindAndFixRowsThatDisagreeWithTheCatalog() throws {
+        let f = try Fixture(store: .postgres)
+        for i in 0..<4 { try f.photo("p\(i).jpg", "photo \(i)") }
+        _ = try f.index()
+        #expect(try f.index.check().isSound)
+        let store = try #require(f.index.store as? PostgresStore)
+        let space = try #require(f.index.spaces().first)
+        try store.pool.withSession { session in
+            try session.run(PostgresQuery(unsafeSQL: """
+                DELETE FROM mmsearch.\(space.vectorFile) WHERE file_id = (SELECT id FROM mmsearch.file WHERE path LIKE '%/p2.jpg')
+                """))
+        }
+        let report = try f.index.check()
+        #expect(report.problems.map(\.kind).contains(.rows))
+        #expect(report.filesToEmbedAgain.contains { $0.hasSuffix("/p2.jpg") })
+        let repaired = try f.index.repair()
+        #expect(repaired.isSound && repaired.embedAgain.count == 1)
+        let (summary, _) = try f.index()
+        #expect(summary.indexed == 1)
+        #expect(try f.indexedPaths().count == 4)
+    }
+}
