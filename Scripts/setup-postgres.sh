@@ -240,6 +240,15 @@ ensure_extensions() {
         die "CREATE EXTENSION vector failed in database mmsearch on port $port"
 }
 
+# Closes the descriptors above 2 that this (sub)shell inherited.
+close_inherited_fds() {
+    local fd n
+    for fd in /proc/$BASHPID/fd/*; do
+        n="${fd##*/}"
+        [[ "$n" =~ ^[0-9]+$ ]] && ((n > 2)) && eval "exec $n>&-" 2>/dev/null || true
+    done
+}
+
 cmd_start() {
     local dir port="${2:-}"
     dir="$(abs_dir "${1:-}")"
@@ -296,7 +305,10 @@ synchronous_commit = off
 full_page_writes = off
 max_connections = 300
 EOF
-        if as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -l "$log" -w -t 60 start >/dev/null 2>&1; then break; fi
+        # In a subshell that first closes every descriptor it inherited beyond 0-2: the server
+        # lives on with what pg_ctl hands it, and a caller waiting for a pipe (or, like
+        # Foundation's Process, a descriptor watching its child) to close would wait forever.
+        if (close_inherited_fds; as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -l "$log" -w -t 60 start >/dev/null 2>&1); then break; fi
         tries=$((tries + 1))
         if [ -z "${2:-}" ] && ((tries < 10)) && grep -q 'could not bind\|Address already in use' "$log" 2>/dev/null; then
             port=$((port + 1)); continue

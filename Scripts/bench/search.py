@@ -27,6 +27,8 @@ def unit(rows):
 
 
 def make_data(args):
+    if args.clusters:
+        return make_clustered_data(args)
     os.makedirs(args.out, exist_ok=True)
     rng = np.random.default_rng(20240601 + args.dim)
     picks = rng.choice(args.n, size=args.queries // 2, replace=False)
@@ -42,7 +44,40 @@ def make_data(args):
     far = unit(rng.standard_normal((args.queries - len(picks), args.dim)))
     queries = np.concatenate([near, far]).astype(np.float32)
     queries.tofile(os.path.join(args.out, "queries.f32"))
+    write_truth(args, queries)
 
+
+def make_clustered_data(args):
+    """Vectors with neighbourhoods, as embeddings have (random Gaussian vectors have none and
+    flatter every exact scan and hurt every graph): a shared direction m (embeddings are
+    anisotropic), `clusters` centres c_j = unit(0.6 m + r_j), and each vector
+    unit(c_j + 0.9 g) with j uniform and g a random unit vector (cosine to its centre about
+    0.74, to a vector of its cluster about 0.55, to one of another cluster about 0.25). Queries:
+    half are stored vectors plus 0.3 of a random unit vector ("more like this"), half are
+    centres plus 0.9 of one (a description of a kind of thing). All seeded."""
+    os.makedirs(args.out, exist_ok=True)
+    rng = np.random.default_rng(20241205 + args.dim)
+    shared = unit(rng.standard_normal((1, args.dim)))[0]
+    centres = unit(0.6 * shared + unit(rng.standard_normal((args.clusters, args.dim))))
+    picks = rng.choice(args.n, size=args.queries // 2, replace=False)
+    picked = {}
+    with open(os.path.join(args.out, "vectors.f32"), "wb") as f:
+        for start in range(0, args.n, CHUNK):
+            count = min(CHUNK, args.n - start)
+            members = rng.integers(0, args.clusters, size=count)
+            block = unit(centres[members] + 0.9 * unit(rng.standard_normal((count, args.dim))))
+            block.tofile(f)
+            for p in picks[(picks >= start) & (picks < start + count)]:
+                picked[int(p)] = block[p - start].copy()
+    near = unit(np.stack([picked[int(p)] for p in picks]) + 0.3 * unit(rng.standard_normal((len(picks), args.dim))))
+    kinds = centres[rng.integers(0, args.clusters, size=args.queries - len(picks))]
+    described = unit(kinds + 0.9 * unit(rng.standard_normal((len(kinds), args.dim))))
+    queries = np.concatenate([near, described]).astype(np.float32)
+    queries.tofile(os.path.join(args.out, "queries.f32"))
+    write_truth(args, queries)
+
+
+def write_truth(args, queries):
     # True top-k in float64, chunk by chunk.
     k = args.k
     best_scores = np.full((len(queries), k), -np.inf)
@@ -146,6 +181,8 @@ def main():
     p.add_argument("--dim", type=int, required=True)
     p.add_argument("--queries", type=int, default=100)
     p.add_argument("--k", type=int, default=10)
+    p.add_argument("--clusters", type=int, default=0,
+                   help="vectors in this many clusters around a shared direction (0: independent Gaussian)")
     p.add_argument("--out", required=True)
     p = sub.add_parser("faiss")
     p.add_argument("--dim", type=int, required=True)

@@ -28,4 +28,9 @@ public enum BuiltinStores {
         let server = try PostgresLocation(url: location)
         return String("\(server.host)-\(server.port)-\(server.database)".map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" })
     }
+
+    /// Sets up a sharded PostgreSQL store on empty servers (see `PostgresStore.initializeSharded`).
+    public static func initializeSharded(coordinator: String, shards: [String]) throws {
+        try PostgresStore.initializeSharded(coordinator: coordinator, shards: shards)
+    }
 }

@@ -48,7 +48,7 @@ final class PostgresSession: @unchecked Sendable {
             host: location.host, port: location.port, username: location.user, password: location.password,
             database: location.database, tls: tls)
         configuration.options.connectTimeout = .seconds(10)
-        configuration.options.additionalStartupParameters = [("application_name", "mmsearch")]
+        configuration.options.additionalStartupParameters = [("application_name", applicationName(process: getpid()))]
         do {
             let connection = try PostgresConnection.connect(
                 on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration,
@@ -60,6 +60,9 @@ final class PostgresSession: @unchecked Sendable {
     }
 
     private static let nextID = Locked(0)
+
+    /// How the server's `pg_stat_activity` names this process's sessions: `mmsearch PID`.
+    static func applicationName(process: Int32) -> String { "mmsearch \(process)" }
 
     /// Whether the session can run more statements.
     var isUsable: Bool { !broken && !connection.isClosed }
@@ -119,11 +122,25 @@ final class PostgresSession: @unchecked Sendable {
         let underlying = psql.underlying.map { String(describing: $0) } ?? "\(psql.code)"
         switch psql.code {
         case .connectionError, .serverClosedConnection, .uncleanShutdown:
-            return MMSearchError(.fatal, "\(location) cannot be reached\(doing == "connect" ? "" : " (the connection broke)"): \(underlying)")
+            return MMSearchError(.fatal, "\(location) cannot be reached\(doing == "connect" ? "" : " (the connection broke)"): "
+                                 + plainReason(underlying))
         default:
             return MMSearchError(.fatal, "\(location): \(psql.code): \(underlying)")
         }
     }
+}
+
+/// What a connection failure says, in the words people know (`connection refused`), or the
+/// whole description when it is none of those.
+func plainReason(_ description: String) -> String {
+    let lower = description.lowercased()
+    for (needle, reason) in [("refused", "connection refused"), ("reset", "connection refused (reset)"),
+                             ("timed out", "connection timed out"), ("timeout", "connection timed out"),
+                             ("unknown host", "unknown host"), ("no address", "unknown host"),
+                             ("unreachable", "network unreachable")] where lower.contains(needle) {
+        return reason
+    }
+    return description
 }
 
 /// Idle sessions to one server, reused by later operations: a reader's snapshot, a write

@@ -112,14 +112,16 @@ enum PostgresShards {
     /// After a failed statement on a sharded store: the shards that cannot be reached, named,
     /// as one error; nil when every shard answers (the failure was something else).
     static func unreachable(_ store: PostgresStore) -> MMSearchError? {
-        guard let shards = try? store.pool.withSession({ try list(in: $0) }), !shards.isEmpty else { return nil }
+        guard let shards = try? store.shardList(), !shards.isEmpty else { return nil }
         var down: [String] = []
         for shard in shards {
             guard let location = try? PostgresLocation(url: shard.url) else { continue }
             do {
                 _ = try PostgresSession.connect(location).query("SELECT 1")
             } catch {
-                down.append("shard \(shard.index) (\(location)): \((error as? MMSearchError)?.message ?? "\(error)")")
+                let message = (error as? MMSearchError)?.message ?? "\(error)"
+                down.append("shard \(shard.index) (\(location)) "
+                            + message.replacingOccurrences(of: "\(location) ", with: "").replacingOccurrences(of: "\(location): ", with: ""))
             }
         }
         guard !down.isEmpty else { return nil }

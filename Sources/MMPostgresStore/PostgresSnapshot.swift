@@ -62,6 +62,16 @@ final class PostgresSnapshot: SpaceSnapshot {
 
     private var table: String { get throws { try VectorTables.table(of: space) } }
 
+    /// Runs a statement of this snapshot. On a sharded store a failure names the shards that
+    /// cannot be reached: an answer from the others alone would be silently incomplete.
+    private func fetch(_ statement: PostgresQuery) throws -> [PostgresRow] {
+        do {
+            return try session.query(statement)
+        } catch let error as MMSearchError where error.kind == .fatal {
+            throw PostgresShards.unreachable(store) ?? error
+        }
+    }
+
     var rowCount: Int {
         if let liveRows { return liveRows }
         let rows = (try? session.query("SELECT live_rows FROM mmsearch.space WHERE id = \(space.id)").first?
@@ -71,7 +81,7 @@ final class PostgresSnapshot: SpaceSnapshot {
     }
 
     func fileCount() throws -> Int {
-        Int(try session.query("""
+        Int(try fetch("""
             SELECT count(*) FROM mmsearch.file WHERE space_id = \(space.id) AND status = 'ok' AND vector_count > 0
             """)[0].decode(Int64.self))
     }
@@ -85,7 +95,7 @@ final class PostgresSnapshot: SpaceSnapshot {
             for path in directories {
                 let prefix = FilePaths.descendantPrefix(of: path)
                 let end = String(prefix.dropLast()) + "0"
-                for row in try session.query("""
+                for row in try fetch("""
                     SELECT id FROM mmsearch.file WHERE space_id = \(space.id) AND status = 'ok'
                       AND (path = \(path) OR (path >= \(prefix) AND path < \(end)))
                     """) { under.insert(try row.decode(Int64.self)) }
@@ -93,7 +103,7 @@ final class PostgresSnapshot: SpaceSnapshot {
             files = under
         }
         if let labels = options.labels {
-            let known = Set(try session.query("""
+            let known = Set(try fetch("""
                 SELECT DISTINCT l.name FROM mmsearch.label l JOIN mmsearch.file f ON f.id = l.file_id
                 WHERE f.space_id = \(space.id)
                 """).map { try $0.decode(String.self) })
@@ -104,7 +114,7 @@ final class PostgresSnapshot: SpaceSnapshot {
                 throw MMSearchError(.usage, "no file in the index carries the label '\(label)' (labels: "
                                     + known.sorted().joined(separator: ", ") + ")", reason: .unknownLabel(known: known.sorted()))
             }
-            let labelled = Set(try session.query("""
+            let labelled = Set(try fetch("""
                 SELECT DISTINCT l.file_id FROM mmsearch.label l JOIN mmsearch.file f ON f.id = l.file_id
                 WHERE f.space_id = \(space.id) AND f.status = 'ok' AND l.name = ANY(\(labels))
                 """).map { try $0.decode(Int64.self) })
@@ -134,7 +144,7 @@ final class PostgresSnapshot: SpaceSnapshot {
         let sql = try Self.searchStatement(space, approximate: approximate, partitions: try store.partitions(of: space))
         let binds = Self.searchBinds(query, k: k, modalities: scope.modalities, files: scope.files)
         var rows: [ScoredRow] = []
-        for row in try session.query(PostgresQuery(unsafeSQL: sql, binds: binds)).prefix(k) {
+        for row in try fetch(PostgresQuery(unsafeSQL: sql, binds: binds)).prefix(k) {
             let (id, distance, hit) = try Self.hit(row)
             let score = Float(-distance)
             rows.append(ScoredRow(row: RowID(id), score: score))
@@ -234,7 +244,7 @@ final class PostgresSnapshot: SpaceSnapshot {
     }
 
     func score(_ query: [Float], row: RowID) throws -> Float {
-        let distance = try session.query("""
+        let distance = try fetch("""
             SELECT r.v <#> \(query)\(unescaped: VectorTables.cast(space)) FROM \(unescaped: try table) r
             WHERE r.id = \(Int64(row))
             """).first?.decode(Double.self)
@@ -259,13 +269,13 @@ final class PostgresSnapshot: SpaceSnapshot {
             LEFT JOIN mmsearch.chunk c ON c.file_id = b.file_id AND c.idx = b.part
             WHERE b.id = $1
             """
-        guard let found = try session.query(PostgresQuery(unsafeSQL: sql, binds: binds)).first else { return nil }
+        guard let found = try fetch(PostgresQuery(unsafeSQL: sql, binds: binds)).first else { return nil }
         hits[row] = try Self.hit(found).hit
         return try hit(row: row, score: score)
     }
 
     func partsUnderRow(ofFile path: String) throws -> [FilePart] {
-        try session.query("""
+        try fetch("""
             SELECT s.start_s, s.end_s, s.vector FROM mmsearch.media_segment s JOIN mmsearch.file f ON f.id = s.file_id
             WHERE f.space_id = \(space.id) AND f.path = \(path) ORDER BY s.start_s, s.ordinal
             """).enumerated().compactMap { index, row in
@@ -276,16 +286,16 @@ final class PostgresSnapshot: SpaceSnapshot {
     }
 
     func file(id: Int64) throws -> FileDetails? {
-        guard let record = try session.query("""
+        guard let record = try fetch("""
             SELECT \(unescaped: FileRows.columns) FROM mmsearch.file
             WHERE id = \(id) AND space_id = \(space.id) AND status = 'ok' AND vector_count > 0
             """).first.map(FileRows.record) else { return nil }
-        var parts = try session.query("""
+        var parts = try fetch("""
             SELECT file_id, idx, byte_start, byte_end, text, start_s, end_s FROM mmsearch.chunk
             WHERE file_id = \(id) ORDER BY idx
             """).map { try PostgresWriter.chunk($0).part }
         if parts.isEmpty { parts = try partsUnderRow(ofFile: record.path).map(\.withoutVector) }
-        let labels = try session.query("""
+        let labels = try fetch("""
             SELECT name, probability FROM mmsearch.label WHERE file_id = \(id) ORDER BY probability DESC, name
             """).map { row in
             let (name, probability) = try row.decode((String, Double).self)
@@ -296,7 +306,7 @@ final class PostgresSnapshot: SpaceSnapshot {
 
     func items() throws -> [IndexedItem] {
         walking = true
-        return try session.query("""
+        return try fetch("""
             SELECT id, path, modality, vector_count FROM mmsearch.file
             WHERE space_id = \(space.id) AND status = 'ok' AND vector_count > 0 ORDER BY path
             """).map { row in
@@ -310,7 +320,7 @@ final class PostgresSnapshot: SpaceSnapshot {
         if walking {
             if allVectors == nil {
                 var all: [Int64: [[Float]]] = [:]
-                for row in try session.query("""
+                for row in try fetch("""
                     SELECT file_id, v::real[] FROM \(unescaped: try table) ORDER BY file_id, part
                     """) {
                     let (file, vector) = try row.decode((Int64, [Float]).self)
@@ -320,7 +330,7 @@ final class PostgresSnapshot: SpaceSnapshot {
             }
             vectors = allVectors?[item.fileID] ?? []
         } else {
-            vectors = try session.query("""
+            vectors = try fetch("""
                 SELECT v::real[] FROM \(unescaped: try table) WHERE file_id = \(item.fileID) ORDER BY part
                 """).map { try $0.decode([Float].self) }
         }

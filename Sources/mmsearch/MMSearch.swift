@@ -30,8 +30,13 @@ struct MMSearch: ParsableCommand {
               mmsearch models                 the model packs, their weights, the default
               mmsearch serve ~/Pictures --watch   web page and HTTP API at 127.0.0.1:7878
               mmsearch query "rain" --model clap-htsat   sounds by description
+              mmsearch index ~/Pictures --store postgres://me@db/photos   a shared index
+              mmsearch migrate --from ~/.local/share/mmsearch/index --to postgres://me@db/photos
 
             ENVIRONMENT
+              MMSEARCH_STORE   where the index lives when --store and --index are not
+                               given: postgres://user@host:port/database (a PostgreSQL
+                               store) or a folder
               MMSEARCH_INDEX   index directory when --index is not given; default
                                $XDG_DATA_HOME/mmsearch/index or
                                ~/.local/share/mmsearch/index
@@ -61,5 +66,5 @@ struct MMSearch: ParsableCommand {
         subcommands: [IndexCommand.self, QueryCommand.self, EmbedCommand.self, PluginsCommand.self,
                       CompactCommand.self, StatsCommand.self, LabelCommand.self, DescribeCommand.self,
                       DupesCommand.self, EvalCommand.self, ModelsCommand.self, CheckCommand.self, RepairCommand.self,
-                      ServeCommand.self])
+                      ServeCommand.self, StoreCommand.self, MigrateCommand.self])
 }
