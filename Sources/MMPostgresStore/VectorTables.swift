@@ -70,7 +70,11 @@ enum VectorTables {
                     SELECT to_regclass(\("mmsearch." + space.vectorFile + "_hnsw")) IS NOT NULL
                     """)[0].decode(Bool.self)
                 guard !present else { return }
-                try remote.run("SET maintenance_work_mem = '1GB'")
+                // Room for the whole graph (a row's vector and its neighbour lists), so that it is
+                // built in memory, within bounds: 64 MB to 3 GB.
+                let perServer = Int(rows) / max(1, servers.count) + 1
+                let megabytes = min(3072, max(64, perServer * (space.dimension * 4 + 400) / 1_000_000 * 11 / 10))
+                try remote.run(PostgresQuery(unsafeSQL: "SET maintenance_work_mem = '\(megabytes)MB'"))
                 try remote.run("SET max_parallel_maintenance_workers = 2")
                 try remote.run(PostgresQuery(unsafeSQL: graphDDL(space)))
             } catch {

@@ -58,7 +58,7 @@ enum IntegrityLines {
         for problem in report.problems { Swift.print(line(problem)) }
         for note in report.notes { Console.error("note: " + note) }
         let checked = "\(report.spaces) space\(report.spaces == 1 ? "" : "s"), \(report.files) files, "
-            + "\(report.rows) rows, \(report.checksummedRows) verified by checksums"
+            + "\(report.rows) rows" + (report.checksummedRows > 0 ? ", \(report.checksummedRows) verified by checksums" : "")
         let count = report.problems.count
         Console.error(report.isSound
             ? "index \(report.location) is sound (\(checked))"
