@@ -22,7 +22,8 @@ struct CommandLineFeaturesTests {
         try CommandLineTool.run(arguments + ["--index", Self.index.get().url.path], currentDirectory: Self.repository)
     }
 
-    @Test(arguments: ["index", "query", "embed", "plugins", "compact", "stats", "label", "describe", "dupes", "eval"])
+    @Test(arguments: ["index", "query", "embed", "plugins", "compact", "stats", "label", "describe", "dupes", "eval",
+                      "migrate", "store"])
     func everySubcommandsHelpHasRunnableExamples(command: String) throws {
         let help = try CommandLineTool.run([command, "--help"])
         #expect(help.status == 0)
