@@ -28,18 +28,10 @@ STORES="${BENCH_STORES:-embedded postgres sharded}"
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 "$ROOT/Scripts/setup-postgres.sh" install
-say "Python environment (.venv-bench)"
-if [ ! -x .venv-bench/bin/python ] || ! .venv-bench/bin/python -c "import numpy" 2>/dev/null; then
-    python3 -m venv .venv-bench
-    .venv-bench/bin/pip install --quiet --upgrade pip
-    .venv-bench/bin/pip install --quiet "numpy>=1.26,<3"
-fi
-PY=.venv-bench/bin/python
-
-say "release build"
-swift build -c release --product mmsearch >&2
-swift build -c release --product mmsearch-bench >&2
-BIN="$(swift build -c release --show-bin-path)"
+# shellcheck source=Scripts/lib/bench.sh
+. "$ROOT/Scripts/lib/bench.sh"
+bench_python "numpy>=1.26,<3"
+bench_build
 
 mkdir -p "$WORK"
 chmod 755 "$WORK"

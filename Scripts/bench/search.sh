@@ -23,18 +23,10 @@ DIMS="${BENCH_DIMS:-384 512}"
 TREE="${BENCH_TREE:-1}"
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
-say "Python environment for FAISS (.venv-bench)"
-if [ ! -x .venv-bench/bin/python ] || ! .venv-bench/bin/python -c "import faiss, numpy" 2>/dev/null; then
-    python3 -m venv .venv-bench
-    .venv-bench/bin/pip install --quiet --upgrade pip
-    .venv-bench/bin/pip install --quiet "numpy>=1.26,<3" "faiss-cpu==1.15.1"
-fi
-PY=.venv-bench/bin/python
-
-say "release build"
-swift build -c release --product mmsearch >&2
-swift build -c release --product mmsearch-bench >&2
-BIN="$(swift build -c release --show-bin-path)"
+# shellcheck source=Scripts/lib/bench.sh
+. "$ROOT/Scripts/lib/bench.sh"
+bench_python "numpy>=1.26,<3" "faiss-cpu==1.15.1"
+bench_build
 
 mkdir -p "$WORK"
 RESULTS="$WORK/results.jsonl"

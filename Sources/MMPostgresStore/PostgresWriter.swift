@@ -219,16 +219,7 @@ final class PostgresWriter: SpaceWriter {
             }
         }
         let paths = entries.map(\.file.path)
-        var oldRows: Int64 = 0
-        var oldIDs: [Int64] = []
-        for row in try session.query("""
-            SELECT id, status, vector_count FROM mmsearch.file
-            WHERE space_id = \(space.id) AND path = ANY(\(paths)) FOR UPDATE
-            """) {
-            let (id, status, count) = try row.decode((Int64, String, Int32).self)
-            oldIDs.append(id)
-            if status == "ok" { oldRows += Int64(count) }
-        }
+        let (oldIDs, oldRows) = try lockRecords(paths)
         try retire(oldIDs)
 
         let newRows = entries.reduce(0) { sum, entry in sum + ((try? entry.result.get().rows.count) ?? 0) }
@@ -347,6 +338,22 @@ final class PostgresWriter: SpaceWriter {
         for path in paths { seen[path] = .some(now) }
     }
 
+    /// Locks the records of `paths` for the rest of the transaction and returns their ids and
+    /// how many rows the `ok` ones own.
+    private func lockRecords(_ paths: [String]) throws -> (ids: [Int64], rows: Int64) {
+        var ids: [Int64] = []
+        var rows: Int64 = 0
+        for row in try session.query("""
+            SELECT id, status, vector_count FROM mmsearch.file
+            WHERE space_id = \(space.id) AND path = ANY(\(paths)) FOR UPDATE
+            """) {
+            let (id, status, count) = try row.decode((Int64, String, Int32).self)
+            ids.append(id)
+            if status == "ok" { rows += Int64(count) }
+        }
+        return (ids, rows)
+    }
+
     /// Drops what the files `ids` had besides their records: rows, chunks, parts under their
     /// row, labels and keyword documents (they were about the old content).
     private func retire(_ ids: [Int64]) throws {
@@ -401,16 +408,7 @@ final class PostgresWriter: SpaceWriter {
     func remove(paths: [String]) throws {
         guard !paths.isEmpty else { return }
         try session.transaction {
-            var ids: [Int64] = []
-            var rows: Int64 = 0
-            for row in try session.query("""
-                SELECT id, status, vector_count FROM mmsearch.file
-                WHERE space_id = \(space.id) AND path = ANY(\(paths)) FOR UPDATE
-                """) {
-                let (id, status, count) = try row.decode((Int64, String, Int32).self)
-                ids.append(id)
-                if status == "ok" { rows += Int64(count) }
-            }
+            let (ids, rows) = try lockRecords(paths)
             try retire(ids)
             try session.run("DELETE FROM mmsearch.file WHERE id = ANY(\(ids))")
             try addLiveRows(-rows)

@@ -15,12 +15,21 @@ struct LitePackEndToEndTests {
     /// The pack, loaded once for the suite.
     static let pack = Result { try LitePack.load(modelsDirectory: TestPaths.models) }
 
-    /// Media/ and the re-encoded copies, indexed once for the suite.
-    static let indexed: Result<(engine: Engine, directory: ScratchDirectory, summary: IndexSummary), Error> = Result {
-        let directory = try ScratchDirectory("e2e-index")
-        let engine = Engine(pack: try pack.get(), indexDirectory: directory.url)
-        let summary = try engine.index(roots: [media, copies])
-        return (engine, directory, summary)
+    /// Media/ and the re-encoded copies, indexed once for the suite in each store.
+    static let indexes = Locked<[TestStore: Result<(engine: Engine, directory: ScratchDirectory, summary: IndexSummary), Error>]>([:])
+
+    static func indexed(_ store: TestStore) throws -> (engine: Engine, directory: ScratchDirectory, summary: IndexSummary) {
+        try indexes.withLock { cache in
+            if let known = cache[store] { return try known.get() }
+            let made = Result {
+                let directory = try ScratchDirectory("e2e-index")
+                let engine = Engine(pack: try pack.get(), index: try store.newIndex(folder: directory.url))
+                let summary = try engine.index(roots: [media, copies])
+                return (engine: engine, directory: directory, summary: summary)
+            }
+            cache[store] = made
+            return try made.get()
+        }
     }
 
     static func rows(_ relative: String) throws -> [[String]] {
@@ -57,8 +66,8 @@ struct LitePackEndToEndTests {
             .filter { extensions.contains(($0 as NSString).pathExtension.lowercased()) }
     }
 
-    @Test func everyBundledPhotoIsIndexed() throws {
-        let (_, _, summary) = try Self.indexed.get()
+    @Test(arguments: TestStore.allCases) func everyBundledPhotoIsIndexed(store: TestStore) throws {
+        let (_, _, summary) = try Self.indexed(store)
         let photos = try Self.media(["jpg", "jpeg", "png"])
         #expect(photos.count >= 20)
         #expect(summary.failed == 0)
@@ -67,8 +76,8 @@ struct LitePackEndToEndTests {
         #expect(try Self.media(["md"]) == ["LICENSES.md"])
     }
 
-    @Test func textQueriesRankTheExpectedPhotoFirst() throws {
-        let (engine, _, _) = try Self.indexed.get()
+    @Test(arguments: TestStore.allCases) func textQueriesRankTheExpectedPhotoFirst(store: TestStore) throws {
+        let (engine, _, _) = try Self.indexed(store)
         let expectations = try Self.rows("lite/queries.tsv")
         #expect(expectations.count >= 10)
         for row in expectations {
@@ -80,8 +89,8 @@ struct LitePackEndToEndTests {
         }
     }
 
-    @Test func anImageQueryFindsItselfFirstAndItsReencodedCopySecond() throws {
-        let (engine, _, _) = try Self.indexed.get()
+    @Test(arguments: TestStore.allCases) func anImageQueryFindsItselfFirstAndItsReencodedCopySecond(store: TestStore) throws {
+        let (engine, _, _) = try Self.indexed(store)
         for row in try Self.rows("lite/copies/copies.tsv") {
             let (copy, original) = (row[0], row[1])
             let hits = try engine.search(.file(Self.media.appendingPathComponent(original)), limit: 3)
@@ -91,8 +100,8 @@ struct LitePackEndToEndTests {
         }
     }
 
-    @Test func reindexingTheUnchangedFolderEmbedsNothing() throws {
-        let (engine, _, _) = try Self.indexed.get()
+    @Test(arguments: TestStore.allCases) func reindexingTheUnchangedFolderEmbedsNothing(store: TestStore) throws {
+        let (engine, _, _) = try Self.indexed(store)
         let again = try engine.index(roots: [Self.media, Self.copies])
         #expect(again.indexed == 0)
         #expect(again.failed == 0)

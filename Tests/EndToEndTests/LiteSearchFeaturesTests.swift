@@ -14,12 +14,21 @@ struct LiteSearchFeaturesTests {
 
     static let pack = Result { try LitePack.load(modelsDirectory: TestPaths.models) }
 
-    /// Media/ and the notes, indexed once for the suite.
-    static let indexed: Result<(engine: Engine, directory: ScratchDirectory), Error> = Result {
-        let directory = try ScratchDirectory("e2e-features")
-        let engine = Engine(pack: try pack.get(), indexDirectory: directory.url)
-        _ = try engine.index(roots: [media, notes])
-        return (engine, directory)
+    /// Media/ and the notes, indexed once for the suite in each store.
+    static let indexes = Locked<[TestStore: Result<(engine: Engine, directory: ScratchDirectory), Error>]>([:])
+
+    static func indexed(_ store: TestStore) throws -> (engine: Engine, directory: ScratchDirectory) {
+        try indexes.withLock { cache in
+            if let known = cache[store] { return try known.get() }
+            let made = Result {
+                let directory = try ScratchDirectory("e2e-features")
+                let engine = Engine(pack: try pack.get(), index: try store.newIndex(folder: directory.url))
+                _ = try engine.index(roots: [media, notes])
+                return (engine: engine, directory: directory)
+            }
+            cache[store] = made
+            return try made.get()
+        }
     }
 
     /// Each Media/ photo's subject, as a label.
@@ -35,10 +44,11 @@ struct LiteSearchFeaturesTests {
         "strawberry.png": "strawberry", "tiger-in-snow.jpg": "tiger", "truck-pickup.jpg": "pickup truck", "zebra.jpg": "zebra",
     ]
 
-    @Test(arguments: [("zebra.jpg", "safari-diary.md", "zebras"), ("coffee-cup.jpg", "kitchen-notes.txt", "coffee"),
-                      ("hot-air-balloon.png", "travel-plans.md", "balloon")])
-    func aPhotoFindsTheTextAboutItWithItsSnippet(photo: String, file: String, word: String) throws {
-        let engine = try Self.indexed.get().engine
+    @Test(arguments: TestStore.allCases, [("zebra.jpg", "safari-diary.md", "zebras"), ("coffee-cup.jpg", "kitchen-notes.txt", "coffee"),
+                                          ("hot-air-balloon.png", "travel-plans.md", "balloon")])
+    func aPhotoFindsTheTextAboutItWithItsSnippet(store: TestStore, example: (String, String, String)) throws {
+        let (photo, file, word) = example
+        let engine = try Self.indexed(store).engine
         var options = SearchOptions()
         options.modalities = [.text]
         // The texts are the notes (Media/LICENSES.md is left out by Media/.mmsearchignore).
@@ -69,7 +79,7 @@ struct LiteSearchFeaturesTests {
 
     /// Every Media/ photo's cosines with `labels` (default templates) and its true label's index.
     func cosines(_ truth: [String: String]) throws -> [(truth: Int, scores: [Float])] {
-        let engine = try Self.indexed.get().engine
+        let engine = try Self.indexed(.embedded).engine
         let labels = Array(Set(truth.values)).sorted()
         let reader = try engine.reader()
         let classifier = try engine.classifier(labels: labels, temperature: 1)
@@ -106,8 +116,8 @@ struct LiteSearchFeaturesTests {
         #expect(nll(categories, chosen) <= nll(categories, best) * 1.1, "the default T is the fitted one")
     }
 
-    @Test func labellingAFileAndTheIndexFiltersQueries() throws {
-        let engine = try Self.indexed.get().engine
+    @Test(arguments: TestStore.allCases) func labellingAFileAndTheIndexFiltersQueries(store: TestStore) throws {
+        let engine = try Self.indexed(store).engine
         let classifier = try engine.classifier(labels: ["cat", "dog", "car"])
         let scores = try engine.label(Self.media.appendingPathComponent("cat-chelsea.png"), with: classifier)
         print("cat-chelsea.png: " + scores.map { "\($0.label) \($0.probability)" }.joined(separator: ", "))
@@ -122,7 +132,7 @@ struct LiteSearchFeaturesTests {
     }
 
     @Test func describeNamesTheSubjectOfAPhoto() throws {
-        let engine = try Self.indexed.get().engine
+        let engine = try Self.indexed(.embedded).engine
         let cache = try ScratchDirectory("e2e-describe-cache")
         let start = Date()
         let words = try engine.describe(Self.media.appendingPathComponent("zebra.jpg"), limit: 5,
@@ -132,8 +142,8 @@ struct LiteSearchFeaturesTests {
         #expect(words.map(\.word).contains("zebra"))
     }
 
-    @Test func theMediaQrelsGiveTheLitePacksNumbers() throws {
-        let engine = try Self.indexed.get().engine
+    @Test(arguments: TestStore.allCases) func theMediaQrelsGiveTheLitePacksNumbers(store: TestStore) throws {
+        let engine = try Self.indexed(store).engine
         let qrels = try Qrels.read(TestPaths.fixture("lite/media-qrels.tsv"))
         let here = Locations(environment: [:], homeDirectory: NSHomeDirectory(),
                              currentDirectory: TestPaths.repository.path)
