@@ -230,6 +230,15 @@ extension PostgresStore {
         }
     }
 
+    /// How many sessions the `mmsearch` processes `processes` (by process id) still hold on the
+    /// server: a killed process's sessions end once the server notices its closed connection.
+    public func sessions(of processes: [Int32]) throws -> Int {
+        let names = processes.map { PostgresSession.applicationName(process: $0) }
+        return Int(try PostgresSession.connect(server).query("""
+            SELECT count(*) FROM pg_stat_activity WHERE application_name = ANY(\(names))
+            """)[0].decode(Int64.self))
+    }
+
     /// Creates the database `name` on the server of `server` (connecting to the database the
     /// URL names) and returns the URL of the new one. For setting up stores: tests, benchmarks.
     public static func createDatabase(_ name: String, on server: String) throws -> String {

@@ -3,7 +3,7 @@ import Foundation
 import Glibc
 #endif
 import MMEmbeddedStore
-@testable import MMPostgresStore
+import MMPostgresStore
 import MMSearchKit
 
 /// The stores a test can run against: every behaviour the storage protocol promises is tested
@@ -85,11 +85,7 @@ public enum PostgresSessions {
     /// Sessions of the given `mmsearch` processes (by process id) still open on the server at
     /// `location`.
     public static func count(of processes: [Int32], at location: String) throws -> Int {
-        let session = try PostgresSession.connect(PostgresLocation(url: location))
-        let names = processes.map { PostgresSession.applicationName(process: $0) }
-        return Int(try session.query("""
-            SELECT count(*) FROM pg_stat_activity WHERE application_name = ANY(\(names))
-            """)[0].decode(Int64.self))
+        try PostgresStore(url: location).sessions(of: processes)
     }
 }
 
