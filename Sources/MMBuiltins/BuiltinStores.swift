@@ -18,6 +18,12 @@ public enum BuiltinStores {
     /// malformed URL is a usage error.
     public static func index(named location: String) throws -> Index {
         if PostgresLocation.isURL(location) { return try Index.postgres(url: location) }
+        if location.contains("://") {
+            var shown = URLComponents(string: location)
+            if shown?.password != nil { shown?.password = "***" }
+            throw MMSearchError(.usage, "'\(shown?.string ?? location)' names no store mmsearch knows: give a folder or a "
+                                + "postgres://user@host:port/database URL")
+        }
         return index(at: URL(fileURLWithPath: location))
     }
 

@@ -39,9 +39,13 @@ enum KeywordIndex {
             if positions[word, default: []].count < 256 { positions[word, default: []].append(min(i + 1, 16_383)) }
         }
         return order.map { word in
-            "'" + word.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "''") + "':"
-                + positions[word]!.map(String.init).joined(separator: ",")
+            quoted(word) + ":" + positions[word]!.map(String.init).joined(separator: ",")
         }.joined(separator: " ")
+    }
+
+    /// A word as a lexeme in `tsvector` and `tsquery` input: quoted, `'` and `\` escaped.
+    static func quoted(_ word: String) -> String {
+        "'" + word.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "''") + "'"
     }
 
     /// Documents to write: for files (part 0) and chunks (part i + 1).
@@ -94,18 +98,18 @@ enum KeywordIndex {
         let score: Double
     }
 
-    /// The documents of `space` that match any of `words`, best BM25 first, through the
+    /// The documents of `space` that match any of `words` (distinct: `SearchWords.queryWords`),
+    /// best BM25 first, through the
     /// filters (`files`: only these files; `modalities`: only rows of these), documents whose
-    /// file has no such row left out.
+    /// file has no such row left out. `fetch` runs the statement (a snapshot's, which names
+    /// unreachable shards).
     static func matches(_ words: [String], space: SpaceRecord, files: [Int64]?, modalities: [String]?,
-                        in session: PostgresSession) throws -> [(match: Match, row: Int64)] {
-        let words = Array(NSOrderedSet(array: words).array as! [String]).prefix(64)
+                        fetch: (PostgresQuery) throws -> [PostgresRow]) throws -> [(match: Match, row: Int64)] {
         guard !words.isEmpty else { return [] }
-        let query = words.map { "'" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "''") + "'" }
-            .joined(separator: " | ")
+        let query = words.map(quoted).joined(separator: " | ")
         let table = try VectorTables.table(of: space)
-        return try session.query("""
-            WITH q AS (SELECT unnest(\(Array(words))::text[]) AS word),
+        return try fetch("""
+            WITH q AS (SELECT unnest(\(words)::text[]) AS word),
             total AS (SELECT count(*)::float8 AS n, greatest(coalesce(avg(length), 0), 1e-9)::float8 AS avgdl
                       FROM mmsearch.keyword_doc WHERE space_id = \(space.id)),
             idf AS (SELECT q.word,

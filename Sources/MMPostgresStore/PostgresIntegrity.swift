@@ -76,7 +76,7 @@ enum PostgresIntegrity {
         let norm = VectorTables.type(of: space) == "halfvec" ? "l2_norm" : "vector_norm"
         return try session.query(PostgresQuery(unsafeSQL: """
             SELECT DISTINCT f.path FROM \(table) r JOIN mmsearch.file f ON f.id = r.file_id
-            WHERE abs(\(norm)(r.v) - 1) > \(UnitRows.tolerance) ORDER BY f.path
+            WHERE abs(\(norm)(r.v) ^ 2 - 1) > \(StoredVectors.squaredNormTolerance) ORDER BY f.path
             """)).map { try $0.decode(String.self) }
     }
 
@@ -133,19 +133,12 @@ enum PostgresIntegrity {
     /// what went with them; returns their paths.
     private static func fail(_ space: SpaceRecord, paths: [String]?, reason: String,
                              in session: PostgresSession) throws -> [String] {
-        let table = try VectorTables.table(of: space)
         let failed = try session.query("""
             UPDATE mmsearch.file SET status = 'failed', error = \(reason), vector_row = NULL, vector_count = 0, note = NULL
             WHERE space_id = \(space.id) AND status = 'ok' AND (\(paths)::text[] IS NULL OR path = ANY(\(paths)::text[]))
             RETURNING id, path
             """).map { try $0.decode((Int64, String).self) }
-        let ids = failed.map(\.0)
-        if !ids.isEmpty {
-            try session.run("DELETE FROM \(unescaped: table) WHERE file_id = ANY(\(ids))")
-            for part in ["chunk", "media_segment", "label", "keyword_doc"] {
-                try session.run("DELETE FROM mmsearch.\(unescaped: part) WHERE file_id = ANY(\(ids))")
-            }
-        }
+        try PostgresWriter.retire(failed.map(\.0), of: space, in: session)
         return failed.map(\.1)
     }
 }

@@ -135,16 +135,7 @@ enum PostgresSchema {
         if try isCurrent(session) { return }
         try session.transaction {
             try session.run("SELECT pg_advisory_xact_lock(hashtext('mmsearch.migrate'))")
-            let hasVector = try session.query("SELECT count(*) FROM pg_extension WHERE extname = 'vector'")
-                .first?.decode(Int64.self) ?? 0
-            if hasVector == 0 {
-                do {
-                    try session.run("CREATE EXTENSION IF NOT EXISTS vector")
-                } catch let error as MMSearchError {
-                    throw MMSearchError(.fatal, "\(error.message): pgvector is needed "
-                                        + "(Scripts/setup-postgres.sh install puts it on a Debian server)")
-                }
-            }
+            try ensureVector(session)
             try session.run("CREATE SCHEMA IF NOT EXISTS mmsearch")
             try session.run("""
                 CREATE TABLE IF NOT EXISTS mmsearch.migration (
@@ -157,6 +148,21 @@ enum PostgresSchema {
                 }
                 try session.run("INSERT INTO mmsearch.migration (name) VALUES (\(migration.name))")
             }
+        }
+    }
+
+    /// Creates the `vector` extension in the database of `session` when it is missing (a
+    /// superuser's or the database owner's right); a server without pgvector is an error saying
+    /// how to get it (`needed`: where it is needed, for the message).
+    static func ensureVector(_ session: PostgresSession, needed: String = "") throws {
+        let present = try session.query("SELECT count(*) FROM pg_extension WHERE extname = 'vector'")
+            .first?.decode(Int64.self) ?? 0
+        guard present == 0 else { return }
+        do {
+            try session.run("CREATE EXTENSION IF NOT EXISTS vector")
+        } catch let error as MMSearchError {
+            throw MMSearchError(.fatal, "\(error.message): pgvector is needed\(needed) "
+                                + "(Scripts/setup-postgres.sh install puts it on a Debian server)")
         }
     }
 

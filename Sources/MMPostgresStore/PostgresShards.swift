@@ -40,12 +40,7 @@ enum PostgresShards {
         guard shards.count >= 1 else { throw MMSearchError(.usage, "--shards needs at least one shard URL") }
         for shard in shards {
             let session = try PostgresSession.connect(shard)
-            do {
-                try session.run("CREATE EXTENSION IF NOT EXISTS vector")
-            } catch let error as MMSearchError {
-                throw MMSearchError(.fatal, "\(error.message): pgvector is needed on every shard "
-                                    + "(Scripts/setup-postgres.sh install puts it on a Debian server)")
-            }
+            try PostgresSchema.ensureVector(session, needed: " on every shard")
             try session.run("CREATE SCHEMA IF NOT EXISTS mmsearch")
             let tables = try session.query("""
                 SELECT count(*) FROM pg_tables WHERE schemaname = 'mmsearch' AND tablename LIKE 'vectors\\_%'

@@ -13,17 +13,14 @@ final class PostgresReader: SpaceReader, Sendable {
         self.space = space
     }
 
-    /// A failure on a sharded store names the shards that cannot be reached: an answer from
-    /// the others alone would be silently incomplete.
+    /// On a sharded store a failed statement names the shards that cannot be reached (see
+    /// `PostgresSnapshot.fetch`: the search layers keep each query's error apart, so the
+    /// statement is where it is caught).
     func read<T>(_ body: (any SpaceSnapshot) throws -> T) throws -> T {
-        do {
-            return try store.pool.withSession { session in
-                try session.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") {
-                    try body(PostgresSnapshot(store: store, session: session, space: space))
-                }
+        try store.pool.withSession { session in
+            try session.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") {
+                try body(PostgresSnapshot(store: store, session: session, space: space))
             }
-        } catch let error as MMSearchError where error.kind == .fatal {
-            throw PostgresShards.unreachable(store) ?? error
         }
     }
 }
@@ -93,11 +90,10 @@ final class PostgresSnapshot: SpaceSnapshot {
         if let directories = options.directories {
             var under = Set<Int64>()
             for path in directories {
-                let prefix = FilePaths.descendantPrefix(of: path)
-                let end = String(prefix.dropLast()) + "0"
+                let inside = FilePaths.descendantBounds(of: path)
                 for row in try fetch("""
                     SELECT id FROM mmsearch.file WHERE space_id = \(space.id) AND status = 'ok'
-                      AND (path = \(path) OR (path >= \(prefix) AND path < \(end)))
+                      AND (path = \(path) OR (path >= \(inside.from) AND path < \(inside.below)))
                     """) { under.insert(try row.decode(Int64.self)) }
             }
             files = under
@@ -107,13 +103,7 @@ final class PostgresSnapshot: SpaceSnapshot {
                 SELECT DISTINCT l.name FROM mmsearch.label l JOIN mmsearch.file f ON f.id = l.file_id
                 WHERE f.space_id = \(space.id)
                 """).map { try $0.decode(String.self) })
-            for label in labels where !known.contains(label) {
-                guard !known.isEmpty else {
-                    throw MMSearchError(.usage, "no file in the index carries a label", reason: .unknownLabel(known: []))
-                }
-                throw MMSearchError(.usage, "no file in the index carries the label '\(label)' (labels: "
-                                    + known.sorted().joined(separator: ", ") + ")", reason: .unknownLabel(known: known.sorted()))
-            }
+            if let error = MMSearchError.unknownLabel(among: labels, known: known) { throw error }
             let labelled = Set(try fetch("""
                 SELECT DISTINCT l.file_id FROM mmsearch.label l JOIN mmsearch.file f ON f.id = l.file_id
                 WHERE f.space_id = \(space.id) AND f.status = 'ok' AND l.name = ANY(\(labels))
@@ -184,14 +174,9 @@ final class PostgresSnapshot: SpaceSnapshot {
             : partitions.map { "(" + branch($0) + ")" }.joined(separator: "\nUNION ALL ")
         return """
             WITH best AS MATERIALIZED (\(best))
-            SELECT b.id, b.distance, f.id, f.path, f.modality, c.idx, c.byte_start, c.byte_end, c.text, c.start_s, c.end_s,
-                   coalesce((SELECT array_agg(l.name ORDER BY l.probability DESC, l.name) FROM mmsearch.label l
-                             WHERE l.file_id = f.id), '{}'),
-                   coalesce((SELECT array_agg(l.probability ORDER BY l.probability DESC, l.name) FROM mmsearch.label l
-                             WHERE l.file_id = f.id), '{}')
+            SELECT b.id, b.distance, \(hitColumns)
             FROM best b
-            JOIN mmsearch.file f ON f.id = b.file_id AND f.status = 'ok'
-            LEFT JOIN mmsearch.chunk c ON c.file_id = b.file_id AND c.idx = b.part
+            \(hitJoins)
             ORDER BY b.distance, b.id
             """
     }
@@ -214,7 +199,23 @@ final class PostgresSnapshot: SpaceSnapshot {
         return binds
     }
 
-    /// A row of the search statement as a hit (its score set by `hit(row:score:)`).
+    /// What a hit needs of a row `b` (`b.file_id`, `b.part`), after the row's id and distance:
+    /// its file, its chunk (for a file searched by its parts) and the file's labels, read by
+    /// `hit(_:)`; with `hitJoins`.
+    static let hitColumns = """
+        f.id, f.path, f.modality, c.idx, c.byte_start, c.byte_end, c.text, c.start_s, c.end_s,
+               coalesce((SELECT array_agg(l.name ORDER BY l.probability DESC, l.name) FROM mmsearch.label l
+                         WHERE l.file_id = f.id), '{}'),
+               coalesce((SELECT array_agg(l.probability ORDER BY l.probability DESC, l.name) FROM mmsearch.label l
+                         WHERE l.file_id = f.id), '{}')
+        """
+    static let hitJoins = """
+        JOIN mmsearch.file f ON f.id = b.file_id AND f.status = 'ok'
+            LEFT JOIN mmsearch.chunk c ON c.file_id = b.file_id AND c.idx = b.part
+        """
+
+    /// A row of `hitColumns` (after the row's id and distance) as a hit (its score set by
+    /// `hit(row:score:)`).
     private static func hit(_ row: PostgresRow) throws -> (id: Int64, distance: Double, hit: SearchHit) {
         let (id, distance, file, path, modality, idx, start, end, text, startS, endS, labels, probabilities) =
             try row.decode((Int64, Double, Int64, String, String, Int32?, Int32?, Int32?, String?, Double?, Double?,
@@ -231,13 +232,13 @@ final class PostgresSnapshot: SpaceSnapshot {
     }
 
     func keywordMatches(_ texts: [String], limit: Int, options: SearchOptions) throws -> [RowID] {
-        let words = texts.flatMap(SearchWords.words)
+        let words = SearchWords.queryWords(texts)
         guard limit > 0, !words.isEmpty else { return [] }
         let scope = try scope(options)
         var found: [RowID] = []
         var seen = Set<RowID>()
         for (_, row) in try KeywordIndex.matches(words, space: space, files: scope.files, modalities: scope.modalities,
-                                                 in: session) where found.count < limit {
+                                                 fetch: fetch) where found.count < limit {
             if seen.insert(RowID(row)).inserted { found.append(RowID(row)) }
         }
         return found
@@ -259,14 +260,9 @@ final class PostgresSnapshot: SpaceSnapshot {
         var binds = PostgresBindings()
         binds.append(Int64(row))
         let sql = """
-            SELECT b.id, 0::float8, f.id, f.path, f.modality, c.idx, c.byte_start, c.byte_end, c.text, c.start_s, c.end_s,
-                   coalesce((SELECT array_agg(l.name ORDER BY l.probability DESC, l.name) FROM mmsearch.label l
-                             WHERE l.file_id = f.id), '{}'),
-                   coalesce((SELECT array_agg(l.probability ORDER BY l.probability DESC, l.name) FROM mmsearch.label l
-                             WHERE l.file_id = f.id), '{}')
+            SELECT b.id, 0::float8, \(Self.hitColumns)
             FROM \(try table) b
-            JOIN mmsearch.file f ON f.id = b.file_id AND f.status = 'ok'
-            LEFT JOIN mmsearch.chunk c ON c.file_id = b.file_id AND c.idx = b.part
+            \(Self.hitJoins)
             WHERE b.id = $1
             """
         guard let found = try fetch(PostgresQuery(unsafeSQL: sql, binds: binds)).first else { return nil }
@@ -280,7 +276,7 @@ final class PostgresSnapshot: SpaceSnapshot {
             WHERE f.space_id = \(space.id) AND f.path = \(path) ORDER BY s.start_s, s.ordinal
             """).enumerated().compactMap { index, row in
             let (start, end, vector) = try row.decode((Double, Double, [Float]).self)
-            guard UnitRows.isSound(vector, dimension: space.dimension) else { return nil }
+            guard StoredVectors.isSound(vector, dimension: space.dimension) else { return nil }
             return FilePart(index: index, time: TimeSpan(start: start, end: end), vector: vector)
         }
     }
@@ -336,23 +332,7 @@ final class PostgresSnapshot: SpaceSnapshot {
         }
         guard !vectors.isEmpty, vectors.count == item.vectorCount else { return nil }
         // A damaged row (not a finite unit vector) makes the file's vectors untrustworthy.
-        for vector in vectors where !UnitRows.isSound(vector, dimension: space.dimension) { return nil }
+        for vector in vectors where !StoredVectors.isSound(vector, dimension: space.dimension) { return nil }
         return vectors
-    }
-}
-
-/// What a stored row must be for search to use it: the space's length, finite, of unit length
-/// (within f16's precision).
-enum UnitRows {
-    static let tolerance = 1e-3
-
-    static func isSound(_ vector: [Float], dimension: Int) -> Bool {
-        guard vector.count == dimension else { return false }
-        var sum: Double = 0
-        for value in vector {
-            guard value.isFinite else { return false }
-            sum += Double(value) * Double(value)
-        }
-        return abs(sum.squareRoot() - 1) <= tolerance
     }
 }

@@ -23,6 +23,9 @@ public final class PostgresStore: IndexStore, Sendable {
     let pool: SessionPool
     /// The shards, read once (a store's shards are fixed when it is set up).
     private let shards = Locked<[PostgresShards.Shard]?>(nil)
+    /// Set once the schema was found current: migrations only ever add, so every later
+    /// operation of this value skips asking again.
+    private let schemaCurrent = Locked(false)
     /// Live rows below which a search scans every row (exact) rather than the HNSW graph.
     public let exactBelow: Int
 
@@ -61,7 +64,10 @@ public final class PostgresStore: IndexStore, Sendable {
     /// `indexMissing`.
     func reading<T>(_ body: (PostgresSession) throws -> T) throws -> T {
         try pool.withSession { session in
-            guard try PostgresSchema.isCurrent(session) else { throw MMSearchError.indexMissing(location) }
+            if !schemaCurrent.withLock({ $0 }) {
+                guard try PostgresSchema.isCurrent(session) else { throw MMSearchError.indexMissing(location) }
+                schemaCurrent.withLock { $0 = true }
+            }
             return try body(session)
         }
     }

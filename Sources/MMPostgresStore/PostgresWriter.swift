@@ -33,11 +33,10 @@ final class PostgresWriter: SpaceWriter {
     func files(under roots: [String]) throws -> [String: FileRecord] {
         var known: [String: FileRecord] = [:]
         for root in roots {
-            let prefix = FilePaths.descendantPrefix(of: root)
-            let end = String(prefix.dropLast()) + "0"
+            let inside = FilePaths.descendantBounds(of: root)
             for row in try session.query("""
                 SELECT \(unescaped: FileRows.columns) FROM mmsearch.file
-                WHERE space_id = \(space.id) AND (path = \(root) OR (path >= \(prefix) AND path < \(end)))
+                WHERE space_id = \(space.id) AND (path = \(root) OR (path >= \(inside.from) AND path < \(inside.below)))
                 """) {
                 let record = try FileRows.record(row)
                 if known[record.path] == nil { known[record.path] = record }
@@ -50,12 +49,11 @@ final class PostgresWriter: SpaceWriter {
     func encoderFingerprints(under roots: [String]) throws -> [String: String] {
         var result: [String: String] = [:]
         for root in roots {
-            let prefix = FilePaths.descendantPrefix(of: root)
-            let end = String(prefix.dropLast()) + "0"
+            let inside = FilePaths.descendantBounds(of: root)
             for row in try session.query("""
                 SELECT path, encoder FROM mmsearch.file
                 WHERE space_id = \(space.id) AND encoder IS NOT NULL
-                  AND (path = \(root) OR (path >= \(prefix) AND path < \(end)))
+                  AND (path = \(root) OR (path >= \(inside.from) AND path < \(inside.below)))
                 """) {
                 let (path, encoder) = try row.decode((String, String).self)
                 result[path] = encoder
@@ -146,14 +144,11 @@ final class PostgresWriter: SpaceWriter {
             Entry(file: file.file, modality: file.modality, contentHash: file.contentHash,
                   encoder: file.encoderFingerprint,
                   result: file.outcome.map { embedded in
-                      switch embedded.rows {
-                      case .whole:
-                          Entry.Stored(rows: embedded.rowVectors, chunks: [], partsUnderRow: embedded.parts,
-                                       note: embedded.note.map(String.init(describing:)))
-                      case .parts:
-                          Entry.Stored(rows: embedded.rowVectors, chunks: embedded.parts, partsUnderRow: [],
-                                       note: embedded.note.map(String.init(describing:)))
-                      }
+                      // A file's parts are its rows (`.parts`) or lie under its one row (`.whole`).
+                      let whole = if case .whole = embedded.rows { true } else { false }
+                      return Entry.Stored(rows: embedded.rowVectors, chunks: whole ? [] : embedded.parts,
+                                          partsUnderRow: whole ? embedded.parts : [],
+                                          note: embedded.note.map(String.init(describing:)))
                   })
         }
         try session.transaction { try record(entries) }
@@ -354,11 +349,16 @@ final class PostgresWriter: SpaceWriter {
         return (ids, rows)
     }
 
-    /// Drops what the files `ids` had besides their records: rows, chunks, parts under their
-    /// row, labels and keyword documents (they were about the old content).
     private func retire(_ ids: [Int64]) throws {
+        try Self.retire(ids, of: space, in: session)
+    }
+
+    /// Drops what the files `ids` of `space` had besides their records: rows, chunks, parts
+    /// under their row, labels and keyword documents (they were about the old content). Inside
+    /// the caller's transaction; `repair` uses it too.
+    static func retire(_ ids: [Int64], of space: SpaceRecord, in session: PostgresSession) throws {
         guard !ids.isEmpty else { return }
-        try session.run("DELETE FROM \(unescaped: try table) WHERE file_id = ANY(\(ids))")
+        try session.run("DELETE FROM \(unescaped: try VectorTables.table(of: space)) WHERE file_id = ANY(\(ids))")
         for table in ["chunk", "media_segment", "label", "keyword_doc"] {
             try session.run("DELETE FROM mmsearch.\(unescaped: table) WHERE file_id = ANY(\(ids))")
         }

@@ -60,16 +60,12 @@ enum VectorTables {
     static func ensureGraph(_ space: SpaceRecord, store: PostgresStore, session: PostgresSession) throws {
         let rows = try session.query("SELECT live_rows FROM mmsearch.space WHERE id = \(space.id)").first?.decode(Int64.self) ?? 0
         guard rows >= store.exactBelow else { return }
-        let shards = try PostgresShards.list(in: session)
-        let servers = shards.isEmpty ? [store.server] : try shards.map { try PostgresLocation(url: $0.url) }
+        let servers = try rowServers(store)
         let failures = Locked<[Error]>([])
         DispatchQueue.concurrentPerform(iterations: servers.count) { i in
             do {
                 let remote = try PostgresSession.connect(servers[i])
-                let present = try remote.query("""
-                    SELECT to_regclass(\("mmsearch." + space.vectorFile + "_hnsw")) IS NOT NULL
-                    """)[0].decode(Bool.self)
-                guard !present else { return }
+                guard try !graphExists(space, in: remote) else { return }
                 // Room for the whole graph (a row's vector and its neighbour lists), so that it is
                 // built in memory, within bounds: 64 MB to 3 GB.
                 let perServer = Int(rows) / max(1, servers.count) + 1
@@ -82,6 +78,17 @@ enum VectorTables {
             }
         }
         if let error = failures.withLock({ $0.first }) { throw error }
+    }
+
+    /// The servers that hold the spaces' rows: the store's own, or every shard.
+    static func rowServers(_ store: PostgresStore) throws -> [PostgresLocation] {
+        let shards = try store.shardList()
+        return shards.isEmpty ? [store.server] : try shards.map { try PostgresLocation(url: $0.url) }
+    }
+
+    /// Whether the server of `session` holds the HNSW index of `space`.
+    static func graphExists(_ space: SpaceRecord, in session: PostgresSession) throws -> Bool {
+        try session.query("SELECT to_regclass(\("mmsearch." + space.vectorFile + "_hnsw")) IS NOT NULL")[0].decode(Bool.self)
     }
 
     /// Records `space` (under a lock, so two writers starting at once record it once) and
@@ -120,8 +127,6 @@ enum VectorTables {
         var parts: [Int32] = []
         var modalities: [String] = []
         var values: [Float] = []
-
-        var isEmpty: Bool { ids.isEmpty }
     }
 
     /// Inserts `rows` into the space's table, at most `batch` rows per statement; the vectors
@@ -161,16 +166,12 @@ enum VectorTables {
                         session: PostgresSession) throws -> CompactedSpace {
         let before = VectorStorage(rawValue: space.elementType) ?? .f32
         let after = storage ?? before
-        let shards = try PostgresShards.list(in: session)
-        // The servers that hold the rows: this one, or every shard.
-        let holders: [(session: PostgresSession, owned: Bool)] = shards.isEmpty
-            ? [(session, false)]
-            : try shards.map { (try PostgresSession.connect(try PostgresLocation(url: $0.url)), true) }
+        let holders = try rowServers(store).map(PostgresSession.connect)
         let name = space.vectorFile
-        _ = try table(of: space)
+        _ = try table(of: space)  // a name that is one of ours, before it goes into SQL
         func bytes() throws -> Int {
             try holders.reduce(0) { sum, holder in
-                sum + Int(try holder.session.query("""
+                sum + Int(try holder.query("""
                     SELECT coalesce(pg_total_relation_size(to_regclass(\("mmsearch." + name))), 0)
                     """)[0].decode(Int64.self))
             }
@@ -181,19 +182,17 @@ enum VectorTables {
             converted.elementType = after.rawValue
             let type = Self.type(of: converted)
             for holder in holders {
-                try holder.session.transaction {
-                    let graph = try holder.session.query("""
-                        SELECT to_regclass(\("mmsearch." + name + "_hnsw")) IS NOT NULL
-                        """)[0].decode(Bool.self)
-                    try holder.session.run(PostgresQuery(unsafeSQL: "DROP INDEX IF EXISTS mmsearch.\(name)_hnsw"))
-                    try holder.session.run(PostgresQuery(unsafeSQL: """
+                try holder.transaction {
+                    let graph = try graphExists(space, in: holder)
+                    try holder.run(PostgresQuery(unsafeSQL: "DROP INDEX IF EXISTS mmsearch.\(name)_hnsw"))
+                    try holder.run(PostgresQuery(unsafeSQL: """
                         ALTER TABLE mmsearch.\(name) ALTER COLUMN v TYPE \(type)(\(space.dimension))
                         USING v::real[]::\(type)(\(space.dimension))
                         """))
-                    if graph { try holder.session.run(PostgresQuery(unsafeSQL: graphDDL(converted))) }
+                    if graph { try holder.run(PostgresQuery(unsafeSQL: graphDDL(converted))) }
                 }
             }
-            if !shards.isEmpty {
+            if try !store.shardList().isEmpty {
                 try session.run(PostgresQuery(unsafeSQL: """
                     ALTER TABLE mmsearch.\(name) ALTER COLUMN v TYPE \(type)(\(space.dimension))
                     """))
@@ -201,7 +200,7 @@ enum VectorTables {
             try session.run("UPDATE mmsearch.space SET element_type = \(after.rawValue) WHERE id = \(space.id)")
         }
         for holder in holders {
-            try holder.session.run(PostgresQuery(unsafeSQL: "VACUUM (FULL, ANALYZE) mmsearch.\(name)"))
+            try holder.run(PostgresQuery(unsafeSQL: "VACUUM (FULL, ANALYZE) mmsearch.\(name)"))
         }
         let rows = Int(try session.query("SELECT live_rows FROM mmsearch.space WHERE id = \(space.id)")[0].decode(Int64.self))
         return CompactedSpace(space: space.spaceID, rowsBefore: rows, rowsAfter: rows, bytesBefore: bytesBefore,

@@ -136,15 +136,13 @@ public final class Catalog: Sendable {
 
     /// Files of `space` at `root` or below it, by path.
     func files(under root: String, space: Int64) throws -> [String: FileRecord] {
-        let prefix = FilePaths.descendantPrefix(of: root)
-        // Paths inside `root` sort between "root/" and "root0" ('0' follows '/' in bytes).
-        let end = String(prefix.dropLast()) + "0"
+        let inside = FilePaths.descendantBounds(of: root)
         return try guarded {
             try pool.read { db in
                 let rows = try FileRecord.fetchAll(db, sql: """
                     SELECT * FROM file WHERE space_id = ?
                       AND (path = ? OR (path >= ? AND path < ?))
-                    """, arguments: [space, root, prefix, end])
+                    """, arguments: [space, root, inside.from, inside.below])
                 return Dictionary(rows.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
             }
         }

@@ -13,10 +13,8 @@ extension Catalog {
               AND (path = ? OR (path >= ? AND path < ?))
             """)
         for path in paths {
-            let prefix = FilePaths.descendantPrefix(of: path)
-            // Paths inside `path` sort between "path/" and "path0" ('0' follows '/' in bytes).
-            let end = String(prefix.dropLast()) + "0"
-            let rows = try Row.fetchCursor(statement, arguments: [space, path, prefix, end])
+            let inside = FilePaths.descendantBounds(of: path)
+            let rows = try Row.fetchCursor(statement, arguments: [space, path, inside.from, inside.below])
             while let row = try rows.next() {
                 let first: Int = row[0]
                 let count: Int = row[1]
@@ -30,13 +28,7 @@ extension Catalog {
     /// space carries is a usage error naming the labels there are.
     static func rows(labelled labels: [String], space: Int64, rowCount: Int, in db: Database) throws -> RowSet {
         let known = Set(try LabelTable.counts(space: space, in: db).map(\.label))
-        for label in labels where !known.contains(label) {
-            guard !known.isEmpty else {
-                throw MMSearchError(.usage, "no file in the index carries a label", reason: .unknownLabel(known: []))
-            }
-            throw MMSearchError(.usage, "no file in the index carries the label '\(label)' (labels: "
-                                + known.sorted().joined(separator: ", ") + ")", reason: .unknownLabel(known: known.sorted()))
-        }
+        if let error = MMSearchError.unknownLabel(among: labels, known: known) { throw error }
         var set = RowSet(rowCount: rowCount)
         let statement = try db.cachedStatement(sql: """
             SELECT f.vector_row, f.vector_count FROM label l JOIN file f ON f.id = l.file_id

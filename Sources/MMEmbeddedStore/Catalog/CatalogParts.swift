@@ -40,12 +40,11 @@ enum PartTables {
         try catalog.read { db in
             var result: [String: String] = [:]
             for root in roots {
-                let prefix = FilePaths.descendantPrefix(of: root)
-                let end = String(prefix.dropLast()) + "0"
+                let inside = FilePaths.descendantBounds(of: root)
                 let rows = try Row.fetchAll(db, sql: """
                     SELECT f.path, e.fingerprint FROM file f JOIN file_encoder e ON e.file_id = f.id
                     WHERE f.space_id = ? AND (f.path = ? OR (f.path >= ? AND f.path < ?))
-                    """, arguments: [space, root, prefix, end])
+                    """, arguments: [space, root, inside.from, inside.below])
                 for row in rows { result[row["path"]] = row["fingerprint"] }
             }
             return result

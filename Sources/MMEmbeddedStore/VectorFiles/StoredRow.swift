@@ -1,13 +1,13 @@
 import CVectorKernels
+import MMSearchKit
 
 /// Whether a row of a master vector file can be trusted as a vector: every row the store
 /// writes is a finite unit vector (the host checks and normalises what encoders give), so a
 /// row that is not one was damaged on disk. Search treats such rows as dead (they are never
 /// returned, whatever their score), `check` reports them and `repair` drops them.
 enum StoredRow {
-    /// How far ‖r‖² may be from 1: f32 rows are unit to float precision and f16 rows to about
-    /// 1e-3 at worst; the int8 scan's bound assumes ‖r‖ ≤ 1.001, which this keeps.
-    static let squaredNormTolerance: Float = 2e-3
+    /// How far ‖r‖² may be from 1: the rule every store keeps (`StoredVectors`).
+    static let squaredNormTolerance = StoredVectors.squaredNormTolerance
 
     /// What is wrong with a row.
     enum Fault: Equatable {

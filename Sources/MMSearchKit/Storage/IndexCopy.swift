@@ -25,17 +25,19 @@ extension Index {
         let start = Date()
         let spaces = try store.spaces()
         if destination.store.exists(), let held = try destination.store.spaces().first,
-           try destination.store.counts(of: held).ok + destination.store.counts(of: held).failed > 0 {
+           case let counts = try destination.store.counts(of: held), counts.ok + counts.failed > 0 {
             throw MMSearchError(.usage, "\(destination.location) already holds an index (\(held.spaceID)): "
                                 + "copy into an empty one")
         }
         var summary = IndexCopySummary()
         for space in spaces {
-            let source = try store.writer(for: space.spaceID, storage: VectorStorage(rawValue: space.elementType) ?? .f32)
+            let storage = VectorStorage(rawValue: space.elementType) ?? .f32
+            // Held (with the embedded store's writer lock) until the space is copied.
+            let source = try store.writer(for: space.spaceID, storage: storage)
+            defer { withExtendedLifetime(source) {} }
             let records = try source.files(under: ["/"]).values.sorted { $0.path < $1.path }
             let fingerprints = try source.encoderFingerprints(under: ["/"])
-            let target = try destination.store.writer(for: space.spaceID,
-                                                       storage: VectorStorage(rawValue: space.elementType) ?? .f32)
+            let target = try destination.store.writer(for: space.spaceID, storage: storage)
             var labels: [String: [LabelScore]] = [:]
             try store.reader(for: space).read { snapshot in
                 var done = 0

@@ -272,3 +272,22 @@ public struct FileDetails: Sendable, Equatable {
         IndexedItem(fileID: record.id, path: record.path, modality: record.modality, vectorCount: record.vectorCount)
     }
 }
+
+/// What every store takes for a sound stored vector (the contract's "search never returns a
+/// row that is not a finite unit vector"): finite values whose ‖r‖² is within
+/// `squaredNormTolerance` of 1. f32 rows are unit to float precision and f16 rows to about 1e-3
+/// at worst; the embedded store's int8 scan bound assumes ‖r‖ ≤ 1.001, which this keeps.
+public enum StoredVectors {
+    public static let squaredNormTolerance: Float = 2e-3
+
+    /// Whether `vector` has `dimension` finite values and unit length.
+    public static func isSound(_ vector: [Float], dimension: Int) -> Bool {
+        guard vector.count == dimension else { return false }
+        var sum: Double = 0
+        for value in vector {
+            guard value.isFinite else { return false }
+            sum += Double(value) * Double(value)
+        }
+        return abs(sum - 1) <= Double(squaredNormTolerance)
+    }
+}

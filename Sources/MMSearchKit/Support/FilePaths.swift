@@ -101,4 +101,12 @@ public enum FilePaths {
     package static func descendantPrefix(of root: String) -> String {
         root.hasSuffix("/") ? root : root + "/"
     }
+
+    /// The paths strictly inside directory `root` as bounds in byte order, for a range
+    /// condition on a sorted column (`path >= from AND path < below`): they sort between
+    /// "root/" and "root0" ('0' follows '/' in bytes).
+    package static func descendantBounds(of root: String) -> (from: String, below: String) {
+        let prefix = descendantPrefix(of: root)
+        return (prefix, String(prefix.dropLast()) + "0")
+    }
 }

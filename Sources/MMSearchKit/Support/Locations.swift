@@ -49,7 +49,7 @@ public struct Locations: Sendable {
     /// Where the index a command works on lives, as the user named it: `store` (`--store`: a
     /// `postgres://` URL or a folder), else `directory` (`--index`), else `$MMSEARCH_STORE`,
     /// else `$MMSEARCH_INDEX`, else `$XDG_DATA_HOME/mmsearch/index`. Folders come back
-    /// absolute; naming both `store` and `directory` is a usage error.
+    /// absolute, URLs as given; naming both `store` and `directory` is a usage error.
     public func indexLocation(store: String? = nil, directory: String? = nil) throws -> String {
         let store = store.flatMap { $0.isEmpty ? nil : $0 }
         let directory = directory.flatMap { $0.isEmpty ? nil : $0 }
@@ -57,7 +57,9 @@ public struct Locations: Sendable {
             throw MMSearchError(.usage, "give --store or --index, not both")
         }
         if let explicit = store ?? directory ?? (nonEmpty("MMSEARCH_STORE")) {
-            return explicit.hasPrefix("postgres://") || explicit.hasPrefix("postgresql://") ? explicit : absolutePath(explicit)
+            // A URL (any scheme: which stores there are is not this type's business) stays as
+            // given; a folder becomes absolute.
+            return explicit.contains("://") ? explicit : absolutePath(explicit)
         }
         return indexDirectory().path
     }

@@ -71,6 +71,17 @@ extension MMSearchError {
                      reason: .spaceMismatch(index: index, encoder: encoder))
     }
 
+    /// The usage error for the first of `asked` that no file carries (`known`: the labels the
+    /// index holds), naming the labels there are; nil when every one is known.
+    public static func unknownLabel(among asked: [String], known: Set<String>) -> MMSearchError? {
+        guard let label = asked.first(where: { !known.contains($0) }) else { return nil }
+        guard !known.isEmpty else {
+            return .init(.usage, "no file in the index carries a label", reason: .unknownLabel(known: []))
+        }
+        return .init(.usage, "no file in the index carries the label '\(label)' (labels: "
+                     + known.sorted().joined(separator: ", ") + ")", reason: .unknownLabel(known: known.sorted()))
+    }
+
     /// No index at `location`.
     public static func indexMissing(_ location: String) -> MMSearchError {
         .init(.fatal, "no index in \(location)", reason: .indexMissing)

@@ -24,14 +24,21 @@ public enum SearchWords {
         words(path).joined(separator: " ")
     }
 
-    /// An FTS5 query matching any word of `texts`; nil when they have none. Words are quoted,
-    /// so nothing the user types is read as FTS5 syntax.
-    package static func matchExpression(_ texts: [String], limit: Int = 64) -> String? {
+    /// The words a keyword query for `texts` looks for: their distinct words, in order, at
+    /// most `limit`.
+    package static func queryWords(_ texts: [String], limit: Int = 64) -> [String] {
         var seen = Set<String>()
         var terms: [String] = []
         for word in texts.flatMap(words) where seen.insert(word).inserted && terms.count < limit {
-            terms.append("\"" + word.replacingOccurrences(of: "\"", with: "\"\"") + "\"")
+            terms.append(word)
         }
+        return terms
+    }
+
+    /// An FTS5 query matching any word of `texts` (`queryWords`); nil when they have none.
+    /// Words are quoted, so nothing the user types is read as FTS5 syntax.
+    package static func matchExpression(_ texts: [String], limit: Int = 64) -> String? {
+        let terms = queryWords(texts, limit: limit).map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
         return terms.isEmpty ? nil : terms.joined(separator: " OR ")
     }
 
