@@ -5,6 +5,9 @@
 #   Scripts/setup-postgres.sh start DIR [PORT] # throw-away cluster in DIR; prints its URL on stdout
 #   Scripts/setup-postgres.sh stop DIR         # stops that cluster and removes DIR
 #
+# A started cluster's shared_buffers is $MMSEARCH_PG_SHARED_BUFFERS (default 128MB, PostgreSQL's
+# own): the benchmark gives its servers room for their HNSW graphs.
+#
 # bookworm ships PostgreSQL 15 but no pgvector binary. `install` adds a source-only (deb-src)
 # entry for Debian's trixie suite, using the same URI as the machine's own Debian entry, pins
 # trixie to -1 so that no binary from it can ever be installed, fetches pgvector's source
@@ -304,6 +307,7 @@ fsync = off
 synchronous_commit = off
 full_page_writes = off
 max_connections = 300
+shared_buffers = ${MMSEARCH_PG_SHARED_BUFFERS:-128MB}
 EOF
         # In a subshell that first closes every descriptor it inherited beyond 0-2: the server
         # lives on with what pg_ctl hands it, and a caller waiting for a pipe (or, like

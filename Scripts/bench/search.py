@@ -2,6 +2,7 @@
 """The Python half of Scripts/bench/search.sh (a benchmark, not a test).
 
   search.py data  --n N --dim D --queries Q --out DIR   vectors.f32, queries.f32, truth.i64
+                  [--clusters C | --real E.f32]         (see make_clustered_data, make_real_data)
   search.py faiss --dim D --k K --dir DIR --threads T   FAISS IndexFlatIP timings, one JSON line
   search.py tree  --files N --out DIR                   a folder of N small text files
   search.py report RESULTS.jsonl                        the table, with ratios
@@ -27,6 +28,8 @@ def unit(rows):
 
 
 def make_data(args):
+    if args.real:
+        return make_real_data(args)
     if args.clusters:
         return make_clustered_data(args)
     os.makedirs(args.out, exist_ok=True)
@@ -73,6 +76,45 @@ def make_clustered_data(args):
     kinds = centres[rng.integers(0, args.clusters, size=args.queries - len(picks))]
     described = unit(kinds + 0.9 * unit(rng.standard_normal((len(kinds), args.dim))))
     queries = np.concatenate([near, described]).astype(np.float32)
+    queries.tofile(os.path.join(args.out, "queries.f32"))
+    write_truth(args, queries)
+
+
+def make_real_data(args):
+    """Vectors made from real embeddings (`--real E.f32`: unit rows of dimension `dim`, such as
+    `mmsearch-bench embed-texts` writes for Debian's 60 000 package descriptions), so the
+    neighbourhoods are those of a real embedding space at every scale, not only the one scale
+    that synthetic clusters have. Seeded:
+      - `queries` real rows, drawn at random, are held out as the queries (new texts, never stored);
+      - the other real rows are stored as they are, and each one's 16 nearest real neighbours found;
+      - the remaining n - R vectors are unit((1 - t) e_a + t e_b + 0.2 g): a real row a drawn
+        uniformly, b one of its 16 neighbours, t uniform in [0, 0.5), g a random unit vector
+        (points near each real embedding and along the edges towards its neighbours: more
+        items about the same things, as a large library has)."""
+    os.makedirs(args.out, exist_ok=True)
+    rng = np.random.default_rng(20241206 + args.dim)
+    real = np.fromfile(args.real, dtype=np.float32).reshape(-1, args.dim)
+    real = unit(real.astype(np.float64))
+    order = rng.permutation(len(real))
+    queries, base = real[order[:args.queries]], real[order[args.queries:]]
+    if len(base) > args.n:
+        base = base[:args.n]
+    neighbours = np.zeros((len(base), 16), dtype=np.int64)
+    for start in range(0, len(base), 4096):
+        scores = base[start:start + 4096] @ base.T
+        rows = np.arange(start, start + len(scores))
+        scores[np.arange(len(scores)), rows] = -np.inf
+        top = np.argpartition(-scores, 16, axis=1)[:, :16]
+        neighbours[start:start + len(scores)] = top
+    with open(os.path.join(args.out, "vectors.f32"), "wb") as f:
+        base.tofile(f)
+        for start in range(len(base), args.n, CHUNK):
+            count = min(CHUNK, args.n - start)
+            a = rng.integers(0, len(base), size=count)
+            b = neighbours[a, rng.integers(0, 16, size=count)]
+            t = rng.uniform(0, 0.5, size=(count, 1)).astype(np.float32)
+            g = unit(rng.standard_normal((count, args.dim)))
+            unit((1 - t) * base[a] + t * base[b] + 0.2 * g).tofile(f)
     queries.tofile(os.path.join(args.out, "queries.f32"))
     write_truth(args, queries)
 
@@ -183,6 +225,7 @@ def main():
     p.add_argument("--k", type=int, default=10)
     p.add_argument("--clusters", type=int, default=0,
                    help="vectors in this many clusters around a shared direction (0: independent Gaussian)")
+    p.add_argument("--real", help="make the vectors from these real embeddings (f32 rows of --dim)")
     p.add_argument("--out", required=True)
     p = sub.add_parser("faiss")
     p.add_argument("--dim", type=int, required=True)

@@ -4,6 +4,7 @@
 //   mmsearch-bench search --index DIR|--store URL --dim D --queries Q.f32 --truth T.i64 [--k 10]
 //                         [--method exact|quantized] [--threads N] [--repeat R]
 //   mmsearch-bench clip --model DIR [--batch 1,8] [--threads 2] [--seconds 10]   (CLIPBench.swift)
+//   mmsearch-bench embed-texts --input LINES.txt --out V.f32 [--threads N]
 //
 // `import` stores raw little-endian f32 vectors (one per row) under the paths /bench/<row>;
 // with `--pack lite` they go into the lite pack's space, so `mmsearch query` can search them
@@ -12,6 +13,9 @@
 // warm-up pass), and prints one JSON object: open time, resident memory, latencies and
 // recall@k against the true neighbours (rows, int64, k per query). `--store` names any store
 // (a folder or a postgres:// URL, Scripts/bench/postgres.sh); `--index` a folder.
+// `embed-texts` embeds each line of a text file with the lite pack's text encoder
+// (all-MiniLM-L6-v2) and writes the unit vectors, one row per line, in order: the real
+// embeddings the benchmarks' vectors are made from (Scripts/bench/search.py data --real).
 import Foundation
 import MMBuiltins
 import MMSearchKit
@@ -133,13 +137,57 @@ func search(_ o: [String: String]) throws {
           + #""rescored_per_query": \#(Double(rescored) / Double(count * repeats))}"#)
 }
 
+func embedTexts(_ o: [String: String]) throws {
+    let lines = try String(contentsOfFile: try require(o, "input"), encoding: .utf8)
+        .split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { !$0.isEmpty }
+    let threads = max(1, Int(o["threads"] ?? "") ?? ProcessInfo.processInfo.activeProcessorCount)
+    let pack = try LitePack.load(modelsDirectory: Locations.current().modelsDirectory())
+    guard let encoder = pack.encoder(for: .text) else { throw Failure("the lite pack has no text encoder") }
+    let dim = pack.space.dimension
+    let batch = 32
+    let batches = (lines.count + batch - 1) / batch
+    let output = UnsafeMutableBufferPointer<Float>.allocate(capacity: lines.count * dim)
+    defer { output.deallocate() }
+    let failures = Locked<[String]>([])
+    let done = Locked(0)
+    let start = Date()
+    let shared = SendableBuffer(output)
+    DispatchQueue.concurrentPerform(iterations: threads) { worker in
+        for b in stride(from: worker, to: batches, by: threads) {
+            let range = (b * batch)..<min(lines.count, (b + 1) * batch)
+            let results = encoder.embed(batch: range.map { .text(lines[$0]) })
+            for (i, result) in zip(range, results) {
+                switch result {
+                case .success(let vector): for j in 0..<dim { shared.buffer[i * dim + j] = vector[j] }
+                case .failure(let error): failures.withLock { $0.append("line \(i + 1): \(error)") }
+                }
+            }
+            let count = done.withLock { $0 += range.count; return $0 }
+            if count % (batch * 100) < range.count {
+                FileHandle.standardError.write(Data("  \(count) of \(lines.count) texts\n".utf8))
+            }
+        }
+    }
+    if let first = failures.withLock({ $0.first }) { throw Failure(first) }
+    try Data(buffer: output).write(to: URL(fileURLWithPath: try require(o, "out")))
+    let seconds = Date().timeIntervalSince(start)
+    print(#"{"texts": \#(lines.count), "dimension": \#(dim), "seconds": \#(seconds), "texts_per_second": \#(Double(lines.count) / seconds)}"#)
+}
+
+/// A buffer the workers of `embedTexts` write disjoint rows of.
+struct SendableBuffer: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<Float>
+    init(_ buffer: UnsafeMutableBufferPointer<Float>) { self.buffer = buffer }
+}
+
 do {
     let arguments = CommandLine.arguments.dropFirst()
     switch arguments.first {
     case "import": try importVectors(options(arguments.dropFirst()))
     case "search": try search(options(arguments.dropFirst()))
     case "clip": try benchCLIP(options(arguments.dropFirst()))
-    default: throw Failure("usage: mmsearch-bench import|search|clip --option value …")
+    case "embed-texts": try embedTexts(options(arguments.dropFirst()))
+    default: throw Failure("usage: mmsearch-bench import|search|clip|embed-texts --option value …")
     }
 } catch {
     FileHandle.standardError.write(Data("mmsearch-bench: \(error)\n".utf8))

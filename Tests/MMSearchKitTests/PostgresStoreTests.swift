@@ -124,7 +124,7 @@ import PostgresNIO
         #expect(try f.index.check().isSound)
         let store = try #require(f.index.store as? PostgresStore)
         let space = try #require(f.index.spaces().first)
-        try store.pool.withSession { session in
+        _ = try store.pool.withSession { session in
             try session.run(PostgresQuery(unsafeSQL: """
                 DELETE FROM mmsearch.\(space.vectorFile) WHERE file_id = (SELECT id FROM mmsearch.file WHERE path LIKE '%/p2.jpg')
                 """))
