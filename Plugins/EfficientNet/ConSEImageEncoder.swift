@@ -20,8 +20,14 @@ public struct ConSEImageEncoder: Encoder {
         self.conse = conse
         self.limits = limits
         self.forwardBatch = max(1, forwardBatch)
-        self.info = EncoderInfo(name: "\(network.config.model_name)+conse", version: "1", modality: .image,
-                                space: space, fileExtensions: ["jpg", "jpeg", "png"])
+        self.info = Self.info(config: network.config, space: space)
+    }
+
+    /// The encoder's description, known from the network's configuration alone (the pack
+    /// describes the encoder before it opens the network: `DeferredEncoder`).
+    public static func info(config: EfficientNetConfig, space: SpaceID) -> EncoderInfo {
+        EncoderInfo(name: "\(config.model_name)+conse", version: "1", modality: .image,
+                    space: space, fileExtensions: ["jpg", "jpeg", "png"])
     }
 
     /// The reference preprocessing (torchvision `Resize(256)`, `CenterCrop(224)`, `ToTensor`,

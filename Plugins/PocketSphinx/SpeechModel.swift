@@ -79,8 +79,6 @@ public struct SpeechModel: Sendable, Equatable {
     /// encoder's fingerprint, so a new model re-indexes audio only.
     public func fingerprint() -> String {
         var h = SHA256()
-        let acousticNames = ((try? FileManager.default.contentsOfDirectory(atPath: acousticModel.path)) ?? []).sorted()
-        let files = acousticNames.map { acousticModel.appendingPathComponent($0) } + [languageModel, dictionary]
         for url in files {
             guard let handle = try? FileHandle(forReadingFrom: url) else { continue }
             defer { try? handle.close() }
@@ -91,6 +89,19 @@ public struct SpeechModel: Sendable, Equatable {
             h.update("\(url.lastPathComponent) \(size) \(fileHash.finalize())\n")
         }
         return h.finalize()
+    }
+
+    /// `fingerprint()`, from `cache` while none of the model's files has changed: every process
+    /// that loads the pack needs it, and reading 1 MiB of each of its files costs a start
+    /// tens of milliseconds.
+    public func fingerprint(cache: WeightsDigest) -> String {
+        cache.derived("pocketsphinx model fingerprint", from: files) { fingerprint() }
+    }
+
+    /// The acoustic model folder's files, the language model and the dictionary.
+    private var files: [URL] {
+        let acousticNames = ((try? FileManager.default.contentsOfDirectory(atPath: acousticModel.path)) ?? []).sorted()
+        return acousticNames.map { acousticModel.appendingPathComponent($0) } + [languageModel, dictionary]
     }
 }
 

@@ -7,16 +7,17 @@ import MMMedia
 /// between decoders; so the recogniser keeps a pool: a thread takes an idle decoder (opening
 /// one, about 0.4 s and 40 MB, when none is idle) and gives it back when done. With the host's
 /// worker threads that is at most one decoder per worker, each loaded once per process.
+/// Nothing is opened until the first transcription: a process that never hears audio (a text
+/// query) never pays for a decoder, and a model that cannot be opened fails each recording
+/// with pocketsphinx's reason (the run goes on; the files are tried again next run).
 public final class SpeechRecognizer: @unchecked Sendable {
     public let model: SpeechModel
     private let lock = NSLock()
     /// Decoders not in use; guarded by `lock`.
     private var idle: [SpeechDecoder] = []
 
-    /// Opens one decoder now, so a model that cannot be loaded is reported at once.
-    public init(model: SpeechModel) throws {
+    public init(model: SpeechModel) {
         self.model = model
-        idle.append(try SpeechDecoder(model: model))
     }
 
     /// The words spoken in the file at `url`, read with `AudioReader` (streamed, mixed down to

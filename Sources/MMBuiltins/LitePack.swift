@@ -65,10 +65,6 @@ public enum LitePack {
         let imageDir = dir.appendingPathComponent(imageModel)
         let sentences = try WeightsError.locating(in: textDir) { try SentenceTransformer(directory: textDir) }
         let imageConfig = try EfficientNetConfig.load(imageDir.appendingPathComponent("config.json"))
-        let network = try EfficientNetLite(
-            config: imageConfig,
-            weights: Weights(SafeTensors(url: imageDir.appendingPathComponent("model.safetensors"))))
-
         let classNames = try ImageNetClassNames.load()
         guard classNames.count == imageConfig.num_classes else {
             throw WeightsError(imageDir.appendingPathComponent("config.json").path,
@@ -81,23 +77,30 @@ public enum LitePack {
             .joined(separator: "\u{0}"))
         let space = SpaceID(name: name, dimension: sentences.dimension, fingerprint: h.finalize())
 
-        let prompts = classNames.map { conseTemplate.replacingOccurrences(of: "{}", with: $0) }
-        // Cached under the space fingerprint, which covers the weights, template and class names.
-        let classEmbeddings = VectorCache(directory: dir.appendingPathComponent("cache"))
-            .vectors(key: "conse \(space.fingerprint)", count: prompts.count, dimension: sentences.dimension) {
-                sentences.encode(prompts).flatMap { $0 }
-            }
-        let conse = ConSE(classEmbeddings: classEmbeddings, classes: classNames.count, topT: conseTopT)
         let text = TextEncoder(name: textModel, model: sentences, space: space)
-        var encoders: [any Encoder] = [
-            text,
-            ConSEImageEncoder(network: network, conse: conse, space: space, limits: imageLimits),
-        ]
+        // The image network and the speech recogniser open on first use: a text query reads
+        // neither (`DeferredEncoder`, `SpeechRecognizer`).
+        let image = DeferredEncoder(info: ConSEImageEncoder.info(config: imageConfig, space: space)) {
+            let network = try WeightsError.locating(in: imageDir) {
+                try EfficientNetLite(config: imageConfig,
+                                     weights: Weights(SafeTensors(url: imageDir.appendingPathComponent("model.safetensors"))))
+            }
+            let prompts = classNames.map { conseTemplate.replacingOccurrences(of: "{}", with: $0) }
+            // Cached under the space fingerprint, which covers the weights, template and class names.
+            let classEmbeddings = VectorCache(directory: dir.appendingPathComponent("cache"))
+                .vectors(key: "conse \(space.fingerprint)", count: prompts.count, dimension: sentences.dimension) {
+                    sentences.encode(prompts).flatMap { $0 }
+                }
+            let conse = ConSE(classEmbeddings: classEmbeddings, classes: classNames.count, topT: conseTopT)
+            return ConSEImageEncoder(network: network, conse: conse, space: space, limits: imageLimits)
+        }
+        var encoders: [any Encoder] = [text, image]
         var unavailable: [UnavailableEncoder] = []
         do {
             let model = try speechModel.get()
-            encoders.append(SpeechEncoder(recognizer: try SpeechRecognizer(model: model), textEncoder: text,
-                                          modelFingerprint: model.fingerprint(), limits: audioLimits))
+            encoders.append(SpeechEncoder(recognizer: SpeechRecognizer(model: model), textEncoder: text,
+                                          modelFingerprint: model.fingerprint(cache: source.digests),
+                                          limits: audioLimits))
         } catch {
             unavailable.append(UnavailableEncoder(name: SpeechEncoder.name, modality: .audio,
                                                   reason: String(describing: error)))

@@ -163,8 +163,9 @@ public final class SafeTensors: Sendable {
                                "tensor '\(name)' has \(n) elements, more than \(ModelLimits.tensorElements), the largest read")
         }
         let raw = UnsafeRawBufferPointer(rebasing: file.bytes[info.byteRange])
-        var out = [Float](repeating: 0, count: n)
-        out.withUnsafeMutableBufferPointer { dst in
+        // Every element is written below: no zero-filling first (a model's weights are most of
+        // what a cold start touches).
+        return [Float](unsafeUninitializedCapacity: n) { dst, initialized in
             switch info.dtype {
             case .f32:
                 if n > 0 { dst.baseAddress!.withMemoryRebound(to: UInt8.self, capacity: n * 4) {
@@ -185,9 +186,9 @@ public final class SafeTensors: Sendable {
                     dst[i] = Float(raw.loadUnaligned(fromByteOffset: 8 * i, as: Double.self))
                 }
             default:
-                break
+                dst.initialize(repeating: 0)
             }
+            initialized = n
         }
-        return out
     }
 }

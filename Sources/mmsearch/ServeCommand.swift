@@ -97,7 +97,10 @@ struct ServeCommand: ParsableCommand {
                                   onListening: { url in
                                       Console.error("mmsearch: serving \(index.location) at \(url)")
                                   }) {
-            Engine(pack: try model.load(locations, index: index), index: index)
+            // Every network now, so no query waits for one to open.
+            let pack = try model.load(locations, index: index)
+            try pack.prepare()
+            return Engine(pack: pack, index: index)
         }
         let outcome = Locked<Result<Void, Error>>(.success(()))
         let finished = DispatchSemaphore(value: 0)

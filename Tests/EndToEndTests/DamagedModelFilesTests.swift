@@ -92,4 +92,30 @@ struct DamagedModelFilesCommandLineTests {
         #expect(run.status == 0, "\(run.stderr)")
         #expect(!run.stdout.isEmpty)
     }
+
+    @Test func aDamagedImageNetworkStopsAnIndexRunWithPhotosButNeverATextQuery() throws {
+        let scratch = try Self.damagedLitePack("none") { _ in }
+        // The image network's weights cut to their first 1 000 bytes.
+        let weights = scratch.path("models/lite/efficientnet-lite0/model.safetensors")
+        let head = try Data(contentsOf: weights.resolvingSymlinksInPath()).prefix(1000)
+        try FileManager.default.removeItem(at: weights)
+        try head.write(to: weights)
+        let environment = ["MMSEARCH_MODELS": scratch.path("models").path, "MMSEARCH_INDEX": scratch.path("index").path]
+
+        // A text query opens the text network only (issue 12: a command loads what it uses).
+        let embed = try Self.embed(scratch)
+        #expect(embed.status == 0, "\(embed.stderr)")
+
+        // An index run with a photo opens the image network before it reads any file, and stops
+        // with the weights file's own message instead of failing the photo.
+        let photos = scratch.path("photos")
+        try FileManager.default.createDirectory(at: photos, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: TestPaths.repository.appendingPathComponent("Media/airplane.jpg"),
+                                         to: photos.appendingPathComponent("airplane.jpg"))
+        try Data("a note about aeroplanes".utf8).write(to: photos.appendingPathComponent("note.txt"))
+        let index = try CommandLineTool.run(["index", photos.path], environment: environment)
+        #expect(index.status == 3, "exit \(index.status), stderr: \(index.stderr)")
+        #expect(index.stderr.contains("efficientnet-lite0/model.safetensors"), "\(index.stderr)")
+        #expect(!index.stderr.contains("Fatal error") && !index.stderr.contains("crashed"), "no trap: \(index.stderr)")
+    }
 }

@@ -44,6 +44,19 @@ struct LitePackEndToEndTests {
         let images: [Image]
     }
 
+    @Test func aTextEmbeddingOpensOnlyTheTextNetwork() throws {
+        // A fresh load (the suite's pack may have embedded images already).
+        let pack = try LitePack.load(modelsDirectory: TestPaths.models)
+        let image = try #require(pack.encoder(for: .image) as? DeferredEncoder)
+        _ = try #require(pack.encoder(for: .text)).embed(.text("a dog"))
+        #expect(!image.isOpen)
+        // The image network opens when a photo is embedded, and embeds as any other load of it.
+        let photo = Self.media.appendingPathComponent("airplane.jpg")
+        let vector = try image.embed(.file(photo))
+        #expect(image.isOpen)
+        #expect(vector == (try Self.pack.get().encoder(for: .image)!.embed(.file(photo))))
+    }
+
     @Test func imageEmbeddingsMatchTheReferenceConSEVectors() throws {
         let fixture = try TestPaths.json(ImagesFixture.self, "lite/images-draft.json")
         #expect(fixture.conse_top_t == LitePack.conseTopT)

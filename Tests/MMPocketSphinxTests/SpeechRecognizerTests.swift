@@ -9,7 +9,7 @@ import Testing
 /// recording in three parts, non-speech, and the bad audio of Tests/Fixtures/audio/bad.
 @Suite(.serialized)
 struct SpeechRecognizerTests {
-    static let recognizer = Result { try SpeechRecognizer(model: try SpeechModel.locate()) }
+    static let recognizer = Result { SpeechRecognizer(model: try SpeechModel.locate()) }
 
     static func speech(_ relative: String) -> URL { TestPaths.fixture("speech/\(relative)") }
 

@@ -66,7 +66,7 @@ struct SpeechSearchTests {
     }
 
     @Test func nonSpeechIsIndexedWithoutRowsAndANoSpeechNote() throws {
-        let (engine, _, index, summary) = try Self.indexed.get()
+        let (engine, _, _, summary) = try Self.indexed.get()
         #expect(summary.failed == 0, "\(summary.failures)")
         let noted = Dictionary(summary.notes.map { ((($0.path as NSString).lastPathComponent), $0.note) },
                                uniquingKeysWith: { a, _ in a })

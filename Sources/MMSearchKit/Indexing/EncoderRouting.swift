@@ -34,6 +34,18 @@ struct EncoderRouting: Sendable {
         return all.sorted()
     }
 
+    /// Opens the encoders that will read `files` and open their models on first use
+    /// (`PreparableEncoder`), before any file is embedded: a model that cannot be opened stops
+    /// the run with its own message rather than failing every file it would have read.
+    func prepare(_ files: [ScannedFile]) throws {
+        var prepared = Set<EncoderInfo>()
+        for file in files {
+            guard let encoder = route(file.path)?.encoder as? any PreparableEncoder,
+                  prepared.insert(encoder.info).inserted else { continue }
+            try encoder.prepare()
+        }
+    }
+
     /// How the file at `path` is embedded; nil when nothing reads it.
     func route(_ path: String) -> Route? {
         if let encoder = pack.encoder(forFile: path) { return .file(encoder) }

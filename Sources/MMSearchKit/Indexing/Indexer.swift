@@ -198,6 +198,7 @@ struct Indexer {
         // On a store shared by several indexers, each file is embedded by one of them.
         let files = try writer.claim(candidates)
         run.summary.elsewhere += candidates.count - files.count
+        try routing.prepare(files)
         run.begin(.embedding, total: files.count)
         var batch: [IndexedFile] = []
         var lastCommit = Date()

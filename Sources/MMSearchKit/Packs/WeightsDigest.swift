@@ -69,6 +69,20 @@ public struct WeightsDigest: Sendable {
 
     /// The cache's digest of `url` when its identity is unchanged, else the file's own.
     func cachedOrComputed(_ url: URL) throws -> String {
+        try cached(key: try Self.identity(of: url)) { try Self.hashFile(url) }
+    }
+
+    /// A digest made from `files` by `compute` (a model's fingerprint that reads parts of its
+    /// files), kept in the cache under `name` and the files' identities (real path, size,
+    /// modification time, inode): computed again only when one of the files changes. A file
+    /// that cannot be examined is left to `compute`, uncached.
+    public func derived(_ name: String, from files: [URL], compute: () throws -> String) rethrows -> String {
+        guard let identities = try? files.map({ try Self.identity(of: $0) }) else { return try compute() }
+        return try cached(key: ([name] + identities).joined(separator: "\u{1}"), compute: compute)
+    }
+
+    /// A file's identity in cache keys: real path, size, modification time, device and inode.
+    private static func identity(of url: URL) throws -> String {
         let path = url.resolvingSymlinksInPath().path
         let info: FileInfo
         switch FileInfo.of(path) {
@@ -76,15 +90,19 @@ public struct WeightsDigest: Sendable {
         case .success: throw MMSearchError(.fatal, "\(url.path): not a regular file")
         case .failure(let reason): throw MMSearchError(.fatal, "\(url.path): \(reason.text)")
         }
-        let key = "\(path)\u{0}\(info.size)\u{0}\(info.mtimeNs)\u{0}\(info.identity.device)\u{0}\(info.identity.inode)"
+        return "\(path)\u{0}\(info.size)\u{0}\(info.mtimeNs)\u{0}\(info.identity.device)\u{0}\(info.identity.inode)"
+    }
+
+    /// The digest cached under `key`, or `compute()`'s, then cached.
+    private func cached(key: String, compute: () throws -> String) rethrows -> String {
         let entry = cacheDirectory?.appendingPathComponent(String(SHA256.hex(key).prefix(32)))
         if let entry, let data = try? Data(contentsOf: entry),
            let text = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines),
            Self.isDigest(text) {
             return text
         }
-        let digest = try Self.hashFile(url)
-        if let entry, let directory = cacheDirectory { Self.store(digest, at: entry, in: directory) }
+        let digest = try compute()
+        if let entry, let directory = cacheDirectory, Self.isDigest(digest) { Self.store(digest, at: entry, in: directory) }
         return digest
     }
 
