@@ -42,7 +42,8 @@ if [ ! -x "$base/bin/mmsearch" ]; then
     git worktree add --detach --force "$base/src" "$BASELINE" >&2
     (cd "$base/src" && swift build -c release --product mmsearch --scratch-path "$base/build" >&2)
     mkdir -p "$base/bin"
-    cp "$base/build/release/mmsearch" "$base/bin/mmsearch"
+    # The program and the resource folders it looks for beside itself.
+    cp -R "$base/build/release/mmsearch" "$base/build/release/"*.resources "$base/bin/"
     git worktree remove --force "$base/src" >&2
 fi
 

@@ -116,9 +116,12 @@ enum PostgresShards {
             do {
                 _ = try PostgresSession.connect(location).query("SELECT 1")
             } catch {
-                let message = (error as? MMSearchError)?.message ?? "\(error)"
+                let message = ((error as? MMSearchError)?.message ?? "\(error)")
+                    .replacingOccurrences(of: "\(location): ", with: "").replacingOccurrences(of: "\(location) ", with: "")
+                // "cannot be reached: connection refused", or the server's own reason (a shard
+                // that is shutting down still answers, with "the database system is shutting down").
                 down.append("shard \(shard.index) (\(location)) "
-                            + message.replacingOccurrences(of: "\(location) ", with: "").replacingOccurrences(of: "\(location): ", with: ""))
+                            + (message.hasPrefix("cannot be reached") ? message : "cannot be reached: " + message))
             }
         }
         guard !down.isEmpty else { return nil }

@@ -225,6 +225,66 @@ struct PostgresCommandLineTests {
         print(after.stderr)
     }
 
+    /// A shard that stops while a query waits on it: the query fails naming that shard, never
+    /// answers from the others. The shard's vector table is locked by another session, so the
+    /// coordinator's scan of it waits (the other shards have answered) until the shard stops.
+    @Test func aShardStoppingMidQueryIsNamedNotSilentlySkipped() throws {
+        let servers = try PrivateServers(count: 2)
+        let folder = try ScratchDirectory("pg-shard-mid-query")
+        let name = "mms_" + TestPaths.uniqueSuffix()
+        let coordinator = try TestStore.postgres.newLocation(folder: folder.url)
+        let shards = try servers.urls.map { try PostgresTestDatabases.create(name, on: $0) }
+        #expect(try CommandLineTool.run(["store", "init", "--store", coordinator, "--shards", shards.joined(separator: ",")]).status == 0)
+        #expect(try CommandLineTool.run(["index", "Media", "--store", coordinator], currentDirectory: Self.repository).status == 0)
+
+        func psql(_ url: String, _ commands: [String]) -> Process {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["psql", "-X", "-q", "-At", url] + commands.flatMap { ["-c", $0] }
+            process.standardInput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            return process
+        }
+        func value(_ url: String, _ sql: String) throws -> String {
+            let process = psql(url, [sql])
+            let out = Pipe()
+            process.standardOutput = out
+            try process.run()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let table = try value(shards[1], "SELECT tablename FROM pg_tables WHERE schemaname = 'mmsearch' AND tablename LIKE 'vectors\\_%'")
+        #expect(table.hasPrefix("vectors_"))
+        let locker = psql(shards[1], ["BEGIN", "LOCK TABLE mmsearch.\(table) IN ACCESS EXCLUSIVE MODE", "SELECT pg_sleep(120)"])
+        locker.standardOutput = FileHandle.nullDevice
+        try locker.run()
+        defer { if locker.isRunning { locker.terminate() } }
+
+        let answered = DispatchSemaphore(value: 0)
+        let result = Locked<CommandLineTool.Output?>(nil)
+        DispatchQueue.global().async {
+            let run = try? CommandLineTool.run(["query", "a dog", "-t", "34", "-f", "--store", coordinator])
+            result.withLock { $0 = run }
+            answered.signal()
+        }
+        // Until the query's scan of shard 2 waits for the lock.
+        var waiting = false
+        for _ in 0..<300 where !waiting {
+            waiting = (try? value(shards[1], "SELECT count(*) FROM pg_locks WHERE NOT granted")) ?? "0" != "0"
+            if !waiting { Thread.sleep(forTimeInterval: 0.1) }
+        }
+        #expect(waiting, "the query never reached shard 2")
+        #expect(answered.wait(timeout: .now()) == .timedOut, "the query answered without shard 2")
+        try servers.stop(1)
+        #expect(answered.wait(timeout: .now() + 60) == .success)
+        let after = try #require(result.withLock { $0 })
+        #expect(after.status == 3, "\(after.status) \(after.stdout)")
+        #expect(after.stdout.isEmpty)
+        #expect(after.stderr.contains("shard 2") && after.stderr.contains(":\(servers.ports[1])/"), "\(after.stderr)")
+        print(after.stderr)
+    }
+
     /// `migrate` copies an index into PostgreSQL and back without embedding: the copies answer
     /// as the original does.
     @Test(arguments: TestStore.servers) func migrateCopiesAnIndexBothWays(store: TestStore) throws {
