@@ -202,18 +202,33 @@ struct PostgresCommandLineTests {
         #expect(try index.store.counts(of: #require(index.spaces().first)).ok == n)
     }
 
+    /// Media/ indexed into a coordinator (on the test server) sharded over two private servers
+    /// that a test may stop.
+    struct ShardedMedia {
+        let servers: PrivateServers
+        let folder: ScratchDirectory
+        let coordinator: String
+        let shards: [String]
+
+        init(_ label: String) throws {
+            servers = try PrivateServers(count: 2)
+            folder = try ScratchDirectory(label)
+            let name = "mms_" + TestPaths.uniqueSuffix()
+            coordinator = try TestStore.postgres.newLocation(folder: folder.url)
+            shards = try servers.urls.map { try PostgresTestDatabases.create(name, on: $0) }
+            let initialized = try CommandLineTool.run(["store", "init", "--store", coordinator,
+                                                       "--shards", shards.joined(separator: ",")])
+            #expect(initialized.status == 0, "\(initialized.stderr)")
+            let run = try CommandLineTool.run(["index", "Media", "--store", coordinator], currentDirectory: TestPaths.repository)
+            #expect(run.status == 0, "\(run.stderr)")
+        }
+    }
+
     /// A shard that stops: a query fails with an error naming that shard, never a shorter
     /// answer from the others.
     @Test func aStoppedShardIsNamedNotSilentlySkipped() throws {
-        let servers = try PrivateServers(count: 2)
-        let folder = try ScratchDirectory("pg-shard-down")
-        let name = "mms_" + TestPaths.uniqueSuffix()
-        let coordinator = try TestStore.postgres.newLocation(folder: folder.url)
-        let shards = try servers.urls.map { try PostgresTestDatabases.create(name, on: $0) }
-        let initialized = try CommandLineTool.run(["store", "init", "--store", coordinator, "--shards", shards.joined(separator: ",")])
-        #expect(initialized.status == 0, "\(initialized.stderr)")
-        let run = try CommandLineTool.run(["index", "Media", "--store", coordinator], currentDirectory: Self.repository)
-        #expect(run.status == 0, "\(run.stderr)")
+        let sharded = try ShardedMedia("pg-shard-down")
+        let (servers, coordinator) = (sharded.servers, sharded.coordinator)
         let before = try CommandLineTool.run(["query", "a dog", "-t", "34", "-f", "--store", coordinator])
         #expect(before.status == 0 && before.stdout.split(separator: "\n").count == 34, "\(before.stderr)")
         try servers.stop(1)
@@ -223,19 +238,15 @@ struct PostgresCommandLineTests {
         #expect(after.stderr.contains("shard 2") && after.stderr.contains(":\(servers.ports[1])/")
                 && after.stderr.contains("connection refused"), "\(after.stderr)")
         print(after.stderr)
+        withExtendedLifetime(sharded) {}
     }
 
     /// A shard that stops while a query waits on it: the query fails naming that shard, never
     /// answers from the others. The shard's vector table is locked by another session, so the
     /// coordinator's scan of it waits (the other shards have answered) until the shard stops.
     @Test func aShardStoppingMidQueryIsNamedNotSilentlySkipped() throws {
-        let servers = try PrivateServers(count: 2)
-        let folder = try ScratchDirectory("pg-shard-mid-query")
-        let name = "mms_" + TestPaths.uniqueSuffix()
-        let coordinator = try TestStore.postgres.newLocation(folder: folder.url)
-        let shards = try servers.urls.map { try PostgresTestDatabases.create(name, on: $0) }
-        #expect(try CommandLineTool.run(["store", "init", "--store", coordinator, "--shards", shards.joined(separator: ",")]).status == 0)
-        #expect(try CommandLineTool.run(["index", "Media", "--store", coordinator], currentDirectory: Self.repository).status == 0)
+        let sharded = try ShardedMedia("pg-shard-mid-query")
+        let (servers, coordinator, shards) = (sharded.servers, sharded.coordinator, sharded.shards)
 
         func psql(_ url: String, _ commands: [String]) -> Process {
             let process = Process()
@@ -283,6 +294,7 @@ struct PostgresCommandLineTests {
         #expect(after.stdout.isEmpty)
         #expect(after.stderr.contains("shard 2") && after.stderr.contains(":\(servers.ports[1])/"), "\(after.stderr)")
         print(after.stderr)
+        withExtendedLifetime(sharded) {}
     }
 
     /// `migrate` copies an index into PostgreSQL and back without embedding: the copies answer
