@@ -139,10 +139,8 @@ final class PostgresSnapshot: SpaceSnapshot {
         var rows: [ScoredRow] = []
         for row in try fetch(PostgresQuery(unsafeSQL: sql, binds: binds)).prefix(k) {
             let (id, distance, hit, hasParts) = try Self.hit(row)
-            let score = Float(-distance)
-            rows.append(ScoredRow(row: RowID(id), score: score))
-            hits[RowID(id)] = hit
-            if !hasParts { withoutParts.insert(hit.path) }
+            rows.append(ScoredRow(row: RowID(id), score: Float(-distance)))
+            remember(hit, of: RowID(id), hasParts: hasParts)
         }
         var statistics = SearchStatistics()
         statistics.exactRows = approximate ? 0 : rowCount
@@ -281,9 +279,15 @@ final class PostgresSnapshot: SpaceSnapshot {
             """
         guard let found = try fetch(PostgresQuery(unsafeSQL: sql, binds: binds)).first else { return nil }
         let (_, _, known, hasParts) = try Self.hit(found)
-        hits[row] = known
-        if !hasParts { withoutParts.insert(known.path) }
+        remember(known, of: row, hasParts: hasParts)
         return try hit(row: row, score: score)
+    }
+
+    /// Keeps what a search statement said of a row's hit, so `hit(row:score:)` and
+    /// `partsUnderRow` need no round trip for it.
+    private func remember(_ hit: SearchHit, of row: RowID, hasParts: Bool) {
+        hits[row] = hit
+        if !hasParts { withoutParts.insert(hit.path) }
     }
 
     func partsUnderRow(ofFile path: String) throws -> [FilePart] {

@@ -145,39 +145,27 @@ func embedTexts(_ o: [String: String]) throws {
     guard let encoder = pack.encoder(for: .text) else { throw Failure("the lite pack has no text encoder") }
     let dim = pack.space.dimension
     let batch = 32
-    let batches = (lines.count + batch - 1) / batch
-    let output = UnsafeMutableBufferPointer<Float>.allocate(capacity: lines.count * dim)
-    defer { output.deallocate() }
-    let failures = Locked<[String]>([])
-    let done = Locked(0)
+    let batches = stride(from: 0, to: lines.count, by: batch).map { $0..<min(lines.count, $0 + batch) }
+    var output = [Float](repeating: 0, count: lines.count * dim)
+    var done = 0
     let start = Date()
-    let shared = SendableBuffer(output)
-    DispatchQueue.concurrentPerform(iterations: threads) { worker in
-        for b in stride(from: worker, to: batches, by: threads) {
-            let range = (b * batch)..<min(lines.count, (b + 1) * batch)
-            let results = encoder.embed(batch: range.map { .text(lines[$0]) })
-            for (i, result) in zip(range, results) {
-                switch result {
-                case .success(let vector): for j in 0..<dim { shared.buffer[i * dim + j] = vector[j] }
-                case .failure(let error): failures.withLock { $0.append("line \(i + 1): \(error)") }
-                }
-            }
-            let count = done.withLock { $0 += range.count; return $0 }
-            if count % (batch * 100) < range.count {
-                FileHandle.standardError.write(Data("  \(count) of \(lines.count) texts\n".utf8))
+    try WorkerPool.run(batches, threads: threads, cancel: nil,
+                       work: { range in encoder.embed(batch: range.map { .text(lines[$0]) }) }) { index, results in
+        let range = batches[index]
+        for (i, result) in zip(range, results) {
+            switch result {
+            case .success(let vector): output.replaceSubrange((i * dim)..<((i + 1) * dim), with: vector)
+            case .failure(let error): throw Failure("line \(i + 1): \(error)")
             }
         }
+        done += range.count
+        if done / (batch * 100) != (done - range.count) / (batch * 100) {
+            FileHandle.standardError.write(Data("  \(done) of \(lines.count) texts\n".utf8))
+        }
     }
-    if let first = failures.withLock({ $0.first }) { throw Failure(first) }
-    try Data(buffer: output).write(to: URL(fileURLWithPath: try require(o, "out")))
+    try output.withUnsafeBytes { try Data($0).write(to: URL(fileURLWithPath: try require(o, "out"))) }
     let seconds = Date().timeIntervalSince(start)
     print(#"{"texts": \#(lines.count), "dimension": \#(dim), "seconds": \#(seconds), "texts_per_second": \#(Double(lines.count) / seconds)}"#)
-}
-
-/// A buffer the workers of `embedTexts` write disjoint rows of.
-struct SendableBuffer: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<Float>
-    init(_ buffer: UnsafeMutableBufferPointer<Float>) { self.buffer = buffer }
 }
 
 do {

@@ -18,17 +18,13 @@ public protocol PreparableEncoder: Encoder {
 /// that keeps the model's message (as a pack that cannot load is).
 public final class DeferredEncoder: PreparableEncoder {
     public let info: EncoderInfo
-    public let textChunking: TextChunking?
     private let open: @Sendable () throws -> any Encoder
     private let opened = Locked<Result<any Encoder, MMSearchError>?>(nil)
 
-    /// - Parameters:
-    ///   - info: what the opened encoder's `info` will be; opening checks it.
-    ///   - textChunking: the opened encoder's, when it has one (known without the model).
-    public init(info: EncoderInfo, textChunking: TextChunking? = nil,
-                open: @escaping @Sendable () throws -> any Encoder) {
+    /// `info` is what the opened encoder's `info` will be; opening checks it. (No text
+    /// chunking: a text encoder is needed by nearly every command, so it is never deferred.)
+    public init(info: EncoderInfo, open: @escaping @Sendable () throws -> any Encoder) {
         self.info = info
-        self.textChunking = textChunking
         self.open = open
     }
 

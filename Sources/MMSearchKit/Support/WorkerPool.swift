@@ -2,7 +2,7 @@ import Foundation
 
 /// Runs jobs on a fixed number of threads and hands every output to the calling thread, which
 /// alone touches the caller's state (the writer, progress, events).
-enum WorkerPool {
+package enum WorkerPool {
     private enum Message<Output: Sendable>: Sendable {
         case output(Int, Output)
         case finished
@@ -12,7 +12,7 @@ enum WorkerPool {
     /// with each job's index and output (in completion order), and `tick` about every
     /// `tickInterval` seconds while waiting. Stops handing out jobs once `cancel` is set or
     /// `handle` or `tick` throws; jobs already started finish, and the error is rethrown.
-    static func run<Job: Sendable, Output: Sendable>(
+    package static func run<Job: Sendable, Output: Sendable>(
         _ jobs: [Job], threads: Int, cancel: CancellationFlag?, tickInterval: TimeInterval = 0.25,
         work: @escaping @Sendable (Job) -> Output, tick: () throws -> Void = {},
         handle: (Int, Output) throws -> Void
