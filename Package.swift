@@ -73,7 +73,7 @@ let package = Package(
         // The embedded store: the storage protocol on a SQLite catalog and memory-mapped vector
         // files (one directory per index).
         .target(name: "MMEmbeddedStore", dependencies: [
-            "MMSearchKit", "CVectorKernels",
+            "MMSearchKit", "MMTensor", "CVectorKernels",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
 

@@ -449,3 +449,57 @@ void mms_f16_to_f32_portable(const uint16_t *src, float *dst, size_t n) {
 const char *mms_kernels_isa(void) {
     return !has_avx2() ? "portable" : has_vnni() ? "avx2+fma+f16c+avx512vnni" : "avx2+fma+f16c";
 }
+
+// ---------------------------------------------------------------------------------------------
+// CRC-32C (Castagnoli): the SSE 4.2 `crc32` instruction, eight bytes at a time, or a table a
+// byte at a time.
+
+static uint32_t crc_table[256];
+static int crc_table_ready = 0;
+
+static void crc_table_fill(void) {
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++) c = c & 1 ? (c >> 1) ^ 0x82F63B78u : c >> 1;
+        crc_table[i] = c;
+    }
+    __atomic_store_n(&crc_table_ready, 1, __ATOMIC_RELEASE);
+}
+
+static uint32_t crc32c_portable(uint32_t c, const uint8_t *p, size_t n) {
+    if (!__atomic_load_n(&crc_table_ready, __ATOMIC_ACQUIRE)) crc_table_fill();
+    for (size_t i = 0; i < n; i++) c = crc_table[(c ^ p[i]) & 0xff] ^ (c >> 8);
+    return c;
+}
+
+#if MMS_X86 && defined(__x86_64__)
+#define SSE42 __attribute__((target("sse4.2")))
+
+SSE42 static uint32_t crc32c_sse42(uint32_t c, const uint8_t *p, size_t n) {
+    while (n && ((uintptr_t)p & 7)) {
+        c = _mm_crc32_u8(c, *p++);
+        n--;
+    }
+    uint64_t c64 = c;
+    for (; n >= 8; n -= 8, p += 8) {
+        uint64_t word;
+        memcpy(&word, p, 8);
+        c64 = _mm_crc32_u64(c64, word);
+    }
+    c = (uint32_t)c64;
+    for (; n; n--) c = _mm_crc32_u8(c, *p++);
+    return c;
+}
+#endif
+
+uint32_t mms_crc32c_update(uint32_t crc, const void *bytes, size_t n) {
+    uint32_t c = ~crc;
+#if MMS_X86 && defined(__x86_64__)
+    if (__builtin_cpu_supports("sse4.2")) return ~crc32c_sse42(c, bytes, n);
+#endif
+    return ~crc32c_portable(c, bytes, n);
+}
+
+uint32_t mms_crc32c_update_portable(uint32_t crc, const void *bytes, size_t n) {
+    return ~crc32c_portable(~crc, bytes, n);
+}

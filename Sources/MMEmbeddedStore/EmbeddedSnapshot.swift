@@ -75,7 +75,17 @@ final class EmbeddedReader: SpaceReader, Sendable {
                     ? try Catalog.tags(of: covered..<master.rowCount, space: space.id, in: db) : []
                 modalities = RowModalities(mapped: mapped, extra: extra)
             }
-            let search = VectorSearch(master: master, codes: codes, live: live, modalities: modalities)
+            // The approximate index, opened by the first search that walks it, and again after
+            // a writer replaced it.
+            var graph = previous?.search.graph
+            if let codes {
+                if graph == nil || graph?.isCurrent(codes: codes) != true {
+                    graph = GraphSlot(url: try store.graphURL(named: state.vectorFile), codes: codes)
+                }
+            } else {
+                graph = nil
+            }
+            let search = VectorSearch(master: master, codes: codes, live: live, modalities: modalities, graph: graph)
             current = Snapshot(vectorFile: state.vectorFile, epoch: state.epoch, search: search)
             return search
         }
@@ -130,6 +140,7 @@ final class EmbeddedSnapshot: SpaceSnapshot {
             let method: SearchOptions.Method
             let threads: Int
             let rowsPerThread: Int
+            let searchWidth: Int
         }
         var results = [Result<(rows: [ScoredRow], statistics: SearchStatistics), Error>](
             repeating: .failure(MMSearchError(.fatal, "not searched")), count: queries.count)
@@ -138,7 +149,7 @@ final class EmbeddedSnapshot: SpaceSnapshot {
             do {
                 let scope = try scope(query.options)
                 let pass = Pass(method: query.options.method, threads: query.options.threads,
-                                rowsPerThread: query.options.rowsPerThread)
+                                rowsPerThread: query.options.rowsPerThread, searchWidth: query.options.searchWidth)
                 passes[pass, default: []].append(
                     (i, VectorSearch.Request(query: query.vector, k: query.k, allowed: scope.allowed, rows: scope.rows)))
             } catch {
@@ -146,7 +157,8 @@ final class EmbeddedSnapshot: SpaceSnapshot {
             }
         }
         for (pass, members) in passes {
-            let options = SearchOptions(method: pass.method, threads: pass.threads, rowsPerThread: pass.rowsPerThread)
+            let options = SearchOptions(method: pass.method, threads: pass.threads, rowsPerThread: pass.rowsPerThread,
+                                        searchWidth: pass.searchWidth)
             for (member, (best, statistics)) in zip(members, search.topK(members.map(\.request), options: options)) {
                 results[member.index] = .success((best.map { ScoredRow(row: $0.row, score: $0.score) }, statistics))
             }
@@ -203,6 +215,40 @@ final class EmbeddedSnapshot: SpaceSnapshot {
             rowsByFile[id] = Catalog.rows(first: first, count: count)
             return IndexedItem(fileID: id, path: row[1], modality: Modality(rawValue: row[2]), vectorCount: count)
         }
+    }
+
+    func approximateNeighbours(of matrix: SpaceMatrix, width: Int, threads: Int) throws -> [[Int]]? {
+        guard let graph = search.approximateGraph(SearchOptions(method: .automatic)) else { return nil }
+        // Which item owns each row the graph links.
+        var owner = [Int32](repeating: -1, count: graph.count)
+        let index = Dictionary(uniqueKeysWithValues: matrix.items.enumerated().map { ($0.element.fileID, $0.offset) })
+        for row in try Row.fetchAll(db, sql: """
+            SELECT id, vector_row, vector_count FROM file
+            WHERE space_id = ? AND status = 'ok' AND vector_row IS NOT NULL AND vector_count > 0
+            """, arguments: [space.id]) {
+            guard let item = index[row[0] as Int64] else { continue }
+            let first: Int = row[1]
+            let count: Int = row[2]
+            for r in Catalog.rows(first: first, count: count) where r >= 0 && r < owner.count { owner[r] = Int32(item) }
+        }
+        // Each item's vector walks the graph; the rows found name their items.
+        let d = matrix.dimension
+        let owners = owner
+        let workers = max(1, threads)
+        let found = Locked([[Int]](repeating: [], count: matrix.count))
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            var mine: [(Int, [Int])] = []
+            for i in stride(from: worker, to: matrix.count, by: workers) {
+                let (codes, scale) = Quantizer.quantize(Array(matrix.values[(i * d)..<((i + 1) * d)]))
+                let near = graph.search(codes: codes, scale: scale, width: width).compactMap { hit -> Int? in
+                    let item = Int(owners[hit.row])
+                    return item >= 0 && item != i ? item : nil
+                }
+                mine.append((i, near))
+            }
+            found.withLock { for (i, items) in mine { $0[i] = items } }
+        }
+        return found.withLock { $0 }
     }
 
     func vectors(of item: IndexedItem) throws -> [[Float]]? {

@@ -15,6 +15,8 @@ import Darwin
 ///     DIR/vectors/<space>.f32.i8  its int8 twin, for the fast scan
 ///     DIR/vectors/<space>.f32.tags  one byte per row: the row's modality
 ///     DIR/vectors/<space>.f32.sums  CRC-32C of the rows, block by block (`RowChecksumFile`)
+///     DIR/vectors/<space>.f32.hnsw  the approximate index: a graph over the int8 twin
+///                                   (`VectorGraph`), from 100 000 rows on
 ///     DIR/lock                    held by the process writing to the index
 ///
 /// Creating the value opens nothing: the catalog is opened by the operation that needs it,
@@ -25,6 +27,8 @@ import Darwin
 /// tombstones of one read transaction.
 public final class EmbeddedStore: IndexStore, Sendable {
     public let directory: URL
+    /// When spaces get an approximate index and how it is built.
+    let graphParameters: GraphParameters
     /// The read-only catalog, opened once by the first read that needs it.
     private let readOnlyCatalog = Locked<Catalog?>(nil)
 
@@ -33,6 +37,12 @@ public final class EmbeddedStore: IndexStore, Sendable {
 
     public init(directory: URL) {
         self.directory = directory
+        graphParameters = .standard
+    }
+
+    init(directory: URL, graph: GraphParameters) {
+        self.directory = directory
+        graphParameters = graph
     }
 
     public var location: String { directory.path }
@@ -117,7 +127,7 @@ public final class EmbeddedStore: IndexStore, Sendable {
         // Rows a crash left uncommitted become tombstones; files whose vectors were lost (a
         // deleted or replaced vector file) are marked failed and embedded again.
         _ = try catalog.reconcile(space: record.id, vectorRows: files.rowCount)
-        return EmbeddedWriter(catalog: catalog, lock: lock, space: record, files: files)
+        return EmbeddedWriter(catalog: catalog, lock: lock, space: record, files: files, graph: graphParameters)
     }
 
     public func reader(for space: SpaceRecord) throws -> any SpaceReader {
@@ -202,10 +212,13 @@ public final class EmbeddedStore: IndexStore, Sendable {
     /// The checksum file of a vector file: the file's name with `.sums` appended.
     func sumsURL(named name: String) throws -> URL { try vectorURL(named: name).appendingPathExtension("sums") }
 
-    /// The names of the files that belong to vector file `name`: itself, its twin, tags and
-    /// checksums.
+    /// The approximate index of a vector file: the file's name with `.hnsw` appended.
+    func graphURL(named name: String) throws -> URL { VectorGraph.url(of: try vectorURL(named: name)) }
+
+    /// The names of the files that belong to vector file `name`: itself, its twin, tags,
+    /// checksums and graph.
     static func companionNames(of name: String) -> [String] {
-        [name, name + ".i8", name + ".tags", name + ".sums"]
+        [name, name + ".i8", name + ".tags", name + ".sums", name + ".hnsw"]
     }
 
     /// Maps the vector file `name` of `space`, checking that it holds that space's vectors.

@@ -13,12 +13,18 @@ final class EmbeddedWriter: SpaceWriter {
     let space: SpaceRecord
     private let lock: IndexLock
     private let vectors: SpaceVectorFiles
+    private let graphParameters: GraphParameters
+    /// Rows the space's graph file links, as its header says (0 without one).
+    private var graphRows: Int
 
-    init(catalog: Catalog, lock: IndexLock, space: SpaceRecord, files: SpaceVectorFiles) {
+    init(catalog: Catalog, lock: IndexLock, space: SpaceRecord, files: SpaceVectorFiles,
+         graph: GraphParameters = .standard) {
         self.catalog = catalog
         self.lock = lock
         self.space = space
         self.vectors = files
+        self.graphParameters = graph
+        graphRows = GraphHeader.read(VectorGraph.url(of: files.master.url))?.count ?? 0
     }
 
     deinit { withExtendedLifetime(lock) {} }
@@ -77,6 +83,21 @@ final class EmbeddedWriter: SpaceWriter {
                                encoderFingerprint: file.encoderFingerprint, partsUnderRow: partsUnderRow, note: note)
         }
         try catalog.record(outcomes, space: space.id, rowCount: self.vectors.rowCount)
+        // A long run links its rows as it goes, so that searches meanwhile scan few rows.
+        let tail = self.vectors.rowCount - graphRows
+        if self.vectors.rowCount >= graphParameters.minimumRows, tail >= max(graphParameters.tailRows, graphRows / 4) {
+            try updateGraph()
+        }
+    }
+
+    /// Links the rows appended since the graph was written (or every row, when there is no
+    /// graph or it cannot be trusted) once the space has `GraphParameters.minimumRows`.
+    func finish() throws {
+        if vectors.rowCount >= graphParameters.minimumRows, graphRows != vectors.rowCount { try updateGraph() }
+    }
+
+    private func updateGraph() throws {
+        graphRows = try vectors.updateGraph(graphParameters)
     }
 
     /// Rows of the sources are appended as copies and synced once, then one catalog

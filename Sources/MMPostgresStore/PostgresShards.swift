@@ -30,10 +30,10 @@ enum PostgresShards {
         }
     }
 
-    /// HNSW settings of the shards' sessions (`hnsw.ef_search`, iterative scans for filters):
-    /// a shard keeps as many candidates as one server does (`PostgresSnapshot.searchWidth`).
+    /// HNSW settings of the shards' sessions (`hnsw.ef_search`, iterative scans for filters;
+    /// `PostgresSnapshot.shardSearchWidth`).
     static let shardSessionOptions =
-        "-c hnsw.ef_search=\(PostgresSnapshot.searchWidth) -c hnsw.iterative_scan=strict_order"
+        "-c hnsw.ef_search=\(PostgresSnapshot.shardSearchWidth) -c hnsw.iterative_scan=strict_order"
 
     /// Sets up a sharded store on empty servers: the schema on the coordinator, pgvector on
     /// every shard, and a foreign server with a user mapping for each shard. Refuses a

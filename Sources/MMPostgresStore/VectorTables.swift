@@ -51,8 +51,10 @@ enum VectorTables {
     /// (twice that on the bottom one), chosen by a search `graphBuildWidth` wide. With
     /// pgvector's defaults (16, 64), 1M vectors made from real embeddings
     /// (Scripts/bench/postgres.sh) kept groups of near neighbours out of reach: recall@10 0.94
-    /// at `hnsw.ef_search` 400 and no better at 600. With (24, 128): 0.968 at 200, 0.992 at
-    /// 400, for a graph that takes 1.8 times as long to build.
+    /// at `hnsw.ef_search` 400 and no better at 600. With (24, 128), for a graph that takes 1.8
+    /// times as long to build: 0.948–0.968 at 200 over several builds (the load order and the
+    /// parallel build change which groups stay out of reach), and on one such build 0.962 at
+    /// 400, 0.972 at 500, 0.982 at 1000 (`PostgresSnapshot.searchWidth`).
     static let graphLinks = 24
     static let graphBuildWidth = 128
 

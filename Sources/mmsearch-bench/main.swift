@@ -2,7 +2,8 @@
 //
 //   mmsearch-bench import --vectors V.f32 --dim D --index DIR|--store URL [--storage f32|f16] [--pack lite]
 //   mmsearch-bench search --index DIR|--store URL --dim D --queries Q.f32 --truth T.i64 [--k 10]
-//                         [--method exact|quantized] [--threads N] [--repeat R]
+//                         [--method automatic|exact|quantized|approximate] [--width EF] [--threads N]
+//                         [--repeat R]
 //   mmsearch-bench clip --model DIR [--batch 1,8] [--threads 2] [--seconds 10]   (CLIPBench.swift)
 //   mmsearch-bench embed-texts --input LINES.txt --out V.f32 [--threads N]
 //
@@ -109,7 +110,8 @@ func search(_ o: [String: String]) throws {
     let openSeconds = Date().timeIntervalSince(openStart)
     let rssOpen = residentMB()
 
-    let searchOptions = SearchOptions(method: method, threads: threads)
+    let searchOptions = SearchOptions(method: method, threads: threads,
+                                      searchWidth: Int(o["width"] ?? "") ?? SearchOptions.defaultSearchWidth)
     func run(_ q: Int) throws -> ([SearchHit], SearchStatistics) {
         try reader.searchWithStatistics(Array(queries[(q * dim)..<((q + 1) * dim)]), limit: k, options: searchOptions)
     }

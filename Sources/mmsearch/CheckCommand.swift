@@ -18,7 +18,7 @@ struct CheckCommand: ParsableCommand {
             Prints one line per problem on stdout, "KIND: what was found (repair: what \
             `mmsearch repair` does about it)", notes that need no repair and a summary on \
             stderr. KIND is catalog, vector-file-name, vector-file, rows, checksum, \
-            bad-vector, missing-checksums, int8-copy, tags, dead-rows, parts or \
+            bad-vector, missing-checksums, int8-copy, approximate-index, tags, dead-rows, parts or \
             keyword-index. --json prints one object instead: {"index": DIR, "sound": BOOL, \
             "problems": [{"kind", "space", "message", "repair", "files"}, …], "notes": […], \
             "checked": {"spaces", "files", "rows", "checksummed_rows"}}.

@@ -10,9 +10,12 @@ struct DupesCommand: ParsableCommand {
         discussion: """
             Two files are near-duplicates when the cosine similarity of their stored \
             vectors is at least --threshold (a text file's vector: the mean of its \
-            chunks'); groups join near-duplicates transitively. Every pair is compared \
-            once, as matrix products on every core: O(n²·d) time — about 6 core-seconds for 20 000 files. Prints one block per \
-            group, largest first: a "N files, cosine MIN–MAX" line, then its paths \
+            chunks'); groups join near-duplicates transitively. In a space with an \
+            approximate index (100 000 rows and more) each file is compared with the \
+            \(DuplicateFinder.searchWidth) files the index finds nearest to it (n·log n time); \
+            otherwise, or with --exact, every pair is compared once, as matrix products on \
+            every core: O(n²·d) time — about 6 core-seconds for 20 000 files, 80 for \
+            100 000. Prints one block per group, largest first: a "N files, cosine MIN–MAX" line, then its paths \
             indented, and a summary line on stderr; --json prints \
             {"threshold": T, "groups": [{"paths": [ABSOLUTE-PATH, …], "min_score": S, \
             "max_score": S}, …]}. Needs no models: reads the index only.
@@ -28,6 +31,9 @@ struct DupesCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of lines.")
     var json = false
 
+    @Flag(help: "Compare every pair of files, even where the approximate index could choose the pairs.")
+    var exact = false
+
     @OptionGroup var index: IndexLocationOptions
 
     func validate() throws {
@@ -36,7 +42,7 @@ struct DupesCommand: ParsableCommand {
 
     func run() throws {
         let locations = Locations.current()
-        let report = try index.index(locations).duplicates(threshold: threshold)
+        let report = try index.index(locations).duplicates(threshold: threshold, exact: exact)
         if json {
             print(try JSONOutput.encode(DupesDocument(report)))
             return
@@ -45,7 +51,8 @@ struct DupesCommand: ParsableCommand {
             print("\(group.paths.count) files, cosine " + String(format: "%.4f–%.4f", group.minScore, group.maxScore))
             for path in group.paths { print("  " + FilePaths.display(path, from: locations.currentDirectory)) }
         }
-        let cosine = String(format: "cosine ≥ %g", threshold)
+        var cosine = String(format: "cosine ≥ %g", threshold)
+        if report.approximate { cosine += "; pairs chosen by the approximate index, --exact compares all" }
         let count = report.groups.count
         Console.error(count == 0
             ? "no near-duplicates among \(report.files) files (\(cosine))"

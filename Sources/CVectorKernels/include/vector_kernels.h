@@ -61,6 +61,11 @@ void mms_dot_i8_portable(const int8_t *query, const int8_t *rows, size_t dim, si
 void mms_f32_to_f16_portable(const float *src, uint16_t *dst, size_t n);
 void mms_f16_to_f32_portable(const uint16_t *src, float *dst, size_t n);
 
+/// The CRC-32C (Castagnoli) of the bytes `crc` was computed over followed by `bytes`
+/// (`crc` 0 to start): SSE 4.2 where the CPU has it. And the table version, for tests.
+uint32_t mms_crc32c_update(uint32_t crc, const void *bytes, size_t n);
+uint32_t mms_crc32c_update_portable(uint32_t crc, const void *bytes, size_t n);
+
 /// The instruction set the kernels use on this CPU: "avx2+fma+f16c" or "portable".
 const char *mms_kernels_isa(void);
 

@@ -33,6 +33,8 @@ struct SpaceInspection {
     var untrusted: [Int64: (path: String, reason: String)] = [:]
     var deadRowsWrong = false
     var twinWrong = false
+    /// The graph file must be built again (or removed, below `GraphParameters.minimumRows`).
+    var graphWrong = false
     var tagsWrong = false
     /// The checksum file must be written afresh (missing, damaged, rows without checksums,
     /// failing blocks, a file of format 1).
@@ -373,6 +375,7 @@ enum IndexCheck {
         // A damaged master row has no right int8 copy to compare with.
         let unsound = Set(notFinite + notUnit.map(\.row))
         try inspectTwin(&s, master: master, owner: owner, readable: readable, skipping: unsound, shown: shown, store: store)
+        try inspectGraph(&s, shown: shown, store: store)
         try inspectTags(&s, owned: owned, owner: owner, readable: readable, shown: shown, store: store, db: db)
         try inspectParts(&s, owned: owned, db: db)
     }
@@ -439,6 +442,24 @@ enum IndexCheck {
                                       + "vector file (\(RowRanges.phrase(differing))): searches may "
                                       + "miss the nearest files", .rebuild))
             s.twinWrong = true
+        }
+    }
+
+    /// The approximate index: when there is one, it opens over the int8 copy (its header, its
+    /// rows within the copy's, the checksum of its links). A graph over a wrong copy is built
+    /// again with it.
+    private static func inspectGraph(_ s: inout SpaceInspection, shown: String, store: EmbeddedStore) throws {
+        let url = try store.graphURL(named: s.space.vectorFile)
+        guard fileSize(url) != nil else { return }
+        if s.twinWrong {
+            s.graphWrong = true
+            return
+        }
+        let codes = try MappedVectorFile(url: store.codesURL(named: s.space.vectorFile), access: .random)
+        if case .failure(let damage) = VectorGraph.load(url, codes: codes) {
+            s.problems.append(problem(.approximateIndex, s, "the approximate index \(shown).hnsw cannot be used: \(damage) "
+                                      + "(searches scan every row until it is rebuilt)", .rebuild))
+            s.graphWrong = true
         }
     }
 

@@ -1,4 +1,5 @@
 import MMSearchKit
+import MMTensor
 import Foundation
 import GRDB
 import CVectorKernels
@@ -164,6 +165,18 @@ enum IndexRepair {
                             to: try store.codesURL(named: name))
             report.actions.append(.init(.int8Copy, "rebuilt the int8 copy \(shown).i8 from the vector file (\(rows) rows)"))
             changed = true
+        }
+        if inspection.graphWrong {
+            let url = try store.graphURL(named: name)
+            try? FileManager.default.removeItem(at: url)
+            if rows >= store.graphParameters.minimumRows {
+                let codes = try MappedVectorFile(url: try store.codesURL(named: name), access: .random)
+                try GraphBuilder.build(count: min(rows, codes.rowCount), codes: codes, parameters: store.graphParameters,
+                                       previous: nil, threads: Cores.available).write(to: url)
+                report.actions.append(.init(.approximateIndex, "rebuilt the approximate index \(shown).hnsw (\(rows) rows)"))
+            } else {
+                report.actions.append(.init(.approximateIndex, "removed the approximate index \(shown).hnsw"))
+            }
         }
         if inspection.tagsWrong {
             let tags = try catalog.read { db in try Catalog.tags(of: 0..<rows, space: space.id, in: db) }

@@ -7,12 +7,12 @@
 ///      "checked": {"spaces": N, "files": N, "rows": N, "checksummed_rows": N}}
 ///
 /// `kind` is one of `IntegrityProblem.Kind`'s names (`catalog`, `vector-file-name`,
-/// `vector-file`, `rows`, `checksum`, `bad-vector`, `missing-checksums`, `int8-copy`, `tags`,
-/// `dead-rows`, `parts`, `keyword-index`); `repair` says what `mmsearch repair` does: `rebuild`
-/// (derived data rebuilt), `reembed` (the rows of `files` dropped, the files marked failed and
-/// embedded again by the next index run), `new-catalog` (a new catalog; every file embedded
-/// again), `none`. `notes` are facts that need no repair. New fields may be added; existing
-/// ones keep their names and meaning.
+/// `vector-file`, `rows`, `checksum`, `bad-vector`, `missing-checksums`, `int8-copy`,
+/// `approximate-index`, `tags`, `dead-rows`, `parts`, `keyword-index`); `repair` says what
+/// `mmsearch repair` does: `rebuild` (derived data rebuilt), `reembed` (the rows of `files`
+/// dropped, the files marked failed and embedded again by the next index run), `new-catalog`
+/// (a new catalog; every file embedded again), `none`. `notes` are facts that need no
+/// repair. New fields may be added; existing ones keep their names and meaning.
 public struct CheckDocument: Codable, Sendable, Equatable {
     public struct Space: Codable, Sendable, Equatable {
         public let name: String

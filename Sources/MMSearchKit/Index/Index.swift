@@ -64,13 +64,17 @@ public struct Index: Sendable {
     }
 
     /// Groups of near-duplicate files in every space: cosine at least `threshold`, linked
-    /// transitively (see `DuplicateFinder`).
-    public func duplicates(threshold: Float) throws -> DuplicateReport {
+    /// transitively (see `DuplicateFinder`). Where a space has an approximate index and
+    /// `exact` is false, only the pairs it finds near each other are compared (`approximate`
+    /// in the report); otherwise every pair.
+    public func duplicates(threshold: Float, exact: Bool = false) throws -> DuplicateReport {
         var report = DuplicateReport(threshold: threshold)
         for reader in try readers() {
             let matrix = try reader.matrix()
             report.files += matrix.count
-            report.groups += DuplicateFinder.groups(matrix, threshold: threshold)
+            let candidates = exact ? nil : try reader.approximateNeighbours(of: matrix)
+            report.approximate = report.approximate || candidates != nil
+            report.groups += DuplicateFinder.groups(matrix, threshold: threshold, candidates: candidates)
         }
         return report
     }
@@ -109,6 +113,8 @@ public struct DuplicateReport: Sendable, Equatable {
     public var groups: [DuplicateFinder.Group] = []
     /// Files compared.
     public var files = 0
+    /// Whether an approximate index chose the pairs compared (in some space).
+    public var approximate = false
 
     /// Files that are in a group.
     public var grouped: Int { groups.reduce(0) { $0 + $1.paths.count } }

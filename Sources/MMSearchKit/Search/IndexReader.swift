@@ -1,4 +1,5 @@
 import Foundation
+import MMTensor
 
 /// One query of `IndexReader.search(_:)`: a unit vector of the space, how many files, and the
 /// filters and scan of `options`.
@@ -186,6 +187,13 @@ public final class IndexReader: Sendable {
     }
 
     /// Every file's vector (see `SpaceMatrix`), on one snapshot.
+    /// Candidate pairs of `matrix`'s items from the store's approximate index (see
+    /// `SpaceSnapshot.approximateNeighbours`); nil without one.
+    public func approximateNeighbours(of matrix: SpaceMatrix, width: Int = DuplicateFinder.searchWidth,
+                                      threads: Int = Cores.available) throws -> [[Int]]? {
+        try reader.read { try $0.approximateNeighbours(of: matrix, width: width, threads: threads) }
+    }
+
     public func matrix() throws -> SpaceMatrix {
         try reader.read { snapshot in
             var items: [IndexedItem] = []

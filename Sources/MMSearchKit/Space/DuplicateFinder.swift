@@ -16,8 +16,15 @@ public enum DuplicateFinder {
         public let minScore: Float
     }
 
-    /// The groups of `matrix` at `threshold`, largest first (then by first path).
-    public static func groups(_ matrix: SpaceMatrix, threshold: Float) -> [Group] {
+    /// How many nearest rows an approximate index is asked for per file: near-duplicates are
+    /// each other's nearest neighbours, and a group larger than this is still joined through
+    /// its members' links.
+    public static let searchWidth = 48
+
+    /// The groups of `matrix` at `threshold`, largest first (then by first path): every pair
+    /// compared, or with `candidates` (for each item, the items an approximate index found
+    /// near it) only those pairs.
+    public static func groups(_ matrix: SpaceMatrix, threshold: Float, candidates: [[Int]]? = nil) -> [Group] {
         let n = matrix.count
         var parent = Array(0..<n)
         func find(_ x: Int) -> Int {
@@ -30,7 +37,8 @@ public enum DuplicateFinder {
         }
         // Each row block's links to the rows after each row, on every core; then union–find.
         let blocks = matrix.rowBlocks()
-        let perBlock = StridedParallel.map(count: blocks.count) { index -> [(a: Int, b: Int, score: Float)] in
+        let perBlock = candidates.map { candidateLinks(matrix, candidates: $0, threshold: threshold) }
+            ?? StridedParallel.map(count: blocks.count) { index -> [(a: Int, b: Int, score: Float)] in
             let rows = blocks[index]
             var found: [(a: Int, b: Int, score: Float)] = []
             matrix.scores(rows: rows, columns: (rows.lowerBound + 1)..<n) { columns, scores in
@@ -61,5 +69,26 @@ public enum DuplicateFinder {
         return members.map { root, rows in
             Group(paths: rows.map { matrix.items[$0].path }.sorted(), maxScore: best[root] ?? 0, minScore: worst[root] ?? 0)
         }.sorted { a, b in a.paths.count != b.paths.count ? a.paths.count > b.paths.count : a.paths[0] < b.paths[0] }
+    }
+
+    /// The pairs among `candidates` (i < j) whose cosine reaches `threshold`, by exact dot
+    /// products of the matrix's rows, per block of items as `groups` wants them.
+    private static func candidateLinks(_ matrix: SpaceMatrix, candidates: [[Int]],
+                              threshold: Float) -> [[(a: Int, b: Int, score: Float)]] {
+        let d = matrix.dimension
+        let blocks = matrix.rowBlocks(1024)
+        return StridedParallel.map(count: blocks.count) { index -> [(a: Int, b: Int, score: Float)] in
+            var found: [(a: Int, b: Int, score: Float)] = []
+            matrix.values.withUnsafeBufferPointer { values in
+                for a in blocks[index] {
+                    for b in Set(candidates[a]) where b != a {
+                        var dot: Float = 0
+                        for j in 0..<d { dot += values[a * d + j] * values[b * d + j] }
+                        if dot >= threshold { found.append((min(a, b), max(a, b), dot)) }
+                    }
+                }
+            }
+            return found
+        }
     }
 }

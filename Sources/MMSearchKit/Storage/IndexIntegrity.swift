@@ -26,6 +26,9 @@ public struct IntegrityProblem: Sendable, Equatable {
         case missingChecksums = "missing-checksums"
         /// The int8 copy disagrees with the vector file (missing, damaged, other rows).
         case int8Copy = "int8-copy"
+        /// The approximate index (a graph over the int8 copy) cannot be used: damaged, or
+        /// made for other rows. Searches scan instead until it is rebuilt.
+        case approximateIndex = "approximate-index"
         /// Tags (each row's modality) disagree with the catalog.
         case tags
         /// Dead-row ranges (tombstones) that cover files' rows, rows that belong to no file

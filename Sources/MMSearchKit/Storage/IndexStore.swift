@@ -187,4 +187,13 @@ public protocol SpaceSnapshot {
     func items() throws -> [IndexedItem]
     /// The vectors of `item`'s rows, in order; nil when the index changed under the item.
     func vectors(of item: IndexedItem) throws -> [[Float]]?
+    /// For each item of `matrix` (files as `items()` lists them), the other items whose rows
+    /// the store's approximate index finds among the `width` nearest to the item's vector,
+    /// found on `threads` threads: candidate pairs for `DuplicateFinder`. Nil when the space
+    /// has no approximate index (the default): the caller compares every pair.
+    func approximateNeighbours(of matrix: SpaceMatrix, width: Int, threads: Int) throws -> [[Int]]?
+}
+
+extension SpaceSnapshot {
+    public func approximateNeighbours(of matrix: SpaceMatrix, width: Int, threads: Int) throws -> [[Int]]? { nil }
 }
