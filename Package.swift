@@ -124,7 +124,7 @@ let package = Package(
 
         // Benchmarks of the vector store against FAISS (Scripts/bench/search.sh, bench/index.sh) and
         // of CLIP's image tower against ONNX Runtime (Scripts/bench/clip.sh); not tests.
-        .executableTarget(name: "mmsearch-bench", dependencies: ["MMSearchKit", "MMBuiltins", "MMCLIP"],
+        .executableTarget(name: "mmsearch-bench", dependencies: ["MMSearchKit", "MMBuiltins", "MMEmbeddedStore", "MMCLIP"],
                           path: "Sources/mmsearch-bench"),
 
         // Tests.

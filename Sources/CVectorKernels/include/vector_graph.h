@@ -49,6 +49,13 @@ typedef struct mms_graph {
     /// guarding `entry` and `top`. NULL (searching, or building on one thread): no locking.
     uint8_t *locks;
     uint32_t entry_lock;
+    /// When building: level-0 lists are topped up with the nearest candidates the heuristic
+    /// passed over (see `select_neighbours`).
+    int32_t fill;
+    /// When building: the rows in f32 (`exact_stride` floats apart), which inserts then order
+    /// by instead of the int8 codes; NULL: the codes.
+    const float *exact;
+    size_t exact_stride;
 } mms_graph;
 
 /// Per-thread working memory of searches and inserts on graphs of up to `capacity` nodes.

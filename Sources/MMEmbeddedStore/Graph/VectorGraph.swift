@@ -89,7 +89,7 @@ final class VectorGraph: @unchecked Sendable {
                           base: UnsafeMutablePointer(mutating: parts.base.baseAddress),
                           upper: UnsafeMutablePointer(mutating: parts.upper.baseAddress),
                           upper_lists: header.upperLists, entry: UInt32(header.entry), top: Int32(header.top),
-                          locks: nil, entry_lock: 0)
+                          locks: nil, entry_lock: 0, fill: 0, exact: nil, exact_stride: 0)
     }
 
     deinit {
@@ -175,9 +175,9 @@ struct FileIdentity: Sendable, Equatable {
 enum GraphBuilder {
     /// A graph of the first `count` rows of `codes`: `previous` (when its parameters are
     /// these) with rows `previous.count ..< count` inserted, or all of them. Inserts on
-    /// `threads` threads; `progress` hears how many rows are in so far, now and then.
-    static func build(count: Int, codes: MappedVectorFile, parameters: GraphParameters = .standard,
-                      previous: GraphBody?, threads: Int, progress: (@Sendable (Int) -> Void)? = nil) -> GraphArrays {
+    /// `threads` threads.
+    static func build(count: Int, codes: MappedVectorFile, master: MappedVectorFile? = nil,
+                      parameters: GraphParameters = .standard, previous: GraphBody?, threads: Int) -> GraphArrays {
         precondition(codes.elementType == .int8 && count <= codes.rowCount, "a graph links rows of the int8 twin")
         let reuse = previous.flatMap { p in
             p.header.links == parameters.links && p.header.baseLinks == 2 * parameters.links
@@ -197,7 +197,15 @@ enum GraphBuilder {
             dim: UInt32(codes.dimension), stride: codes.rowStride, codes: codes.row(0).assumingMemoryBound(to: Int8.self),
             levels: UnsafePointer(arrays.levels.baseAddress), upper_at: UnsafePointer(arrays.upperAt.baseAddress),
             base: arrays.base.baseAddress, upper: arrays.upper.baseAddress, upper_lists: arrays.header.upperLists,
-            entry: UInt32(arrays.header.entry), top: Int32(arrays.header.top), locks: locks?.baseAddress, entry_lock: 0))
+            entry: UInt32(arrays.header.entry), top: Int32(arrays.header.top), locks: locks?.baseAddress, entry_lock: 0,
+            fill: parameters.fillLists ? 1 : 0, exact: nil, exact_stride: 0))
+        // Inserts order by the exact rows when they are f32 (as hnswlib does): the heuristic's
+        // choices inside tight groups of rows then do not hang on int8 rounding.
+        if parameters.exactLinks, let master, master.elementType == .f32, master.rowCount >= count,
+           master.dimension == codes.dimension {
+            graph.pointee.exact = master.row(0).assumingMemoryBound(to: Float.self)
+            graph.pointee.exact_stride = master.rowStride / 4
+        }
         // The first rows go in one by one, so that the threads start from a graph with some shape.
         let serial = min(count, first + (threads > 1 ? 1_000 : count - first))
         let width = UInt32(parameters.buildWidth)
@@ -205,27 +213,14 @@ enum GraphBuilder {
             for row in first..<serial { mms_graph_insert(graph, scratch, UInt32(row), width) }
             mms_graph_scratch_destroy(scratch)
         }
-        progress?(serial)
         let shared = SharedGraph(graph: graph)
-        let done = Locked(serial)
         DispatchQueue.concurrentPerform(iterations: threads) { t in
             guard let scratch = mms_graph_scratch_create(UInt32(count)) else { return }
             defer { mms_graph_scratch_destroy(scratch) }
-            var row = serial + t
-            var since = 0
-            while row < count {
+            for row in stride(from: serial + t, to: count, by: threads) {
                 mms_graph_insert(shared.graph, scratch, UInt32(row), width)
-                row += threads
-                since += 1
-                if since == 4096 {
-                    let total = done.withLock { $0 += since; return $0 }
-                    progress?(total)
-                    since = 0
-                }
             }
-            done.withLock { $0 += since }
         }
-        progress?(count)
         arrays.header.entry = Int(graph.pointee.entry)
         arrays.header.top = Int(graph.pointee.top)
         return arrays
@@ -248,8 +243,9 @@ extension SpaceVectorFiles {
         let codes = try MappedVectorFile(url: self.codes.url, access: .random)
         let previous = try? VectorGraph.load(url, codes: codes).get()
         if let previous, previous.count == rowCount { return rowCount }
-        let arrays = GraphBuilder.build(count: min(rowCount, codes.rowCount), codes: codes, parameters: parameters,
-                                        previous: previous?.body, threads: Cores.available)
+        let arrays = GraphBuilder.build(count: min(rowCount, codes.rowCount), codes: codes,
+                                        master: try MappedVectorFile(url: master.url, access: .random),
+                                        parameters: parameters, previous: previous?.body, threads: Cores.available)
         try withExtendedLifetime(previous) { try arrays.write(to: url) }
         return arrays.header.count
     }

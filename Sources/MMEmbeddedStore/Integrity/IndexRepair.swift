@@ -171,7 +171,8 @@ enum IndexRepair {
             try? FileManager.default.removeItem(at: url)
             if rows >= store.graphParameters.minimumRows {
                 let codes = try MappedVectorFile(url: try store.codesURL(named: name), access: .random)
-                try GraphBuilder.build(count: min(rows, codes.rowCount), codes: codes, parameters: store.graphParameters,
+                try GraphBuilder.build(count: min(rows, codes.rowCount), codes: codes, master: master,
+                                       parameters: store.graphParameters,
                                        previous: nil, threads: Cores.available).write(to: url)
                 report.actions.append(.init(.approximateIndex, "rebuilt the approximate index \(shown).hnsw (\(rows) rows)"))
             } else {

@@ -71,9 +71,10 @@ public struct SearchOptions: Sendable, Equatable {
 
 extension SearchOptions {
     /// The embedded store's approximate search width. On 1M vectors made from real
-    /// embeddings (`Scripts/bench/search.sh`), recall@10 was 0.897 at 96, 0.957 at 256, 0.974
-    /// at 384 and 0.981 at 512 (0.95 ms a query on one Zen 4 core), and no higher at 1024.
-    public static let defaultSearchWidth = 512
+    /// embeddings (`Scripts/bench/ann.sh`: m 24, several entry points), recall@10 was 0.954
+    /// at 128, 0.987 at 256 and 0.997 at 384, for 0.27, 0.40 and 0.52 ms a query on one Zen 4
+    /// core.
+    public static let defaultSearchWidth = 384
 }
 
 /// What one search did, for benchmarks and diagnostics.
