@@ -121,9 +121,9 @@ final class PostgresSnapshot: SpaceSnapshot {
 
     /// Exact: every row's score, the best sorted on the server (an ordering the HNSW index
     /// cannot serve, so each server scans). Approximate: the HNSW graph, for large spaces
-    /// searched with the automatic method.
+    /// searched with the automatic or approximate method (`--exact` asks for `.quantized`).
     private func approximate(_ options: SearchOptions) -> Bool {
-        options.method == .automatic && rowCount >= store.exactBelow
+        (options.method == .automatic || options.method == .approximate) && rowCount >= store.exactBelow
     }
 
     func nearest(_ query: [Float], k: Int, options: SearchOptions) throws -> (rows: [ScoredRow], statistics: SearchStatistics) {

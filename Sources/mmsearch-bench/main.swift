@@ -1,7 +1,7 @@
 // mmsearch-bench: the Swift half of Scripts/bench/search.sh (a benchmark, not a test).
 //
 //   mmsearch-bench import --vectors V.f32 --dim D --index DIR|--store URL [--storage f32|f16] [--pack lite]
-//                         [--links M --build-width EF --fill 0|1 --exact-links 0|1]   (the graph's settings)
+//                         [--links M --build-width EF --exact-links 0|1]   (the graph's settings)
 //   mmsearch-bench search --index DIR|--store URL --dim D --queries Q.f32 --truth T.i64 [--k 10]
 //                         [--method automatic|exact|quantized|approximate] [--width EF] [--threads N]
 //                         [--repeat R] [--rows 1]
@@ -63,11 +63,10 @@ func index(_ o: [String: String]) throws -> Index {
     if let store = o["store"] { return try BuiltinStores.index(named: store) }
     let directory = URL(fileURLWithPath: try require(o, "index"))
     // The approximate index's build settings, for comparing graphs.
-    if o["links"] != nil || o["build-width"] != nil || o["fill"] != nil || o["exact-links"] != nil {
+    if o["links"] != nil || o["build-width"] != nil || o["exact-links"] != nil {
         var graph = GraphParameters.standard
         graph.links = Int(o["links"] ?? "") ?? graph.links
         graph.buildWidth = Int(o["build-width"] ?? "") ?? graph.buildWidth
-        graph.fillLists = (o["fill"] ?? "0") != "0"
         graph.exactLinks = (o["exact-links"] ?? "1") != "0"
         return Index(store: EmbeddedStore(directory: directory, graph: graph))
     }

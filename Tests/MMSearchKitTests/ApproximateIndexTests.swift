@@ -118,7 +118,7 @@ import Testing
                 // A score reads only the rows.
                 var graph = mms_graph(count: 3, links: 1, base_links: 2, dim: UInt32(d), stride: stride, codes: c.baseAddress,
                                       levels: nil, upper_at: nil, base: nil, upper: nil, upper_lists: 0,
-                                      entry: 0, top: -1, locks: nil, entry_lock: 0, fill: 0,
+                                      entry: 0, top: -1, locks: nil, entry_lock: 0,
                                       exact: nil, exact_stride: 0)
                 for (a, b) in [(0, 1), (1, 2), (2, 2), (0, 0)] {
                     let score = Double(mms_graph_score(&graph, UInt32(a), UInt32(b)))

@@ -2,10 +2,11 @@
 #define MMSEARCH_VECTOR_GRAPH_H
 
 // The inner loops of the approximate index: an HNSW graph (Malkov & Yashunin, 2018) over the
-// int8 twin of a vector file. Each node is a row; its neighbour lists are row numbers. The
-// graph walks on int8 dot products (`q · r` in integers, times both rows' scales): a row of
-// 384 values is 388 bytes, a quarter of its f32 row, so a walk touches a quarter of the memory.
-// The caller rescores what a search returns with the exact rows.
+// int8 twin of a vector file. Each node is a row; its neighbour lists are row numbers. Searches
+// walk on int8 dot products (`q · r` in integers, times both rows' scales): a row of 384 values
+// is 388 bytes, a quarter of its f32 row, so a walk touches a quarter of the memory. The caller
+// rescores what a search returns with the exact rows. Inserts order by the f32 rows when they
+// are given (`exact`), by the codes otherwise.
 //
 // Memory layout (what the index file holds, see `GraphFile` on the Swift side):
 //   levels[n]          the top level of each node (0 for most)
@@ -49,9 +50,6 @@ typedef struct mms_graph {
     /// guarding `entry` and `top`. NULL (searching, or building on one thread): no locking.
     uint8_t *locks;
     uint32_t entry_lock;
-    /// When building: level-0 lists are topped up with the nearest candidates the heuristic
-    /// passed over (see `select_neighbours`).
-    int32_t fill;
     /// When building: the rows in f32 (`exact_stride` floats apart), which inserts then order
     /// by instead of the int8 codes; NULL: the codes.
     const float *exact;

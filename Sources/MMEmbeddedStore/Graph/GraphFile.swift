@@ -15,9 +15,6 @@ package struct GraphParameters: Sendable, Equatable {
     package var links = 24
     /// Candidates kept while inserting a node (HNSW's ef_construction).
     package var buildWidth = 128
-    /// Whether level-0 lists are topped up with the nearest candidates the HNSW heuristic
-    /// passed over.
-    package var fillLists = false
     /// Whether inserts order rows by their f32 values (f32 vector files) rather than int8.
     package var exactLinks = true
     /// Rows from which a space gets a graph: below, the int8 scan answers in a few
@@ -27,11 +24,10 @@ package struct GraphParameters: Sendable, Equatable {
     /// it extends the graph in the middle of a run (and at least a quarter of the graph).
     package var tailRows = 100_000
 
-    package init(links: Int = 24, buildWidth: Int = 128, fillLists: Bool = false, exactLinks: Bool = true,
+    package init(links: Int = 24, buildWidth: Int = 128, exactLinks: Bool = true,
                  minimumRows: Int = 100_000, tailRows: Int = 100_000) {
         self.links = links
         self.buildWidth = buildWidth
-        self.fillLists = fillLists
         self.exactLinks = exactLinks
         self.minimumRows = minimumRows
         self.tailRows = tailRows

@@ -89,7 +89,7 @@ final class VectorGraph: @unchecked Sendable {
                           base: UnsafeMutablePointer(mutating: parts.base.baseAddress),
                           upper: UnsafeMutablePointer(mutating: parts.upper.baseAddress),
                           upper_lists: header.upperLists, entry: UInt32(header.entry), top: Int32(header.top),
-                          locks: nil, entry_lock: 0, fill: 0, exact: nil, exact_stride: 0)
+                          locks: nil, entry_lock: 0, exact: nil, exact_stride: 0)
     }
 
     deinit {
@@ -198,7 +198,7 @@ enum GraphBuilder {
             levels: UnsafePointer(arrays.levels.baseAddress), upper_at: UnsafePointer(arrays.upperAt.baseAddress),
             base: arrays.base.baseAddress, upper: arrays.upper.baseAddress, upper_lists: arrays.header.upperLists,
             entry: UInt32(arrays.header.entry), top: Int32(arrays.header.top), locks: locks?.baseAddress, entry_lock: 0,
-            fill: parameters.fillLists ? 1 : 0, exact: nil, exact_stride: 0))
+            exact: nil, exact_stride: 0))
         // Inserts order by the exact rows when they are f32 (as hnswlib does): the heuristic's
         // choices inside tight groups of rows then do not hang on int8 rounding.
         if parameters.exactLinks, let master, master.elementType == .f32, master.rowCount >= count,
