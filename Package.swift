@@ -54,7 +54,8 @@ let package = Package(
 
         // Vector kernels compiled per instruction set and picked at run time (AVX2+FMA or generic).
         .target(name: "CKernels", path: "Sources/CKernels"),
-        // The same for vector search: f32/f16/int8 dot products (AVX2+FMA+F16C or portable).
+        // The same for vector search: f32/f16/int8 dot products (AVX2+FMA+F16C or portable),
+        // the approximate index's graph walk and insert, CRC-32C.
         .target(name: "CVectorKernels", path: "Sources/CVectorKernels"),
 
         // Runtime and media.

@@ -1,4 +1,5 @@
 #include "vector_graph.h"
+#include "shared_kernels.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -18,12 +19,6 @@ typedef int32_t (*pair_fn)(const int8_t *a, const int8_t *b, size_t d);
 /// What `mms_graph_limit_isa` allows: 0 everything, 1 up to AVX2, 2 plain C.
 static int isa_cap = 0;
 
-static int32_t pair_portable(const int8_t *a, const int8_t *b, size_t d) {
-    int32_t sum = 0;
-    for (size_t i = 0; i < d; i++) sum += (int32_t)a[i] * (int32_t)b[i];
-    return sum;
-}
-
 #if MMS_X86
 #define AVX2 __attribute__((target("avx2")))
 #define VNNI __attribute__((target("avx2,avx512f,avx512vl,avx512vnni")))
@@ -35,23 +30,9 @@ AVX2 static int32_t reduce8(__m256i v) {
     return _mm_cvtsi128_si32(x);
 }
 
-// |a| is unsigned and b carries a's sign: |a|·sign(b, a) = a·b. Two products of at most
-// 127·127 fit the int16 that maddubs makes.
-AVX2 static int32_t pair_avx2(const int8_t *a, const int8_t *b, size_t d) {
-    const __m256i ones = _mm256_set1_epi16(1);
-    __m256i acc = _mm256_setzero_si256();
-    size_t i = 0;
-    for (; i + 32 <= d; i += 32) {
-        __m256i x = _mm256_loadu_si256((const __m256i *)(a + i));
-        __m256i y = _mm256_loadu_si256((const __m256i *)(b + i));
-        __m256i p = _mm256_maddubs_epi16(_mm256_abs_epi8(x), _mm256_sign_epi8(y, x));
-        acc = _mm256_add_epi32(acc, _mm256_madd_epi16(p, ones));
-    }
-    int32_t sum = reduce8(acc);
-    for (; i < d; i++) sum += (int32_t)a[i] * (int32_t)b[i];
-    return sum;
-}
-
+// |a| is unsigned and b carries a's sign: |a|·sign(b, a) = a·b, four products of at most
+// 127·127 added into each int32 lane by one `vpdpbusd`. (The AVX2 and plain C versions are
+// kernels.c's, through shared_kernels.h.)
 VNNI static int32_t pair_vnni(const int8_t *a, const int8_t *b, size_t d) {
     __m256i acc0 = _mm256_setzero_si256(), acc1 = acc0;
     size_t i = 0;
@@ -85,16 +66,16 @@ void mms_graph_limit_isa(int cap) { isa_cap = cap; }
 static pair_fn choose_pair(void) {
 #if MMS_X86
     if (isa_cap < 1 && __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vl")) return pair_vnni;
-    if (isa_cap < 2 && __builtin_cpu_supports("avx2")) return pair_avx2;
+    if (isa_cap < 2 && __builtin_cpu_supports("avx2")) return mms_shared_dot_i8_avx2;
 #endif
-    return pair_portable;
+    return mms_shared_dot_i8_portable;
 }
 
 const char *mms_graph_isa(void) {
     pair_fn f = choose_pair();
 #if MMS_X86
     if (f == pair_vnni) return "avx512vnni";
-    if (f == pair_avx2) return "avx2";
+    if (f == mms_shared_dot_i8_avx2) return "avx2";
 #endif
     return "portable";
 }
@@ -269,40 +250,7 @@ typedef struct {
     const float *exact;  // the probe's f32 row, when the graph orders by f32 rows
 } probe;
 
-static float dot_f32(const float *a, const float *b, size_t d) {
-    float s[8] = {0};
-    size_t i = 0;
-    for (; i + 8 <= d; i += 8)
-        for (int k = 0; k < 8; k++) s[k] += a[i + k] * b[i + k];
-    float sum = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
-    for (; i < d; i++) sum += a[i] * b[i];
-    return sum;
-}
-
-#if MMS_X86
-__attribute__((target("avx2,fma"))) static float dot_f32_avx2(const float *a, const float *b, size_t d) {
-    __m256 s0 = _mm256_setzero_ps(), s1 = s0;
-    size_t i = 0;
-    for (; i + 16 <= d; i += 16) {
-        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
-        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
-    }
-    s0 = _mm256_add_ps(s0, s1);
-    __m128 x = _mm_add_ps(_mm256_castps256_ps128(s0), _mm256_extractf128_ps(s0, 1));
-    x = _mm_add_ps(x, _mm_movehl_ps(x, x));
-    x = _mm_add_ss(x, _mm_shuffle_ps(x, x, 1));
-    float sum = _mm_cvtss_f32(x);
-    for (; i < d; i++) sum += a[i] * b[i];
-    return sum;
-}
-#endif
-
-static float exact_dot(const float *a, const float *b, size_t d) {
-#if MMS_X86
-    if (isa_cap < 2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return dot_f32_avx2(a, b, d);
-#endif
-    return dot_f32(a, b, d);
-}
+static float exact_dot(const float *a, const float *b, size_t d) { return mms_shared_dot_f32(a, b, d, isa_cap >= 2); }
 
 static inline const float *exact_of(const mms_graph *g, uint32_t r) { return g->exact + (size_t)r * g->exact_stride; }
 
