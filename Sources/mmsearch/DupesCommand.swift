@@ -14,7 +14,7 @@ struct DupesCommand: ParsableCommand {
             approximate index (100 000 rows and more) each file is compared with the \
             \(DuplicateFinder.searchWidth) files the index finds nearest to it (n·log n time); \
             otherwise, or with --exact, every pair is compared once, as matrix products on \
-            every core: O(n²·d) time — about 6 core-seconds for 20 000 files, 80 for \
+            every core: O(n²·d) time — about 6 core-seconds for 20 000 files, 54 for \
             100 000. Prints one block per group, largest first: a "N files, cosine MIN–MAX" line, then its paths \
             indented, and a summary line on stderr; --json prints \
             {"threshold": T, "groups": [{"paths": [ABSOLUTE-PATH, …], "min_score": S, \
