@@ -147,28 +147,21 @@ final class GraphSlot: Sendable {
     }
 }
 
-/// A file as `fstat` names it: replaced files (a rename over it) have another inode.
+/// A file as `stat` names it, to notice a replaced one (a rename over it has another inode).
 struct FileIdentity: Sendable, Equatable {
-    let device: UInt64
-    let inode: UInt64
+    let identity: FileInfo.Identity
     let size: Int
-    let modified: Int
+    let modified: Int64
 
-    init?(fd: Int32) {
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { return nil }
-        device = UInt64(info.st_dev)
-        inode = UInt64(info.st_ino)
-        size = Int(info.st_size)
-        modified = Int(info.st_mtim.tv_sec) &* 1_000_000_000 &+ Int(info.st_mtim.tv_nsec)
+    init?(_ info: Result<FileInfo, FailureReason>) {
+        guard case .success(let info) = info else { return nil }
+        identity = info.identity
+        size = Int(info.size)
+        modified = info.mtimeNs
     }
 
-    init?(path: String) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        self.init(fd: fd)
-    }
+    init?(fd: Int32) { self.init(FileInfo.of(descriptor: fd)) }
+    init?(path: String) { self.init(FileInfo.of(path)) }
 }
 
 /// Builds and extends graphs (see `VectorGraph`).
