@@ -51,22 +51,24 @@ say "mmsearch: loading $N vectors (rows, int8 twin and graph, linked as they com
 load="$("$BIN/mmsearch-bench" import --vectors "$data/vectors.f32" --dim "$DIM" --index "$index")"
 build="$(echo "$load" | $PY -c 'import json,sys; print(json.load(sys.stdin)["seconds"])')"
 memory="$(du -cm "$index"/vectors/*.hnsw "$index"/vectors/*.i8 | tail -1 | cut -f1)"
-# Rows only (`--rows 1`), as the peers answer: the store's nearest rows, not yet files and paths.
+# One query at a time on one thread, 3 passes; rows only (`--rows 1`), as the peers answer:
+# the store's nearest rows, not yet files and paths.
+ours() {
+    "$BIN/mmsearch-bench" search --index "$index" --dim "$DIM" --queries "$data/queries.f32" \
+        --truth "$data/truth.i64" --threads 1 --repeat 3 "$@"
+}
 say "mmsearch: exact int8 scan, one thread"
-"$BIN/mmsearch-bench" search --index "$index" --dim "$DIM" --queries "$data/queries.f32" --truth "$data/truth.i64" \
-    --method quantized --threads 1 --repeat 3 --rows 1 \
+ours --method quantized --rows 1 \
     | sed "s/^{/{\"engine\": \"mmsearch int8 scan\", /" | tag
 IFS=, read -r -a widths <<<"$WIDTHS"
 for width in "${widths[@]}"; do
     say "mmsearch: approximate index, width $width"
-    "$BIN/mmsearch-bench" search --index "$index" --dim "$DIM" --queries "$data/queries.f32" --truth "$data/truth.i64" \
-        --method approximate --width "$width" --threads 1 --repeat 3 --rows 1 \
+    ours --method approximate --width "$width" --rows 1 \
         | sed "s/^{/{\"engine\": \"mmsearch graph\", \"width\": $width, \"build_s\": $build, \"memory_mb\": $memory, /" | tag
 done
 # And what `mmsearch query` adds at the default width: the rows' files, paths and labels.
 say "mmsearch: approximate index, default width, through to files"
-"$BIN/mmsearch-bench" search --index "$index" --dim "$DIM" --queries "$data/queries.f32" --truth "$data/truth.i64" \
-    --method approximate --threads 1 --repeat 3 \
+ours --method approximate \
     | sed "s/^{/{\"engine\": \"mmsearch graph + files\", /" | tag
 rm -rf "$index"
 say "hnswlib: build on 2 threads, then each width"

@@ -14,7 +14,11 @@
 // ---------------------------------------------------------------------------------------------
 // One int8 dot product of two rows: exact in int32 (values in [-127, 127], dim ≤ 65536).
 
-typedef int32_t (*pair_fn)(const int8_t *a, const int8_t *b, size_t d);
+/// The products the graph orders by: int8 pairs, and f32 pairs for inserts over f32 rows.
+typedef struct {
+    mms_dot_i8_pair i8;
+    mms_dot_f32_pair f32;
+} kernels;
 
 /// What `mms_graph_limit_isa` allows: 0 everything, 1 up to AVX2, 2 plain C.
 static int isa_cap = 0;
@@ -63,21 +67,20 @@ static void prefetch_row(const int8_t *row, size_t bytes) { (void)row; (void)byt
 
 void mms_graph_limit_isa(int cap) { isa_cap = cap; }
 
-static pair_fn choose_pair(void) {
+static kernels choose_kernels(void) {
+    kernels k = {mms_shared_dot_i8(isa_cap >= 2), mms_shared_dot_f32(isa_cap >= 2)};
 #if MMS_X86
-    if (isa_cap < 1 && __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vl")) return pair_vnni;
-    if (isa_cap < 2 && __builtin_cpu_supports("avx2")) return mms_shared_dot_i8_avx2;
+    if (isa_cap < 1 && __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vl")) k.i8 = pair_vnni;
 #endif
-    return mms_shared_dot_i8_portable;
+    return k;
 }
 
 const char *mms_graph_isa(void) {
-    pair_fn f = choose_pair();
+    mms_dot_i8_pair f = choose_kernels().i8;
 #if MMS_X86
     if (f == pair_vnni) return "avx512vnni";
-    if (f == mms_shared_dot_i8_avx2) return "avx2";
 #endif
-    return "portable";
+    return f == mms_shared_dot_i8(1) ? "portable" : "avx2";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -91,9 +94,6 @@ static inline float scale_of(const mms_graph *g, uint32_t r) {
     return s;
 }
 
-float mms_graph_score(const mms_graph *g, uint32_t a, uint32_t b) {
-    return (float)choose_pair()(row_of(g, a), row_of(g, b), g->dim) * scale_of(g, a) * scale_of(g, b);
-}
 
 /// Node's list on `level`, or NULL when the graph does not have one (a damaged file).
 static inline uint32_t *list_of(const mms_graph *g, uint32_t node, int level) {
@@ -246,23 +246,26 @@ DEFINE_HEAP(found, LOWER)
 typedef struct {
     const int8_t *codes;
     float scale;
-    pair_fn pair;
     const float *exact;  // the probe's f32 row, when the graph orders by f32 rows
+    const kernels *dot;
 } probe;
-
-static float exact_dot(const float *a, const float *b, size_t d) { return mms_shared_dot_f32(a, b, d, isa_cap >= 2); }
 
 static inline const float *exact_of(const mms_graph *g, uint32_t r) { return g->exact + (size_t)r * g->exact_stride; }
 
 static inline float score(const mms_graph *g, const probe *p, uint32_t r) {
-    if (p->exact) return exact_dot(p->exact, exact_of(g, r), g->dim);
-    return (float)p->pair(p->codes, row_of(g, r), g->dim) * p->scale * scale_of(g, r);
+    if (p->exact) return p->dot->f32(p->exact, exact_of(g, r), g->dim);
+    return (float)p->dot->i8(p->codes, row_of(g, r), g->dim) * p->scale * scale_of(g, r);
 }
 
 /// Two rows of the graph, as inserts order them.
-static inline float pair_score(const mms_graph *g, pair_fn pair, uint32_t a, uint32_t b) {
-    if (g->exact) return exact_dot(exact_of(g, a), exact_of(g, b), g->dim);
-    return (float)pair(row_of(g, a), row_of(g, b), g->dim) * scale_of(g, a) * scale_of(g, b);
+static inline float pair_score(const mms_graph *g, const kernels *dot, uint32_t a, uint32_t b) {
+    if (g->exact) return dot->f32(exact_of(g, a), exact_of(g, b), g->dim);
+    return (float)dot->i8(row_of(g, a), row_of(g, b), g->dim) * scale_of(g, a) * scale_of(g, b);
+}
+
+float mms_graph_score(const mms_graph *g, uint32_t a, uint32_t b) {
+    kernels k = choose_kernels();
+    return pair_score(g, &k, a, b);
 }
 
 /// Copies node's list on `level` into s->links (under the node's lock while building);
@@ -353,7 +356,8 @@ static size_t drain_sorted(mms_graph_scratch *s) {
 size_t mms_graph_search(const mms_graph *g, mms_graph_scratch *s, const int8_t *query, float scale,
                         uint32_t ef, uint32_t *rows, float *scores) {
     if (g->top < 0 || g->entry >= g->count || ef == 0 || g->count > s->capacity) return 0;
-    probe p = {query, scale, choose_pair(), NULL};
+    kernels dot = choose_kernels();
+    probe p = {query, scale, NULL, &dot};
     int top = g->top > g->levels[g->entry] ? g->levels[g->entry] : g->top;
     item at = {score(g, &p, g->entry), g->entry};
     for (int level = top; level > 1; level--) at = greedy(g, s, &p, at, level);
@@ -386,14 +390,14 @@ size_t mms_graph_search(const mms_graph *g, mms_graph_scratch *s, const int8_t *
 /// spread in every direction instead of bunching in the nearest cluster. Returns the count.
 /// (Topping the list up with the candidates it passed over, the paper's "keep pruned
 /// connections", did not raise recall on 1M real-derived vectors and made walks slower.)
-static uint32_t select_neighbours(const mms_graph *g, pair_fn pair, const item *candidates, size_t n,
+static uint32_t select_neighbours(const mms_graph *g, const kernels *dot, const item *candidates, size_t n,
                                   uint32_t keep, uint32_t *out) {
     uint32_t kept = 0;
     for (size_t i = 0; i < n && kept < keep; i++) {
         const item c = candidates[i];
         int good = 1;
         for (uint32_t j = 0; j < kept && good; j++)
-            if (pair_score(g, pair, c.row, out[j]) > c.score) good = 0;
+            if (pair_score(g, dot, c.row, out[j]) > c.score) good = 0;
         if (good) out[kept++] = c.row;
     }
     return kept;
@@ -406,7 +410,7 @@ static int by_score_desc(const void *a, const void *b) {
 }
 
 /// Adds `node` to `neighbour`'s list on `level`; a full list is pruned by the heuristic.
-static void link_back(mms_graph *g, pair_fn pair, uint32_t neighbour, uint32_t node, int level) {
+static void link_back(mms_graph *g, const kernels *dot, uint32_t neighbour, uint32_t node, int level) {
     uint32_t *list = list_of(g, neighbour, level);
     if (!list) return;
     uint32_t cap = capacity_of(g, level);
@@ -422,11 +426,11 @@ static void link_back(mms_graph *g, pair_fn pair, uint32_t neighbour, uint32_t n
             item candidates[1025];
             for (uint32_t i = 0; i <= n; i++) {
                 uint32_t r = i < n ? list[i + 1] : node;
-                candidates[i] = (item){pair_score(g, pair, neighbour, r), r};
+                candidates[i] = (item){pair_score(g, dot, neighbour, r), r};
             }
             qsort(candidates, n + 1, sizeof *candidates, by_score_desc);
             uint32_t kept[1024];
-            uint32_t k = select_neighbours(g, pair, candidates, n + 1, cap, kept);
+            uint32_t k = select_neighbours(g, dot, candidates, n + 1, cap, kept);
             memcpy(list + 1, kept, k * sizeof *kept);
             list[0] = k;
         }
@@ -436,8 +440,8 @@ static void link_back(mms_graph *g, pair_fn pair, uint32_t neighbour, uint32_t n
 
 void mms_graph_insert(mms_graph *g, mms_graph_scratch *s, uint32_t node, uint32_t ef) {
     if (node >= g->count || g->count > s->capacity || g->links > 1024 || g->base_links > 1024) return;
-    pair_fn pair = choose_pair();
-    probe p = {row_of(g, node), scale_of(g, node), pair, g->exact ? exact_of(g, node) : NULL};
+    kernels dot = choose_kernels();
+    probe p = {row_of(g, node), scale_of(g, node), g->exact ? exact_of(g, node) : NULL, &dot};
     int level = g->levels[node];
 
     lock_entry(g);
@@ -465,7 +469,7 @@ void mms_graph_insert(mms_graph *g, mms_graph_scratch *s, uint32_t node, uint32_
         uint32_t chosen[1024];
         // As in hnswlib: m links of its own on every level; lists of level 0 take up to m0
         // as later nodes link back.
-        uint32_t k = select_neighbours(g, pair, s->sorted, n, g->links > cap ? cap : g->links, chosen);
+        uint32_t k = select_neighbours(g, &dot, s->sorted, n, g->links > cap ? cap : g->links, chosen);
         uint32_t *list = list_of(g, node, l);
         if (list) {
             lock_node(g, node);
@@ -473,7 +477,7 @@ void mms_graph_insert(mms_graph *g, mms_graph_scratch *s, uint32_t node, uint32_
             list[0] = k;
             unlock_node(g, node);
         }
-        for (uint32_t i = 0; i < k; i++) link_back(g, pair, chosen[i], node, l);
+        for (uint32_t i = 0; i < k; i++) link_back(g, &dot, chosen[i], node, l);
         item *next = realloc(entries, (n ? n : 1) * sizeof *entries);
         if (!next) break;
         entries = next;

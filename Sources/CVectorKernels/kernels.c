@@ -508,19 +508,18 @@ uint32_t mms_crc32c_update_portable(uint32_t crc, const void *bytes, size_t n) {
 // ---------------------------------------------------------------------------------------------
 // For graph.c (shared_kernels.h).
 
-int32_t mms_shared_dot_i8_portable(const int8_t *a, const int8_t *b, size_t d) { return dot_i8_portable(a, b, d); }
-
-int32_t mms_shared_dot_i8_avx2(const int8_t *a, const int8_t *b, size_t d) {
+mms_dot_i8_pair mms_shared_dot_i8(int portable) {
 #if MMS_X86
-    if (has_avx2()) return dot_i8_avx2(a, b, d);
-#endif
-    return dot_i8_portable(a, b, d);
-}
-
-float mms_shared_dot_f32(const float *a, const float *b, size_t d, int portable) {
-#if MMS_X86
-    if (!portable && has_avx2()) return dot_f32_avx2(a, b, d);
+    if (!portable && has_avx2()) return dot_i8_avx2;
 #endif
     (void)portable;
-    return dot_f32_portable(a, b, d);
+    return dot_i8_portable;
+}
+
+mms_dot_f32_pair mms_shared_dot_f32(int portable) {
+#if MMS_X86
+    if (!portable && has_avx2()) return dot_f32_avx2;
+#endif
+    (void)portable;
+    return dot_f32_portable;
 }

@@ -88,7 +88,7 @@ enum IndexCompaction {
         }
         _ = try target.append(pending, tags: tags)
         // The new file's approximate index, before the catalog points at it.
-        if target.rowCount >= store.graphParameters.minimumRows { _ = try target.updateGraph(store.graphParameters) }
+        _ = try target.updateGraph(store.graphParameters)
         POSIX.syncDirectory(store.directory.appendingPathComponent(EmbeddedStore.vectorsFolder).path)
 
         // Point the catalog at it in one transaction.

@@ -79,7 +79,7 @@ final class EmbeddedReader: SpaceReader, Sendable {
             // a writer replaced it.
             var graph = previous?.search.graph
             if let codes {
-                if graph == nil || graph?.isCurrent(codes: codes) != true {
+                if graph?.isCurrent(codes: codes) != true {
                     graph = GraphSlot(url: try store.graphURL(named: state.vectorFile), codes: codes)
                 }
             } else {
@@ -219,17 +219,13 @@ final class EmbeddedSnapshot: SpaceSnapshot {
 
     func approximateNeighbours(of matrix: SpaceMatrix, width: Int, threads: Int) throws -> [[Int]]? {
         guard let graph = search.approximateGraph(SearchOptions(method: .automatic)) else { return nil }
-        // Which item owns each row the graph links.
+        // Which item owns each row the graph links (`items()` reads each file's rows).
         var owner = [Int32](repeating: -1, count: graph.count)
         let index = Dictionary(uniqueKeysWithValues: matrix.items.enumerated().map { ($0.element.fileID, $0.offset) })
-        for row in try Row.fetchAll(db, sql: """
-            SELECT id, vector_row, vector_count FROM file
-            WHERE space_id = ? AND status = 'ok' AND vector_row IS NOT NULL AND vector_count > 0
-            """, arguments: [space.id]) {
-            guard let item = index[row[0] as Int64] else { continue }
-            let first: Int = row[1]
-            let count: Int = row[2]
-            for r in Catalog.rows(first: first, count: count) where r >= 0 && r < owner.count { owner[r] = Int32(item) }
+        _ = try items()
+        for (file, rows) in rowsByFile {
+            guard let item = index[file] else { continue }
+            for r in rows where r >= 0 && r < owner.count { owner[r] = Int32(item) }
         }
         // Each item's vector walks the graph; the rows found name their items.
         let d = matrix.dimension

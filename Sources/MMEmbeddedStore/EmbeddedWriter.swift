@@ -84,20 +84,15 @@ final class EmbeddedWriter: SpaceWriter {
         }
         try catalog.record(outcomes, space: space.id, rowCount: self.vectors.rowCount)
         // A long run links its rows as it goes, so that searches meanwhile scan few rows.
-        let tail = self.vectors.rowCount - graphRows
-        if self.vectors.rowCount >= graphParameters.minimumRows, tail >= max(graphParameters.tailRows, graphRows / 4) {
-            try updateGraph()
+        if self.vectors.rowCount - graphRows >= max(graphParameters.tailRows, graphRows / 4) {
+            graphRows = try self.vectors.updateGraph(graphParameters)
         }
     }
 
     /// Links the rows appended since the graph was written (or every row, when there is no
     /// graph or it cannot be trusted) once the space has `GraphParameters.minimumRows`.
     func finish() throws {
-        if vectors.rowCount >= graphParameters.minimumRows, graphRows != vectors.rowCount { try updateGraph() }
-    }
-
-    private func updateGraph() throws {
-        graphRows = try vectors.updateGraph(graphParameters)
+        if graphRows != vectors.rowCount { graphRows = try vectors.updateGraph(graphParameters) }
     }
 
     /// Rows of the sources are appended as copies and synced once, then one catalog

@@ -117,7 +117,8 @@ func search(_ o: [String: String]) throws {
 
     let rssBefore = residentMB()
     let openStart = Date()
-    let reader = try index(o).reader(for: space(dim))
+    let opened = try index(o)
+    let reader = try opened.reader(for: space(dim))
     let openSeconds = Date().timeIntervalSince(openStart)
     let rssOpen = residentMB()
 
@@ -125,8 +126,7 @@ func search(_ o: [String: String]) throws {
                                       searchWidth: Int(o["width"] ?? "") ?? SearchOptions.defaultSearchWidth)
     // `--rows 1`: the store's k nearest rows only (what hnswlib and FAISS return), without
     // turning them into files and paths; rows are numbered as imported.
-    let store = o["rows"] == "1" ? try index(o).store : nil
-    let rowsReader = try store.map { store in try store.reader(for: store.spaces().first!) }
+    let rowsReader = o["rows"] == "1" ? try opened.store.reader(for: opened.store.spaces().first!) : nil
     func run(_ q: Int) throws -> ([SearchHit], SearchStatistics) {
         let vector = Array(queries[(q * dim)..<((q + 1) * dim)])
         if let rowsReader {

@@ -74,7 +74,8 @@ size_t mms_graph_search(const mms_graph *graph, mms_graph_scratch *scratch, cons
 /// the HNSW heuristic. Several threads may insert different nodes at once when `locks` is set.
 void mms_graph_insert(mms_graph *graph, mms_graph_scratch *scratch, uint32_t node, uint32_t ef);
 
-/// The approximate score of two rows of the graph's codes (what the graph orders by).
+/// The score of two rows as inserts order them: their f32 rows' product when `exact` is set,
+/// their int8 codes' product times both scales otherwise.
 float mms_graph_score(const mms_graph *graph, uint32_t a, uint32_t b);
 
 /// Which dot product the graph uses on this CPU: "avx512vnni", "avx2" or "portable". For

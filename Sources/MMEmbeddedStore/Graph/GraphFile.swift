@@ -12,17 +12,17 @@ package struct GraphParameters: Sendable, Equatable {
     /// Links per node on levels 1 and above (HNSW's M); level 0 keeps twice as many. On 1M
     /// vectors made from real embeddings, 16 left recall@10 at 0.96–0.97 however wide the walk
     /// (a few queries whose neighbours form a tight group with few links in); 24 reached 0.987.
-    package var links = 24
+    package var links: Int
     /// Candidates kept while inserting a node (HNSW's ef_construction).
-    package var buildWidth = 128
+    package var buildWidth: Int
     /// Whether inserts order rows by their f32 values (f32 vector files) rather than int8.
-    package var exactLinks = true
+    package var exactLinks: Bool
     /// Rows from which a space gets a graph: below, the int8 scan answers in a few
     /// milliseconds and is exact.
-    package var minimumRows = 100_000
+    package var minimumRows: Int
     /// Rows added since the graph was last written that a writer lets searches scan before
     /// it extends the graph in the middle of a run (and at least a quarter of the graph).
-    package var tailRows = 100_000
+    package var tailRows: Int
 
     package init(links: Int = 24, buildWidth: Int = 128, exactLinks: Bool = true,
                  minimumRows: Int = 100_000, tailRows: Int = 100_000) {
@@ -41,6 +41,7 @@ package struct GraphParameters: Sendable, Equatable {
     /// results.
     static func rescored(_ k: Int) -> Int { max(4 * k, 32) }
 
+    /// The values above, as measured.
     package static let standard = GraphParameters()
 }
 

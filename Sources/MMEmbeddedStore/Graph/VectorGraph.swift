@@ -18,12 +18,9 @@ import Darwin
 /// builds it again. Rows past `count` (appended since the graph was written) are the
 /// caller's to scan.
 final class VectorGraph: @unchecked Sendable {
-    let url: URL
     let header: GraphHeader
     /// The codes the graph walks on (kept alive while the graph points into them).
     let codes: MappedVectorFile
-    /// Which file this is, to notice when a writer has replaced it.
-    let identity: FileIdentity
     private let mapping: UnsafeMutableRawPointer
     private let length: Int
     private let graph: mms_graph
@@ -33,7 +30,7 @@ final class VectorGraph: @unchecked Sendable {
     var count: Int { header.count }
     var body: GraphBody { GraphBody(header: header, file: mapping) }
 
-    /// The graph file of `vectorFile` in `folder`.
+    /// The graph file of the vector file at `vectorFile`.
     static func url(of vectorFile: URL) -> URL { vectorFile.appendingPathExtension("hnsw") }
 
     /// Opens the graph at `url` over `codes`: nil when there is none, an error saying why when
@@ -44,7 +41,7 @@ final class VectorGraph: @unchecked Sendable {
             return errno == ENOENT ? .success(nil) : .failure(GraphDamage("it cannot be opened: \(POSIX.lastError)"))
         }
         do {
-            return .success(try VectorGraph(url: url, fd: fd, codes: codes))
+            return .success(try VectorGraph(fd: fd, codes: codes))
         } catch let damage as GraphDamage {
             return .failure(damage)
         } catch {
@@ -52,12 +49,10 @@ final class VectorGraph: @unchecked Sendable {
         }
     }
 
-    private init(url: URL, fd: Int32, codes: MappedVectorFile) throws {
+    private init(fd: Int32, codes: MappedVectorFile) throws {
         defer { close(fd) }
-        self.url = url
         self.codes = codes
         guard let identity = FileIdentity(fd: fd) else { throw GraphDamage("it cannot be read: \(POSIX.lastError)") }
-        self.identity = identity
         let header = try GraphHeader.decode(POSIX.read(fd, count: GraphHeader.size, at: 0) ?? []).get()
         guard identity.size == header.fileSize else {
             throw GraphDamage("it is \(identity.size) bytes, but its header describes \(header.fileSize)")
@@ -82,14 +77,10 @@ final class VectorGraph: @unchecked Sendable {
         mapping = base
         length = identity.size
         let parts = GraphBody(header: header, file: base)
-        graph = mms_graph(count: UInt32(header.count), links: UInt32(header.links), base_links: UInt32(header.baseLinks),
-                          dim: UInt32(header.dimension), stride: codes.rowStride,
-                          codes: codes.row(0).assumingMemoryBound(to: Int8.self),
-                          levels: parts.levels.baseAddress, upper_at: parts.upperAt.baseAddress,
+        // Searching never writes through `base` and `upper` (the mapping is read-only).
+        graph = mms_graph(header, codes: codes, levels: parts.levels.baseAddress, upperAt: parts.upperAt.baseAddress,
                           base: UnsafeMutablePointer(mutating: parts.base.baseAddress),
-                          upper: UnsafeMutablePointer(mutating: parts.upper.baseAddress),
-                          upper_lists: header.upperLists, entry: UInt32(header.entry), top: Int32(header.top),
-                          locks: nil, entry_lock: 0, exact: nil, exact_stride: 0)
+                          upper: UnsafeMutablePointer(mutating: parts.upper.baseAddress))
     }
 
     deinit {
@@ -164,6 +155,19 @@ struct FileIdentity: Sendable, Equatable {
     init?(path: String) { self.init(FileInfo.of(path)) }
 }
 
+extension mms_graph {
+    /// The C view of a graph described by `header` over `codes`, with its arrays: nothing
+    /// locked, ordered by the codes (a builder sets `locks` and `exact`).
+    init(_ header: GraphHeader, codes: MappedVectorFile, levels: UnsafePointer<UInt8>?, upperAt: UnsafePointer<UInt32>?,
+         base: UnsafeMutablePointer<UInt32>?, upper: UnsafeMutablePointer<UInt32>?) {
+        self.init(count: UInt32(header.count), links: UInt32(header.links), base_links: UInt32(header.baseLinks),
+                  dim: UInt32(header.dimension), stride: codes.rowStride,
+                  codes: codes.row(0).assumingMemoryBound(to: Int8.self), levels: levels, upper_at: upperAt,
+                  base: base, upper: upper, upper_lists: header.upperLists, entry: UInt32(header.entry),
+                  top: Int32(header.top), locks: nil, entry_lock: 0, exact: nil, exact_stride: 0)
+    }
+}
+
 /// Builds and extends graphs (see `VectorGraph`).
 enum GraphBuilder {
     /// A graph of the first `count` rows of `codes`: `previous` (when its parameters are
@@ -185,13 +189,10 @@ enum GraphBuilder {
         defer { locks?.deallocate() }
         let graph = UnsafeMutablePointer<mms_graph>.allocate(capacity: 1)
         defer { graph.deallocate() }
-        graph.initialize(to: mms_graph(
-            count: UInt32(count), links: UInt32(arrays.header.links), base_links: UInt32(arrays.header.baseLinks),
-            dim: UInt32(codes.dimension), stride: codes.rowStride, codes: codes.row(0).assumingMemoryBound(to: Int8.self),
-            levels: UnsafePointer(arrays.levels.baseAddress), upper_at: UnsafePointer(arrays.upperAt.baseAddress),
-            base: arrays.base.baseAddress, upper: arrays.upper.baseAddress, upper_lists: arrays.header.upperLists,
-            entry: UInt32(arrays.header.entry), top: Int32(arrays.header.top), locks: locks?.baseAddress, entry_lock: 0,
-            exact: nil, exact_stride: 0))
+        graph.initialize(to: mms_graph(arrays.header, codes: codes, levels: UnsafePointer(arrays.levels.baseAddress),
+                                       upperAt: UnsafePointer(arrays.upperAt.baseAddress), base: arrays.base.baseAddress,
+                                       upper: arrays.upper.baseAddress))
+        graph.pointee.locks = locks?.baseAddress
         // Inserts order by the exact rows when they are f32 (as hnswlib does): the heuristic's
         // choices inside tight groups of rows then do not hang on int8 rounding.
         if parameters.exactLinks, let master, master.elementType == .f32, master.rowCount >= count,
@@ -225,12 +226,13 @@ enum GraphBuilder {
 }
 
 extension SpaceVectorFiles {
-    /// Brings the graph file of these vector files up to their rows: the rows appended since
-    /// it was written are inserted, and a graph that fails its checks (`VectorGraph.load`) is
-    /// built again from every row, never extended. The file is replaced atomically, so a
-    /// crash leaves the old graph (whose rows searches complete with a scan). Returns the rows
-    /// the graph links.
+    /// Brings the graph file of these vector files up to their rows, once they have
+    /// `parameters.minimumRows`: the rows appended since it was written are inserted, and a
+    /// graph that fails its checks (`VectorGraph.load`) is built again from every row, never
+    /// extended. The file is replaced atomically, so a crash leaves the old graph (whose rows
+    /// searches complete with a scan). Returns the rows the graph links (0: no graph yet).
     func updateGraph(_ parameters: GraphParameters) throws -> Int {
+        guard rowCount >= parameters.minimumRows else { return 0 }
         let url = VectorGraph.url(of: master.url)
         try? FileManager.default.removeItem(at: url.appendingPathExtension("tmp"))
         let codes = try MappedVectorFile(url: self.codes.url, access: .random)

@@ -100,15 +100,12 @@ struct VectorSearch: Sendable {
                 }
             }
             statistics.rescored += accepted
-            statistics.graphWidth = width
             // Enough rows passed, or the walk saw the whole graph: this is the answer.
             if accepted >= k || found.count < width { return (best.sorted(), statistics) }
             if damaged || width >= GraphParameters.widest { break }
             width = min(GraphParameters.widest, width * 4)
         }
-        var exact = scan([request], rows: 0..<live.rowCount, options: options)[0]
-        exact.1.approximate = false
-        return exact
+        return scan([request], rows: 0..<live.rowCount, options: options)[0]
     }
 
     /// `topK` of several queries over `rows`, in one pass over the int8 codes.

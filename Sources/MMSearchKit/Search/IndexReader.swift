@@ -186,7 +186,6 @@ public final class IndexReader: Sendable {
         return vectors.count == 1 ? vectors[0] : UnitVector.mean(vectors)
     }
 
-    /// Every file's vector (see `SpaceMatrix`), on one snapshot.
     /// Candidate pairs of `matrix`'s items from the store's approximate index (see
     /// `SpaceSnapshot.approximateNeighbours`); nil without one.
     public func approximateNeighbours(of matrix: SpaceMatrix, width: Int = DuplicateFinder.searchWidth,
@@ -194,6 +193,7 @@ public final class IndexReader: Sendable {
         try reader.read { try $0.approximateNeighbours(of: matrix, width: width, threads: threads) }
     }
 
+    /// Every file's vector (see `SpaceMatrix`), on one snapshot.
     public func matrix() throws -> SpaceMatrix {
         try reader.read { snapshot in
             var items: [IndexedItem] = []

@@ -88,9 +88,8 @@ public struct SearchStatistics: Sendable, Equatable {
     /// Threads used.
     public var threads = 1
     /// Whether the approximate index answered (the rows it found, `rescored`, were rescored
-    /// exactly), and the width of its last walk.
+    /// exactly).
     public var approximate = false
-    public var graphWidth = 0
 
     public init() {}
 }

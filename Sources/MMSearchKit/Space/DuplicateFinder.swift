@@ -35,23 +35,10 @@ public enum DuplicateFinder {
             }
             return x
         }
-        // Each row block's links to the rows after each row, on every core; then union–find.
-        let blocks = matrix.rowBlocks()
+        // The links (pairs at or above the threshold), found on every core; then union–find.
         let perBlock = candidates.map { candidateLinks(matrix, candidates: $0, threshold: threshold) }
-            ?? StridedParallel.map(count: blocks.count) { index -> [(a: Int, b: Int, score: Float)] in
-            let rows = blocks[index]
-            var found: [(a: Int, b: Int, score: Float)] = []
-            matrix.scores(rows: rows, columns: (rows.lowerBound + 1)..<n) { columns, scores in
-                for (r, a) in rows.enumerated() {
-                    let line = scores + r * columns.count
-                    for (c, b) in columns.enumerated() where b > a && line[c] >= threshold {
-                        found.append((a, b, line[c]))
-                    }
-                }
-            }
-            return found
-        }
-        var links: [(a: Int, b: Int, score: Float)] = []
+            ?? allLinks(matrix, threshold: threshold)
+        var links: [Link] = []
         for link in perBlock.joined() {
             links.append(link)
             let (ri, rj) = (find(link.a), find(link.b))
@@ -71,14 +58,35 @@ public enum DuplicateFinder {
         }.sorted { a, b in a.paths.count != b.paths.count ? a.paths.count > b.paths.count : a.paths[0] < b.paths[0] }
     }
 
-    /// The pairs among `candidates` (i < j) whose cosine reaches `threshold`, by exact dot
-    /// products of the matrix's rows, per block of items as `groups` wants them.
-    private static func candidateLinks(_ matrix: SpaceMatrix, candidates: [[Int]],
-                              threshold: Float) -> [[(a: Int, b: Int, score: Float)]] {
+    /// A pair (a < b) of the matrix's items with its cosine.
+    private typealias Link = (a: Int, b: Int, score: Float)
+
+    /// Every pair whose cosine reaches `threshold`: each row block's products with the rows
+    /// after each row (`SpaceMatrix.scores`), one block per task.
+    private static func allLinks(_ matrix: SpaceMatrix, threshold: Float) -> [[Link]] {
+        let blocks = matrix.rowBlocks()
+        return StridedParallel.map(count: blocks.count) { index -> [Link] in
+            let rows = blocks[index]
+            var found: [Link] = []
+            matrix.scores(rows: rows, columns: (rows.lowerBound + 1)..<matrix.count) { columns, scores in
+                for (r, a) in rows.enumerated() {
+                    let line = scores + r * columns.count
+                    for (c, b) in columns.enumerated() where b > a && line[c] >= threshold {
+                        found.append((a, b, line[c]))
+                    }
+                }
+            }
+            return found
+        }
+    }
+
+    /// The pairs among `candidates` whose cosine reaches `threshold`, by exact dot products
+    /// of the matrix's rows, per block of items.
+    private static func candidateLinks(_ matrix: SpaceMatrix, candidates: [[Int]], threshold: Float) -> [[Link]] {
         let d = matrix.dimension
         let blocks = matrix.rowBlocks(1024)
-        return StridedParallel.map(count: blocks.count) { index -> [(a: Int, b: Int, score: Float)] in
-            var found: [(a: Int, b: Int, score: Float)] = []
+        return StridedParallel.map(count: blocks.count) { index -> [Link] in
+            var found: [Link] = []
             matrix.values.withUnsafeBufferPointer { values in
                 for a in blocks[index] {
                     for b in Set(candidates[a]) where b != a {
