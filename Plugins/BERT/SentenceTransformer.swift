@@ -18,7 +18,8 @@ public final class SentenceTransformer: Sendable {
     /// Every file is checked against the others at load: the tokenizer's ids against
     /// `vocab_size`, the pooling's dimension against `hidden_size`, the sequence length against
     /// the position embeddings; errors name the file and the key.
-    public init(directory: URL, batchSize: Int = 32) throws {
+    /// `precision`: the number format of the transformer's products (`Precision`).
+    public init(directory: URL, batchSize: Int = 32, precision: Precision = .f32) throws {
         let config = try BertConfig.load(directory.appendingPathComponent("config.json"))
         let st = try SentenceBertConfig.load(directory, hiddenSize: config.hidden_size)
         let maxLength = min(st.max_seq_length, config.max_position_embeddings)
@@ -26,7 +27,7 @@ public final class SentenceTransformer: Sendable {
                                            maxLength: maxLength)
         try tokenizer.largestID.check(rows: config.vocab_size, configFile: "config.json", configKey: "vocab_size")
         let weights = try SafeTensors(url: directory.appendingPathComponent("model.safetensors"))
-        model = try BertModel(config: config, weights: Weights(weights))
+        model = try BertModel(config: config, weights: Weights(weights, precision: precision))
         self.batchSize = max(1, batchSize)
     }
 

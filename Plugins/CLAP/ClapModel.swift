@@ -69,7 +69,7 @@ public struct ClapModel: Sendable {
     /// Loads a Hugging Face CLAP directory: `config.json`, `model.safetensors`, `vocab.json`,
     /// `merges.txt`, and where they exist `tokenizer.json`, `tokenizer_config.json` and
     /// `preprocessor_config.json` (without it: laion/clap-htsat-unfused's).
-    public static func load(directory: URL, batchSize: Int = 8) throws -> ClapModel {
+    public static func load(directory: URL, batchSize: Int = 8, precision: Precision = .f32) throws -> ClapModel {
         let config = try ClapConfig.load(directory.appendingPathComponent("config.json"))
         let tokenizer = try ClapTokenizer(directory: directory,
                                           maxLength: config.text_config.max_position_embeddings - config.text_config.pad_token_id - 1)
@@ -77,7 +77,7 @@ public struct ClapModel: Sendable {
         let extractorConfig = FileManager.default.fileExists(atPath: preprocessorURL.path)
             ? try ClapFeatureExtractorConfig.load(preprocessorURL) : .unfused
         let weights = try SafeTensors(url: directory.appendingPathComponent("model.safetensors"))
-        return try ClapModel(config: config, weights: Weights(weights), tokenizer: tokenizer,
+        return try ClapModel(config: config, weights: Weights(weights, precision: precision), tokenizer: tokenizer,
                              featureExtractor: try ClapFeatureExtractor(config: extractorConfig), batchSize: batchSize)
     }
 

@@ -62,7 +62,8 @@ public struct CLIPModel: Sendable {
     /// `merges.txt`, and `preprocessor_config.json` if there is one (without it: CLIP's
     /// preprocessing at the model's `image_size`). openai/clip-vit-base-patch32's layout, and
     /// any other size through its config.
-    public static func load(directory: URL, batchSize: Int = 16) throws -> CLIPModel {
+    /// `precision` is the number format of the towers' products (`Precision`).
+    public static func load(directory: URL, batchSize: Int = 16, precision: Precision = .f32) throws -> CLIPModel {
         let config = try CLIPConfig.load(directory.appendingPathComponent("config.json"))
         let tokenizer = try CLIPTokenizer(directory: directory, contextLength: config.text_config.max_position_embeddings)
         let preprocessorURL = directory.appendingPathComponent("preprocessor_config.json")
@@ -76,7 +77,7 @@ public struct CLIPModel: Sendable {
                                "the images it makes are not the model's \(config.vision_config.image_size)x\(config.vision_config.image_size)")
         }
         let weights = try SafeTensors(url: directory.appendingPathComponent("model.safetensors"))
-        return try CLIPModel(config: config, weights: Weights(weights), tokenizer: tokenizer,
+        return try CLIPModel(config: config, weights: Weights(weights, precision: precision), tokenizer: tokenizer,
                              preprocessor: preprocessor, batchSize: batchSize)
     }
 

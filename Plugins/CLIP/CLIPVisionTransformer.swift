@@ -24,7 +24,7 @@ public struct CLIPVisionTransformer: Sendable {
         // Row o of the kernel, flattened in (channel, y, x) order, is output channel o's filter:
         // the same order `unfold` writes each patch in.
         patchEmbedding = Linear(weight: try e.tensor("patch_embedding.weight", shape: [h, c, p, p]), bias: nil,
-                                inFeatures: c * p * p, outFeatures: h)
+                                inFeatures: c * p * p, outFeatures: h, precision: e.precision)
         positionEmbedding = try e.tensor("position_embedding.weight", shape: [config.tokenCount, h])
         // "pre_layrnorm" (sic) is the checkpoint's own spelling.
         preNorm = try LayerNorm(w.scoped("pre_layrnorm"), dim: h, eps: Float(config.layer_norm_eps))

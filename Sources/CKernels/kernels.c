@@ -1,6 +1,8 @@
 #include "ckernels.h"
 
 #include <math.h>
+#include <stdint.h>
+#include <string.h>
 
 // Channel blocks of 32 floats: four AVX registers of accumulators stay in registers while every
 // tap of the kernel is added in, so each tap costs one load of input and one of weights.
@@ -77,16 +79,125 @@
         y[i] = (0.5f * v) * (1.0f + erf);                                                       \
     }
 
+// e^t as Cephes' expf computes it: t = n·ln 2 + r, |r| <= ln 2 / 2, e^r by a degree-7
+// polynomial, 2^n put in the exponent bits. Within 2 ulp of libm's expf for t in [-87, 88] (the
+// caller clamps t there); branch-free with explicit fmaf, so scalar and vector code give the
+// same numbers.
+#define MM_EXP(t, out)                                                                          \
+    do {                                                                                        \
+        float n_ = rintf((t) * 1.44269504088896341f);                                           \
+        float r_ = fmaf(n_, -0.693359375f, (t));                                                \
+        r_ = fmaf(n_, 2.12194440e-4f, r_);                                                      \
+        float p_ = 1.9875691500e-4f;                                                            \
+        p_ = fmaf(p_, r_, 1.3981999507e-3f);                                                    \
+        p_ = fmaf(p_, r_, 8.3334519073e-3f);                                                    \
+        p_ = fmaf(p_, r_, 4.1665795894e-2f);                                                    \
+        p_ = fmaf(p_, r_, 1.6666665459e-1f);                                                    \
+        p_ = fmaf(p_, r_, 5.0000001201e-1f);                                                    \
+        p_ = fmaf(p_, r_ * r_, r_) + 1.0f;                                                      \
+        int32_t bits_ = ((int32_t)n_ + 127) << 23;                                              \
+        float scale_;                                                                           \
+        memcpy(&scale_, &bits_, sizeof scale_);                                                 \
+        (out) = p_ * scale_;                                                                    \
+    } while (0)
+
+// Quick GELU, x · sigmoid(1.702 x) = x / (1 + e^(-1.702 x)); the exponent is clamped to
+// [-87, 88], where the quotient is already x or -0 to float precision.
+#define MM_QUICK_GELU_BODY                                                                      \
+    for (size_t i = 0; i < count; i++) {                                                        \
+        float v = y[i];                                                                         \
+        float t = -1.702f * v;                                                                  \
+        t = t < -87.0f ? -87.0f : (t > 88.0f ? 88.0f : t);                                      \
+        float e;                                                                                \
+        MM_EXP(t, e);                                                                           \
+        y[i] = v / (1.0f + e);                                                                  \
+    }
+
+// Softmax of each row: e^(x - max) / Σ, the exponent clamped below at -87 (e^-87 is 0 next to
+// the row's largest term, 1).
+#define MM_SOFTMAX_BODY                                                                         \
+    for (int r = 0; r < rows; r++) {                                                            \
+        float *row = x + (size_t)r * stride;                                                    \
+        float m = row[0];                                                                       \
+        for (int j = 1; j < cols; j++) m = row[j] > m ? row[j] : m;                             \
+        float sum = 0;                                                                          \
+        for (int j = 0; j < cols; j++) {                                                        \
+            float t = row[j] - m;                                                               \
+            t = t < -87.0f ? -87.0f : t;                                                        \
+            float e;                                                                            \
+            MM_EXP(t, e);                                                                       \
+            row[j] = e;                                                                         \
+        }                                                                                       \
+        for (int j = 0; j < cols; j++) sum += row[j];                                           \
+        float inv = 1.0f / sum;                                                                 \
+        for (int j = 0; j < cols; j++) row[j] *= inv;                                           \
+    }
+
 static void depthwise_nhwc_generic(MM_DEPTHWISE_NHWC_PARAMS) { MM_DEPTHWISE_NHWC_BODY }
+
+static void layer_norm_generic(float *x, int rows, int dim, const float *gamma, const float *beta, float eps) {
+    float inv_dim = 1.0f / (float)dim;
+    for (int r = 0; r < rows; r++) {
+        float *row = x + (size_t)r * dim;
+        float mean = 0, variance = 0;
+        for (int j = 0; j < dim; j++) mean += row[j];
+        mean *= inv_dim;
+        for (int j = 0; j < dim; j++) variance += (row[j] - mean) * (row[j] - mean);
+        float inv = 1.0f / sqrtf(variance * inv_dim + eps);
+        for (int j = 0; j < dim; j++) row[j] = (row[j] - mean) * inv * gamma[j] + beta[j];
+    }
+}
+static void quick_gelu_generic(float *restrict y, size_t count) { MM_QUICK_GELU_BODY }
+static void softmax_rows_generic(float *restrict x, int rows, int cols, int stride) { MM_SOFTMAX_BODY }
 static void gelu_generic(float *restrict y, size_t count) { MM_GELU_BODY }
 static void relu6_generic(float *restrict y, size_t count) { MM_RELU6_BODY }
 static void add_generic(const float *restrict x, float *restrict y, size_t count) { MM_ADD_BODY }
 
 #if defined(__x86_64__)
+#include <immintrin.h>
 #define MM_AVX2 __attribute__((target("avx2,fma")))
 MM_AVX2 static void depthwise_nhwc_avx2(MM_DEPTHWISE_NHWC_PARAMS) { MM_DEPTHWISE_NHWC_BODY }
 MM_AVX2 static void relu6_avx2(float *restrict y, size_t count) { MM_RELU6_BODY }
 MM_AVX2 static void gelu_avx2(float *restrict y, size_t count) { MM_GELU_BODY }
+MM_AVX2 static void quick_gelu_avx2(float *restrict y, size_t count) { MM_QUICK_GELU_BODY }
+MM_AVX2 static void softmax_rows_avx2(float *restrict x, int rows, int cols, int stride) { MM_SOFTMAX_BODY }
+
+// Sums in 8 lanes (then across them), two passes as the generic code: the mean, then the
+// squared deviations from it.
+MM_AVX2 static float sum8(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+MM_AVX2 static void layer_norm_avx2(float *x, int rows, int dim, const float *gamma, const float *beta, float eps) {
+    float inv_dim = 1.0f / (float)dim;
+    int full = dim & ~7;
+    for (int r = 0; r < rows; r++) {
+        float *row = x + (size_t)r * dim;
+        __m256 acc = _mm256_setzero_ps();
+        for (int j = 0; j < full; j += 8) acc = _mm256_add_ps(acc, _mm256_loadu_ps(row + j));
+        float mean = sum8(acc);
+        for (int j = full; j < dim; j++) mean += row[j];
+        mean *= inv_dim;
+        __m256 m = _mm256_set1_ps(mean);
+        acc = _mm256_setzero_ps();
+        for (int j = 0; j < full; j += 8) {
+            __m256 d = _mm256_sub_ps(_mm256_loadu_ps(row + j), m);
+            acc = _mm256_fmadd_ps(d, d, acc);
+        }
+        float variance = sum8(acc);
+        for (int j = full; j < dim; j++) variance += (row[j] - mean) * (row[j] - mean);
+        float inv = 1.0f / sqrtf(variance * inv_dim + eps);
+        __m256 iv = _mm256_set1_ps(inv);
+        for (int j = 0; j < full; j += 8) {
+            __m256 d = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(row + j), m), iv);
+            _mm256_storeu_ps(row + j, _mm256_fmadd_ps(d, _mm256_loadu_ps(gamma + j), _mm256_loadu_ps(beta + j)));
+        }
+        for (int j = full; j < dim; j++) row[j] = (row[j] - mean) * inv * gamma[j] + beta[j];
+    }
+}
 MM_AVX2 static void add_avx2(const float *restrict x, float *restrict y, size_t count) { MM_ADD_BODY }
 
 static int use_avx2(void) {
@@ -116,5 +227,16 @@ void mm_depthwise_nhwc(const float *x, int batch, int height, int width, int cha
 void mm_relu6(float *y, size_t count) { MM_DISPATCH(relu6, y, count); }
 
 void mm_gelu(float *y, size_t count) { MM_DISPATCH(gelu, y, count); }
+
+void mm_quick_gelu(float *y, size_t count) { MM_DISPATCH(quick_gelu, y, count); }
+
+void mm_softmax_rows(float *x, int rows, int cols, int stride) {
+    if (cols <= 0) return;
+    MM_DISPATCH(softmax_rows, x, rows, cols, stride);
+}
+
+void mm_layer_norm(float *x, int rows, int dim, const float *gamma, const float *beta, float eps) {
+    MM_DISPATCH(layer_norm, x, rows, dim, gamma, beta, eps);
+}
 
 void mm_add(const float *x, float *y, size_t count) { MM_DISPATCH(add, x, y, count); }

@@ -13,12 +13,9 @@ public enum Ops {
         mm_gelu(x, count)
     }
 
-    /// `x · sigmoid(1.702 x)`: the "quick GELU" of OpenAI's CLIP.
+    /// `x · sigmoid(1.702 x)`: the "quick GELU" of OpenAI's CLIP (`mm_quick_gelu`).
     public static func quickGELU(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count {
-            let v = x[i]
-            x[i] = v / (1 + exp(-1.702 * v))
-        }
+        mm_quick_gelu(x, count)
     }
 
     /// `min(max(x, 0), 6)`.
@@ -31,43 +28,17 @@ public enum Ops {
         mm_add(x, y, count)
     }
 
-    /// Softmax over each of `rows` rows of `cols` values, in place; each row's sum is 1.
+    /// Softmax over each of `rows` rows of `cols` values, in place; each row's sum is 1
+    /// (`mm_softmax_rows`).
     public static func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, cols: Int, stride: Int? = nil) {
-        let ld = stride ?? cols
-        for r in 0..<rows {
-            let row = x + r * ld
-            var m = -Float.infinity
-            for j in 0..<cols { m = max(m, row[j]) }
-            var sum: Float = 0
-            for j in 0..<cols {
-                let e = exp(row[j] - m)
-                row[j] = e
-                sum += e
-            }
-            let inv = 1 / sum
-            for j in 0..<cols { row[j] *= inv }
-        }
+        mm_softmax_rows(x, Int32(rows), Int32(cols), Int32(stride ?? cols))
     }
 
     /// Layer normalisation over the last dimension of a `rows × dim` matrix, in place:
     /// `(x - mean) / sqrt(var + eps) · gamma + beta`, with the biased variance as PyTorch uses.
     public static func layerNorm(_ x: UnsafeMutablePointer<Float>, rows: Int, dim: Int,
                                  gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, eps: Float) {
-        let invDim = 1 / Float(dim)
-        for r in 0..<rows {
-            let row = x + r * dim
-            var mean: Float = 0
-            for j in 0..<dim { mean += row[j] }
-            mean *= invDim
-            var variance: Float = 0
-            for j in 0..<dim {
-                let d = row[j] - mean
-                variance += d * d
-            }
-            variance *= invDim
-            let inv = 1 / (variance + eps).squareRoot()
-            for j in 0..<dim { row[j] = (row[j] - mean) * inv * gamma[j] + beta[j] }
-        }
+        mm_layer_norm(x, Int32(rows), Int32(dim), gamma, beta, eps)
     }
 
     /// Scales a vector to unit L2 norm (left as is when its norm is 0).

@@ -1,3 +1,4 @@
+import Synchronization
 /// Scaled dot-product multi-head attention over a batch of sequences, padded or packed
 /// (`SequenceLayout`).
 ///
@@ -17,8 +18,9 @@ public struct MultiHeadAttention {
         self.causal = causal
     }
 
-    /// Scratch floats `forward` needs for sequences of `seqLen` tokens.
-    public static func scratchCount(seqLen: Int) -> Int { seqLen * seqLen }
+    /// Scratch floats `forward` needs for sequences of `seqLen` tokens: one score matrix for each
+    /// of the `BLAS.threads` threads it may use.
+    public static func scratchCount(seqLen: Int) -> Int { seqLen * seqLen * max(1, BLAS.threads) }
 
     /// `forward(…, layout:)` over `batch` sequences each padded to `seqLen` rows.
     public func forward(
@@ -43,18 +45,34 @@ public struct MultiHeadAttention {
         scratch: UnsafeMutablePointer<Float>
     ) {
         let scale = 1 / Float(headDim).squareRoot()
-        for b in layout.lengths.indices {
-            let len = layout.lengths[b], span = layout.spans[b]
-            precondition(len >= 1 && len <= span)
-            let rowBase = layout.starts[b]
-            for h in 0..<heads {
-                let col = h * headDim
+        // Each (sequence, head) pair is one task, with its own score matrix: on up to
+        // `BLAS.threads` threads, each taking the next pair, every product on one thread (they
+        // are small), so the numbers are those of one thread.
+        let pairs = layout.lengths.count * heads
+        let threads = min(max(1, BLAS.threads), pairs)
+        let matrix = layout.longestSpan * layout.longestSpan
+        let (qa, ka, va) = (UInt(bitPattern: q), UInt(bitPattern: k), UInt(bitPattern: v))
+        let (outAddress, scratchAddress) = (UInt(bitPattern: out), UInt(bitPattern: scratch))
+        let next = Atomic<Int>(0)
+        let (heads, headDim, causal) = (self.heads, self.headDim, self.causal)
+        BLAS.forEachBlock(threads, threads: threads) { worker in
+            let scratch = UnsafeMutablePointer<Float>(bitPattern: scratchAddress)! + worker * matrix
+            let (q, k, v) = (UnsafePointer<Float>(bitPattern: qa)!, UnsafePointer<Float>(bitPattern: ka)!,
+                             UnsafePointer<Float>(bitPattern: va)!)
+            let out = UnsafeMutablePointer<Float>(bitPattern: outAddress)!
+            while true {
+                let pair = next.add(1, ordering: .relaxed).oldValue
+                guard pair < pairs else { return }
+                let (b, h) = pair.quotientAndRemainder(dividingBy: heads)
+                let len = layout.lengths[b], span = layout.spans[b]
+                precondition(len >= 1 && len <= span)
+                let rowBase = layout.starts[b], col = h * headDim
                 let qh = q + rowBase * ld + col
                 let kh = k + rowBase * ld + col
                 let vh = v + rowBase * ld + col
                 // scores[span × len] = scale · Q_h · K_hᵀ over the real keys only.
                 BLAS.gemm(transB: true, m: span, n: len, k: headDim, alpha: scale,
-                          a: qh, lda: ld, b: kh, ldb: ld, c: scratch, ldc: len)
+                          a: qh, lda: ld, b: kh, ldb: ld, c: scratch, ldc: len, threads: 1)
                 if causal {
                     for i in 0..<span {
                         let row = scratch + i * len
@@ -68,7 +86,7 @@ public struct MultiHeadAttention {
                 // context[span × headDim] = P · V_h
                 BLAS.gemm(m: span, n: headDim, k: len,
                           a: scratch, lda: len, b: vh, ldb: ld,
-                          c: out + rowBase * ldOut + col, ldc: ldOut)
+                          c: out + rowBase * ldOut + col, ldc: ldOut, threads: 1)
             }
         }
     }

@@ -10,6 +10,6 @@ extension Linear {
             if bias { biases += try w.scoped(name).tensor("bias", shape: [outFeatures]) }
         }
         self.init(weight: weights, bias: bias ? biases : nil, inFeatures: inFeatures,
-                  outFeatures: outFeatures * names.count)
+                  outFeatures: outFeatures * names.count, precision: w.precision, int8Scales: w.int8Scales)
     }
 }

@@ -39,6 +39,17 @@ struct KernelTests {
         #expect(maxDiff(y, expected) < 1e-5)
     }
 
+    @Test func quickGELUMatchesTheDefinitionInDoubleAcrossItsRange() {
+        var rng = SplitMix(state: 3)
+        var x = rng.array(4001).map { $0 * 12 } + [-200, -90, -52, -51.5, -0.0, 0, 1e-30, 51.5, 52, 90, 200]
+        let expected = x.map { v -> Double in let d = Double(v); return d / (1 + Foundation.exp(-1.702 * d)) }
+        x.withUnsafeMutableBufferPointer { Ops.quickGELU($0.baseAddress!, count: $0.count) }
+        let worst = zip(x, expected).map { abs(Double($0) - $1) / max(1e-3, abs($1)) }.max()!
+        #expect(worst < 1e-6, "relative error \(worst)")
+        // Large negative inputs give -0 (or a tiny negative), never NaN.
+        #expect(x.allSatisfy { $0.isFinite })
+    }
+
     @Test func layerNormMatchesTheDefinition() {
         var rng = SplitMix(state: 2)
         let (rows, dim) = (3, 16)
