@@ -15,14 +15,15 @@ public struct ClapAudioEncoder: Encoder {
 
     public static let fileExtensions = ["wav", "flac", "ogg", "opus", "mp3"]
 
+    /// `precision`: the precision `model` was loaded at (part of the fingerprint).
     public init(model: ClapModel, space: SpaceID, limits: AudioLimits = AudioLimits(),
-                windows: ClapAudioWindows? = nil) {
+                windows: ClapAudioWindows? = nil, precision: InferencePrecision = .f32) {
         precondition(space.dimension == model.dimension)
         self.model = model
         self.limits = limits
         self.windows = windows ?? ClapAudioWindows(seconds: model.featureExtractor.config.max_length_s)
         info = EncoderInfo(name: "clap-audio", version: "1", modality: .audio, space: space,
-                           fileExtensions: Self.fileExtensions, settings: self.windows.tag)
+                           fileExtensions: Self.fileExtensions, settings: precision.encoderSettings(self.windows.tag))
     }
 
     public func embed(_ input: EncoderInput) throws -> [Float] {

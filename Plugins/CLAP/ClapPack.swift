@@ -23,14 +23,17 @@ public enum ClapPack {
                             windows: ClapAudioWindows? = nil) throws -> ModelPack {
         let dir = source.directory
         try source.description.requirePresent(in: dir)
-        let model = try WeightsError.locating(in: dir) { try ClapModel.load(directory: dir) }
+        let precision = source.precision
+        let model = try WeightsError.locating(in: dir) {
+            try ClapModel.load(directory: dir, precision: Precision(rawValue: precision.rawValue) ?? .f32)
+        }
         let files = source.description.definingFiles(in: dir)
         var h = SHA256()
         h.update([spaceVersion, try source.digests.combined(files, in: dir)].joined(separator: "\u{0}"))
         let space = SpaceID(name: name, dimension: model.dimension, fingerprint: h.finalize())
         return try ModelPack(name: name, space: space, encoders: [
-            TextEncoder(name: "clap-text", model: model, space: space),
-            ClapAudioEncoder(model: model, space: space, limits: audioLimits, windows: windows),
-        ], labelTemperature: 1 / exp(model.logitScaleAudio))
+            TextEncoder(name: "clap-text", model: model, space: space, settings: precision.encoderSettings()),
+            ClapAudioEncoder(model: model, space: space, limits: audioLimits, windows: windows, precision: precision),
+        ], labelTemperature: 1 / exp(model.logitScaleAudio), precision: precision)
     }
 }

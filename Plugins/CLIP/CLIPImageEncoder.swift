@@ -20,12 +20,12 @@ public struct CLIPImageEncoder: Encoder {
     public let model: CLIPModel
     public let limits: ImageLimits
 
-    public init(model: CLIPModel, space: SpaceID, limits: ImageLimits = ImageLimits()) {
+    public init(model: CLIPModel, space: SpaceID, limits: ImageLimits = ImageLimits(), settings: String = "") {
         precondition(space.dimension == model.dimension)
         self.model = model
         self.limits = limits
         info = EncoderInfo(name: "clip-vision", version: "1", modality: .image, space: space,
-                           fileExtensions: ["jpg", "jpeg", "png"])
+                           fileExtensions: ["jpg", "jpeg", "png"], settings: settings)
     }
 
     /// Decodes a file as the encoder does (JPEG at the draft scale, with its full size).

@@ -26,14 +26,17 @@ public enum CLIPPack {
     public static func load(from source: ModelPackSource, imageLimits: ImageLimits = ImageLimits()) throws -> ModelPack {
         let dir = source.directory
         try source.description.requirePresent(in: dir)
-        let model = try WeightsError.locating(in: dir) { try CLIPModel.load(directory: dir) }
+        let precision = source.precision
+        let model = try WeightsError.locating(in: dir) {
+            try CLIPModel.load(directory: dir, precision: Precision(rawValue: precision.rawValue) ?? .f32)
+        }
         let space = SpaceID(name: name, dimension: model.dimension,
                             fingerprint: try fingerprint(dir, files: source.description.definingFiles(in: dir),
                                                          digests: source.digests))
         return try ModelPack(name: name, space: space, encoders: [
-            TextEncoder(name: "clip-text", model: model, space: space),
-            CLIPImageEncoder(model: model, space: space, limits: imageLimits),
-        ], labelTemperature: 1 / exp(model.logitScale))
+            TextEncoder(name: "clip-text", model: model, space: space, settings: precision.encoderSettings()),
+            CLIPImageEncoder(model: model, space: space, limits: imageLimits, settings: precision.encoderSettings()),
+        ], labelTemperature: 1 / exp(model.logitScale), precision: precision)
     }
 
     /// The space fingerprint: the version tag, the decoding rule, and the digests of the

@@ -20,14 +20,16 @@ public struct ConSEImageEncoder: Encoder {
         self.conse = conse
         self.limits = limits
         self.forwardBatch = max(1, forwardBatch)
-        self.info = Self.info(config: network.config, space: space)
+        self.info = Self.info(config: network.config, space: space,
+                              settings: (InferencePrecision(rawValue: network.precision.rawValue) ?? .f32).encoderSettings())
     }
 
     /// The encoder's description, known from the network's configuration alone (the pack
     /// describes the encoder before it opens the network: `DeferredEncoder`).
-    public static func info(config: EfficientNetConfig, space: SpaceID) -> EncoderInfo {
+    /// `settings`: what else changes its vectors (`EncoderInfo.settings`): the network's precision.
+    public static func info(config: EfficientNetConfig, space: SpaceID, settings: String = "") -> EncoderInfo {
         EncoderInfo(name: "\(config.model_name)+conse", version: "1", modality: .image,
-                    space: space, fileExtensions: ["jpg", "jpeg", "png"])
+                    space: space, fileExtensions: ["jpg", "jpeg", "png"], settings: settings)
     }
 
     /// The reference preprocessing (torchvision `Resize(256)`, `CenterCrop(224)`, `ToTensor`,

@@ -37,7 +37,8 @@ public struct SpeechEncoder: PassageEncoder, AudioLengthLimitedEncoder {
         passages = TranscriptPassages(chunking: textEncoder.textChunking ?? .approximate)
         info = EncoderInfo(name: Self.name, version: Self.version, modality: .audio,
                            space: textEncoder.info.space, fileExtensions: Self.fileExtensions,
-                           settings: "model \(modelFingerprint); text \(textEncoder.info.name) \(textEncoder.info.version)")
+                           settings: "model \(modelFingerprint); text \(textEncoder.info.name) \(textEncoder.info.version)"
+                               + (textEncoder.info.settings.isEmpty ? "" : " (\(textEncoder.info.settings))"))
     }
 
     private init(copy: SpeechEncoder, limits: AudioLimits) {

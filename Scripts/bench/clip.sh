@@ -58,10 +58,10 @@ COS_MM=0 COS_ORT=0
 best() { awk -v a="${1:-0}" -v b="$2" 'BEGIN { print (b > a ? b : a) }'; }
 # Reads `batch B images_per_second X` and `cosine_int8_f32 min M mean A` lines into IPS[<engine>,B].
 collect() {
-    local engine="$1" kind b ips min
-    while read -r kind b _ ips; do
-        if [ "$kind" = cosine_int8_f32 ]; then
-            min="$b"
+    local engine="$1" kind b word ips min
+    while read -r kind b word ips; do
+        if [ "$kind" = cosine_int8_f32 ]; then  # cosine_int8_f32 min M mean A
+            min="$word"
             echo "  $engine: int8 vs f32 embeddings, cosine min $min" >&2
             if [ "$engine" = mmsearch-int8 ]; then COS_MM="$min"; else COS_ORT="$min"; fi
             continue

@@ -2,7 +2,8 @@
 # Benchmark (not a test): `mmsearch index` against the PyTorch reference pipeline (Pillow decode +
 # the same preprocessing + efficientnet-lite-pytorch + ConSE, see Scripts/bench/reference_index.py)
 # on the same photos (100 x ~12 MP and 100 x ~2 MP JPEGs made from Media/) and the same cores,
-# in the same run. Prints images/s for each and the ratio. Then the latency of
+# in the same run, mmsearch at both precisions (`--precision f32` and `int8`). Prints images/s
+# for each and the ratios, and a machine-readable line. Then the latency of
 # `mmsearch query "a dog"`, process start to results, on a 10 000-item index (Media/ plus
 # synthetic unit vectors in the lite space). The machine is shared and noisy: compare ratios,
 # not absolute times.
@@ -45,28 +46,40 @@ cat "$PHOTOS"/*.jpg > /dev/null
 now() { date +%s.%N; }
 best() { sort -n | head -n 1; }
 
-mm_times=() ref_times=() draft_times=()
-for run in $(seq "$RUNS"); do
+mm_times=() int8_times=() ref_times=() draft_times=()
+index_once() {  # index_once PRECISION: seconds for one fresh index of the photos
+    local idx t0 t1
     idx="$(mktemp -d)"
-    t0=$(now); "$BIN" index "$PHOTOS" --index "$idx" --threads "$THREADS" 2>/dev/null || true; t1=$(now)
+    t0=$(now); "$BIN" index "$PHOTOS" --index "$idx" --threads "$THREADS" --precision "$1" 2>/dev/null || true; t1=$(now)
     rm -rf "$idx"
-    mm_times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')")
+    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
+}
+for run in $(seq "$RUNS"); do
+    mm_times+=("$(index_once f32)")
+    int8_times+=("$(index_once int8)")
     ref_times+=("$(OMP_NUM_THREADS=$THREADS "$PY" Scripts/bench/reference_index.py "$PHOTOS" --threads "$THREADS" --workers "$THREADS" 2>/dev/null | awk '/^images / {print $4}')")
     draft_times+=("$(OMP_NUM_THREADS=$THREADS "$PY" Scripts/bench/reference_index.py "$PHOTOS" --threads "$THREADS" --workers "$THREADS" --draft 2>/dev/null | awk '/^images / {print $4}')")
-    echo "run $run: mmsearch ${mm_times[-1]} s, reference ${ref_times[-1]} s, reference+draft ${draft_times[-1]} s" >&2
+    echo "run $run: mmsearch f32 ${mm_times[-1]} s, int8 ${int8_times[-1]} s, reference ${ref_times[-1]} s, reference+draft ${draft_times[-1]} s" >&2
 done
 mm=$(printf '%s\n' "${mm_times[@]}" | best)
+int8=$(printf '%s\n' "${int8_times[@]}" | best)
 ref=$(printf '%s\n' "${ref_times[@]}" | best)
 draft=$(printf '%s\n' "${draft_times[@]}" | best)
 
 printf '\nindexing %d JPEGs (%d x 12 MP, %d x 2 MP), %s threads, best of %d, process start to finish:\n' "$N" "$LARGE" "$SMALL" "$THREADS" "$RUNS"
-awk -v n="$N" -v mm="$mm" -v ref="$ref" -v draft="$draft" 'BEGIN {
-    printf "  %-44s %7.1f images/s\n", "mmsearch index", n / mm
+awk -v n="$N" -v mm="$mm" -v int8="$int8" -v ref="$ref" -v draft="$draft" 'BEGIN {
+    printf "  %-44s %7.1f images/s\n", "mmsearch index --precision f32", n / mm
+    printf "  %-44s %7.1f images/s\n", "mmsearch index --precision int8", n / int8
     printf "  %-44s %7.1f images/s\n", "PyTorch reference (Pillow full decode)", n / ref
     printf "  %-44s %7.1f images/s\n", "PyTorch reference (Pillow draft decode)", n / draft
-    printf "  ratio mmsearch / reference:        %.2fx\n", ref / mm
-    printf "  ratio mmsearch / reference+draft:  %.2fx\n", draft / mm
+    printf "  ratio mmsearch f32 / reference:        %.2fx\n", ref / mm
+    printf "  ratio mmsearch f32 / reference+draft:  %.2fx\n", draft / mm
+    printf "  ratio mmsearch int8 / reference+draft: %.2fx\n", draft / int8
 }'
+LINE=$(awk -v n="$N" -v mm="$mm" -v int8="$int8" -v ref="$ref" -v draft="$draft" 'BEGIN {
+    printf "bench-index: images=%d f32_ips=%.1f int8_ips=%.1f reference_ips=%.1f reference_draft_ips=%.1f f32_vs_reference=%.2f f32_vs_draft=%.2f int8_vs_draft=%.2f\n",
+        n, n / mm, n / int8, n / ref, n / draft, ref / mm, draft / mm, draft / int8
+}')
 
 # Query latency on a 10 000-item index.
 QINDEX="$ROOT/.build/bench/query-index-10k"
@@ -88,3 +101,4 @@ done
 sorted=($(printf '%s\n' "${lat[@]}" | sort -n))
 printf '\nmmsearch query "a dog" on a 10 000-item index (plus Media/), process start to results (10 runs):\n'
 printf '  median %s ms, best %s ms\n' "${sorted[5]}" "${sorted[0]}"
+echo "$LINE query_median_ms=${sorted[5]}"

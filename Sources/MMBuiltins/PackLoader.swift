@@ -12,9 +12,13 @@ public struct PackRequest: Sendable {
     public var pluginDirectories: [String]
     /// Read at most this many seconds of each audio file.
     public var maxAudioSeconds: Double?
+    /// The encoders' number format; nil: the one the index was built at, else the pack's
+    /// default (`ModelPackDescription.defaultPrecision`).
+    public var precision: InferencePrecision?
 
     public init(name: String? = nil, modelDirectory: URL? = nil, pluginDirectories: [String] = [],
-                maxAudioSeconds: Double? = nil) {
+                maxAudioSeconds: Double? = nil, precision: InferencePrecision? = nil) {
+        self.precision = precision
         self.name = name
         self.modelDirectory = modelDirectory
         self.pluginDirectories = pluginDirectories
@@ -60,11 +64,22 @@ public struct PackLoader: Sendable {
         let chosen = try choice(request, index: index)
         var pack = try registry.load(chosen.name, modelsDirectory: locations.modelsDirectory(),
                                      directory: request.modelDirectory,
-                                     digests: WeightsDigest(cacheDirectory: locations.digestCacheDirectory()))
+                                     digests: WeightsDigest(cacheDirectory: locations.digestCacheDirectory()),
+                                     precision: precision(request, pack: chosen, index: index))
         if let seconds = request.maxAudioSeconds { pack = try pack.limitingAudio(toSeconds: seconds) }
         var encoders = EncoderRegistry(pack: pack)
         encoders.loadPlugins(from: pluginFolders(request), log: log)
         return encoders
+    }
+}
+
+extension PackLoader {
+    /// The precision `request` loads its pack at: the one it names, else the one `index` was
+    /// built at (when it was built with this pack), else the pack's default.
+    public func precision(_ request: PackRequest, pack: PackChoice, index: Index?) -> InferencePrecision {
+        if let asked = request.precision { return asked }
+        if let index, index.packName() == pack.name, let recorded = index.precision() { return recorded }
+        return registry.description(of: pack.name)?.defaultPrecision ?? .f32
     }
 }
 

@@ -114,6 +114,11 @@ public final class EmbeddedStore: IndexStore, Sendable {
         return spaces
     }
 
+    public func setting(_ key: IndexSetting) throws -> String? {
+        guard exists() else { return nil }
+        return try readCatalog().setting(key)
+    }
+
     public func writer(for space: SpaceID, storage: VectorStorage) throws -> any SpaceWriter {
         let catalog = try writeCatalog()
         let lock = try IndexLock(directory: directory)

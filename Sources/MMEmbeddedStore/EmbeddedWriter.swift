@@ -91,6 +91,10 @@ final class EmbeddedWriter: SpaceWriter {
 
     /// Links the rows appended since the graph was written (or every row, when there is no
     /// graph or it cannot be trusted) once the space has `GraphParameters.minimumRows`.
+    func record(_ key: IndexSetting, _ value: String) throws {
+        try catalog.record(key, value)
+    }
+
     func finish() throws {
         if graphRows != vectors.rowCount { graphRows = try vectors.updateGraph(graphParameters) }
     }

@@ -109,15 +109,33 @@ enum PostgresSchema {
             server text NOT NULL
         );
         """),
+        ("pg-2: index-wide settings", """
+        CREATE TABLE mmsearch.setting (
+            key text PRIMARY KEY,
+            value text NOT NULL
+        );
+        """),
     ]
 
     /// Whether the schema exists with every migration applied; throws `indexTooNew` for a
-    /// schema with migrations this mmsearch does not know.
+    /// schema with migrations this mmsearch does not know. (`isReadable`: enough to read.)
     static func isCurrent(_ session: PostgresSession) throws -> Bool {
+        try applied(session).map { $0.count == migrations.count } ?? false
+    }
+
+    /// Whether the schema exists with the first migration applied and none this mmsearch does
+    /// not know: what reads need. Later migrations add what readers treat as optional (a
+    /// writer applies them), so an index keeps answering queries across an upgrade.
+    static func isReadable(_ session: PostgresSession) throws -> Bool {
+        try applied(session)?.contains(migrations[0].name) ?? false
+    }
+
+    /// The migrations applied, nil when there is no schema.
+    private static func applied(_ session: PostgresSession) throws -> [String]? {
         let present = try session.query("""
             SELECT to_regclass('mmsearch.migration') IS NOT NULL
             """).first?.decode(Bool.self) ?? false
-        guard present else { return false }
+        guard present else { return nil }
         let applied = try session.query("SELECT name FROM mmsearch.migration ORDER BY applied_at, name")
             .map { try $0.decode(String.self) }
         let known = Set(migrations.map(\.name))
@@ -125,7 +143,7 @@ enum PostgresSchema {
             throw MMSearchError(.fatal, "\(session.location) holds an index written by a newer mmsearch "
                                 + "(migration '\(unknown)')", reason: .indexTooNew)
         }
-        return applied.count == migrations.count
+        return applied
     }
 
     /// Creates the schema and runs the migrations that have not run, in one transaction under

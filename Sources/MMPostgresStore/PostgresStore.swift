@@ -57,7 +57,7 @@ public final class PostgresStore: IndexStore, Sendable {
     public var ownFolders: [String] { [] }
 
     public func exists() -> Bool {
-        (try? pool.withSession { try PostgresSchema.isCurrent($0) }) ?? false
+        (try? pool.withSession { try PostgresSchema.isReadable($0) }) ?? false
     }
 
     /// Runs `body` on a session of a store whose schema is current; a missing one is
@@ -65,7 +65,7 @@ public final class PostgresStore: IndexStore, Sendable {
     func reading<T>(_ body: (PostgresSession) throws -> T) throws -> T {
         try pool.withSession { session in
             if !schemaCurrent.withLock({ $0 }) {
-                guard try PostgresSchema.isCurrent(session) else { throw MMSearchError.indexMissing(location) }
+                guard try PostgresSchema.isReadable(session) else { throw MMSearchError.indexMissing(location) }
                 schemaCurrent.withLock { $0 = true }
             }
             return try body(session)
@@ -85,6 +85,17 @@ public final class PostgresStore: IndexStore, Sendable {
                 try row.decode((Int64, String, Int32, String, String, String, Double, Int64).self)
             return SpaceRecord(id: id, name: name, dimension: Int(dimension), fingerprint: fingerprint,
                                elementType: type, vectorFile: table, createdAt: created, rowCount: Int(rows))
+        }
+    }
+
+    /// An index written before settings existed (migration pg-2) has none.
+    public func setting(_ key: IndexSetting) throws -> String? {
+        guard exists() else { return nil }
+        return try reading { session in
+            guard try session.query("SELECT to_regclass('mmsearch.setting') IS NOT NULL").first?.decode(Bool.self) ?? false
+            else { return nil }
+            return try session.query("SELECT value FROM mmsearch.setting WHERE key = \(key.rawValue)")
+                .first?.decode(String.self)
         }
     }
 

@@ -118,6 +118,13 @@ final class PostgresWriter: SpaceWriter {
         try VectorTables.ensureGraph(space, store: store, session: session)
     }
 
+    func record(_ key: IndexSetting, _ value: String) throws {
+        try session.run("""
+            INSERT INTO mmsearch.setting (key, value) VALUES (\(key.rawValue), \(value))
+            ON CONFLICT (key) DO UPDATE SET value = excluded.value
+            """)
+    }
+
     // MARK: Writes
 
     /// One file as this writer records it: an outcome with its rows, chunks and parts.

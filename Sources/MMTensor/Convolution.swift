@@ -47,7 +47,8 @@ public enum Activation: Sendable {
 // batch, and a depthwise convolution vectorises across channels.
 
 /// A dense 2-D convolution (groups = 1) with a bias (e.g. a folded batch norm), NHWC.
-/// 1×1 kernels with stride 1 need no im2col.
+/// 1×1 kernels with stride 1 need no im2col. At `.int8` the product runs on weights quantised
+/// once per output channel (`QuantizedWeights`, `.perRow`).
 public struct Conv2D: Sendable {
     public let inChannels: Int
     public let outChannels: Int
@@ -56,9 +57,17 @@ public struct Conv2D: Sendable {
     /// PyTorch's `[out, in, k, k]`: row `o` is the filter over `(in, ky, kx)`.
     public let weight: [Float]
     public let bias: [Float]
+    public let precision: Precision
+    private let quantized: QuantizedWeights?
 
-    public init(weight: [Float], bias: [Float], inChannels: Int, outChannels: Int, kernel: Int, stride: Int) {
+    public init(weight: [Float], bias: [Float], inChannels: Int, outChannels: Int, kernel: Int, stride: Int,
+                precision: Precision = .f32) {
         precondition(weight.count == outChannels * inChannels * kernel * kernel && bias.count == outChannels)
+        self.precision = precision
+        quantized = precision == .int8 ? weight.withUnsafeBufferPointer {
+            QuantizedWeights(weight: $0.baseAddress!, inFeatures: inChannels * kernel * kernel, outFeatures: outChannels,
+                             scales: .perRow)
+        } : nil
         self.weight = weight
         self.bias = bias
         self.inChannels = inChannels
@@ -94,10 +103,15 @@ public struct Conv2D: Sendable {
             patches = UnsafePointer(scratch)
         }
         let depth = inChannels * kernel * kernel
-        weight.withUnsafeBufferPointer { w in
-            BLAS.gemm(transB: true, m: pixels, n: outChannels, k: depth,
-                      a: patches, lda: depth, b: w.baseAddress!, ldb: depth,
-                      beta: 1, c: output, ldc: outChannels)
+        if let quantized {
+            quantized.product(patches, rows: pixels, ldx: depth, accumulate: true, into: output, ldy: outChannels,
+                              threads: BLAS.threads)
+        } else {
+            weight.withUnsafeBufferPointer { w in
+                BLAS.gemm(transB: true, m: pixels, n: outChannels, k: depth,
+                          a: patches, lda: depth, b: w.baseAddress!, ldb: depth,
+                          beta: 1, c: output, ldc: outChannels)
+            }
         }
         activation.apply(output, count: pixels * outChannels)
     }

@@ -6,7 +6,7 @@
 //                         [--method automatic|exact|quantized|approximate] [--width EF] [--threads N]
 //                         [--repeat R] [--rows 1]
 //   mmsearch-bench clip --model DIR [--batch 1,8] [--threads 2] [--seconds 10]   (CLIPBench.swift)
-//   mmsearch-bench embed-texts --input LINES.txt --out V.f32 [--threads N]
+//   mmsearch-bench embed-texts --input LINES.txt --out V.f32 [--threads N] [--precision f32|int8]
 //
 // `import` stores raw little-endian f32 vectors (one per row) under the paths /bench/<row>;
 // with `--pack lite` they go into the lite pack's space, so `mmsearch query` can search them
@@ -164,7 +164,8 @@ func embedTexts(_ o: [String: String]) throws {
     let lines = try String(contentsOfFile: try require(o, "input"), encoding: .utf8)
         .split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { !$0.isEmpty }
     let threads = max(1, Int(o["threads"] ?? "") ?? ProcessInfo.processInfo.activeProcessorCount)
-    let pack = try LitePack.load(modelsDirectory: Locations.current().modelsDirectory())
+    guard let precision = InferencePrecision(rawValue: o["precision"] ?? "f32") else { throw Failure("--precision is f32 or int8") }
+    let pack = try LitePack.load(modelsDirectory: Locations.current().modelsDirectory(), precision: precision)
     guard let encoder = pack.encoder(for: .text) else { throw Failure("the lite pack has no text encoder") }
     let dim = pack.space.dimension
     let batch = 32

@@ -8,7 +8,8 @@ struct StatsCommand: ParsableCommand {
         commandName: "stats",
         abstract: "Show what the index holds, and how healthy its space is.",
         discussion: """
-            Prints, per space, the number of indexed and failed files, the files per \
+            Prints, per space, the number of indexed and failed files, the precision the \
+            last index run embedded at (--precision), the files per \
             modality, the stored labels, and two diagnostics of the space's vectors (one \
             per file; a text file's chunks averaged):
               anisotropy  the mean cosine similarity of all pairs of files (exact): near 0
@@ -46,7 +47,7 @@ struct StatsCommand: ParsableCommand {
             // Recordings indexed without rows (no speech): indexed, not failed, but told.
             let silent = counts.withoutSpeech > 0 ? " (\(counts.withoutSpeech) without speech)" : ""
             print("\(report.space.spaceID): \(counts.ok) indexed\(silent), \(counts.failed) failed, "
-                  + "\(report.space.elementType) vectors")
+                  + "\(report.space.elementType) vectors, embedded at \((index.precision() ?? .f32).rawValue)")
             for (modality, files) in counts.modalities {
                 print("  " + modality.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0) + String(files))
             }

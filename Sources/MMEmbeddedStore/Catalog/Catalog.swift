@@ -108,6 +108,18 @@ public final class Catalog: Sendable {
         }
     }
 
+    /// An index-wide setting (`meta` row `setting.<key>`); nil when never recorded.
+    func setting(_ key: IndexSetting) throws -> String? {
+        try read { try String.fetchOne($0, sql: "SELECT value FROM meta WHERE key = ?", arguments: ["setting." + key.rawValue]) }
+    }
+
+    func record(_ key: IndexSetting, _ value: String) throws {
+        try write {
+            try $0.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                           arguments: ["setting." + key.rawValue, value])
+        }
+    }
+
     // MARK: Spaces
 
     public func spaces() throws -> [SpaceRecord] {

@@ -18,10 +18,13 @@ public struct TextEncoder<Model: TextEmbeddingModel>: Encoder {
     public let info: EncoderInfo
     public let model: Model
 
-    public init(name: String, version: String = "1", model: Model, space: SpaceID) {
+    /// `settings`: what else changes the model's vectors (`EncoderInfo.settings`), such as its
+    /// precision (`InferencePrecision.encoderSettings`).
+    public init(name: String, version: String = "1", model: Model, space: SpaceID, settings: String = "") {
         precondition(space.dimension == model.dimension)
         self.model = model
-        info = EncoderInfo(name: name, version: version, modality: .text, space: space, fileExtensions: [])
+        info = EncoderInfo(name: name, version: version, modality: .text, space: space, fileExtensions: [],
+                           settings: settings)
     }
 
     /// The host cuts documents into chunks that fit the model's token limit.

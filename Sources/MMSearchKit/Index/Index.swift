@@ -28,6 +28,12 @@ public struct Index: Sendable {
         return (try? store.spaces())?.first?.name
     }
 
+    /// The precision the last index run embedded at; nil for an index that never recorded one
+    /// (made before precisions existed: f32) or that is missing or unreadable.
+    public func precision() -> InferencePrecision? {
+        (try? store.setting(.precision))?.flatMap(InferencePrecision.init(rawValue:))
+    }
+
     /// The recorded space equal to `space`; nil when the index holds no space yet. An index
     /// that holds another space refuses: mixing vectors of two spaces gives meaningless scores.
     public func space(matching space: SpaceID) throws -> SpaceRecord? {

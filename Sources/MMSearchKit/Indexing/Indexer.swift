@@ -25,6 +25,8 @@ struct Indexer {
         var run = state
         let clock = Date()
         let routing = EncoderRouting(pack: pack)
+        // The next run (and `stats`) reads the precision this one embeds at.
+        try writer.record(.precision, pack.precision.rawValue)
 
         // Scan.
         let scanner = Scanner(extensions: routing.extensions,

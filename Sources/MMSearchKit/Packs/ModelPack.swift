@@ -14,11 +14,15 @@ public struct ModelPack: Sendable {
     /// or as it was fitted for the pack; 0.01 (a logit scale of 100, CLIP's) for a pack that
     /// does not know its own.
     public let labelTemperature: Float
+    /// The precision its encoders run at (`ModelPackSource.precision`, as its loader honoured
+    /// it: a loader that knows only f32 says so).
+    public let precision: InferencePrecision
 
     /// Fails when an encoder writes into another space than the pack's, or when two encoders
     /// claim the same modality or the same file extension, or the temperature is not positive.
     public init(name: String, space: SpaceID, encoders: [any Encoder],
-                unavailable: [UnavailableEncoder] = [], labelTemperature: Float = 0.01) throws {
+                unavailable: [UnavailableEncoder] = [], labelTemperature: Float = 0.01,
+                precision: InferencePrecision = .f32) throws {
         guard labelTemperature > 0, labelTemperature.isFinite else {
             throw MMSearchError(.fatal, "pack '\(name)': label temperature \(labelTemperature) is not a positive number")
         }
@@ -42,12 +46,13 @@ public struct ModelPack: Sendable {
         self.encoders = encoders
         self.unavailable = unavailable
         self.labelTemperature = labelTemperature
+        self.precision = precision
     }
 
     /// The same pack with other encoders (a plugin added, audio limited).
     public func replacingEncoders(_ encoders: [any Encoder]) throws -> ModelPack {
         try ModelPack(name: name, space: space, encoders: encoders, unavailable: unavailable,
-                      labelTemperature: labelTemperature)
+                      labelTemperature: labelTemperature, precision: precision)
     }
 
     /// The encoder of `modality`, if the pack has one.

@@ -22,9 +22,14 @@ public struct ModelPackDescription: Sendable, Equatable {
     public let defaultRank: Int?
     /// The command that puts the weights in place (`Scripts/fetch/models.py clip`).
     public let fetchCommand: String
+    /// The precision a new index is built at when none is asked for (chosen per pack by
+    /// measurement: `precision` in the table).
+    public let defaultPrecision: InferencePrecision
 
     public init(name: String, summary: String, modalities: [Modality], requiredFiles: [String],
-                optionalFiles: [String] = [], defaultRank: Int?, fetchCommand: String) {
+                optionalFiles: [String] = [], defaultRank: Int?, fetchCommand: String,
+                defaultPrecision: InferencePrecision = .f32) {
+        self.defaultPrecision = defaultPrecision
         self.name = name
         self.summary = summary
         self.modalities = modalities
@@ -37,7 +42,7 @@ public struct ModelPackDescription: Sendable, Equatable {
     /// A table of packs as the fetch script and `MMBuiltins` share it:
     /// `{"format": 1, "fetch_program": "Scripts/fetch/models.py", "packs": [{"name",
     /// "fetch_argument", "summary", "modalities", "default_rank", "required_files",
-    /// "optional_files", …}, …]}` (other keys are the fetch script's).
+    /// "optional_files", "precision", …}, …]}` (other keys are the fetch script's).
     public struct Table: Decodable, Sendable {
         public let packs: [ModelPackDescription]
 
@@ -50,6 +55,7 @@ public struct ModelPackDescription: Sendable, Equatable {
             let default_rank: Int?
             let required_files: [String]
             let optional_files: [String]?
+            let precision: InferencePrecision?
         }
 
         public init(from decoder: Decoder) throws {
@@ -62,7 +68,8 @@ public struct ModelPackDescription: Sendable, Equatable {
             packs = try c.decode([Entry].self, forKey: .packs).map { entry in
                 ModelPackDescription(name: entry.name, summary: entry.summary, modalities: entry.modalities,
                                      requiredFiles: entry.required_files, optionalFiles: entry.optional_files ?? [],
-                                     defaultRank: entry.default_rank, fetchCommand: "\(program) \(entry.fetch_argument)")
+                                     defaultRank: entry.default_rank, fetchCommand: "\(program) \(entry.fetch_argument)",
+                                     defaultPrecision: entry.precision ?? .f32)
             }
         }
 
@@ -114,13 +121,16 @@ public struct ModelPackSource: Sendable {
     public let isExplicit: Bool
     /// How the loader finds its files' digests for the space fingerprint.
     public let digests: WeightsDigest
+    /// The number format the encoders are loaded at.
+    public let precision: InferencePrecision
 
     public init(directory: URL, description: ModelPackDescription, isExplicit: Bool = false,
-                digests: WeightsDigest = WeightsDigest(cacheDirectory: nil)) {
+                digests: WeightsDigest = WeightsDigest(cacheDirectory: nil), precision: InferencePrecision = .f32) {
         self.directory = directory
         self.description = description
         self.isExplicit = isExplicit
         self.digests = digests
+        self.precision = precision
     }
 }
 

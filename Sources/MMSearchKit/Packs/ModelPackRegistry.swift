@@ -81,7 +81,8 @@ public struct ModelPackRegistry: Sendable {
     /// pack's files is fatal, naming the first missing file and how to get it; a loader's own
     /// failure (damaged weights) is fatal and keeps the loader's message.
     public func load(_ name: String, modelsDirectory: URL, directory: URL? = nil,
-                     digests: WeightsDigest = WeightsDigest(cacheDirectory: nil)) throws -> ModelPack {
+                     digests: WeightsDigest = WeightsDigest(cacheDirectory: nil),
+                     precision: InferencePrecision = .f32) throws -> ModelPack {
         guard let entry = entries.first(where: { $0.description.name == name }) else {
             throw MMSearchError(.usage, "unknown model pack '\(name)': available packs: "
                                 + names.joined(separator: ", "), reason: .unknownPack)
@@ -106,7 +107,7 @@ public struct ModelPackRegistry: Sendable {
         }
         do {
             return try entry.load(ModelPackSource(directory: folder, description: pack, isExplicit: directory != nil,
-                                                  digests: digests))
+                                                  digests: digests, precision: precision))
         } catch let error as MMSearchError {
             throw error
         } catch {

@@ -40,6 +40,9 @@ public protocol IndexStore: Sendable {
     /// The spaces the index holds, oldest first. A missing index is an error
     /// (`MMSearchError.Reason.indexMissing`).
     func spaces() throws -> [SpaceRecord]
+    /// An index-wide setting as the last run that recorded it left it (`SpaceWriter.record`);
+    /// nil when none did or there is no index.
+    func setting(_ key: IndexSetting) throws -> String?
     /// Opens `space` for writing: takes the writer's lock, records the space when the index has
     /// none yet (its vectors kept as `storage`), and repairs what a crash left. The lock is held
     /// until the writer is released.
@@ -104,6 +107,14 @@ public protocol SpaceWriter: AnyObject {
     /// row (a PostgreSQL space's HNSW graph, once the space is large enough). The default does
     /// nothing.
     func finish() throws
+    /// Records an index-wide setting (`IndexStore.setting`), at once.
+    func record(_ key: IndexSetting, _ value: String) throws
+}
+
+/// Index-wide settings a run records for the next ones.
+public enum IndexSetting: String, Sendable, CaseIterable {
+    /// The `InferencePrecision` the last index run embedded at.
+    case precision
 }
 
 extension SpaceWriter {
