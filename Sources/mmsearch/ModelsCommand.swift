@@ -22,8 +22,9 @@ struct ModelsCommand: ParsableCommand {
               {"models_directory": DIR, "default": {"pack", "reason", "index"},
                "packs": [{"name", "summary", "modalities": [...], "directory",
                           "present": BOOL, "missing": [FILE, ...], "default_rank": N|null,
-                          "fetch": COMMAND}, …]}
-            "reason" is "named", "index", "best-present" or "fallback".
+                          "precision": "f32"|"int8", "fetch": COMMAND}, …]}
+            "reason" is "named", "index", "best-present" or "fallback". "precision" (the \
+            PRECISION column) is what a new index is built at when --precision is not given.
 
             EXAMPLES
               mmsearch models
@@ -61,10 +62,10 @@ struct ModelsCommand: ParsableCommand {
 /// The plain listing of `mmsearch models`.
 enum ModelsTable {
     static func lines(_ document: ModelsDocument, choice: PackChoice) -> [String] {
-        let header = ["PACK", "MODALITIES", "WEIGHTS", "FOLDER"]
+        let header = ["PACK", "MODALITIES", "WEIGHTS", "PRECISION", "FOLDER"]
         let rows = document.packs.map { pack in
             [pack.name + (pack.name == choice.name ? " *" : ""), pack.modalities.joined(separator: ","),
-             pack.present ? "present" : "missing", pack.directory]
+             pack.present ? "present" : "missing", pack.precision, pack.directory]
         }
         var lines = TextTable.lines(header: header, rows: rows)
         lines.append("")

@@ -21,12 +21,14 @@ public struct ModelsDocument: Codable, Sendable, Equatable {
         public let present: Bool
         public let missing: [String]
         public let defaultRank: Int?
+        /// The precision a new index is built at (`--precision`'s default).
+        public let precision: String
         public let fetch: String
 
         enum CodingKeys: String, CodingKey {
             case name, summary, modalities, directory, present, missing
             case defaultRank = "default_rank"
-            case fetch
+            case precision, fetch
         }
 
         public func encode(to encoder: Swift.Encoder) throws {
@@ -38,6 +40,7 @@ public struct ModelsDocument: Codable, Sendable, Equatable {
             try c.encode(present, forKey: .present)
             try c.encode(missing, forKey: .missing)
             try c.encode(defaultRank, forKey: .defaultRank)  // null, not left out
+            try c.encode(precision, forKey: .precision)
             try c.encode(fetch, forKey: .fetch)
         }
     }
@@ -73,7 +76,8 @@ public struct ModelsDocument: Codable, Sendable, Equatable {
             let missing = pack.missingFiles(in: dir)
             return PackPart(name: pack.name, summary: pack.summary, modalities: pack.modalities.map(\.rawValue),
                             directory: dir.path, present: missing.isEmpty, missing: missing,
-                            defaultRank: pack.defaultRank, fetch: pack.fetchCommand)
+                            defaultRank: pack.defaultRank, precision: pack.defaultPrecision.rawValue,
+                            fetch: pack.fetchCommand)
         }
     }
 }
