@@ -23,6 +23,10 @@ void mm_depthwise_nhwc(const float *x, int batch, int height, int width, int cha
                        int pad_top, int pad_left, int relu6,
                        float *y, int out_height, int out_width);
 
+/// 0 keeps `mm_depthwise_nhwc` off its AVX-512 path (3×3 and 5×5 kernels), 1 allows it: for
+/// tests, which compare the paths.
+void mm_depthwise_limit_avx512(int allowed);
+
 /// y[i] = min(max(y[i], 0), 6).
 void mm_relu6(float *y, size_t count);
 
