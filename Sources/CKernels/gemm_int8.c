@@ -60,35 +60,6 @@ static float quantize_group(const float *v, int count, int length, int8_t *codes
     return amax / 127.0f;
 }
 
-void mm_q8_pack_weights(const float *w, int k, int n, int group, void *packed) {
-    int blocks = blocks_of(k), panels = panels_of(n), per = group_blocks(k, group), groups = groups_of(k, group);
-    int8_t *codes = packed;
-    float *scales = (float *)(codes + (size_t)panels * blocks * QP * QB);
-    int8_t *span = malloc((size_t)per * QB);
-    if (!span) abort();
-    for (int p = 0; p < panels; p++) {
-        for (int g = 0; g < groups; g++) {
-            int b0 = g * per, b1 = b0 + per < blocks ? b0 + per : blocks, k0 = b0 * QB;
-            float *scale = scales + ((size_t)p * groups + g) * QP;
-            for (int j = 0; j < QP; j++) {
-                int col = p * QP + j;
-                if (col < n) {
-                    int count = k - k0 < (b1 - b0) * QB ? k - k0 : (b1 - b0) * QB;
-                    scale[j] = quantize_group(w + (size_t)col * k + k0, count, (b1 - b0) * QB, span);
-                } else {
-                    scale[j] = 0;
-                    memset(span, 0, (size_t)per * QB);
-                }
-                for (int b = b0; b < b1; b++) {
-                    int8_t *dst = codes + ((size_t)p * blocks + b) * QP * QB;
-                    for (int i = 0; i < QB; i++) dst[(i / 4) * QP * 4 + j * 4 + i % 4] = span[(b - b0) * QB + i];
-                }
-            }
-        }
-    }
-    free(span);
-}
-
 void mm_q8_unpack_weights(const void *packed, int k, int n, int group, float *w) {
     int blocks = blocks_of(k), panels = panels_of(n), per = group_blocks(k, group), groups = groups_of(k, group);
     const int8_t *codes = packed;
@@ -348,6 +319,29 @@ void mm_q8_quantize_rows(int m, int k, const float *a, int lda, int group, void 
     if (chosen() != PORTABLE) { quantize_rows_avx2(m, k, a, lda, group, rows, first, last); return; }
 #endif
     quantize_rows_portable(m, k, a, lda, group, rows, first, last);
+}
+
+// The weights' columns are quantised as rows are (`mm_q8_quantize_rows`: the same numbers, on the
+// CPU's vector path), then their codes are laid out in panels, 4 bytes at a time.
+void mm_q8_pack_weights(const float *w, int k, int n, int group, void *packed) {
+    int blocks = blocks_of(k), panels = panels_of(n), groups = groups_of(k, group);
+    int8_t *codes = packed;
+    float *scales = (float *)(codes + (size_t)panels * blocks * QP * QB);
+    memset(packed, 0, mm_q8_weights_size(k, n, group));
+    void *rows = malloc(mm_q8_rows_size(n, k, group));
+    if (!rows) abort();
+    mm_q8_quantize_rows(n, k, w, k, group, rows, 0, n);
+    rows_view v = view_rows(rows, n, k, group);
+    for (int col = 0; col < n; col++) {
+        int p = col / QP, j = col % QP;
+        const int8_t *src = v.codes + (size_t)col * v.stride;
+        for (int b = 0; b < blocks; b++) {
+            int8_t *dst = codes + ((size_t)p * blocks + b) * QP * QB + j * 4;
+            for (int i4 = 0; i4 < QB / 4; i4++) memcpy(dst + i4 * QP * 4, src + b * QB + i4 * 4, 4);
+        }
+        for (int g = 0; g < groups; g++) scales[((size_t)p * groups + g) * QP + j] = v.scales[(size_t)col * groups + g];
+    }
+    free(rows);
 }
 
 void mm_q8_gemm(int m, int n, int k, int group, const void *rows, const void *packed, float *c, int ldc,

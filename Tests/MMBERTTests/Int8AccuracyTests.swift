@@ -35,7 +35,7 @@ struct Int8AccuracyTests {
         let f32 = try SentenceTransformer(directory: directory, precision: .f32)
         let int8 = try SentenceTransformer(directory: directory, precision: .int8)
         let (a, b) = BLAS.withThreads(2) { (f32.encode(texts), int8.encode(texts)) }
-        let cosines = zip(a, b).map { pair in zip(pair.0, pair.1).reduce(Float(0)) { $0 + $1.0 * $1.1 } }
+        let cosines = zip(a, b).map { cosine($0.0, $0.1) }
         let worst = cosines.indices.min { cosines[$0] < cosines[$1] }!
         let mean = cosines.reduce(0, +) / Float(cosines.count)
         print("MiniLM int8 vs f32 over \(texts.count) texts: mean cosine \(mean), min \(cosines[worst]) (\(texts[worst].debugDescription))")

@@ -10,16 +10,10 @@ import Testing
 struct ClapInt8Tests {
     static let model = Result { try ClapModel.load(directory: ClapFixtures.tinyDirectory, precision: .int8) }
 
-    static func cosine(_ a: [Float], _ b: [Float]) -> Float {
-        let dot = zip(a, b).reduce(Float(0)) { $0 + $1.0 * $1.1 }
-        let norms = (a.reduce(Float(0)) { $0 + $1 * $1 } * b.reduce(Float(0)) { $0 + $1 * $1 }).squareRoot()
-        return dot / norms
-    }
-
     @Test func audioEmbeddingsAtInt8StayWithinCosine0995OfTheReference() throws {
         let fixture = try ClapFixtures.audioFixture()
         let got = try Self.model.get().audioEmbeddings(features: ClapFixtures.floats(fixture.features))
-        let cosines = zip(got, fixture.clips).map { Self.cosine($0.0, $0.1.embedding) }
+        let cosines = zip(got, fixture.clips).map { cosine($0.0, $0.1.embedding) }
         print("CLAP tiny audio int8: min cosine \(cosines.min()!) over \(cosines.count)")
         #expect(cosines.count == fixture.clips.count && cosines.allSatisfy { $0 >= 0.995 })
         #expect(zip(got, fixture.clips).contains { maxAbsDifference($0.0, $0.1.embedding) > 1e-4 })
@@ -28,7 +22,7 @@ struct ClapInt8Tests {
     @Test func textEmbeddingsAtInt8StayWithinCosine0995OfTheReference() throws {
         let fixture = try TestPaths.json(ClapFixtures.TextFixture.self, "clap/tiny-text.json")
         let got = try Self.model.get().embed(texts: fixture.cases.map(\.text))
-        let cosines = zip(got, fixture.cases).map { Self.cosine($0.0, $0.1.embedding) }
+        let cosines = zip(got, fixture.cases).map { cosine($0.0, $0.1.embedding) }
         print("CLAP tiny text int8: min cosine \(cosines.min()!) over \(cosines.count)")
         #expect(!cosines.isEmpty && cosines.allSatisfy { $0 >= 0.995 })
     }

@@ -11,17 +11,11 @@ import Testing
 struct CLIPInt8Tests {
     static let model = Result { try CLIPModel.load(directory: CLIPFixtures.tinyDirectory, precision: .int8) }
 
-    static func cosine(_ a: [Float], _ b: [Float]) -> Float {
-        let dot = zip(a, b).reduce(Float(0)) { $0 + $1.0 * $1.1 }
-        let norms = (a.reduce(Float(0)) { $0 + $1 * $1 } * b.reduce(Float(0)) { $0 + $1 * $1 }).squareRoot()
-        return dot / norms
-    }
-
     @Test func imageEmbeddingsAtInt8StayWithinCosine0995OfTheReference() throws {
         let fixture = try TestPaths.json(CLIPFixtures.VisionFixture.self, "clip/tiny-vision.json")
         let pixels = try CLIPFixtures.floats(fixture.inputs)
         let got = try Self.model.get().imageEmbeddings(pixelValues: pixels)
-        let cosines = zip(got, fixture.embeddings).map { Self.cosine($0.0, $0.1) }
+        let cosines = zip(got, fixture.embeddings).map { cosine($0.0, $0.1) }
         print("CLIP tiny vision int8: min cosine \(cosines.min()!) over \(cosines.count)")
         #expect(cosines.count == fixture.embeddings.count && cosines.allSatisfy { $0 >= 0.995 })
         // int8, not the f32 numbers.
@@ -32,7 +26,7 @@ struct CLIPInt8Tests {
         let fixture = try TestPaths.json(CLIPFixtures.TextFixture.self, "clip/tiny-text.json")
         let model = try Self.model.get()
         let got = try model.embed(texts: fixture.cases.map(\.text))
-        let cosines = zip(got, fixture.cases).map { Self.cosine($0.0, $0.1.embedding) }
+        let cosines = zip(got, fixture.cases).map { cosine($0.0, $0.1.embedding) }
         print("CLIP tiny text int8: min cosine \(cosines.min()!) over \(cosines.count)")
         #expect(!cosines.isEmpty && cosines.allSatisfy { $0 >= 0.995 })
     }

@@ -138,4 +138,27 @@ import PostgresNIO
         #expect(summary.indexed == 1)
         #expect(try f.indexedPaths().count == 4)
     }
+    /// An index written before the settings table (migration pg-2) keeps answering queries:
+    /// readers need pg-1 only; the next writer migrates it and records its precision.
+    @Test func anIndexFromBeforeSettingsIsReadAndTheNextWriterMigratesIt() throws {
+        let f = try Fixture(store: .postgres)
+        for i in 0..<3 { try f.photo("p\(i).jpg", "photo \(i)") }
+        _ = try f.index()
+        let store = try #require(f.index.store as? PostgresStore)
+        #expect(try store.setting(.precision) == InferencePrecision.f32.rawValue)
+        // Back to how an older mmsearch left it.
+        _ = try store.pool.withSession { session in
+            try session.run("DROP TABLE mmsearch.setting")
+            try session.run("DELETE FROM mmsearch.migration WHERE name = 'pg-2: index-wide settings'")
+        }
+        let older = Index(store: PostgresStore(store.server))
+        #expect(older.store.exists())
+        #expect(try older.store.setting(.precision) == nil)
+        #expect(older.precision() == nil)
+        let hits = try Engine(pack: f.engine.pack, index: older).search(.text("photo 1"), limit: 1)
+        #expect(hits.first?.path.hasSuffix("/p1.jpg") == true)
+        // A writer migrates it.
+        _ = try Engine(pack: f.engine.pack, index: older).index(roots: [f.photos])
+        #expect(older.precision() == .f32)
+    }
 }

@@ -48,6 +48,14 @@ public struct SetupError: Error, CustomStringConvertible {
 }
 
 /// Largest absolute element-wise difference.
+/// The cosine of the angle between `a` and `b` (any lengths of the vectors themselves).
+public func cosine(_ a: [Float], _ b: [Float]) -> Float {
+    precondition(a.count == b.count, "lengths \(a.count) and \(b.count)")
+    let dot = zip(a, b).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+    let norms = (a.reduce(Float(0)) { $0 + $1 * $1 } * b.reduce(Float(0)) { $0 + $1 * $1 }).squareRoot()
+    return dot / norms
+}
+
 public func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
     precondition(a.count == b.count, "lengths \(a.count) and \(b.count)")
     var m: Float = 0
