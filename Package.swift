@@ -60,7 +60,9 @@ let package = Package(
 
         // Runtime and media.
         .target(name: "MMTensor", dependencies: ["CBLAS", "CKernels"]),
-        .target(name: "MMMedia", dependencies: ["CCodecs", "CAudio"]),
+        // libexif: photos' EXIF (date taken, camera, position, orientation) for PhotoMetadata.
+        .systemLibrary(name: "CExif", path: "Sources/CExif", pkgConfig: "libexif", providers: [.apt(["libexif-dev"])]),
+        .target(name: "MMMedia", dependencies: ["CCodecs", "CAudio", "CExif"]),
 
         // The C ABI of shared-library plugins: the public header (Plugins/ABI/include) and
         // compile-time checks of its layout.
