@@ -25,7 +25,7 @@ public enum ClapPack {
         try source.description.requirePresent(in: dir)
         let precision = source.precision
         let model = try WeightsError.locating(in: dir) {
-            try ClapModel.load(directory: dir, precision: Precision(rawValue: precision.rawValue) ?? .f32)
+            try ClapModel.load(directory: dir, precision: precision)
         }
         let files = source.description.definingFiles(in: dir)
         var h = SHA256()

@@ -28,7 +28,7 @@ public enum CLIPPack {
         try source.description.requirePresent(in: dir)
         let precision = source.precision
         let model = try WeightsError.locating(in: dir) {
-            try CLIPModel.load(directory: dir, precision: Precision(rawValue: precision.rawValue) ?? .f32)
+            try CLIPModel.load(directory: dir, precision: precision)
         }
         let space = SpaceID(name: name, dimension: model.dimension,
                             fingerprint: try fingerprint(dir, files: source.description.definingFiles(in: dir),

@@ -21,7 +21,7 @@ public struct ConSEImageEncoder: Encoder {
         self.limits = limits
         self.forwardBatch = max(1, forwardBatch)
         self.info = Self.info(config: network.config, space: space,
-                              settings: (InferencePrecision(rawValue: network.precision.rawValue) ?? .f32).encoderSettings())
+                              settings: network.precision.encoderSettings())
     }
 
     /// The encoder's description, known from the network's configuration alone (the pack

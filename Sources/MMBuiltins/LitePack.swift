@@ -70,7 +70,7 @@ public enum LitePack {
         // for int8 to pay), and the reference's top-5 held on 67 of 70 photos instead of all.
         let precision = source.precision
         let sentences = try WeightsError.locating(in: textDir) {
-            try SentenceTransformer(directory: textDir, precision: Precision(rawValue: precision.rawValue) ?? .f32)
+            try SentenceTransformer(directory: textDir, precision: precision)
         }
         let imageConfig = try EfficientNetConfig.load(imageDir.appendingPathComponent("config.json"))
         let classNames = try ImageNetClassNames.load()

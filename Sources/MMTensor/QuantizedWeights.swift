@@ -74,8 +74,8 @@ final class QuantizedWeights: @unchecked Sendable {
 }
 
 /// The number format a model's matrix products run in. Norms, softmax, activations and the
-/// residual stream stay f32 either way.
-public enum Precision: String, Sendable, CaseIterable {
+/// residual stream stay f32 either way. (The host calls it `InferencePrecision`: `--precision`.)
+public enum Precision: String, Sendable, CaseIterable, Codable {
     /// f32 weights and products, as the reference computes.
     case f32
     /// int8 weights and rows, int32 products (scaled as `Int8Scales` says).

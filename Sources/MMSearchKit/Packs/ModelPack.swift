@@ -1,4 +1,5 @@
 import Foundation
+import MMTensor
 
 /// A set of encoders that write into one shared space: text, image, … vectors from the same
 /// pack can be compared with each other.

@@ -1,4 +1,5 @@
 import Foundation
+import MMTensor
 
 /// What a program knows about a model pack before loading it: what it reads, where its weights
 /// are expected, how to get them, and how much it is preferred as the default. The built-in

@@ -1,4 +1,5 @@
 import Foundation
+import MMTensor
 
 /// The model packs a program knows: their descriptions, how to load each, and which one a
 /// command uses when none is named.
