@@ -1,22 +1,25 @@
-// y = x · Wᵀ in int8 (see ckernels.h): weights and rows quantised in blocks of MM_Q8_BLOCK along
-// the inner dimension, each block with its own scale (ggml's Q8_0 on both sides), products of
-// blocks in int32, scaled and summed in f32. Blocks of 32 keep a transformer's outlier channels
-// from flattening a whole row (one scale per row or per output column did not keep MiniLM's
-// embeddings within cosine 0.999 of f32; blocks of 32 did).
+// y = x · Wᵀ in int8 (see ckernels.h): weights and rows quantised with one scale per group of
+// `group` blocks of MM_Q8_BLOCK inner values (0: one group over the whole inner dimension, i.e.
+// one scale per output column and per row), group products in int32, scaled and summed in f32.
+// Groups of one block (ggml's Q8_0 on both sides) keep a transformer's outlier channels from
+// coarsening a whole row: MiniLM needs them to stay within cosine 0.999 of f32; CLIP and CLAP
+// do with one scale per row, which is a quarter faster.
 //
 // Packed weights, one buffer: codes, then scales.
 //   codes: panels of MM_Q8_PANEL output columns; per panel, per block, 8 groups of 4 inner
 //          values, each group 16 columns × 4 bytes (the layout `vpdpbusd` reads: one 32-bit lane
-//          per column, 4 products each), 512 bytes per (panel, block);
-//   scales: per panel, per block, 16 floats.
-// Quantised rows, one buffer: codes (m × padded k bytes), then per (row, block) a scale (float)
-// and the sum of the block's codes (int32, for the unsigned-times-signed VNNI product).
+//          per column, 4 products each), 512 bytes per (panel, block); inner values past k are 0;
+//   scales: per panel, per group, 16 floats.
+// Quantised rows, one buffer: codes (m × k padded to whole blocks, bytes), then per (row, group)
+// a scale (float), then per (row, group) the sum of its codes (int32, for the
+// unsigned-times-signed VNNI product).
 //
 // Paths: AVX-512 VNNI (`vpdpbusd`, weights flipped to unsigned by +128, the rows' sums
 // subtracting it again), AVX2 (`vpmaddubsw` on |w| and x with w's sign, `vpmaddwd` to int32;
 // |values| <= 127 keep the 16-bit pair sums from saturating), plain C. Every path computes the
 // same integers; only the f32 scaling's rounding may differ (fused or not).
 #include "ckernels.h"
+#include "cpu_features.h"
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -95,9 +98,12 @@ static rows_view view_rows(const void *buffer, int m, int k, int group) {
     return v;
 }
 
+// The blocks [g · per, group_end(v, g)) of group g (the last group may have fewer).
+static int group_end(rows_view v, int g) { return g * v.per + v.per < v.blocks ? g * v.per + v.per : v.blocks; }
+
 // Row r's group g: its codes, scale and the sum of its codes, from `count` values.
 static void quantize_row_group(rows_view v, int r, int g, const float *values, int count) {
-    int b0 = g * v.per, b1 = b0 + v.per < v.blocks ? b0 + v.per : v.blocks;
+    int b0 = g * v.per, b1 = group_end(v, g);
     int8_t *codes = (int8_t *)v.codes + (size_t)r * v.stride + (size_t)b0 * QB;
     ((float *)v.scales)[(size_t)r * v.groups + g] = quantize_group(values, count, (b1 - b0) * QB, codes);
     int32_t sum = 0;
@@ -122,7 +128,7 @@ static void tile_portable(rows_view x, int r0, int mr, const int8_t *wc, const f
         float acc[QP] = {0};
         const int8_t *xr = x.codes + (size_t)r * x.stride;
         for (int g = 0; g < x.groups; g++) {
-            int b0 = g * x.per, b1 = b0 + x.per < x.blocks ? b0 + x.per : x.blocks;
+            int b0 = g * x.per, b1 = group_end(x, g);
             float xs = x.scales[(size_t)r * x.groups + g];
             for (int j = 0; j < QP; j++) {
                 int32_t dot = 0;
@@ -199,7 +205,7 @@ static ALWAYS_INLINE Q8_VNNI void tile_vnni(const int MR, rows_view x, int r0, c
     const int8_t *xr[8];
     for (int r = 0; r < MR; r++) xr[r] = x.codes + (size_t)(r0 + r) * x.stride;
     for (int g = 0; g < x.groups; g++) {
-        int i0 = g * x.per * QB, i1 = (g * x.per + x.per < x.blocks ? g * x.per + x.per : x.blocks) * QB;
+        int i0 = g * x.per * QB, i1 = group_end(x, g) * QB;
         __m512i dot[8];
         for (int r = 0; r < MR; r++) dot[r] = _mm512_set1_epi32(-128 * x.sums[(size_t)(r0 + r) * x.groups + g]);
         // Weights of inner values i..i+3 for the panel's 16 columns: 64 bytes at wc + 16·i.
@@ -242,7 +248,7 @@ static ALWAYS_INLINE Q8_AVX2 void tile_avx2(const int MR, rows_view x, int r0, c
     const int8_t *xr[4];
     for (int r = 0; r < MR; r++) xr[r] = x.codes + (size_t)(r0 + r) * x.stride;
     for (int g = 0; g < x.groups; g++) {
-        int i0 = g * x.per * QB, i1 = (g * x.per + x.per < x.blocks ? g * x.per + x.per : x.blocks) * QB;
+        int i0 = g * x.per * QB, i1 = group_end(x, g) * QB;
         __m256i dot[4][2];
         for (int r = 0; r < MR; r++) dot[r][0] = dot[r][1] = _mm256_setzero_si256();
         for (int i = i0; i < i1; i += 4) {
@@ -279,18 +285,6 @@ Q8_AVX2 static void tile_avx2_4(rows_view x, int r0, const int8_t *wc, const flo
 Q8_AVX2 static void tile_avx2_2(rows_view x, int r0, const int8_t *wc, const float *ws, float *c, int ldc, int nr, int acc) { tile_avx2(2, x, r0, wc, ws, c, ldc, nr, acc); }
 Q8_AVX2 static void tile_avx2_1(rows_view x, int r0, const int8_t *wc, const float *ws, float *c, int ldc, int nr, int acc) { tile_avx2(1, x, r0, wc, ws, c, ldc, nr, acc); }
 
-static int has_vnni(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vl")
-        && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
-static int has_avx2(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
-#else
-static int has_vnni(void) { return 0; }
-static int has_avx2(void) { return 0; }
 #endif
 
 /// What `mm_q8_limit_isa` allows: 0 everything, 1 up to AVX2, 2 plain C.
@@ -299,8 +293,8 @@ void mm_q8_limit_isa(int cap) { isa_cap = cap; }
 
 enum path { PORTABLE, AVX2, VNNI };
 static enum path chosen(void) {
-    if (isa_cap < 1 && has_vnni()) return VNNI;
-    if (isa_cap < 2 && has_avx2()) return AVX2;
+    if (isa_cap < 1 && mm_cpu_avx512_vnni()) return VNNI;
+    if (isa_cap < 2 && mm_cpu_avx2_fma()) return AVX2;
     return PORTABLE;
 }
 

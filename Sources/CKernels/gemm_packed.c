@@ -4,8 +4,8 @@
 // are packed per block (MM_MR interleaved), the weights are already in panels of MM_NR output
 // columns, and a 6x16 AVX2 micro-kernel keeps its 12 accumulators in registers.
 #include "ckernels.h"
+#include "cpu_features.h"
 #include <stdlib.h>
-#include <string.h>
 
 #define MM_NR 16
 #define MM_MR 6
@@ -38,8 +38,7 @@ void mm_sgemm_pack_weights(const float *w, int k, int n, float *packed) {
 #include <immintrin.h>
 #define MM_AVX2 __attribute__((target("avx2,fma")))
 
-// The same CPU check as the other kernels (kernels.c).
-int mm_sgemm_packed_available(void) { return strcmp(mm_kernels_isa(), "avx2+fma") == 0; }
+int mm_sgemm_packed_available(void) { return mm_cpu_avx2_fma(); }
 
 // rows [0, mr) of a block of MM_MR, interleaved: ap[i·MM_MR + r] = a[r][i]; missing rows are 0.
 static void pack_rows(const float *a, int lda, int mr, int kc, float *ap) {

@@ -1,4 +1,5 @@
 #include "ckernels.h"
+#include "cpu_features.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -291,18 +292,23 @@ MM_AVX512 static void depthwise_nhwc_avx512(MM_DEPTHWISE_NHWC_PARAMS) {
     }
 }
 
-static int use_avx512(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
-
-static int use_avx2(void) {
+int mm_cpu_avx2_fma(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
+
+int mm_cpu_avx512f(void) { return mm_cpu_avx2_fma() && __builtin_cpu_supports("avx512f"); }
+
+int mm_cpu_avx512_vnni(void) {
+    return mm_cpu_avx512f() && __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vl")
+        && __builtin_cpu_supports("avx512bw");
+}
 #define MM_DISPATCH(name, ...) \
-    do { if (use_avx2()) name##_avx2(__VA_ARGS__); else name##_generic(__VA_ARGS__); } while (0)
+    do { if (mm_cpu_avx2_fma()) name##_avx2(__VA_ARGS__); else name##_generic(__VA_ARGS__); } while (0)
 #else
+int mm_cpu_avx2_fma(void) { return 0; }
+int mm_cpu_avx512f(void) { return 0; }
+int mm_cpu_avx512_vnni(void) { return 0; }
 #define MM_DISPATCH(name, ...) name##_generic(__VA_ARGS__)
 #endif
 
@@ -311,7 +317,7 @@ void mm_depthwise_limit_avx512(int allowed) { depthwise_avx512_allowed = allowed
 
 const char *mm_kernels_isa(void) {
 #if defined(__x86_64__)
-    if (use_avx2()) return "avx2+fma";
+    if (mm_cpu_avx2_fma()) return "avx2+fma";
 #endif
     return "generic";
 }
@@ -320,7 +326,7 @@ void mm_depthwise_nhwc(const float *x, int batch, int height, int width, int cha
                        const float *w, const float *bias, int kernel, int stride, int pad_top,
                        int pad_left, int relu6, float *y, int out_height, int out_width) {
 #if defined(__x86_64__)
-    if ((kernel == 3 || kernel == 5) && depthwise_avx512_allowed && use_avx512()) {
+    if ((kernel == 3 || kernel == 5) && depthwise_avx512_allowed && mm_cpu_avx512f()) {
         depthwise_nhwc_avx512(x, batch, height, width, channels, w, bias, kernel, stride, pad_top, pad_left, relu6,
                               y, out_height, out_width);
         return;

@@ -23,9 +23,9 @@ public final class PostgresStore: IndexStore, Sendable {
     let pool: SessionPool
     /// The shards, read once (a store's shards are fixed when it is set up).
     private let shards = Locked<[PostgresShards.Shard]?>(nil)
-    /// Set once the schema was found current: migrations only ever add, so every later
-    /// operation of this value skips asking again.
-    private let schemaCurrent = Locked(false)
+    /// Set once the schema was found readable (`PostgresSchema.isReadable`): migrations only ever
+    /// add, so every later operation of this value skips asking again.
+    private let schemaReadable = Locked(false)
     /// Live rows below which a search scans every row (exact) rather than the HNSW graph.
     public let exactBelow: Int
 
@@ -60,13 +60,13 @@ public final class PostgresStore: IndexStore, Sendable {
         (try? pool.withSession { try PostgresSchema.isReadable($0) }) ?? false
     }
 
-    /// Runs `body` on a session of a store whose schema is current; a missing one is
+    /// Runs `body` on a session of a store whose schema is readable; a missing one is
     /// `indexMissing`.
     func reading<T>(_ body: (PostgresSession) throws -> T) throws -> T {
         try pool.withSession { session in
-            if !schemaCurrent.withLock({ $0 }) {
+            if !schemaReadable.withLock({ $0 }) {
                 guard try PostgresSchema.isReadable(session) else { throw MMSearchError.indexMissing(location) }
-                schemaCurrent.withLock { $0 = true }
+                schemaReadable.withLock { $0 = true }
             }
             return try body(session)
         }

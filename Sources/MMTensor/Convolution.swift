@@ -57,13 +57,13 @@ public struct Conv2D: Sendable {
     /// PyTorch's `[out, in, k, k]`: row `o` is the filter over `(in, ky, kx)`.
     public let weight: [Float]
     public let bias: [Float]
-    public let precision: Precision
     private let quantized: QuantizedWeights?
+    /// `.int8` when the weights were quantised.
+    public var precision: Precision { quantized == nil ? .f32 : .int8 }
 
     public init(weight: [Float], bias: [Float], inChannels: Int, outChannels: Int, kernel: Int, stride: Int,
                 precision: Precision = .f32) {
         precondition(weight.count == outChannels * inChannels * kernel * kernel && bias.count == outChannels)
-        self.precision = precision
         quantized = precision == .int8 ? weight.withUnsafeBufferPointer {
             QuantizedWeights(weight: $0.baseAddress!, inFeatures: inChannels * kernel * kernel, outFeatures: outChannels,
                              scales: .perRow)

@@ -8,7 +8,8 @@ public struct Linear: Sendable {
     public let inFeatures: Int
     public let outFeatures: Int
     public let bias: [Float]?
-    public let precision: Precision
+    /// `.int8` when the weights were quantised.
+    public var precision: Precision { quantized == nil ? .f32 : .int8 }
     /// How the weights are scaled at `.int8` (`.perRow` otherwise, and unused).
     public var int8Scales: Int8Scales { quantized?.scales ?? .perRow }
     private let plain: [Float]?
@@ -23,7 +24,6 @@ public struct Linear: Sendable {
                 int8Scales: Int8Scales = .perRow) {
         precondition(weight.count == inFeatures * outFeatures)
         precondition(bias == nil || bias!.count == outFeatures)
-        self.precision = precision
         if precision == .int8 {
             quantized = weight.withUnsafeBufferPointer {
                 QuantizedWeights(weight: $0.baseAddress!, inFeatures: inFeatures, outFeatures: outFeatures, scales: int8Scales)

@@ -12,8 +12,9 @@ final class QuantizedWeights: @unchecked Sendable {
     let outFeatures: Int
 
     let scales: Int8Scales
-    /// `mm_q8_*`'s `group`: blocks of 32 inner values per scale, 0 for one per column and row.
-    private var group: Int32 { scales == .perBlock ? 1 : 0 }
+    /// `mm_q8_*`'s `group` for `scales`: blocks of 32 inner values per scale, 0 for one per
+    /// column and row.
+    private let group: Int32
 
     static let panelWidth = Int(mm_q8_panel_width())
 
@@ -22,7 +23,7 @@ final class QuantizedWeights: @unchecked Sendable {
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures
         self.scales = scales
-        let group = scales == .perBlock ? Int32(1) : 0
+        group = scales == .perBlock ? 1 : 0
         packed = UnsafeMutableRawPointer.allocate(byteCount: max(1, mm_q8_weights_size(Int32(inFeatures), Int32(outFeatures), group)),
                                                   alignment: 64)
         mm_q8_pack_weights(weight, Int32(inFeatures), Int32(outFeatures), group, packed)
@@ -71,24 +72,4 @@ final class QuantizedWeights: @unchecked Sendable {
 
     /// Which product kernel runs on this CPU: "avx512-vnni", "avx2" or "portable".
     static var isa: String { String(cString: mm_q8_isa()) }
-}
-
-/// The number format a model's matrix products run in. Norms, softmax, activations and the
-/// residual stream stay f32 either way. (The host calls it `InferencePrecision`: `--precision`.)
-public enum Precision: String, Sendable, CaseIterable, Codable {
-    /// f32 weights and products, as the reference computes.
-    case f32
-    /// int8 weights and rows, int32 products (scaled as `Int8Scales` says).
-    case int8
-}
-
-/// How finely int8 weights and rows are scaled: a model's choice, by measurement.
-public enum Int8Scales: Sendable, Equatable {
-    /// One scale per output column of the weights and one per row of the input: integer sums
-    /// over the whole inner dimension, the fastest. (CLIP's and CLAP's towers.)
-    case perRow
-    /// One scale per block of 32 inner values of each column and row (ggml's Q8_0): keeps
-    /// outlier channels from coarsening a whole row, about a quarter slower. (MiniLM, whose
-    /// embeddings need it to stay within cosine 0.999 of f32.)
-    case perBlock
 }
