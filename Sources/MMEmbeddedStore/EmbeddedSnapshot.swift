@@ -106,6 +106,9 @@ final class EmbeddedSnapshot: SpaceSnapshot {
         let modalities: Set<Modality>?
         let directories: [String]?
         let labels: [String]?
+        let dates: DateWindow?
+        let camera: String?
+        let near: GeoCircle?
     }
 
     init(db: Database, space: SpaceRecord, search: VectorSearch) {
@@ -121,7 +124,8 @@ final class EmbeddedSnapshot: SpaceSnapshot {
     }
 
     private func scope(_ options: SearchOptions) throws -> SearchScope {
-        let key = ScopeKey(modalities: options.modalities, directories: options.directories, labels: options.labels)
+        let key = ScopeKey(modalities: options.modalities, directories: options.directories, labels: options.labels,
+                           dates: options.dates, camera: options.camera, near: options.near)
         if let known = scopes[key] { return known }
         let scope = try SearchScope(options, space: space.id, rowCount: search.live.rowCount, in: db)
         scopes[key] = scope
@@ -182,7 +186,8 @@ final class EmbeddedSnapshot: SpaceSnapshot {
         guard let owner = try Catalog.owner(ofRow: row, space: space.id, in: db) else { return nil }
         return SearchHit(fileID: owner.fileID, path: owner.path, score: score, modality: owner.modality,
                          part: owner.part.map { MatchedPart(part: $0, score: score) },
-                         labels: try LabelTable.labels(path: owner.path, space: space.id, in: db))
+                         labels: try LabelTable.labels(path: owner.path, space: space.id, in: db),
+                         date: FileDate(photo: owner.photo, mtimeNs: owner.mtimeNs), photo: owner.photo)
     }
 
     func partsUnderRow(ofFile path: String) throws -> [FilePart] {
@@ -200,7 +205,8 @@ final class EmbeddedSnapshot: SpaceSnapshot {
                 .map(\.withoutVector)
         }
         return FileDetails(record: record, parts: parts,
-                           labels: try LabelTable.labels(path: record.path, space: space.id, in: db))
+                           labels: try LabelTable.labels(path: record.path, space: space.id, in: db),
+                           photo: try PhotoTable.details(fileID: id, in: db))
     }
 
     func items() throws -> [IndexedItem] {

@@ -80,7 +80,8 @@ final class EmbeddedWriter: SpaceWriter {
             }
             return FileOutcome(path: file.file.path, size: file.file.size, mtimeNs: file.file.mtimeNs,
                                modality: file.modality, contentHash: file.contentHash, result: result,
-                               encoderFingerprint: file.encoderFingerprint, partsUnderRow: partsUnderRow, note: note)
+                               encoderFingerprint: file.encoderFingerprint, partsUnderRow: partsUnderRow, note: note,
+                               photo: file.photo)
         }
         try catalog.record(outcomes, space: space.id, rowCount: self.vectors.rowCount)
         // A long run links its rows as it goes, so that searches meanwhile scan few rows.
@@ -111,13 +112,14 @@ final class EmbeddedWriter: SpaceWriter {
         let parts = try catalog.read { db in
             try copies.map { try PartTables.partsUnderRow(path: $0.source.path, space: space.id, dimension: space.dimension, in: db) }
         }
+        let photos = try catalog.read { db in try copies.map { try PhotoTable.details(fileID: $0.source.id, in: db) } }
         let rows = try vectors.appendCopies(of: sources)
         let outcomes = copies.indices.map { i in
             FileOutcome(path: copies[i].file.path, size: copies[i].file.size, mtimeNs: copies[i].file.mtimeNs,
                         modality: copies[i].source.modality, contentHash: copies[i].contentHash,
                         result: .success(StoredRows(rows: rows[i], chunks: chunks[i])),
                         encoderFingerprint: copies[i].encoderFingerprint, partsUnderRow: parts[i],
-                        note: copies[i].source.fileNote)
+                        note: copies[i].source.fileNote, photo: photos[i])
         }
         try catalog.record(outcomes, space: space.id, rowCount: self.vectors.rowCount)
     }
@@ -132,5 +134,13 @@ final class EmbeddedWriter: SpaceWriter {
 
     func remove(paths: [String]) throws {
         try catalog.remove(paths: paths, space: space.id)
+    }
+
+    func imagesWithoutPhotoDetails(under roots: [String]) throws -> [(id: Int64, path: String)] {
+        try catalog.imagesWithoutPhotoDetails(under: roots, space: space.id)
+    }
+
+    func recordPhotoDetails(_ entries: [(id: Int64, photo: PhotoMetadata)]) throws {
+        try catalog.recordPhotoDetails(entries)
     }
 }

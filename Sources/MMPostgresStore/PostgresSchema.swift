@@ -22,6 +22,9 @@ import PostgresNIO
 ///     claim          files an indexer is embedding now (space_id, path, and the server
 ///                    process of its connection: a claim whose process is gone is void)
 ///     shard          the shard servers of a sharded store (none for a single server)
+///     setting        index-wide settings (key, value): the precision a run embedded at
+///     photo          what an image's EXIF said, once read: taken_local (wall-clock seconds),
+///                    taken_offset, camera_make, camera_model, latitude, longitude, orientation
 ///     vectors_<id>   one table per space: (id, file_id, part, modality, v vector(d)) with an
 ///                    HNSW index for inner product; on a sharded store, a table partitioned
 ///                    by hash of file_id whose partitions are foreign tables on the shards
@@ -114,6 +117,19 @@ enum PostgresSchema {
             key text PRIMARY KEY,
             value text NOT NULL
         );
+        """),
+        ("pg-3: photo details", """
+        CREATE TABLE mmsearch.photo (
+            file_id bigint PRIMARY KEY REFERENCES mmsearch.file ON DELETE CASCADE,
+            taken_local bigint,
+            taken_offset integer,
+            camera_make text,
+            camera_model text,
+            latitude double precision,
+            longitude double precision,
+            orientation smallint
+        );
+        CREATE INDEX photo_by_taken ON mmsearch.photo (taken_local);
         """),
     ]
 

@@ -38,6 +38,8 @@ final class PostgresSnapshot: SpaceSnapshot {
     private var withoutParts: Set<String> = []
     private var scopes: [ScopeKey: Scope] = [:]
     private var liveRows: Int?
+    /// Whether the schema has photo details (pg-3), asked once.
+    private lazy var photos: Bool = (try? PhotoRows.exist(in: session)) ?? false
     /// Each file's vectors, read at once when a walk over `items()` asks for them.
     private var walking = false
     private var allVectors: [Int64: [[Float]]]?
@@ -46,6 +48,9 @@ final class PostgresSnapshot: SpaceSnapshot {
         let modalities: Set<Modality>?
         let directories: [String]?
         let labels: [String]?
+        let dates: DateWindow?
+        let camera: String?
+        let near: GeoCircle?
     }
 
     /// What a search's filters let through: rows of these modalities, of these files.
@@ -87,7 +92,8 @@ final class PostgresSnapshot: SpaceSnapshot {
     }
 
     private func scope(_ options: SearchOptions) throws -> Scope {
-        let key = ScopeKey(modalities: options.modalities, directories: options.directories, labels: options.labels)
+        let key = ScopeKey(modalities: options.modalities, directories: options.directories, labels: options.labels,
+                           dates: options.dates, camera: options.camera, near: options.near)
         if let known = scopes[key] { return known }
         var files: Set<Int64>?
         if let directories = options.directories {
@@ -113,6 +119,10 @@ final class PostgresSnapshot: SpaceSnapshot {
                 """).map { try $0.decode(Int64.self) })
             files = files.map { $0.intersection(labelled) } ?? labelled
         }
+        if options.filtersPhotos {
+            let passing = try PhotoRows.files(passing: options, space: space, fetch: fetch, photos: photos)
+            files = files.map { $0.intersection(passing) } ?? passing
+        }
         let scope = Scope(modalities: options.modalities.map { $0.map(\.rawValue).sorted() },
                           files: files.map { $0.sorted() })
         scopes[key] = scope
@@ -134,7 +144,8 @@ final class PostgresSnapshot: SpaceSnapshot {
         guard k > 0, scope.files.map({ !$0.isEmpty }) ?? true else { return ([], SearchStatistics()) }
         let approximate = approximate(options)
         if approximate { try Self.prepareApproximateSearch(k: k, in: session) }
-        let sql = try Self.searchStatement(space, approximate: approximate, partitions: try store.partitions(of: space))
+        let sql = try Self.searchStatement(space, approximate: approximate, partitions: try store.partitions(of: space),
+                                           photos: photos)
         let binds = Self.searchBinds(query, k: k, modalities: scope.modalities, files: scope.files)
         var rows: [ScoredRow] = []
         for row in try fetch(PostgresQuery(unsafeSQL: sql, binds: binds)).prefix(k) {
@@ -158,7 +169,8 @@ final class PostgresSnapshot: SpaceSnapshot {
     /// ordering and LIMIT included, so each shard sorts its rows and sends back only its best,
     /// all shards at once (an Async Append over async foreign scans); the final ORDER BY merges
     /// them, and the caller keeps the first `$4`.
-    static func searchStatement(_ space: SpaceRecord, approximate: Bool, partitions: [String] = []) throws -> String {
+    static func searchStatement(_ space: SpaceRecord, approximate: Bool, partitions: [String] = [],
+                                photos: Bool = true) throws -> String {
         let distance = "r.v <#> $1\(VectorTables.cast(space))"
         let order = approximate ? distance : "(\(distance)) + 0"
         func branch(_ table: String) -> String {
@@ -176,9 +188,9 @@ final class PostgresSnapshot: SpaceSnapshot {
             : partitions.map { "(" + branch($0) + ")" }.joined(separator: "\nUNION ALL ")
         return """
             WITH best AS MATERIALIZED (\(best))
-            SELECT b.id, b.distance, \(hitColumns)
+            SELECT b.id, b.distance, \(hitColumns(photos: photos))
             FROM best b
-            \(hitJoins)
+            \(hitJoins(photos: photos))
             ORDER BY b.distance, b.id
             """
     }
@@ -216,9 +228,19 @@ final class PostgresSnapshot: SpaceSnapshot {
     }
 
     /// What a hit needs of a row `b` (`b.file_id`, `b.part`), after the row's id and distance:
-    /// its file, its chunk (for a file searched by its parts), the file's labels and whether it
-    /// has parts under its row (a video's frames), read by `hit(_:)`; with `hitJoins`.
-    static let hitColumns = """
+    /// its file, its chunk (for a file searched by its parts), the file's labels, whether it
+    /// has parts under its row (a video's frames), its modification time and photo details (NULLs
+    /// on a schema without them: `photos` false), read by `hit(_:)`; with `hitJoins`.
+    static func hitColumns(photos: Bool) -> String {
+        hitColumns + ", f.mtime_ns, " + (photos ? "p.file_id IS NOT NULL, " + PhotoRows.columns(of: "p")
+                                                : "false, " + PhotoRows.nullColumns)
+    }
+
+    static func hitJoins(photos: Bool) -> String {
+        hitJoins + (photos ? "\n    LEFT JOIN mmsearch.photo p ON p.file_id = f.id" : "")
+    }
+
+    private static let hitColumns = """
         f.id, f.path, f.modality, c.idx, c.byte_start, c.byte_end, c.text, c.start_s, c.end_s,
                coalesce((SELECT array_agg(l.name ORDER BY l.probability DESC, l.name) FROM mmsearch.label l
                          WHERE l.file_id = f.id), '{}'),
@@ -226,7 +248,7 @@ final class PostgresSnapshot: SpaceSnapshot {
                          WHERE l.file_id = f.id), '{}'),
                EXISTS (SELECT 1 FROM mmsearch.media_segment s WHERE s.file_id = f.id)
         """
-    static let hitJoins = """
+    private static let hitJoins = """
         JOIN mmsearch.file f ON f.id = b.file_id AND f.status = 'ok'
             LEFT JOIN mmsearch.chunk c ON c.file_id = b.file_id AND c.idx = b.part
         """
@@ -237,6 +259,16 @@ final class PostgresSnapshot: SpaceSnapshot {
         let (id, distance, file, path, modality, idx, start, end, text, startS, endS, labels, probabilities, hasParts) =
             try row.decode((Int64, Double, Int64, String, String, Int32?, Int32?, Int32?, String?, Double?, Double?,
                             [String], [Double], Bool).self)
+        // The columns after those: decoded by position (a tuple of 22 is past what decode takes).
+        let cells = Array(row)
+        guard cells.count == 23 else {
+            throw MMSearchError(.fatal, "a search row has \(cells.count) columns, not 23")
+        }
+        let mtime = try cells[14].decode(Int64.self)
+        let photo = try cells[15].decode(Bool.self) ? PhotoRows.metadata((
+            try cells[16].decode(Int64?.self), try cells[17].decode(Int32?.self), try cells[18].decode(String?.self),
+            try cells[19].decode(String?.self), try cells[20].decode(Double?.self), try cells[21].decode(Double?.self),
+            try cells[22].decode(Int16?.self))) : nil
         var part: MatchedPart?
         if let idx {
             let time = startS.flatMap { s in endS.map { TimeSpan(start: s, end: $0) } }
@@ -244,7 +276,8 @@ final class PostgresSnapshot: SpaceSnapshot {
             part = MatchedPart(part: FilePart(index: Int(idx), bytes: bytes, time: time, text: text), score: 0)
         }
         let hit = SearchHit(fileID: file, path: path, score: 0, modality: Modality(rawValue: modality), part: part,
-                            labels: zip(labels, probabilities).map { LabelScore(label: $0, probability: Float($1)) })
+                            labels: zip(labels, probabilities).map { LabelScore(label: $0, probability: Float($1)) },
+                            date: FileDate(photo: photo, mtimeNs: mtime), photo: photo)
         return (id, distance, hit, hasParts)
     }
 
@@ -271,15 +304,17 @@ final class PostgresSnapshot: SpaceSnapshot {
 
     func hit(row: RowID, score: Float) throws -> SearchHit? {
         if let known = hits[row] {
-            return SearchHit(fileID: known.fileID, path: known.path, score: score, modality: known.modality,
-                             part: known.part.map { MatchedPart(part: $0.part, score: score) }, labels: known.labels)
+            var hit = known
+            hit.score = score
+            hit.part = known.part.map { MatchedPart(part: $0.part, score: score) }
+            return hit
         }
         var binds = PostgresBindings()
         binds.append(Int64(row))
         let sql = """
-            SELECT b.id, 0::float8, \(Self.hitColumns)
+            SELECT b.id, 0::float8, \(Self.hitColumns(photos: photos))
             FROM \(try table) b
-            \(Self.hitJoins)
+            \(Self.hitJoins(photos: photos))
             WHERE b.id = $1
             """
         guard let found = try fetch(PostgresQuery(unsafeSQL: sql, binds: binds)).first else { return nil }
@@ -323,7 +358,8 @@ final class PostgresSnapshot: SpaceSnapshot {
             let (name, probability) = try row.decode((String, Double).self)
             return LabelScore(label: name, probability: Float(probability))
         }
-        return FileDetails(record: record, parts: parts, labels: labels)
+        return FileDetails(record: record, parts: parts, labels: labels,
+                           photo: try PhotoRows.details(of: [id], in: session)[id])
     }
 
     func items() throws -> [IndexedItem] {

@@ -138,6 +138,7 @@ public final class PostgresStore: IndexStore, Sendable {
                 let (name, n) = try row.decode((String, Int64).self)
                 return (name, Int(n))
             }
+            counts.dates = try PhotoRows.dateCounts(space: space, in: session)
             return counts
         }
     }

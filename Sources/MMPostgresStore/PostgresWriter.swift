@@ -118,6 +118,35 @@ final class PostgresWriter: SpaceWriter {
         try VectorTables.ensureGraph(space, store: store, session: session)
     }
 
+    func imagesWithoutPhotoDetails(under roots: [String]) throws -> [(id: Int64, path: String)] {
+        var found: [(id: Int64, path: String)] = []
+        for root in roots {
+            let inside = FilePaths.descendantBounds(of: root)
+            for row in try session.query("""
+                SELECT f.id, f.path FROM mmsearch.file f
+                WHERE f.space_id = \(space.id) AND f.status = 'ok' AND f.modality = \(Modality.image.rawValue)
+                  AND (f.path = \(root) OR (f.path >= \(inside.from) AND f.path < \(inside.below)))
+                  AND NOT EXISTS (SELECT 1 FROM mmsearch.photo p WHERE p.file_id = f.id)
+                ORDER BY f.path
+                """) {
+                let (id, path) = try row.decode((Int64, String).self)
+                found.append((id, path))
+            }
+        }
+        return found
+    }
+
+    /// Files removed meanwhile (by another writer) are skipped.
+    func recordPhotoDetails(_ entries: [(id: Int64, photo: PhotoMetadata)]) throws {
+        guard !entries.isEmpty else { return }
+        try session.transaction {
+            let present = Set(try session.query("""
+                SELECT id FROM mmsearch.file WHERE id = ANY(\(entries.map(\.id))) FOR UPDATE
+                """).map { try $0.decode(Int64.self) })
+            try PhotoRows.insert(entries.filter { present.contains($0.id) }, in: session)
+        }
+    }
+
     func record(_ key: IndexSetting, _ value: String) throws {
         try session.run("""
             INSERT INTO mmsearch.setting (key, value) VALUES (\(key.rawValue), \(value))
@@ -134,6 +163,8 @@ final class PostgresWriter: SpaceWriter {
         var contentHash: UInt64?
         var encoder: String?
         var result: Result<Stored, FailureReason>
+        /// For an image: what its EXIF said.
+        var photo: PhotoMetadata? = nil
 
         struct Stored {
             var rows: [[Float]]
@@ -156,7 +187,7 @@ final class PostgresWriter: SpaceWriter {
                       return Entry.Stored(rows: embedded.rowVectors, chunks: whole ? [] : embedded.parts,
                                           partsUnderRow: whole ? embedded.parts : [],
                                           note: embedded.note.map(String.init(describing:)))
-                  })
+                  }, photo: file.photo)
         }
         try session.transaction { try record(entries) }
     }
@@ -191,11 +222,13 @@ final class PostgresWriter: SpaceWriter {
                 parts[file, default: []].append(FilePart(index: parts[file]?.count ?? 0,
                                                          time: TimeSpan(start: start, end: end), vector: vector))
             }
+            let photos = try PhotoRows.details(of: sources, in: session)
             try record(copies.map { copy in
                 Entry(file: copy.file, modality: copy.source.modality, contentHash: copy.contentHash,
                       encoder: copy.encoderFingerprint,
                       result: .success(Entry.Stored(rows: rows[copy.source.id] ?? [], chunks: chunks[copy.source.id] ?? [],
-                                                    partsUnderRow: parts[copy.source.id] ?? [], note: copy.source.note)))
+                                                    partsUnderRow: parts[copy.source.id] ?? [], note: copy.source.note)),
+                      photo: photos[copy.source.id])
             })
         }
     }
@@ -333,6 +366,10 @@ final class PostgresWriter: SpaceWriter {
                 """)
         }
         try KeywordIndex.insert(documents, space: space.id, in: session)
+        try PhotoRows.insert(entries.compactMap { entry in
+            guard case .success = entry.result, let photo = entry.photo, let id = fileIDs[entry.file.path] else { return nil }
+            return (id, photo)
+        }, in: session)
         try addLiveRows(Int64(newRows) - oldRows)
         try session.run("""
             DELETE FROM mmsearch.claim WHERE space_id = \(space.id) AND path = ANY(\(paths)) AND pid = pg_backend_pid()
@@ -361,12 +398,12 @@ final class PostgresWriter: SpaceWriter {
     }
 
     /// Drops what the files `ids` of `space` had besides their records: rows, chunks, parts
-    /// under their row, labels and keyword documents (they were about the old content). Inside
-    /// the caller's transaction; `repair` uses it too.
+    /// under their row, labels, keyword documents and photo details (they were about the old
+    /// content). Inside the caller's transaction; `repair` uses it too.
     static func retire(_ ids: [Int64], of space: SpaceRecord, in session: PostgresSession) throws {
         guard !ids.isEmpty else { return }
         try session.run("DELETE FROM \(unescaped: try VectorTables.table(of: space)) WHERE file_id = ANY(\(ids))")
-        for table in ["chunk", "media_segment", "label", "keyword_doc"] {
+        for table in ["chunk", "media_segment", "label", "keyword_doc"] + (try PhotoRows.exist(in: session) ? ["photo"] : []) {
             try session.run("DELETE FROM mmsearch.\(unescaped: table) WHERE file_id = ANY(\(ids))")
         }
     }

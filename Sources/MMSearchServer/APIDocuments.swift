@@ -35,6 +35,7 @@ struct ProgressDocument: Encodable, Sendable {
         case .scanning: phase = "scanning"
         case .hashing: phase = "hashing"
         case .embedding: phase = "embedding"
+        case .photoDetails: phase = "photo-details"
         }
         found = progress.found
         total = progress.total
@@ -87,6 +88,13 @@ struct FileDocument: Encodable {
     /// The thumbnail's URL, for images; nil otherwise.
     let thumbnail: String?
     let content: String
+    /// When the file was made: a photo's date taken, else its modification time.
+    let date: QueryResultsDocument.DatePart
+    /// A photo's camera and position, when its EXIF gives them.
+    let camera: String?
+    let position: QueryResultsDocument.PositionPart?
+    /// A photo's EXIF orientation (1 upright to 8).
+    let orientation: Int?
 
     init(_ details: FileDetails) {
         let record = details.record
@@ -106,6 +114,10 @@ struct FileDocument: Encodable {
         note = record.note
         thumbnail = record.modality == .image ? "/api/v1/files/\(record.id)/thumbnail" : nil
         content = "/api/v1/files/\(record.id)/content"
+        date = .init(details.date)
+        camera = details.photo?.camera
+        position = details.photo?.position.map { .init(latitude: $0.latitude, longitude: $0.longitude) }
+        orientation = details.photo?.orientation
     }
 }
 
@@ -120,6 +132,30 @@ struct StatsDocument: Encodable {
         let failed: Int
         let modalities: [String: Int]
         let labels: [String: Int]
+        let dates: Dates
+    }
+    /// When the files were made (see `DateCounts`).
+    struct Dates: Encodable {
+        let earliest: QueryResultsDocument.DatePart?
+        let latest: QueryResultsDocument.DatePart?
+        let taken: Int
+        let modified: Int
+        let withCamera: Int
+        let positioned: Int
+
+        enum CodingKeys: String, CodingKey {
+            case earliest, latest, taken, modified, positioned
+            case withCamera = "with_camera"
+        }
+
+        init(_ counts: DateCounts) {
+            earliest = counts.earliest.map(QueryResultsDocument.DatePart.init)
+            latest = counts.latest.map(QueryResultsDocument.DatePart.init)
+            taken = counts.taken
+            modified = counts.modified
+            withCamera = counts.withCamera
+            positioned = counts.positioned
+        }
     }
     let index: String
     let spaces: [Space]
@@ -130,7 +166,8 @@ struct StatsDocument: Encodable {
             Space(name: space.name, dimension: space.dimension, fingerprint: space.fingerprint,
                   storage: space.elementType, files: counts.ok, failed: counts.failed,
                   modalities: Dictionary(counts.modalities.map { ($0.modality.rawValue, $0.files) }, uniquingKeysWith: +),
-                  labels: Dictionary(counts.labels.map { ($0.label, $0.files) }, uniquingKeysWith: +))
+                  labels: Dictionary(counts.labels.map { ($0.label, $0.files) }, uniquingKeysWith: +),
+                  dates: Dates(counts.dates))
         }
     }
 }

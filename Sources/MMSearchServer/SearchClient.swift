@@ -27,6 +27,11 @@ public struct SearchClient: Sendable {
         if let minimum = options.minimumScore { fields.append(("min_score", String(minimum))) }
         if options.hybrid { fields.append(("hybrid", "1")) }
         if options.allChunks { fields.append(("all_chunks", "1")) }
+        if let after = options.dates?.after { fields.append(("after", WallClock.iso8601(after))) }
+        if let before = options.dates?.before { fields.append(("before", WallClock.iso8601(before))) }
+        if let camera = options.camera { fields.append(("camera", camera)) }
+        if let near = options.near { fields.append(("near", near.description)) }
+        if options.order != .score { fields.append(("sort", options.order.rawValue)) }
 
         var request: URLRequest
         if expression.isSingle, case .text(let text) = expression.main {

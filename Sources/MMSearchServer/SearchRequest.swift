@@ -20,6 +20,10 @@ struct SearchRequest: Sendable {
     var minScore: Float?
     var hybrid = false
     var allChunks = false
+    var dates: DateWindow?
+    var camera: String?
+    var near: GeoCircle?
+    var order = ResultOrder.score
 
     static let maxTop = 1000
 
@@ -45,9 +49,15 @@ struct SearchRequest: Sendable {
         let min_score: Float?
         let hybrid: Bool?
         let all_chunks: Bool?
+        var after: String? = nil
+        var before: String? = nil
+        var camera: String? = nil
+        var near: String? = nil
+        var sort: String? = nil
     }
 
-    /// `GET /api/v1/search?q=…&top=…&modality=…&in=…&label=…&min_score=…&hybrid=1&all_chunks=1`.
+    /// `GET /api/v1/search?q=…&top=…&modality=…&in=…&label=…&min_score=…&hybrid=1&all_chunks=1`
+    /// `&after=2024-06&before=2024-09&camera=canon&near=48.85,2.29:2km&sort=-date`.
     init(query: QueryString) throws {
         guard let text = query.first("q"), !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw APIError.badRequest("q: the query is empty: give a text, e.g. ?q=a+dog")
@@ -86,6 +96,37 @@ struct SearchRequest: Sendable {
         if let minScore = json.min_score { self.minScore = try Self.checkedScore(minScore) }
         hybrid = json.hybrid ?? false
         allChunks = json.all_chunks ?? false
+        try readPhotoFilters(after: json.after, before: json.before, camera: json.camera, near: json.near, sort: json.sort)
+    }
+
+    /// The date, camera and place filters and the order, each checked (a 400 names the parameter).
+    private mutating func readPhotoFilters(after: String?, before: String?, camera: String?, near: String?,
+                                           sort: String?) throws {
+        let (after, before) = (after.flatMap { $0.isEmpty ? nil : $0 }, before.flatMap { $0.isEmpty ? nil : $0 })
+        do {
+            let window = try DateWindow(after: after, before: before)
+            dates = window.isEmpty ? nil : window
+        } catch let error as MMSearchError {
+            throw APIError.badRequest([after.map { _ in "after" }, before.map { _ in "before" }].compactMap { $0 }
+                .joined(separator: ", ") + ": " + error.message)
+        }
+        if let camera = camera?.trimmingCharacters(in: .whitespaces), !camera.isEmpty {
+            guard camera.count <= 256 else { throw APIError.badRequest("camera: at most 256 characters") }
+            self.camera = camera
+        }
+        if let near, !near.isEmpty {
+            do {
+                self.near = try GeoCircle(parsing: near)
+            } catch let error as MMSearchError {
+                throw APIError.badRequest("near: " + error.message)
+            }
+        }
+        if let sort, !sort.isEmpty {
+            guard let order = ResultOrder(rawValue: sort) else {
+                throw APIError.badRequest("sort: score, date or -date, not \"\(sort)\"")
+            }
+            self.order = order
+        }
     }
 
     /// A multipart form: the upload in part `file`, the filters as text fields; or several
@@ -120,6 +161,8 @@ struct SearchRequest: Sendable {
         }
         hybrid = try Self.flag(first("hybrid"), name: "hybrid")
         allChunks = try Self.flag(first("all_chunks"), name: "all_chunks")
+        try readPhotoFilters(after: first("after"), before: first("before"), camera: first("camera"),
+                             near: first("near"), sort: first("sort"))
     }
 
     private static func checkedTop(_ top: Int) throws -> Int {
@@ -161,6 +204,10 @@ struct SearchRequest: Sendable {
         options.minimumScore = minScore
         options.hybrid = hybrid
         options.allChunks = allChunks
+        options.dates = dates
+        options.camera = camera
+        options.near = near
+        options.order = order
         return options
     }
 

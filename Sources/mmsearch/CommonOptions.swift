@@ -120,6 +120,28 @@ struct SearchFilterOptions: ParsableArguments {
         "Only results with at least this cosine similarity.", valueName: "s"))
     var minScore: Float?
 
+    @Option(help: ArgumentHelp(
+        "Only files dated from the start of DATE on (2024, 2024-06, 2024-06-15 or 2024-06-15T14:30): a photo's date taken, else the file's modification time.",
+        valueName: "date"))
+    var after: String?
+
+    @Option(help: ArgumentHelp(
+        "Only files dated before the start of DATE (--after 2024 --before 2025: the year 2024).", valueName: "date"))
+    var before: String?
+
+    @Option(help: ArgumentHelp("Only photos whose camera make or model contains TEXT (any case).", valueName: "text"))
+    var camera: String?
+
+    @Option(help: ArgumentHelp(
+        "Only photos taken within RADIUS of a GPS position: LAT,LON (5 km) or LAT,LON:RADIUS (2km, 500m).",
+        valueName: "lat,lon[:radius]"))
+    var near: String?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp(
+        "Order of the results: score (best first), date (oldest first) or -date (newest first); the best -t by score are sorted.",
+        valueName: "order"))
+    var sort: ResultOrder = .score
+
     @Flag(help: "Fuse the vector ranking with a keyword (BM25) ranking of the query's words.")
     var hybrid = false
 
@@ -129,16 +151,35 @@ struct SearchFilterOptions: ParsableArguments {
 
     func validate() throws {
         if let minScore, !minScore.isFinite { throw ValidationError("--min-score must be a number") }
+        do {
+            _ = try DateWindow(after: after, before: before)
+        } catch let error as MMSearchError {
+            let flags = [after.map { _ in "--after" }, before.map { _ in "--before" }].compactMap { $0 }
+            throw ValidationError(flags.joined(separator: "/") + ": " + error.message)
+        }
+        do {
+            _ = try near.map(GeoCircle.init(parsing:))
+        } catch let error as MMSearchError {
+            throw ValidationError("--near: " + error.message)
+        }
+        if let camera, camera.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw ValidationError("--camera needs a text to look for in camera makes and models")
+        }
     }
 
-    /// The search options these filters say.
-    func options(_ locations: Locations) -> SearchOptions {
+    /// The search options these filters say (checked by `validate`).
+    func options(_ locations: Locations) throws -> SearchOptions {
         var options = SearchOptions()
         options.modalities = modalities.isEmpty ? nil : Set(modalities)
         options.directories = directories.isEmpty ? nil : directories.map { locations.absolutePath($0) }
         options.labels = labels.isEmpty ? nil : labels
         options.minimumScore = minScore
         options.hybrid = hybrid
+        let dates = try DateWindow(after: after, before: before)
+        options.dates = dates.isEmpty ? nil : dates
+        options.camera = camera?.trimmingCharacters(in: .whitespaces)
+        options.near = try near.map(GeoCircle.init(parsing:))
+        options.order = sort
         // The int8 scan with exact rescoring: exact results, the fastest way.
         if exact { options.method = .quantized }
         return options
@@ -154,6 +195,8 @@ extension Modality: ExpressibleByArgument {
 }
 
 extension VectorStorage: ExpressibleByArgument {}
+
+extension ResultOrder: ExpressibleByArgument {}
 
 /// How an index run scans and embeds (threads, excludes, hidden files, vector storage, text
 /// budgets), shared by `index` and `serve`.

@@ -52,7 +52,7 @@ struct EvalCommand: ParsableCommand {
                                         root: root.map { locations.absolutePath($0) })
         let index = try self.index.index(locations)
         let engine = Engine(pack: try model.load(locations, index: index), index: index)
-        let report = try engine.evaluate(judgements, options: filters.options(locations), locations: locations)
+        let report = try engine.evaluate(judgements, options: try filters.options(locations), locations: locations)
         if json {
             print(try JSONOutput.encode(EvalDocument(report)))
             return

@@ -66,6 +66,9 @@ struct IndexCommand: ParsableCommand {
         for note in summary.notes {
             Console.error("\(FilePaths.display(note.path, from: locations.currentDirectory)): \(note.note.description)")
         }
+        for note in summary.photoNotes {
+            Console.error("\(FilePaths.display(note.path, from: locations.currentDirectory)): \(note.reason)")
+        }
         Console.error(summary.description)
         withExtendedLifetime(interrupt) {}
         if summary.interrupted { throw ExitCode(ExitStatus.interrupted) }

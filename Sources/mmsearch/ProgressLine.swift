@@ -31,8 +31,12 @@ final class ProgressLine {
         switch progress.phase {
         case .scanning:
             return "scanning… \(progress.found) files"
-        case .hashing, .embedding:
-            let verb = progress.phase == .hashing ? "hashing" : "embedding"
+        case .hashing, .embedding, .photoDetails:
+            let verb = switch progress.phase {
+            case .hashing: "hashing"
+            case .photoDetails: "reading photo dates and places of"
+            default: "embedding"
+            }
             var parts = ["\(verb) \(progress.done)/\(progress.total) files"]
             if progress.chunksTotal > progress.chunksDone {
                 parts.append("\(progress.chunksDone)/\(progress.chunksTotal) chunks of long texts")

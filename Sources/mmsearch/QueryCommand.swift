@@ -115,7 +115,7 @@ struct QueryCommand: ParsableCommand {
     func run() throws {
         let locations = Locations.current()
         let expression = try QueryExpression.parse(query, adding: add, subtracting: subtract, locations: locations)
-        var options = filters.options(locations)
+        var options = try filters.options(locations)
         options.allChunks = allChunks
         var document: QueryResultsDocument
         if let server = try serverURL() {
@@ -138,7 +138,8 @@ struct QueryCommand: ParsableCommand {
             for hit in hits { print(hit.path) }
         } else {
             for hit in hits {
-                for line in ResultLines.lines(hit, from: locations.currentDirectory) { print(line) }
+                for line in ResultLines.lines(hit, from: locations.currentDirectory,
+                                              dated: options.order != .score || options.dates != nil) { print(line) }
             }
         }
     }

@@ -10,7 +10,9 @@ struct StatsCommand: ParsableCommand {
         discussion: """
             Prints, per space, the number of indexed and failed files, the precision the \
             last index run embedded at (--precision), the files per \
-            modality, the stored labels, and two diagnostics of the space's vectors (one \
+            modality, the stored labels, the files' dates (a photo's EXIF date taken, \
+            else its modification time) with how many photos have a camera and a GPS \
+            position, and two diagnostics of the space's vectors (one \
             per file; a text file's chunks averaged):
               anisotropy  the mean cosine similarity of all pairs of files (exact): near 0
                           when vectors spread over the sphere, near 1 when they crowd into
@@ -53,6 +55,12 @@ struct StatsCommand: ParsableCommand {
             }
             if !counts.labels.isEmpty {
                 print("  labels      " + counts.labels.map { "\($0.label) (\($0.files))" }.joined(separator: ", "))
+            }
+            let dates = counts.dates
+            if let earliest = dates.earliest, let latest = dates.latest {
+                print("  dates       \(earliest.shortText.prefix(10)) to \(latest.shortText.prefix(10)) "
+                      + "(\(dates.taken) by date taken, \(dates.modified) by modification time)")
+                print("  photos      \(dates.withCamera) with a camera, \(dates.positioned) with a position")
             }
             guard let stats = report.statistics else { continue }
             if let anisotropy = stats.anisotropy {

@@ -23,4 +23,33 @@ import Testing
         #expect(Advice.message(for: otherPack).hasSuffix("re-index into another --index or pick --model lite"))
         #expect(Advice.message(for: .indexMissing("/x")) == "no index in /x: run `mmsearch index FOLDER` first (or pass --index DIR)")
     }
+
+    @Test func photoFiltersParseIntoSearchOptionsAndBadOnesAreUsageErrors() throws {
+        let locations = Locations(environment: [:], homeDirectory: "/home/u", currentDirectory: "/work/here")
+        let parsed = try QueryCommand.parse(["a dog", "--after", "2024-06", "--before", "2024-09", "--camera", " canon ",
+                                             "--near", "48.8584,2.2945:2km", "--sort", "-date"])
+        let options = try parsed.filters.options(locations)
+        #expect(options.dates == DateWindow(after: WallClock.seconds(year: 2024, month: 6, day: 1),
+                                            before: WallClock.seconds(year: 2024, month: 9, day: 1)))
+        #expect(options.camera == "canon")
+        #expect(options.near == GeoCircle(latitude: 48.8584, longitude: 2.2945, radiusMeters: 2_000))
+        #expect(options.order == .newestFirst)
+        #expect(try QueryCommand.parse(["x", "--sort=date"]).filters.options(locations).order == .date)
+        let plain = try QueryCommand.parse(["x"]).filters.options(locations)
+        #expect(plain.dates == nil && plain.camera == nil && plain.near == nil && plain.order == .score)
+
+        func message(_ arguments: [String]) -> String {
+            do {
+                _ = try QueryCommand.parse(arguments)
+                return "parsed"
+            } catch {
+                return QueryCommand.message(for: error)
+            }
+        }
+        #expect(message(["x", "--after", "2024-13"]).contains("--after: '2024-13' is not a date"))
+        #expect(message(["x", "--after", "2025", "--before", "2024"]).contains("--after/--before: no date is both"))
+        #expect(message(["x", "--near", "91,0"]).contains("--near: '91,0' is not a place to search around"))
+        #expect(message(["x", "--camera", " "]).contains("--camera needs a text"))
+        #expect(message(["x", "--sort", "size"]).contains("size"))
+    }
 }

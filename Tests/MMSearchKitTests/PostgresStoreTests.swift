@@ -161,4 +161,35 @@ import PostgresNIO
         _ = try Engine(pack: f.engine.pack, index: older).index(roots: [f.photos])
         #expect(older.precision() == .f32)
     }
+
+    /// An index from before photo details (migration pg-3) answers every search, date filters
+    /// and sorting by modification time; the next writer migrates it and reads the photos'
+    /// EXIF without embedding them again.
+    @Test func anIndexFromBeforePhotoDetailsIsReadAndTheNextWriterReadsTheirEXIF() throws {
+        let f = try Fixture(store: .postgres)
+        let paris = f.photos.appendingPathComponent("paris.jpg").path
+        try FileManager.default.copyItem(atPath: TestPaths.fixture("photos/exif-paris-offset.jpg").path, toPath: paris)
+        try f.photo("p1.jpg", "photo 1")
+        _ = try f.index()
+        let store = try #require(f.index.store as? PostgresStore)
+        _ = try store.pool.withSession { session in
+            try session.run("DROP TABLE mmsearch.photo")
+            try session.run("DELETE FROM mmsearch.migration WHERE name = 'pg-3: photo details'")
+        }
+        let older = Index(store: PostgresStore(store.server))
+        let engine = Engine(pack: f.engine.pack, index: older)
+        let vector = hashVector(Array("x".utf8), dimension: 24)
+        let all = try engine.reader().search(vector, limit: 10, options: SearchOptions(order: .newestFirst))
+        #expect(all.count == 2 && all.allSatisfy { $0.date?.source == .modified && $0.photo == nil })
+        #expect(try engine.reader().search(vector, limit: 10, options: SearchOptions(dates: try DateWindow(after: "2000", before: nil))).count == 2)
+        #expect(try engine.reader().search(vector, limit: 10, options: SearchOptions(camera: "canon")).isEmpty)
+        #expect(try #require(try older.report().first).counts.dates.modified == 2)
+
+        let embedded = f.imageEmbeds
+        let summary = try engine.index(roots: [f.photos])
+        #expect(summary.unchanged == 2 && f.imageEmbeds == embedded)
+        let canon = try engine.reader().search(vector, limit: 10, options: SearchOptions(camera: "canon"))
+        #expect(canon.map(\.path) == [paris])
+        #expect(canon.first?.date?.iso8601 == "2024-06-15T14:30:05+02:00")
+    }
 }

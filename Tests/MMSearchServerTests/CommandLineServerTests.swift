@@ -14,6 +14,8 @@ struct CommandLineServerTests {
             [cat], [cat, "--json", "-t", "4"], ["a dog", "+", "in the snow", "-", cat],
             ["2:a beach", "--subtract", "0.5:people", "--json"], ["kitchen", "--all-chunks", "--modality", "text"],
             ["weather", "--hybrid", "--json"], ["an animal", "--min-score", "0.3", "--in", library.root.path],
+            ["a dog", "--sort", "-date", "--after", "2001-02"], ["a cat", "--sort=date", "--json", "--before", "2100-01-01T10:00"],
+            ["an animal", "--camera", "canon"], ["a bird", "--near", "48.85,2.35:20km", "--json"],
         ]
         for query in queries {
             let local = try CommandLineTool.run(["query"] + query + ["--index", library.index.path])

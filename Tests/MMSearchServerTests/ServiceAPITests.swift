@@ -30,6 +30,8 @@ struct ServiceAPITests {
             ("mountains and snow", []), ("an insect on a flower", []), ("weather tomorrow", []),
             ("a big cat", ["top=3"]), ("a bird", ["modality=image", "top=5"]),
             ("an animal", ["min_score=0.3"]), ("safari", ["hybrid=1"]), ("kitchen", ["modality=text", "all_chunks=1"]),
+            ("a dog", ["sort=-date", "after=2001-02"]), ("a cat", ["sort=date", "before=2100"]),
+            ("an animal", ["camera=canon"]), ("a bird", ["near=48.85,2.35:20km"]),
         ]
         var expected: [(target: String, text: String)] = []
         for (query, parameters) in queries {
@@ -43,6 +45,7 @@ struct ServiceAPITests {
                 case "min_score": arguments += ["--min-score", pair[1]]
                 case "hybrid": arguments += ["--hybrid"]
                 case "all_chunks": arguments += ["--all-chunks"]
+                case "sort", "after", "before", "camera", "near": arguments += ["--" + pair[0], pair[1]]
                 default: Issue.record("unknown parameter \(parameter)")
                 }
             }
@@ -164,6 +167,10 @@ struct ServiceAPITests {
         #expect(space["name"] as? String == "lite")
         #expect((space["modalities"] as? [String: Int])?["image"] == 34)
         #expect((space["modalities"] as? [String: Int])?["text"] == 3)
+        // Every file is dated: by its date taken, or by its modification time.
+        let dates = try #require(space["dates"] as? [String: Any])
+        #expect((dates["taken"] as? Int ?? -1) + (dates["modified"] as? Int ?? -1) == space["files"] as? Int)
+        #expect((dates["earliest"] as? [String: Any])?["value"] is String)
 
         let dog = try id(of: "dog-samoyeds.jpg")
         let label = try server.post("/api/v1/label", json: #"{"labels": ["a dog", "a car", "a cake"], "id": \#(dog)}"#)
@@ -207,6 +214,10 @@ struct ServiceAPITests {
             ("/api/v1/search?q=dog&min_score=nan", 400, "bad_request"),
             ("/api/v1/search?q=dog&in=relative/folder", 400, "bad_request"),
             ("/api/v1/search?q=dog&label=nosuchlabel", 400, "bad_request"),
+            ("/api/v1/search?q=dog&after=2024-13", 400, "bad_request"),
+            ("/api/v1/search?q=dog&after=2025&before=2024", 400, "bad_request"),
+            ("/api/v1/search?q=dog&near=91,0", 400, "bad_request"),
+            ("/api/v1/search?q=dog&sort=size", 400, "bad_request"),
             ("/api/v1/search?q=%E0%A4%A", 400, "bad_request"),
             ("/api/v1/files/123456", 404, "not_found"),
             ("/api/v1/files/-1", 404, "not_found"),

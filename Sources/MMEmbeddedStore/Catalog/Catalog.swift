@@ -236,6 +236,7 @@ public final class Catalog: Sendable {
                     """, arguments: [space]).filter { FileNote(stored: $0).noSpeech }.count
                 counts.modalities = try Self.modalityCounts(space: space, in: db)
                 counts.labels = try Self.labelCounts(space: space, in: db)
+                counts.dates = try PhotoTable.dateCounts(space: space, in: db)
                 return counts
             }
         }

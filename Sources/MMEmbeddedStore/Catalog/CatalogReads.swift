@@ -41,21 +41,25 @@ extension Catalog {
 
     /// The `ok` file whose rows contain `row` (path and modality), with the chunk at that row
     /// for a text file. One indexed lookup, a prepared statement: a search makes one per hit.
-    static func owner(ofRow row: Int, space: Int64, in db: Database) throws -> (fileID: Int64, path: String, modality: Modality, part: FilePart?)? {
+    static func owner(ofRow row: Int, space: Int64, in db: Database) throws
+        -> (fileID: Int64, path: String, modality: Modality, part: FilePart?, mtimeNs: Int64, photo: PhotoMetadata?)? {
         let statement = try db.cachedStatement(sql: """
             SELECT f.path, f.modality, f.vector_row, f.vector_count, c.byte_start, c.byte_end, c.text,
-                   c.start_s, c.end_s, f.id, c.idx
-            FROM (SELECT id, path, modality, vector_row, vector_count FROM file
+                   c.start_s, c.end_s, f.id, c.idx, f.mtime_ns, p.file_id, \(PhotoTable.columns(of: "p"))
+            FROM (SELECT id, path, modality, vector_row, vector_count, mtime_ns FROM file
                   WHERE space_id = ? AND status = 'ok' AND vector_row <= ? AND vector_row IS NOT NULL
                   ORDER BY vector_row DESC LIMIT 1) AS f
             LEFT JOIN chunk AS c ON c.file_id = f.id AND c.idx = ? - f.vector_row
+            LEFT JOIN photo AS p ON p.file_id = f.id
             """)
         guard let found = try Row.fetchOne(statement, arguments: [space, row, row]) else { return nil }
         let first: Int = found[2]
         let count: Int = found[3]
         guard Catalog.rows(first: first, count: count).contains(row) else { return nil }
         let part = (found[10] as Int?) == nil ? nil : chunk(found)
-        return (found[9], found[0], Modality(rawValue: found[1]), part)
+        // A LEFT JOIN that found no photo row: never read (not an image).
+        let photo = (found[12] as Int64?) == nil ? nil : PhotoTable.metadata(found, from: 13)
+        return (found[9], found[0], Modality(rawValue: found[1]), part, found[11], photo)
     }
 
     /// Number of `ok` files of `space` that have vectors.

@@ -22,6 +22,8 @@ import GRDB
 ///     modality_code  small codes for modalities, as the tag files store them
 ///     label          zero-shot labels (file_id, name, probability)
 ///     text_search    FTS5 keyword index of paths, labels and chunk texts (kept by triggers)
+///     photo          what an image's EXIF said, once read (file_id, taken_local, taken_offset,
+///                    camera_make, camera_model, latitude, longitude, orientation)
 enum CatalogSchema {
     /// The number of migrations; stored in the `meta` table once they have run.
     static var version: Int { migrator.migrations.count }
@@ -30,6 +32,7 @@ enum CatalogSchema {
     static let partsMigration = "plugins v1: file encoder fingerprints, media segments"
     static let labelsMigration = "labels-1: zero-shot labels"
     static let keywordsMigration = "search-1: full-text index of paths, labels and text chunks"
+    static let photosMigration = "photos-1: date taken, camera, position"
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -219,6 +222,23 @@ enum CatalogSchema {
                 INSERT INTO text_search (rowid, path, labels, body)
                 SELECT c.file_id * \(parts) + c.idx + 1, '', '', c.text FROM chunk c WHERE c.idx < \(parts - 1);
                 """)
+        }
+        // What a photo's EXIF said (`PhotoTable`): a row once it was read, its columns NULL
+        // where the file had no (usable) value. Dates taken are wall-clock seconds since 1970
+        // (`WallClock`) with the UTC offset in seconds when the file gives one.
+        migrator.registerMigration(photosMigration) { db in
+            try db.create(table: "photo") { t in
+                t.primaryKey("file_id", .integer).references("file", onDelete: .cascade)
+                t.column("taken_local", .integer)
+                t.column("taken_offset", .integer)
+                t.column("camera_make", .text)
+                t.column("camera_model", .text)
+                t.column("latitude", .double)
+                t.column("longitude", .double)
+                t.column("orientation", .integer)
+            }
+            try db.create(index: "photo_by_taken", on: "photo", columns: ["taken_local"])
+            try db.create(index: "photo_by_latitude", on: "photo", columns: ["latitude"])
         }
         return migrator
     }

@@ -24,6 +24,8 @@ struct FileOutcome: Sendable {
     var partsUnderRow: [FilePart] = []
     /// The encoder's note about the file (`FileNote`).
     var note: FileNote? = nil
+    /// For an image: what its EXIF said (see `PhotoTable`).
+    var photo: PhotoMetadata? = nil
 }
 
 /// The writes an index run makes. Each one is one transaction that keeps the space's row
@@ -109,7 +111,12 @@ extension Catalog {
                     row, count, outcome.contentHash.map { Int64(bitPattern: $0) }, status, error, now,
                     status == .ok ? outcome.note.map(String.init(describing:)) : nil,
                 ])
-                if !chunks.isEmpty, let id = try Self.record(path: outcome.path, space: space, in: db)?.id {
+                let id = chunks.isEmpty && outcome.photo == nil ? nil
+                    : try Self.record(path: outcome.path, space: space, in: db)?.id
+                if status == .ok, let id, let photo = outcome.photo {
+                    try PhotoTable.record(photo, fileID: id, in: db)
+                }
+                if !chunks.isEmpty, let id {
                     for chunk in chunks {
                         try addChunk.execute(arguments: [id, chunk.index, chunk.bytes?.lowerBound ?? 0,
                                                          chunk.bytes?.upperBound ?? 0, chunk.text ?? "",
@@ -185,14 +192,15 @@ extension Catalog {
                                 arguments: [space, path])
     }
 
-    /// Turns the rows of `record` into a tombstone and drops its chunks and labels (they were
-    /// about the vectors it had).
+    /// Turns the rows of `record` into a tombstone and drops its chunks, labels and photo details
+    /// (they were about the content it had).
     static func retire(_ record: FileRecord, in db: Database) throws {
         if record.status == .ok, let first = record.vectorRow, record.vectorCount > 0 {
             try tombstone(rows(first: Int(first), count: record.vectorCount), space: record.spaceID, in: db)
         }
         try db.execute(sql: "DELETE FROM chunk WHERE file_id = ?", arguments: [record.id])
         try LabelTable.forget(fileID: record.id, in: db)
+        try PhotoTable.forget(fileID: record.id, in: db)
     }
 
     static func tombstone(_ rows: Range<Int>, space: Int64, in db: Database) throws {

@@ -2,12 +2,12 @@ import MMSearchKit
 import GRDB
 
 /// What a search's filters let through, read from the catalog in the search's transaction:
-/// modality codes (checked against each row's tag) and the rows of the folder and label
-/// filters.
+/// modality codes (checked against each row's tag) and the rows of the folder, label and photo
+/// (date, camera, position) filters.
 struct SearchScope: Sendable {
     /// Indexed by modality code; nil when every modality is wanted.
     let allowed: [Bool]?
-    /// The rows of the folder and label filters (both when both are given); nil for all.
+    /// The rows of the folder, label and photo filters (all that are given); nil for all.
     let rows: RowSet?
 
     init(_ options: SearchOptions, space: Int64, rowCount: Int, in db: Database) throws {
@@ -27,6 +27,10 @@ struct SearchScope: Sendable {
         if let labels = options.labels {
             let labelled = try Catalog.rows(labelled: labels, space: space, rowCount: rowCount, in: db)
             rows = rows.map { $0.intersection(labelled) } ?? labelled
+        }
+        if options.filtersPhotos {
+            let passing = try Catalog.rows(passingPhotoFilters: options, space: space, rowCount: rowCount, in: db)
+            rows = rows.map { $0.intersection(passing) } ?? passing
         }
         self.rows = rows
     }

@@ -24,7 +24,12 @@ import Foundation
 ///   "score"}` (kept from schema 1);
 /// - `results[].labels`: the file's stored labels `[{"label", "probability"}]`, best first;
 /// - `results[].fusion`: with `--hybrid`, `{"score", "vector_rank", "keyword_rank"}` (ranks
-///   1-based, absent when not in that ranking).
+///   1-based, absent when not in that ranking);
+/// - `results[].date`: when the file was made, `{"value": "2024-06-15T14:30:00+02:00", "source":
+///   "taken"|"modified"}`: a photo's EXIF date taken (the offset only when the file records
+///   one), else the file's modification time on the clock of the machine that searched;
+/// - `results[].camera`: a photo's camera (`Canon EOS R5`);
+/// - `results[].position`: where a photo was taken, `{"latitude", "longitude"}` in degrees.
 public struct QueryResultsDocument: Codable, Sendable, Equatable {
     public struct QueryPart: Codable, Sendable, Equatable {
         public let kind: String
@@ -109,6 +114,44 @@ public struct QueryResultsDocument: Codable, Sendable, Equatable {
         public let score: Float
     }
 
+    /// When a file was made (see `FileDate`).
+    public struct DatePart: Codable, Sendable, Equatable {
+        /// ISO 8601 wall-clock time, with the UTC offset when known.
+        public let value: String
+        public let source: FileDate.Source
+
+        public init(_ date: FileDate) {
+            value = date.iso8601
+            source = date.source
+        }
+
+        /// The date this part says; nil for a value that is not one.
+        public var date: FileDate? {
+            let text = Array(value)
+            guard text.count >= 19, let local = WallClock.start(of: String(text[0..<19])) else { return nil }
+            var offset: Int?
+            let rest = String(text[19...])
+            if !rest.isEmpty {
+                let digits = rest.dropFirst().split(separator: ":")
+                guard rest.first == "+" || rest.first == "-", digits.count == 2,
+                      let hours = Int(digits[0]), let minutes = Int(digits[1]) else { return nil }
+                offset = (rest.first == "-" ? -1 : 1) * (hours * 3600 + minutes * 60)
+            }
+            return FileDate(localSeconds: local, utcOffsetSeconds: offset, source: source)
+        }
+    }
+
+    /// Where a photo was taken, in degrees (north and east positive).
+    public struct PositionPart: Codable, Sendable, Equatable {
+        public let latitude: Double
+        public let longitude: Double
+
+        public init(latitude: Double, longitude: Double) {
+            self.latitude = latitude
+            self.longitude = longitude
+        }
+    }
+
     public struct Result: Codable, Sendable, Equatable {
         /// The store's id of the file.
         public let id: Int64
@@ -124,6 +167,9 @@ public struct QueryResultsDocument: Codable, Sendable, Equatable {
         /// The file's stored labels; absent when it has none.
         public var labels: [LabelScore]? = nil
         public var fusion: FusionRanks? = nil
+        public var date: DatePart? = nil
+        public var camera: String? = nil
+        public var position: PositionPart? = nil
     }
 
     /// What was asked; a client of a service puts its own words back here (a file's path, not
@@ -158,6 +204,9 @@ public struct QueryResultsDocument: Codable, Sendable, Equatable {
             }
             result.labels = hit.labels.isEmpty ? nil : hit.labels
             result.fusion = hit.fusion
+            result.date = hit.date.map(DatePart.init)
+            result.camera = hit.camera
+            result.position = hit.photo?.position.map { PositionPart(latitude: $0.latitude, longitude: $0.longitude) }
             return result
         }
     }
@@ -217,7 +266,11 @@ extension QueryResultsDocument.Result {
                                        time: part.time, text: part.snippet),
                         score: part.score)
         }
+        let photo = camera != nil || position != nil
+            ? PhotoMetadata(cameraModel: camera,
+                            position: position.map { PhotoMetadata.Position(latitude: $0.latitude, longitude: $0.longitude) })
+            : nil
         return SearchHit(fileID: id, path: path, score: score, modality: Modality(modality), part: matched,
-                         labels: labels ?? [], fusion: fusion)
+                         labels: labels ?? [], fusion: fusion, date: date?.date, photo: photo)
     }
 }

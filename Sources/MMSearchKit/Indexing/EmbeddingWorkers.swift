@@ -1,4 +1,5 @@
 import Foundation
+import MMMedia
 import MMTensor
 
 /// Files to embed along one route, in one encoder call.
@@ -12,6 +13,8 @@ struct EmbeddingJobResult: Sendable {
     let files: [ScannedFile]
     let modality: Modality
     let results: [Result<EmbeddedFile, FailureReason>]
+    /// For images embedded without failure: what their EXIF says (`PhotoMetadata`), else nil.
+    let photos: [PhotoMetadata?]
     /// The fingerprint of the encoder that made the vectors (see `EncoderInfo.fingerprint`).
     let encoderFingerprint: String
 }
@@ -67,8 +70,15 @@ enum EmbeddingWorkers {
         case .document(_, let chunking):
             results = embedDocuments(job.files, encoder: encoder, chunking: chunking, context: context)
         }
+        // A photo's date taken, camera and position: a read of its first kilobytes, in the
+        // page cache after decoding.
+        let photos: [PhotoMetadata?] = encoder.info.modality == .image
+            ? zip(job.files, results).map { file, result in
+                if case .success = result { PhotoMetadata.read(contentsOf: URL(fileURLWithPath: file.path)) } else { nil }
+            }
+            : Array(repeating: nil, count: job.files.count)
         return EmbeddingJobResult(files: job.files, modality: encoder.info.modality, results: results,
-                                  encoderFingerprint: encoder.info.fingerprint)
+                                  photos: photos, encoderFingerprint: encoder.info.fingerprint)
     }
 
     /// Embeds whole files, each with the vectors of its parts when the encoder has them.

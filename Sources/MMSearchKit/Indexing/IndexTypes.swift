@@ -99,6 +99,9 @@ public struct IndexProgress: Sendable, Equatable {
         case hashing
         /// Embedding the new and changed files; `done` grows towards `total`.
         case embedding
+        /// Reading the EXIF of photos indexed before the index kept it; `done` grows towards
+        /// `total`.
+        case photoDetails
     }
 
     public var phase: Phase
@@ -175,6 +178,9 @@ public struct IndexSummary: Sendable, CustomStringConvertible {
     public var failures: [IndexFailure] = []
     /// Files this run embedded whose encoder left a note, in the order they were stored.
     public var notes: [IndexNote] = []
+    /// Photos whose EXIF held values that could not be used (a date that does not exist, a
+    /// latitude of 123°, an IFD pointing at itself), and which: they are indexed without them.
+    public var photoNotes: [IndexFailure] = []
 
     /// `indexed 24, unchanged 0, failed 5 (2.1 s)`, with `reused N` and `removed N` when
     /// some were.

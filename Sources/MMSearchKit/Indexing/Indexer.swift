@@ -138,10 +138,29 @@ struct Indexer {
             if !retry.isEmpty {
                 try embed(retry, routing: routing, hashes: hashes, cancel: cancel, run: &run)
             }
+            try readPhotoDetails(under: roots, cancel: cancel, run: &run)
             try writer.finish()
         }
 
         return run.finish(started: clock, cancel: cancel)
+    }
+
+    /// Reads the EXIF of images indexed before the store kept photo details (their vectors
+    /// stay), so that dates, cameras and places filter every photo after one run.
+    private func readPhotoDetails(under roots: [String], cancel: CancellationFlag?, run: inout RunState) throws {
+        let images = try writer.imagesWithoutPhotoDetails(under: roots)
+        guard !images.isEmpty else { return }
+        run.begin(.photoDetails, total: images.count)
+        let jobs = stride(from: 0, to: images.count, by: 64).map { Array(images[$0..<min($0 + 64, images.count)]) }
+        try WorkerPool.run(jobs, threads: options.threads, cancel: cancel,
+                           work: { job in job.map { PhotoMetadata.read(contentsOf: URL(fileURLWithPath: $0.path)) } },
+                           tick: { run.tick() },
+                           handle: { index, photos in
+            for (image, photo) in zip(jobs[index], photos) { run.notePhoto(image.path, photo) }
+            try writer.recordPhotoDetails(zip(jobs[index], photos).map { ($0.id, $1.stored) })
+            run.progress.done += photos.count
+            run.tick()
+        })
     }
 
     /// How long before its record was written a file's modification time must lie for its
@@ -226,9 +245,11 @@ struct Indexer {
                 run.tick()
             },
             handle: { result in
-                for (file, outcome) in zip(result.files, result.results) {
+                for ((file, outcome), photo) in zip(zip(result.files, result.results), result.photos) {
                     batch.append(IndexedFile(file: file, modality: result.modality, contentHash: hashes[file.path],
-                                             encoderFingerprint: result.encoderFingerprint, outcome: outcome))
+                                             encoderFingerprint: result.encoderFingerprint, outcome: outcome,
+                                             photo: photo?.stored))
+                    if let photo { run.notePhoto(file.path, photo) }
                     switch outcome {
                     case .failure(let reason):
                         run.progress.failed += 1
@@ -306,6 +327,14 @@ private struct RunState {
         summary.interrupted = cancel?.isCancelled == true
         summary.seconds = Date().timeIntervalSince(started)
         return summary
+    }
+
+    /// Tells what a photo's EXIF held that could not be used (never a failure: the photo is
+    /// indexed without it).
+    mutating func notePhoto(_ path: String, _ photo: PhotoMetadata) {
+        for note in photo.notes {
+            summary.photoNotes.append(IndexFailure(path: path, reason: "EXIF " + note + "; ignored"))
+        }
     }
 
     mutating func fail(_ path: String, _ reason: String) {

@@ -85,7 +85,7 @@ extension IndexReader {
                 hit.fusion = entry.ranks
                 hits.append(hit)
             }
-            return try Self.withBestParts(hits, query: vector, in: snapshot)
+            return options.order.sorted(try Self.withBestParts(hits, query: vector, in: snapshot))
         }
     }
 }

@@ -33,7 +33,7 @@ public final class IndexReader: Sendable {
     }
 
     /// The `limit` files whose vectors are closest to `vector` (unit length, the space's
-    /// dimension), best first; a file of several parts by its best one (every part with
+    /// dimension), best first (or by date: `options.order`); a file of several parts by its best one (every part with
     /// `options.allChunks`); a file searched by one vector with its part closest to `vector`.
     public func search(_ vector: [Float], limit: Int, options: SearchOptions = SearchOptions()) throws -> [SearchHit] {
         try searchWithStatistics(vector, limit: limit, options: options).hits
@@ -88,8 +88,9 @@ public final class IndexReader: Sendable {
                         let found = try Self.hits(best, limit: query.limit, allChunks: query.options.allChunks,
                                                   in: snapshot)
                         if query.options.allChunks || found.count >= query.limit || exhausted {
-                            return (try Self.withBestParts(Array(found.prefix(query.limit)), query: query.vector,
-                                                           in: snapshot), statistics)
+                            let hits = try Self.withBestParts(Array(found.prefix(query.limit)), query: query.vector,
+                                                              in: snapshot)
+                            return (query.options.order.sorted(hits), statistics)
                         }
                         k = min(4 * k, rowCount)
                         scanned = try snapshot.nearest(query.vector, k: k, options: query.options)

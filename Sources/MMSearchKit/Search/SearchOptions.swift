@@ -50,12 +50,24 @@ public struct SearchOptions: Sendable, Equatable {
     /// result of its own. By default (false) a file is one result: its best chunk, scored as
     /// that chunk, so `limit` results are `limit` different files.
     public var allChunks: Bool
+    /// Only files whose date (`FileDate`: the date a photo was taken, else the file's
+    /// modification time) falls in this window; nil for all. Applied during the scan.
+    public var dates: DateWindow?
+    /// Only photos whose camera make or model contains this text (any case); nil for all.
+    /// Applied during the scan.
+    public var camera: String?
+    /// Only photos taken within this circle (their EXIF GPS position); nil for all. Applied
+    /// during the scan.
+    public var near: GeoCircle?
+    /// The order of the results: best first (default), or the best `limit` by date.
+    public var order: ResultOrder
 
     public init(method: Method = .automatic,
                 threads: Int = Cores.available,
                 rowsPerThread: Int = 32_768, modalities: Set<Modality>? = nil,
                 directories: [String]? = nil, labels: [String]? = nil, minimumScore: Float? = nil,
-                hybrid: Bool = false, allChunks: Bool = false, searchWidth: Int = SearchOptions.defaultSearchWidth) {
+                hybrid: Bool = false, allChunks: Bool = false, searchWidth: Int = SearchOptions.defaultSearchWidth,
+                dates: DateWindow? = nil, camera: String? = nil, near: GeoCircle? = nil, order: ResultOrder = .score) {
         self.method = method
         self.searchWidth = max(1, searchWidth)
         self.threads = max(1, threads)
@@ -66,7 +78,15 @@ public struct SearchOptions: Sendable, Equatable {
         self.minimumScore = minimumScore
         self.hybrid = hybrid
         self.allChunks = allChunks
+        self.dates = dates
+        self.camera = camera
+        self.near = near
+        self.order = order
     }
+
+    /// Whether a photo filter (dates, camera, position) is set: what stores read from their
+    /// photo tables.
+    public var filtersPhotos: Bool { !(dates?.isEmpty ?? true) || camera != nil || near != nil }
 }
 
 extension SearchOptions {

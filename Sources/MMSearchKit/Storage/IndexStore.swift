@@ -109,6 +109,11 @@ public protocol SpaceWriter: AnyObject {
     func finish() throws
     /// Records an index-wide setting (`IndexStore.setting`), at once.
     func record(_ key: IndexSetting, _ value: String) throws
+    /// The `ok` images at or below `roots` whose EXIF was never read (indexed before the store
+    /// kept photo details), by id and path.
+    func imagesWithoutPhotoDetails(under roots: [String]) throws -> [(id: Int64, path: String)]
+    /// Stores what each image's EXIF said (replacing what it had), in one transaction.
+    func recordPhotoDetails(_ entries: [(id: Int64, photo: PhotoMetadata)]) throws
 }
 
 /// Index-wide settings a run records for the next ones.

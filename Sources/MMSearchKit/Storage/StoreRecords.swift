@@ -177,14 +177,18 @@ public struct IndexedFile: Sendable {
     /// The fingerprint of the encoder that read it (see `EncoderInfo.fingerprint`).
     public let encoderFingerprint: String?
     public let outcome: Result<EmbeddedFile, FailureReason>
+    /// For an image: what its EXIF says (empty when it has none: the store then knows it was
+    /// read); nil for other files.
+    public var photo: PhotoMetadata?
 
     public init(file: ScannedFile, modality: Modality, contentHash: UInt64?, encoderFingerprint: String?,
-                outcome: Result<EmbeddedFile, FailureReason>) {
+                outcome: Result<EmbeddedFile, FailureReason>, photo: PhotoMetadata? = nil) {
         self.file = file
         self.modality = modality
         self.contentHash = contentHash
         self.encoderFingerprint = encoderFingerprint
         self.outcome = outcome
+        self.photo = photo
     }
 }
 
@@ -244,13 +248,38 @@ public struct SpaceCounts: Sendable, Equatable {
     public var modalities: [(modality: Modality, files: Int)] = []
     /// Stored labels with the number of files carrying each, by name.
     public var labels: [(label: String, files: Int)] = []
+    /// The dates and places of the indexed files.
+    public var dates = DateCounts()
 
     public init() {}
 
     public static func == (a: SpaceCounts, b: SpaceCounts) -> Bool {
-        a.ok == b.ok && a.failed == b.failed && a.withoutSpeech == b.withoutSpeech
+        a.ok == b.ok && a.failed == b.failed && a.withoutSpeech == b.withoutSpeech && a.dates == b.dates
             && a.modalities.map(\.modality) == b.modalities.map(\.modality) && a.modalities.map(\.files) == b.modalities.map(\.files)
             && a.labels.map(\.label) == b.labels.map(\.label) && a.labels.map(\.files) == b.labels.map(\.files)
+    }
+}
+
+/// When and where the indexed files (`ok`, with vectors) of a space were made.
+public struct DateCounts: Sendable, Equatable {
+    /// Files dated by their EXIF date taken, and by their modification time (every other file).
+    public var taken = 0
+    public var modified = 0
+    /// The earliest and latest date (`FileDate`) of any of them.
+    public var earliest: FileDate?
+    public var latest: FileDate?
+    /// Photos with a GPS position.
+    public var positioned = 0
+    /// Photos whose camera is known.
+    public var withCamera = 0
+
+    public init() {}
+
+    /// The earlier and later of what two stores' queries found (dates taken, modification times).
+    public mutating func include(_ date: FileDate?) {
+        guard let date else { return }
+        if earliest.map({ date < $0 }) ?? true { earliest = date }
+        if latest.map({ date > $0 }) ?? true { latest = date }
     }
 }
 
@@ -260,12 +289,18 @@ public struct FileDetails: Sendable, Equatable {
     public let record: FileRecord
     public let parts: [FilePart]
     public let labels: [LabelScore]
+    /// What its EXIF said, for a photo whose EXIF was read.
+    public var photo: PhotoMetadata?
 
-    public init(record: FileRecord, parts: [FilePart], labels: [LabelScore]) {
+    public init(record: FileRecord, parts: [FilePart], labels: [LabelScore], photo: PhotoMetadata? = nil) {
         self.record = record
         self.parts = parts
         self.labels = labels
+        self.photo = photo
     }
+
+    /// When the file was made: its date taken, else its modification time.
+    public var date: FileDate { FileDate(photo: photo, mtimeNs: record.mtimeNs) }
 
     /// The file's rows as `SpaceSnapshot.vectors(of:)` takes them.
     public var item: IndexedItem {
