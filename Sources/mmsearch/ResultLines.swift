@@ -4,6 +4,9 @@ import MMSearchKit
 /// (`@ bytes 120–480` in a text file, `@ 12.0s–15.5s` in a recording or a video), and the part's
 /// text on the next line, indented.
 enum ResultLines {
+    /// Where the lines under a result start (its part's text, its picture).
+    static let indent = "        "
+
     static func lines(_ hit: SearchHit, from directory: String) -> [String] {
         var first = String(format: "%.4f", hit.score) + "  " + FilePaths.display(hit.path, from: directory)
         if let part = hit.part {
@@ -14,6 +17,6 @@ enum ResultLines {
             }
         }
         guard let part = hit.part, part.text != nil else { return [first] }
-        return [first, "        " + part.part.snippet()]
+        return [first, indent + part.part.snippet()]
     }
 }
