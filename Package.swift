@@ -62,7 +62,9 @@ let package = Package(
         .target(name: "MMTensor", dependencies: ["CBLAS", "CKernels"]),
         // libexif: photos' EXIF (date taken, camera, position, orientation) for PhotoMetadata.
         .systemLibrary(name: "CExif", path: "Sources/CExif", pkgConfig: "libexif", providers: [.apt(["libexif-dev"])]),
-        .target(name: "MMMedia", dependencies: ["CCodecs", "CAudio", "CExif"]),
+        // libsixel: pictures for terminals that speak sixel (`mmsearch query --preview`).
+        .systemLibrary(name: "CSixel", path: "Sources/CSixel", pkgConfig: "libsixel", providers: [.apt(["libsixel-dev"])]),
+        .target(name: "MMMedia", dependencies: ["CCodecs", "CAudio", "CExif", "CSixel"]),
 
         // The C ABI of shared-library plugins: the public header (Plugins/ABI/include) and
         // compile-time checks of its layout.
@@ -135,14 +137,14 @@ let package = Package(
         .target(name: "MMTestSupport", dependencies: ["MMSearchKit", "MMEmbeddedStore", "MMPostgresStore"],
                 path: "Tests/TestSupport"),
         .testTarget(name: "MMTensorTests", dependencies: ["MMTestSupport", "MMTensor"]),
-        .testTarget(name: "MMMediaTests", dependencies: ["MMTestSupport", "MMMedia"]),
+        .testTarget(name: "MMMediaTests", dependencies: ["MMTestSupport", "MMMedia", "CSixel"]),
         .testTarget(name: "MMBERTTests", dependencies: ["MMTestSupport", "MMBERT", "MMTensor"]),
         .testTarget(name: "MMEfficientNetTests", dependencies: ["MMTestSupport", "MMEfficientNet", "MMMedia", "MMTensor"]),
         .testTarget(name: "MMCLIPTests", dependencies: ["MMTestSupport", "MMCLIP", "MMTensor", "MMMedia"]),
         .testTarget(name: "MMCLAPTests", dependencies: ["MMTestSupport", "MMCLAP", "MMTensor"]),
         .testTarget(name: "MMPocketSphinxTests", dependencies: ["MMTestSupport", "MMPocketSphinx", "MMBuiltins", "MMSearchKit",
                                                                 "MMEmbeddedStore", "MMMedia"]),
-        .testTarget(name: "MMSearchKitTests", dependencies: ["MMTestSupport", "MMSearchKit", "MMEmbeddedStore", "MMPostgresStore",
+        .testTarget(name: "MMSearchKitTests", dependencies: ["MMTestSupport", "MMSearchKit", "MMMedia", "MMEmbeddedStore", "MMPostgresStore",
                                                              "mmsearch", .product(name: "PostgresNIO", package: "postgres-nio")]),
         .testTarget(name: "EndToEndTests", dependencies: ["MMTestSupport", "MMSearchKit", "MMBuiltins", "MMEmbeddedStore",
                                                           "MMCLIP", "MMCLAP", "MMMedia"]),

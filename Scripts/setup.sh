@@ -17,12 +17,14 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 # Spoken-content search links pocketsphinx and loads its English model; the speech fixtures
 # (Scripts/fixtures/make_speech_fixtures.sh) are made with espeak-ng and pocketsphinx-testdata.
 # Photos' EXIF (date taken, camera, position) is read with libexif.
+# `mmsearch query --preview` draws pictures in sixel terminals through libsixel.
 # The hostile-input tests read a run's peak memory with GNU time. The web page is tested in
 # Chromium driven by Selenium; the API against its OpenAPI document by schemathesis (in a venv).
 PACKAGES=(pkg-config libjpeg-dev libpng-dev libopenblas-dev libsqlite3-dev libsndfile1-dev
           libsamplerate0-dev python3 python3-pip python3-venv curl ca-certificates
           make gcc libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg
           libpocketsphinx-dev pocketsphinx-en-us pocketsphinx-testdata espeak-ng time libexif-dev
+          libsixel-dev
           chromium chromium-driver python3-selenium)
 missing=()
 for p in "${PACKAGES[@]}"; do

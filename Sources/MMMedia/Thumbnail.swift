@@ -41,6 +41,18 @@ public enum Thumbnail {
                                        quality: quality, name: name)
     }
 
+    /// The pixels `jpeg(contentsOf:size:quality:limits:)` would encode: the upright image, its
+    /// long side `size` (a smaller image keeps its size), decoded with DCT scaling. For callers
+    /// that encode it their own way (`TerminalPicture`).
+    ///
+    /// - Throws: `MediaError`, whose message starts with the path as `url` gives it.
+    public static func image(contentsOf url: URL, size: Int, limits: ImageLimits = .init()) throws -> RGBImage {
+        let name = url.isFileURL ? url.relativePath : url.absoluteString
+        try checkArguments(size: size, quality: 100, name: name)
+        let bytes = try FileBytes.load(path: url.path, name: name, maxBytes: limits.maxFileBytes)
+        return try render(bytes, name: name, size: size, limits: limits).image
+    }
+
     /// A thumbnail before encoding.
     struct Rendered {
         let image: RGBImage

@@ -54,6 +54,16 @@ struct QueryCommand: ParsableCommand {
             "segment" (a video's frame) say the same as "part" in schema 1's words; \
             "labels" for files labelled by `mmsearch label --all`; "fusion" with --hybrid.
 
+            PREVIEWS: --preview draws each image result under its line, 16 columns wide \
+            (at most 12 rows), in the terminal's own graphics: kitty's protocol (kitty, \
+            Ghostty), iTerm2's inline images (iTerm2, WezTerm), sixel (foot, mlterm, \
+            contour, mintty), else coloured half blocks (▀). The terminal is told by TERM, \
+            TERM_PROGRAM, LC_TERMINAL, KITTY_WINDOW_ID and COLORTERM (inside tmux or \
+            screen: half blocks); MMSEARCH_PREVIEW=kitty|iterm2|sixel|symbols|symbols256|none \
+            overrides that. Nothing is drawn when stdout is not a terminal, nor with \
+            --json, -f or -0 (the flag is ignored there). A server's result is drawn when \
+            its file is on this machine.
+
             EXAMPLES
               mmsearch query "a dog"
               mmsearch query ./cat.jpg -t 5
@@ -64,6 +74,7 @@ struct QueryCommand: ParsableCommand {
               mmsearch query "a cat" --in ~/Pictures/2024 --min-score 0.3
               mmsearch query "a dog" --label dog              only files labelled "dog"
               mmsearch query "invoice 8841" --hybrid
+              mmsearch query "a horse" --preview -t 5      thumbnails in the terminal
               mmsearch query "something to eat" --json | jq -r '.results[0].path'
               mmsearch query "a red car" -f | head -3 | xargs eog
               mmsearch query "a beach" -0 | xargs -0 cp -t ~/beach/     any file name
@@ -99,6 +110,10 @@ struct QueryCommand: ParsableCommand {
         "Print absolute paths only, each ended by a NUL byte (for `xargs -0`: safe with any file name)."))
     var nullSeparated = false
 
+    @Flag(help: ArgumentHelp(
+        "Draw each image result in the terminal (kitty, iTerm2, sixel or half blocks; $MMSEARCH_PREVIEW overrides)."))
+    var preview = false
+
     @Option(help: ArgumentHelp("Ask a running `mmsearch serve` at this URL (default: $MMSEARCH_SERVER; none: search here).",
                                valueName: "url"))
     var server: String?
@@ -113,6 +128,10 @@ struct QueryCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Before the search, so that a wrong MMSEARCH_PREVIEW is said at once.
+        let graphics = try TerminalPreview.graphics(
+            environment: ProcessInfo.processInfo.environment, stdoutIsTerminal: isatty(STDOUT_FILENO) == 1,
+            requested: preview, machineOutput: json || pathsOnly || nullSeparated)
         let locations = Locations.current()
         let expression = try QueryExpression.parse(query, adding: add, subtracting: subtract, locations: locations)
         var options = try filters.options(locations)
@@ -137,9 +156,13 @@ struct QueryCommand: ParsableCommand {
         } else if pathsOnly {
             for hit in hits { print(hit.path) }
         } else {
+            let box = TerminalPreview.box(window: graphics == nil ? nil : TerminalPreview.window())
             for hit in hits {
                 for line in ResultLines.lines(hit, from: locations.currentDirectory,
                                               dated: options.order != .score || options.dates != nil) { print(line) }
+                if let graphics {
+                    for line in TerminalPreview.lines(for: hit, graphics: graphics, box: box) { print(line) }
+                }
             }
         }
     }

@@ -5,6 +5,9 @@ import MMSearchKit
 /// text on the next line, indented. With `dated`, the file's date comes before the path: `taken
 /// 2024-06-15 14:30` (a photo's EXIF) or `modified 2024-06-15 14:30`.
 enum ResultLines {
+    /// Where the lines under a result start (its part's text, its picture).
+    static let indent = "        "
+
     static func lines(_ hit: SearchHit, from directory: String, dated: Bool = false) -> [String] {
         var first = String(format: "%.4f", hit.score) + "  "
         if dated, let date = hit.date {
@@ -19,6 +22,6 @@ enum ResultLines {
             }
         }
         guard let part = hit.part, part.text != nil else { return [first] }
-        return [first, "        " + part.part.snippet()]
+        return [first, indent + part.part.snippet()]
     }
 }
