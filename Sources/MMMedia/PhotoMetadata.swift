@@ -12,7 +12,7 @@ public struct PhotoMetadata: Sendable, Equatable {
     /// it, with the offset from UTC when the file records one (OffsetTimeOriginal).
     public struct Taken: Sendable, Equatable, Comparable {
         /// The wall-clock time, as seconds since 1970-01-01 00:00:00 of that same clock: what
-        /// `--after 2024-06` compares (the month the photographer saw), offset or not.
+        /// a search's date filters compare (the month the photographer saw), offset or not.
         public let localSeconds: Int64
         /// Seconds east of UTC (`+02:00` → 7200); nil when the file does not say.
         public let utcOffsetSeconds: Int?
@@ -135,7 +135,9 @@ public struct PhotoMetadata: Sendable, Equatable {
             notes.append("GPS position \(lat), \(lon) is outside the globe")
             return nil
         }
-        return Position(latitude: lat, longitude: lon)
+        // To 1e-7 degrees (about 1 cm): degrees, minutes and seconds as rationals do not add up
+        // to the decimal the camera meant (2.2945 came out as 2.2944999999999998).
+        return Position(latitude: (lat * 1e7).rounded() / 1e7, longitude: (lon * 1e7).rounded() / 1e7)
     }
 
     /// "YYYY:MM:DD HH:MM:SS" (dashes accepted in the date) as seconds of that wall clock since
@@ -150,10 +152,8 @@ public struct PhotoMetadata: Sendable, Equatable {
               let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
               plausibleYears.contains(year), (1...12).contains(month), hour < 24, minute < 60, second < 61
         else { return nil }
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-        guard (1...days[month - 1]).contains(day) else { return nil }
-        return Int64(daysFromCivil(year, month, day)) * 86_400 + Int64(hour * 3600 + minute * 60 + min(second, 59))
+        guard (1...WallClock.daysIn(month: month, year: year)).contains(day) else { return nil }
+        return WallClock.seconds(year: year, month: month, day: day, hour: hour, minute: minute, second: min(second, 59))
     }
 
     /// "+HH:MM" / "-HH:MM" as seconds east of UTC, within ±14 hours.
@@ -173,17 +173,6 @@ public struct PhotoMetadata: Sendable, Equatable {
             value = value * 10 + Int(v - 48)
         }
         return value
-    }
-
-    /// Days from 1970-01-01 to a date of the proleptic Gregorian calendar (Howard Hinnant's
-    /// `days_from_civil`).
-    static func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
     }
 
     /// A value as a note shows it: at most 40 characters, control characters escaped.

@@ -7,7 +7,7 @@ public struct GeoCircle: Sendable, Equatable, Hashable {
     public let longitude: Double
     public let radiusMeters: Double
 
-    /// The radius `--near LAT,LON` means without one.
+    /// The radius of a place given without one.
     public static let defaultRadiusMeters = 5_000.0
     /// The Earth's mean radius (IUGG), in metres.
     public static let earthRadiusMeters = 6_371_008.8
