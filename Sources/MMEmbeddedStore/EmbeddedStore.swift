@@ -119,14 +119,14 @@ public final class EmbeddedStore: IndexStore, Sendable {
         return try readCatalog().setting(key)
     }
 
-    public func writer(for space: SpaceID, storage: VectorStorage) throws -> any SpaceWriter {
+    public func writer(for space: SpaceID, storage: VectorStorage, besideOthers: Bool) throws -> any SpaceWriter {
         let catalog = try writeCatalog()
         let lock = try IndexLock(directory: directory)
         let spaces = try catalog.spaces()
         // A damaged index says so before its space is compared with the encoder's (a catalog
         // whose dimension changed is damage, not another model).
         for recorded in spaces { try verifyVectorFile(of: recorded, missingIsDamage: false) }
-        let record = try SpaceRecord.matching(space, in: spaces)
+        let record = try SpaceRecord.matching(space, in: spaces, active: catalog.setting(.activeSpace), besideOthers: besideOthers)
             ?? catalog.addSpace(space, elementType: VectorElementType(storage),
                                 vectorFile: Self.vectorFileName(space, elementType: VectorElementType(storage), generation: 0))
         let files = try vectorFiles(for: record, catalog: catalog)
@@ -134,6 +134,23 @@ public final class EmbeddedStore: IndexStore, Sendable {
         // deleted or replaced vector file) are marked failed and embedded again.
         _ = try catalog.reconcile(space: record.id, vectorRows: files.rowCount)
         return EmbeddedWriter(catalog: catalog, lock: lock, space: record, files: files, graph: graphParameters)
+    }
+
+    public func record(_ key: IndexSetting, _ value: String) throws {
+        guard exists() else { throw MMSearchError.indexMissing(location) }
+        try writeCatalog().record(key, value)
+    }
+
+    /// The catalog's rows go in one transaction (a reader sees the space whole or not at all),
+    /// then its vector files.
+    public func drop(_ space: SpaceRecord) throws {
+        let catalog = try writeCatalog()
+        let lock = try IndexLock(directory: directory)
+        try catalog.dropSpace(space.id)
+        for name in Self.companionNames(of: space.vectorFile) {
+            try? FileManager.default.removeItem(at: vectorsFolderURL.appendingPathComponent(name))
+        }
+        withExtendedLifetime(lock) {}
     }
 
     public func reader(for space: SpaceRecord) throws -> any SpaceReader {

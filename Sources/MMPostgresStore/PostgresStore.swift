@@ -99,12 +99,50 @@ public final class PostgresStore: IndexStore, Sendable {
         }
     }
 
-    public func writer(for space: SpaceID, storage: VectorStorage) throws -> any SpaceWriter {
+    public func writer(for space: SpaceID, storage: VectorStorage, besideOthers: Bool) throws -> any SpaceWriter {
         let session = try PostgresSession.connect(server)
         try PostgresSchema.migrate(session)
-        let record = try SpaceRecord.matching(space, in: Self.spaces(in: session))
+        let active = try session.query("SELECT value FROM mmsearch.setting WHERE key = \(IndexSetting.activeSpace.rawValue)")
+            .first?.decode(String.self)
+        let record = try SpaceRecord.matching(space, in: Self.spaces(in: session), active: active, besideOthers: besideOthers)
             ?? VectorTables.addSpace(space, storage: storage, store: self, session: session)
         return try PostgresWriter(store: self, session: session, space: record)
+    }
+
+    public func record(_ key: IndexSetting, _ value: String) throws {
+        let session = try PostgresSession.connect(server)
+        try PostgresSchema.migrate(session)
+        try session.run("""
+            INSERT INTO mmsearch.setting (key, value) VALUES (\(key.rawValue), \(value))
+            ON CONFLICT (key) DO UPDATE SET value = excluded.value
+            """)
+    }
+
+    /// One transaction on the coordinator (a reader sees the space whole or not at all); on a
+    /// sharded store the shards' tables go after it. Refused while an indexer holds claims in
+    /// the space (it is being written).
+    public func drop(_ space: SpaceRecord) throws {
+        let session = try PostgresSession.connect(server)
+        try PostgresSchema.migrate(session)
+        let table = try VectorTables.table(of: space)
+        let shards = try PostgresShards.list(in: session)
+        try session.transaction {
+            try session.run("SELECT pg_advisory_xact_lock(hashtext('mmsearch.space'))")
+            let writing = try session.query("""
+                SELECT count(*) FROM mmsearch.claim c JOIN pg_stat_activity a
+                  ON a.pid = c.pid AND a.backend_start = c.backend_start
+                WHERE c.space_id = \(space.id)
+                """)[0].decode(Int64.self)
+            if writing > 0 {
+                throw MMSearchError(.fatal, "\(location): an indexer is writing to \(space.spaceID) now", reason: .indexLocked)
+            }
+            try session.run("DELETE FROM mmsearch.space WHERE id = \(space.id)")
+            try session.run(PostgresQuery(unsafeSQL: "DROP TABLE IF EXISTS \(table)"))
+        }
+        for shard in shards {
+            let remote = try PostgresSession.connect(try PostgresLocation(url: shard.url))
+            try remote.run(PostgresQuery(unsafeSQL: "DROP TABLE IF EXISTS \(table)"))
+        }
     }
 
     public func reader(for space: SpaceRecord) throws -> any SpaceReader {

@@ -110,7 +110,7 @@ enum VectorTables {
                          session: PostgresSession) throws -> SpaceRecord {
         try session.transaction {
             try session.run("SELECT pg_advisory_xact_lock(hashtext('mmsearch.space'))")
-            if let recorded = try SpaceRecord.matching(space, in: PostgresStore.spaces(in: session)) { return recorded }
+            if let recorded = try PostgresStore.spaces(in: session).first(where: { $0.spaceID == space }) { return recorded }
             let id = try session.query("SELECT nextval(pg_get_serial_sequence('mmsearch.space', 'id'))")[0].decode(Int64.self)
             let record = SpaceRecord(id: id, name: space.name, dimension: space.dimension, fingerprint: space.fingerprint,
                                      elementType: storage.rawValue, vectorFile: "vectors_\(id)",

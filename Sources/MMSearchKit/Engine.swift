@@ -29,13 +29,17 @@ public struct Engine: Sendable {
     /// files (`.txt`, `.md`) go through the pack's text encoder, one vector per chunk.
     /// A file that fails is reported through `progress` and recorded; the run goes on.
     /// Setting `cancel` stops the run early; what was committed stays.
+    ///
+    /// An index that holds other spaces but not the pack's is refused unless
+    /// `options.besideOtherSpaces`: then the pack's space is built beside them, and queries keep
+    /// using the active space (`Index.activeSpace`) until `Index.use` switches.
     public func index(roots: [URL], options: IndexOptions = IndexOptions(),
                       cancel: CancellationFlag? = nil,
                       progress: (IndexEvent) -> Void = { _ in }) throws -> IndexSummary {
         let cwd = FileManager.default.currentDirectoryPath
         var seen = Set<String>()
         let paths = roots.map { FilePaths.absolute($0.path, relativeTo: cwd) }.filter { seen.insert($0).inserted }
-        let writer = try index.store.writer(for: pack.space, storage: options.storage)
+        let writer = try index.store.writer(for: pack.space, storage: options.storage, besideOthers: options.besideOtherSpaces)
         return try Indexer(pack: pack, writer: writer, excluded: index.store.ownFolders, options: options)
             .run(roots: paths, cancel: cancel, events: progress)
     }

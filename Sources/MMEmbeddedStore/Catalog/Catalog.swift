@@ -113,6 +113,16 @@ public final class Catalog: Sendable {
         try read { try String.fetchOne($0, sql: "SELECT value FROM meta WHERE key = ?", arguments: ["setting." + key.rawValue]) }
     }
 
+    /// Removes space `id` with every row keyed by it (files, and through them chunks, parts,
+    /// labels and photo details; tombstones), in one transaction.
+    func dropSpace(_ id: Int64) throws {
+        try write { db in
+            try db.execute(sql: "DELETE FROM file WHERE space_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM tombstone WHERE space_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM space WHERE id = ?", arguments: [id])
+        }
+    }
+
     func record(_ key: IndexSetting, _ value: String) throws {
         try write {
             try $0.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",

@@ -21,23 +21,87 @@ public struct Index: Sendable {
         try store.spaces()
     }
 
-    /// The name of the pack (space) the index was built with; nil when there is no index or it
-    /// cannot be read (the command that opens it reports why).
+    /// The name of the pack (space) queries use (`activeSpace`); nil when there is no index or
+    /// it cannot be read (the command that opens it reports why).
     public func packName() -> String? {
         guard store.exists() else { return nil }
-        return (try? store.spaces())?.first?.name
+        return (try? activeSpace())?.flatMap { $0.name }
     }
 
-    /// The precision the last index run embedded at; nil for an index that never recorded one
-    /// (made before precisions existed: f32) or that is missing or unreadable.
+    /// The space queries use: the one `use(_:)` chose, else the oldest; nil for an index without
+    /// spaces.
+    public func activeSpace() throws -> SpaceRecord? {
+        let spaces = try store.spaces()
+        if let key = try store.setting(.activeSpace), let chosen = spaces.first(where: { $0.spaceID.key == key }) {
+            return chosen
+        }
+        return spaces.first
+    }
+
+    /// The precision the last index run into the active space embedded at (see
+    /// `precision(ofPack:)`).
     public func precision() -> InferencePrecision? {
-        (try? store.setting(.precision))?.flatMap(InferencePrecision.init(rawValue:))
+        packName().flatMap(precision(ofPack:))
     }
 
-    /// The recorded space equal to `space`; nil when the index holds no space yet. An index
-    /// that holds another space refuses: mixing vectors of two spaces gives meaningless scores.
+    /// The precision the last index run into the space of pack `name` embedded at; nil for a
+    /// space that never recorded one (made before precisions existed: f32), or when the index
+    /// is missing or unreadable. An index of one space recorded it under the index-wide key.
+    public func precision(ofPack name: String) -> InferencePrecision? {
+        if let scoped = (try? store.setting(.precision(of: name))) ?? nil { return InferencePrecision(rawValue: scoped) }
+        guard (try? store.spaces())?.first?.name == name else { return nil }
+        return (try? store.setting(.precision))?.flatMap(InferencePrecision.init(rawValue:))
+    }
+
+    /// The recorded space equal to `space`; nil when the index holds no space yet. A space the
+    /// index does not hold, beside others, is refused (`MMSearchError.spaceMismatch`, naming the
+    /// active one): vectors of two spaces are never compared.
     public func space(matching space: SpaceID) throws -> SpaceRecord? {
-        try SpaceRecord.matching(space, in: store.spaces())
+        try SpaceRecord.matching(space, in: store.spaces(), active: store.setting(.activeSpace), besideOthers: false)
+    }
+
+    /// Every space with what it holds and whether queries use it, oldest first.
+    public func spaceList() throws -> [SpaceStatus] {
+        let active = try activeSpace()
+        return try store.spaces().map { space in
+            SpaceStatus(space: space, counts: try store.counts(of: space), active: space.id == active?.id,
+                        precision: precision(ofPack: space.name))
+        }
+    }
+
+    /// The space a person names: a pack's name (`clip-vit-b32`), or with the start of its
+    /// fingerprint where two spaces share a name (`lite@28a27d20`). Unknown or ambiguous names
+    /// are usage errors listing the spaces.
+    public func space(named text: String) throws -> SpaceRecord {
+        let spaces = try store.spaces()
+        let parts = text.split(separator: "@", maxSplits: 1).map(String.init)
+        let name = parts.first ?? ""
+        let prefix = parts.count > 1 ? parts[1].lowercased() : ""
+        let found = spaces.filter { $0.name == name && $0.fingerprint.lowercased().hasPrefix(prefix) }
+        let known = spaces.map { "\($0.name)@\($0.fingerprint.prefix(8))" }.joined(separator: ", ")
+        guard !found.isEmpty else {
+            throw MMSearchError(.usage, "the index holds no space '\(text)' (it holds \(known.isEmpty ? "none" : known))")
+        }
+        guard found.count == 1 else {
+            throw MMSearchError(.usage, "'\(text)' names \(found.count) spaces: add the start of a fingerprint (\(known))")
+        }
+        return found[0]
+    }
+
+    /// Makes `space` the one queries use, in one write: a query that starts after it searches
+    /// `space`, one that started before finishes in the space it began in.
+    public func use(_ space: SpaceRecord) throws {
+        try store.record(.activeSpace, space.spaceID.key)
+    }
+
+    /// Removes a space that queries do not use, with its vectors. The active space cannot be
+    /// dropped while others remain (`use` another first).
+    public func drop(_ space: SpaceRecord) throws {
+        let spaces = try store.spaces()
+        if spaces.count > 1, try activeSpace()?.id == space.id {
+            throw MMSearchError(.usage, "\(space.spaceID) is the space queries use: switch to another one before dropping it")
+        }
+        try store.drop(space)
     }
 
     /// A reader of `space`. A missing or empty index, or one built in another space, is an error.
@@ -104,6 +168,16 @@ public struct Index: Sendable {
     }
 }
 
+/// One space as `Index.spaceList` shows it.
+public struct SpaceStatus: Sendable {
+    public let space: SpaceRecord
+    public let counts: SpaceCounts
+    /// Whether queries use it.
+    public let active: Bool
+    /// The precision its last index run embedded at, when recorded.
+    public let precision: InferencePrecision?
+}
+
 /// What `Index.report` tells about one space.
 public struct SpaceReport: Sendable {
     public let space: SpaceRecord
@@ -127,11 +201,19 @@ public struct DuplicateReport: Sendable, Equatable {
 }
 
 extension SpaceRecord {
-    /// The record among `spaces` equal to `space`; nil when there are none. Another space is
-    /// refused (`MMSearchError.spaceMismatch`): every store keeps this guard.
-    public static func matching(_ space: SpaceID, in spaces: [SpaceRecord]) throws -> SpaceRecord? {
+    /// The record among `spaces` equal to `space`; nil when there is none and one may be added:
+    /// the index holds no space, or `besideOthers`. Otherwise `MMSearchError.spaceMismatch`,
+    /// naming the active space (`active`: its `SpaceID.key`, else the oldest): vectors of two
+    /// spaces are never compared, and a new space is added only when asked.
+    public static func matching(_ space: SpaceID, in spaces: [SpaceRecord], active: String?,
+                                besideOthers: Bool) throws -> SpaceRecord? {
         if let match = spaces.first(where: { $0.spaceID == space }) { return match }
-        if let other = spaces.first { throw MMSearchError.spaceMismatch(index: other.spaceID, encoder: space) }
-        return nil
+        guard !besideOthers, let shown = spaces.first(where: { $0.spaceID.key == active }) ?? spaces.first else { return nil }
+        throw MMSearchError.spaceMismatch(index: shown.spaceID, encoder: space)
     }
+}
+
+extension SpaceID {
+    /// `name/dimension/fingerprint`: how a setting names a space.
+    public var key: String { "\(name)/\(dimension)/\(fingerprint)" }
 }

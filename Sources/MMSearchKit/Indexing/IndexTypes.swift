@@ -24,6 +24,10 @@ public struct IndexOptions: Sendable {
     public var storage: VectorStorage
     /// How much of one long text file is embedded (see `TextBudget`).
     public var textBudget: TextBudget
+    /// Whether a run may add the pack's space to an index that holds other spaces (a model
+    /// change: the new space is built beside the old one, which keeps answering queries until
+    /// `Index.use` switches). Without it such a run is refused (`MMSearchError.spaceMismatch`).
+    public var besideOtherSpaces = false
 
     /// The names of files and folders an index run never looks at (see `SkippedNames`).
     public var skippedNames: SkippedNames {

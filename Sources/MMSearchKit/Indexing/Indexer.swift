@@ -26,7 +26,7 @@ struct Indexer {
         let clock = Date()
         let routing = EncoderRouting(pack: pack)
         // The next run (and `stats`) reads the precision this one embeds at.
-        try writer.record(.precision, pack.precision.rawValue)
+        try writer.record(.precision(of: pack.name), pack.precision.rawValue)
 
         // Scan.
         let scanner = Scanner(extensions: routing.extensions,

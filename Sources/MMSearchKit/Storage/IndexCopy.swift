@@ -37,14 +37,15 @@ extension Index {
             defer { withExtendedLifetime(source) {} }
             let records = try source.files(under: ["/"]).values.sorted { $0.path < $1.path }
             let fingerprints = try source.encoderFingerprints(under: ["/"])
-            let target = try destination.store.writer(for: space.spaceID, storage: storage)
+            let target = try destination.store.writer(for: space.spaceID, storage: storage, besideOthers: true)
             var labels: [String: [LabelScore]] = [:]
+            var photos: [String: PhotoMetadata] = [:]
             try store.reader(for: space).read { snapshot in
                 var done = 0
                 for slice in stride(from: 0, to: records.count, by: batch).map({ records[$0..<min($0 + batch, records.count)] }) {
                     var files: [IndexedFile] = []
                     for record in slice {
-                        let outcome = try Self.outcome(of: record, in: snapshot, labels: &labels)
+                        let outcome = try Self.outcome(of: record, in: snapshot, labels: &labels, photos: &photos)
                         switch outcome {
                         case .success(let embedded):
                             summary.files += 1
@@ -55,7 +56,8 @@ extension Index {
                         files.append(IndexedFile(file: ScannedFile(path: record.path, size: record.size, mtimeNs: record.mtimeNs),
                                                  modality: record.modality,
                                                  contentHash: record.contentHash.map { UInt64(bitPattern: $0) },
-                                                 encoderFingerprint: fingerprints[record.path], outcome: outcome))
+                                                 encoderFingerprint: fingerprints[record.path], outcome: outcome,
+                                                 photo: photos[record.path]))
                     }
                     try target.commit(files)
                     done += slice.count
@@ -70,13 +72,20 @@ extension Index {
             }
             try target.finish()
         }
+        // Which space queries use, and the precision each space was embedded at.
+        var settings: [IndexSetting] = [.activeSpace, .precision]
+        settings += spaces.map { IndexSetting.precision(of: $0.name) }
+        for key in settings {
+            if let value = try store.setting(key) { try destination.store.record(key, value) }
+        }
         summary.seconds = Date().timeIntervalSince(start)
         return summary
     }
 
     /// A stored file as an index run's outcome: its rows and parts as the store holds them.
     private static func outcome(of record: FileRecord, in snapshot: any SpaceSnapshot,
-                                labels: inout [String: [LabelScore]]) throws -> Result<EmbeddedFile, FailureReason> {
+                                labels: inout [String: [LabelScore]],
+                                photos: inout [String: PhotoMetadata]) throws -> Result<EmbeddedFile, FailureReason> {
         guard record.status == .ok else { return .failure(FailureReason(record.error ?? "failed")) }
         guard record.vectorCount > 0 else { return .success(EmbeddedFile(rows: .parts, note: record.fileNote)) }
         guard let details = try snapshot.file(id: record.id), let vectors = try snapshot.vectors(of: details.item),
@@ -84,6 +93,7 @@ extension Index {
             return .failure(FailureReason("its stored vectors could not be read when the index was copied; index it again"))
         }
         if !details.labels.isEmpty { labels[record.path] = details.labels }
+        photos[record.path] = details.photo
         let frames = try snapshot.partsUnderRow(ofFile: record.path)
         if frames.isEmpty, !details.parts.isEmpty, details.parts.count == vectors.count {
             // A file searched by its parts: one row per chunk.

@@ -43,10 +43,18 @@ public protocol IndexStore: Sendable {
     /// An index-wide setting as the last run that recorded it left it (`SpaceWriter.record`);
     /// nil when none did or there is no index.
     func setting(_ key: IndexSetting) throws -> String?
-    /// Opens `space` for writing: takes the writer's lock, records the space when the index has
-    /// none yet (its vectors kept as `storage`), and repairs what a crash left. The lock is held
-    /// until the writer is released.
-    func writer(for space: SpaceID, storage: VectorStorage) throws -> any SpaceWriter
+    /// Records an index-wide setting at once, in one transaction, without the writer's lock
+    /// (an index run may be writing meanwhile).
+    func record(_ key: IndexSetting, _ value: String) throws
+    /// Opens `space` for writing: takes the writer's lock, records the space when the index
+    /// holds none yet, or beside the others when `besideOthers` (its vectors kept as
+    /// `storage`), and repairs what a crash left. Another space without `besideOthers` is
+    /// refused (`SpaceRecord.matching`): every store keeps this guard. The lock is held until
+    /// the writer is released.
+    func writer(for space: SpaceID, storage: VectorStorage, besideOthers: Bool) throws -> any SpaceWriter
+    /// Removes a space with its files' records, parts, labels and vectors, under the writer's
+    /// lock (an index run writing now makes it an error). Other spaces are untouched.
+    func drop(_ space: SpaceRecord) throws
     /// Opens a recorded space for reading. Cheap whatever the index's size: reads no vectors.
     func reader(for space: SpaceRecord) throws -> any SpaceReader
     /// Counts of a space (files, failures, modalities, labels) from the catalog alone.
@@ -116,10 +124,29 @@ public protocol SpaceWriter: AnyObject {
     func recordPhotoDetails(_ entries: [(id: Int64, photo: PhotoMetadata)]) throws
 }
 
-/// Index-wide settings a run records for the next ones.
-public enum IndexSetting: String, Sendable, CaseIterable {
-    /// The `InferencePrecision` the last index run embedded at.
-    case precision
+/// Index-wide settings, each a key with a text value.
+public struct IndexSetting: RawRepresentable, Hashable, Sendable {
+    public let rawValue: String
+
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    /// The `InferencePrecision` the last index run embedded at, as an index of one space
+    /// recorded it before spaces had settings of their own (see `precision(of:)`).
+    public static let precision = IndexSetting(rawValue: "precision")
+
+    /// The `InferencePrecision` the last index run into the space of pack `name` embedded at.
+    public static func precision(of name: String) -> IndexSetting { IndexSetting(rawValue: "precision." + name) }
+
+    /// Which space queries use (`SpaceID.key`), when the index holds several; without it, the
+    /// oldest.
+    public static let activeSpace = IndexSetting(rawValue: "active-space")
+}
+
+extension IndexStore {
+    /// A writer of `space` in an index that holds it or no space yet.
+    public func writer(for space: SpaceID, storage: VectorStorage) throws -> any SpaceWriter {
+        try writer(for: space, storage: storage, besideOthers: false)
+    }
 }
 
 extension SpaceWriter {
