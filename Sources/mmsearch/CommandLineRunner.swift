@@ -89,11 +89,14 @@ enum Advice {
             return "; run `mmsearch repair` (`mmsearch check` lists what is wrong)"
         case .spaceMismatch(let index, let encoder)? where index.name == encoder.name && index.dimension != encoder.dimension:
             return ": the index holds \(index.dimension)-d vectors and the \(encoder.name) encoder makes "
-                + "\(encoder.dimension)-d ones; re-index into another --index"
+                + "\(encoder.dimension)-d ones; `mmsearch index --model \(encoder.name) FOLDER` builds a space for it "
+                + "beside the old one (see `mmsearch spaces`)"
         case .spaceMismatch(let index, let encoder)?:
             return index.name == encoder.name
-                ? ": the \(index.name) weights changed since the index was built; re-index into another --index"
-                : ": re-index into another --index or pick --model \(index.name)"
+                ? ": the \(index.name) weights changed since the index was built; `mmsearch index --model "
+                    + "\(encoder.name) FOLDER` builds a space for them beside the old one (see `mmsearch spaces`)"
+                : ": pick --model \(index.name), or build \(encoder.name)'s space beside it with `mmsearch index "
+                    + "--model \(encoder.name) FOLDER` (see `mmsearch spaces`)"
         case .noLabels?:
             return ": --labels \"cat,dog\" or --labels-file FILE"
         case .unknownLabel(let known)? where known.isEmpty:

@@ -24,12 +24,18 @@ struct IndexCommand: ParsableCommand {
             stats --failures`), and skipped. Progress with rate and ETA is shown when stderr \
             is a terminal; a summary line always.
 
+            CHANGING MODELS: with --model naming another pack than the index was built \
+            with, the run builds that pack's space beside the old one; queries keep using \
+            the old space until `mmsearch spaces use PACK` (see `mmsearch spaces`). Without \
+            --model the run refreshes the space queries use.
+
             EXAMPLES
               mmsearch index ~/Pictures
               mmsearch index ./photos ./scans --index /tmp/my-index --threads 2
               mmsearch index ~/Documents --exclude build --exclude ~/Documents/old
               mmsearch index ~/Videos --plugin-dir ./plugins
               mmsearch index ./photos 2>failures.txt; echo "exit $?"
+              mmsearch index ~/Pictures --model clip-vit-b32     a second space, beside
             """)
 
     @Argument(help: ArgumentHelp("Folders (or single files) to index.", valueName: "dir"))
@@ -49,7 +55,9 @@ struct IndexCommand: ParsableCommand {
         let index = try self.index.index(locations)
         let engine = Engine(pack: try model.load(locations, index: index), index: index)
         let roots = folders.map { URL(fileURLWithPath: locations.absolutePath($0)) }
-        let options = indexing.options(locations)
+        var options = indexing.options(locations)
+        // A pack named on the command line may start a space beside the index's others.
+        options.besideOtherSpaces = model.pack != nil
 
         let interrupt = InterruptHandler()
         let line = ProgressLine(enabled: Console.stderrIsTerminal)
@@ -70,6 +78,11 @@ struct IndexCommand: ParsableCommand {
             Console.error("\(FilePaths.display(note.path, from: locations.currentDirectory)): \(note.reason)")
         }
         Console.error(summary.description)
+        if let active = try? index.activeSpace(), active.spaceID != engine.pack.space {
+            let counts = try index.store.counts(of: try index.space(named: engine.pack.name + "@" + engine.pack.space.fingerprint))
+            Console.error("\(engine.pack.name): \(counts.ok) files in its space; queries use \(active.name) until "
+                          + "`mmsearch spaces use \(engine.pack.name)`")
+        }
         withExtendedLifetime(interrupt) {}
         if summary.interrupted { throw ExitCode(ExitStatus.interrupted) }
         if summary.failed > 0 { throw ExitCode(ExitStatus.someFailed) }

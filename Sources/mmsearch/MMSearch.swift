@@ -66,5 +66,5 @@ struct MMSearch: ParsableCommand {
         subcommands: [IndexCommand.self, QueryCommand.self, EmbedCommand.self, PluginsCommand.self,
                       CompactCommand.self, StatsCommand.self, LabelCommand.self, DescribeCommand.self,
                       DupesCommand.self, EvalCommand.self, ModelsCommand.self, CheckCommand.self, RepairCommand.self,
-                      ServeCommand.self, StoreCommand.self, MigrateCommand.self])
+                      ServeCommand.self, StoreCommand.self, MigrateCommand.self, SpacesCommand.self])
 }

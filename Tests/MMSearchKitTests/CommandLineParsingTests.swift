@@ -19,8 +19,11 @@ import Testing
         let otherPack = MMSearchError.spaceMismatch(index: index, encoder: SpaceID(name: "clip-vit-b32", dimension: 512, fingerprint: "c"))
         #expect(!weightsChanged.message.contains("--") && !otherPack.message.contains("--"), "the library names no flags")
         #expect(Advice.message(for: weightsChanged).hasSuffix(
-            "the lite weights changed since the index was built; re-index into another --index"))
-        #expect(Advice.message(for: otherPack).hasSuffix("re-index into another --index or pick --model lite"))
+            "the lite weights changed since the index was built; `mmsearch index --model lite FOLDER` builds a space "
+            + "for them beside the old one (see `mmsearch spaces`)"))
+        #expect(Advice.message(for: otherPack).hasSuffix(
+            "pick --model lite, or build clip-vit-b32's space beside it with `mmsearch index --model clip-vit-b32 FOLDER` "
+            + "(see `mmsearch spaces`)"))
         #expect(Advice.message(for: .indexMissing("/x")) == "no index in /x: run `mmsearch index FOLDER` first (or pass --index DIR)")
     }
 

@@ -145,7 +145,7 @@ import PostgresNIO
         for i in 0..<3 { try f.photo("p\(i).jpg", "photo \(i)") }
         _ = try f.index()
         let store = try #require(f.index.store as? PostgresStore)
-        #expect(try store.setting(.precision) == InferencePrecision.f32.rawValue)
+        #expect(try store.setting(.precision(of: f.pack.name)) == InferencePrecision.f32.rawValue)
         // Back to how an older mmsearch left it.
         _ = try store.pool.withSession { session in
             try session.run("DROP TABLE mmsearch.setting")
@@ -153,7 +153,7 @@ import PostgresNIO
         }
         let older = Index(store: PostgresStore(store.server))
         #expect(older.store.exists())
-        #expect(try older.store.setting(.precision) == nil)
+        #expect(try older.store.setting(.precision(of: f.pack.name)) == nil)
         #expect(older.precision() == nil)
         let hits = try Engine(pack: f.engine.pack, index: older).search(.text("photo 1"), limit: 1)
         #expect(hits.first?.path.hasSuffix("/p1.jpg") == true)

@@ -19,7 +19,8 @@ import MMTestSupport
             // The command line adds what to do (CommandLineParsingTests).
             return error.kind == .fatal
                 && Advice.message(for: error) == "index built with \(f.pack.space), encoder is \(other.space): "
-                    + "re-index into another --index or pick --model test"
+                    + "pick --model test, or build clip-vit-b32's space beside it with `mmsearch index --model "
+                    + "clip-vit-b32 FOLDER` (see `mmsearch spaces`)"
         }
     }
 
@@ -36,8 +37,8 @@ import MMTestSupport
             guard let error = error as? MMSearchError else { return false }
             let message = Advice.message(for: error)
             return message.contains("(24-d, f00d)") && message.contains("(24-d, beefcafe)")
-                && message.hasSuffix("the test weights changed since the index was built; "
-                                     + "re-index into another --index")
+                && message.hasSuffix("the test weights changed since the index was built; `mmsearch index "
+                                     + "--model test FOLDER` builds a space for them beside the old one (see `mmsearch spaces`)")
         }
     }
 

@@ -16,7 +16,7 @@ struct StoreInternals {
 
     /// The recorded space equal to `space`, if any.
     func space(matching space: SpaceID) throws -> SpaceRecord? {
-        try SpaceRecord.matching(space, in: catalog.spaces())
+        try SpaceRecord.matching(space, in: catalog.spaces(), active: catalog.setting(.activeSpace), besideOthers: false)
     }
 
     /// The vector files of `space`, opened for appending.
