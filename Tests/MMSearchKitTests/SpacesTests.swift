@@ -59,6 +59,8 @@ struct SlowImageEncoder: Encoder {
             try f.engine.reader().search(hashVector(Array("photo 3".utf8), dimension: 32), limit: 1)
         }
 
+        // Tools over the stored vectors look at the space queries use.
+        #expect(try f.index.duplicates(threshold: 0.99).files == 6)
         let list = try f.index.spaceList()
         #expect(list.map(\.active) == [true, false])
         #expect(list.map(\.counts.ok) == [6, 6])

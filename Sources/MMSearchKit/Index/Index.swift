@@ -110,9 +110,10 @@ public struct Index: Sendable {
         return IndexReader(try store.reader(for: record))
     }
 
-    /// Readers of every space of the index.
-    public func readers() throws -> [IndexReader] {
-        try store.spaces().map { IndexReader(try store.reader(for: $0)) }
+    /// A reader of the space queries use (`activeSpace`); a missing or empty index is an error.
+    public func activeReader() throws -> IndexReader {
+        guard let space = try activeSpace() else { throw MMSearchError.indexMissing(location) }
+        return IndexReader(try store.reader(for: space))
     }
 
     /// Files that failed to index, with their reasons, by path (every space).
@@ -133,19 +134,18 @@ public struct Index: Sendable {
         }
     }
 
-    /// Groups of near-duplicate files in every space: cosine at least `threshold`, linked
-    /// transitively (see `DuplicateFinder`). Where a space has an approximate index and
+    /// Groups of near-duplicate files in the space queries use: cosine at least `threshold`,
+    /// linked transitively (see `DuplicateFinder`). Where the space has an approximate index and
     /// `exact` is false, only the pairs it finds near each other are compared (`approximate`
     /// in the report); otherwise every pair.
     public func duplicates(threshold: Float, exact: Bool = false) throws -> DuplicateReport {
         var report = DuplicateReport(threshold: threshold)
-        for reader in try readers() {
-            let matrix = try reader.matrix()
-            report.files += matrix.count
-            let candidates = exact ? nil : try reader.approximateNeighbours(of: matrix)
-            report.approximate = report.approximate || candidates != nil
-            report.groups += DuplicateFinder.groups(matrix, threshold: threshold, candidates: candidates)
-        }
+        let reader = try activeReader()
+        let matrix = try reader.matrix()
+        report.files = matrix.count
+        let candidates = exact ? nil : try reader.approximateNeighbours(of: matrix)
+        report.approximate = candidates != nil
+        report.groups = DuplicateFinder.groups(matrix, threshold: threshold, candidates: candidates)
         return report
     }
 
@@ -189,11 +189,11 @@ public struct SpaceReport: Sendable {
 /// What `Index.duplicates` found.
 public struct DuplicateReport: Sendable, Equatable {
     public let threshold: Float
-    /// Every group, largest first within each space.
+    /// Every group, largest first.
     public var groups: [DuplicateFinder.Group] = []
     /// Files compared.
     public var files = 0
-    /// Whether an approximate index chose the pairs compared (in some space).
+    /// Whether an approximate index chose the pairs compared.
     public var approximate = false
 
     /// Files that are in a group.
