@@ -29,6 +29,7 @@ from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -221,6 +222,22 @@ def text_search(d) -> None:
     check("modality chip filters (image only) and sets &modality=image", bool(kinds) and set(kinds) == {"image"}, str(set(kinds)))
     d.find_element(By.CSS_SELECTOR, '#modality-group [data-modality=""]').click()
     wait(d, lambda d: "modality" not in query_params(d))
+
+    # Order and date filters: the select and the Date chip go into the URL and the request.
+    Select(d.find_element(By.ID, "sort")).select_by_value("-date")
+    wait(d, lambda d: query_params(d).get("sort") == ["-date"] and not busy(d) and results(d), message="sort not in URL")
+    check("Order: newest first sets &sort=-date and keeps the results", len(results(d)) > 0, d.current_url)
+    d.find_element(By.ID, "add-date").click()
+    field = wait(d, lambda d: d.find_element(By.CSS_SELECTOR, ".chip-input-wrap input"))
+    field.send_keys("2001-02" + Keys.ENTER)
+    wait(d, lambda d: query_params(d).get("after") == ["2001-02"] and not busy(d), message="after not in URL")
+    chip = d.execute_script("const c = document.querySelector('#active-filters .chip.filter'); return c ? c.textContent : ''")
+    check("the Date chip filters from a month (&after=2001-02) and shows 'from 2001-02'", "from 2001-02" in chip and len(results(d)) > 0, chip)
+    d.find_element(By.CSS_SELECTOR, "#active-filters .chip.filter .chip-x").click()
+    wait(d, lambda d: "after" not in query_params(d) and not busy(d))
+    Select(d.find_element(By.ID, "sort")).select_by_value("")
+    wait(d, lambda d: "sort" not in query_params(d) and not busy(d))
+    check("removing the date chip and choosing Best match clears both", True)
 
     # + and − terms: a combined query goes out as JSON terms and keeps the URL's text.
     type_query(d, "a dog +snow -cat")

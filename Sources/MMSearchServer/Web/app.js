@@ -37,6 +37,9 @@
     plus: '<path d="M12 5v14M5 12h14"/>',
     minus: '<path d="M5 12h14"/>',
     clock: '<circle cx="12" cy="12" r="9"/><path d="M12 7v5l3 2"/>',
+    calendar: '<rect x="3.5" y="5" width="17" height="15" rx="2"/><path d="M3.5 10h17M8 3v4M16 3v4"/>',
+    camera: '<path d="M4 8h3l2-2.5h6L17 8h3a1 1 0 0 1 1 1v9a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1V9a1 1 0 0 1 1-1z"/><circle cx="12" cy="13" r="3.5"/>',
+    pin: '<path d="M12 21s-6.5-6.2-6.5-11a6.5 6.5 0 0 1 13 0c0 4.8-6.5 11-6.5 11z"/><circle cx="12" cy="10" r="2.3"/>',
   };
 
   function icon(name, cls = '') {
@@ -81,6 +84,13 @@
     return (h ? `${h}:${String(m).padStart(2, '0')}` : String(m)) + ':' + String(r).padStart(2, '0');
   }
   const fmtRange = (t) => (t ? (t.end > t.start ? `${fmtTime(t.start)}–${fmtTime(t.end)}` : fmtTime(t.start)) : '');
+  // "2024-06-15T14:30:05+02:00" as the photographer's clock showed it: "15 Jun 2024, 14:30".
+  const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const fmtWallClock = (v) => {
+    const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(v || '');
+    return m ? `${Number(m[3])} ${MONTHS[Number(m[2]) - 1]} ${m[1]}, ${m[4]}:${m[5]}` : (v || '');
+  };
+  const fmtPlace = (p) => `${Math.abs(p.latitude).toFixed(4)}°${p.latitude < 0 ? 'S' : 'N'} ${Math.abs(p.longitude).toFixed(4)}°${p.longitude < 0 ? 'W' : 'E'}`;
 
   function fmtBytes(n) {
     if (typeof n !== 'number') return '';
@@ -123,7 +133,16 @@
 
   // ---------------------------------------------------------------- state
 
-  const state = { q: '', modality: [], in: [], label: [], like: null, upload: null, top: PAGE };
+  const state = { q: '', modality: [], in: [], label: [], like: null, upload: null, top: PAGE,
+                  after: '', before: '', camera: '', near: '', sort: '' };
+  // Single-valued filters and the order, sent as they are (see the API's `after`, `before`,
+  // `camera`, `near` and `sort`).
+  const PHOTO_KEYS = ['after', 'before', 'camera', 'near', 'sort'];
+  const photoPairs = () => PHOTO_KEYS.filter((k) => state[k]).map((k) => [k, state[k]]);
+  function clearFilters() {
+    state.modality = []; state.in = []; state.label = [];
+    for (const k of PHOTO_KEYS) if (k !== 'sort') state[k] = '';
+  }
   let likeInfo = null;          // {id, name, path, modality} of state.like, for its chip
   let uploadURL = null;         // object URL of the uploaded image, for its chip
   let results = [];
@@ -317,6 +336,7 @@
     state.modality = p.getAll('modality').filter(Boolean);
     state.in = p.getAll('in').filter(Boolean);
     state.label = p.getAll('label').filter(Boolean);
+    for (const k of PHOTO_KEYS) state[k] = (p.get(k) || '').trim();
     const like = p.get('like');
     state.like = like && /^\d+$/.test(like) ? Number(like) : (like || null);
     if (state.like == null) likeInfo = null;
@@ -332,6 +352,7 @@
     for (const m of state.modality) p.append('modality', m);
     for (const d of state.in) p.append('in', d);
     for (const l of state.label) p.append('label', l);
+    for (const [k, v] of photoPairs()) p.set(k, v);
     if (state.like != null) p.set('like', String(state.like));
     const s = p.toString().replace(/\+/g, '%20');
     return location.pathname + (s ? `?${s}` : '');
@@ -360,6 +381,7 @@
     if (state.modality.length) f.modality = state.modality;
     if (state.in.length) f.in = state.in;
     if (state.label.length) f.label = state.label;
+    for (const [k, v] of photoPairs()) f[k] = v;
     return f;
   }
 
@@ -372,6 +394,7 @@
       for (const m of state.modality) body.append('modality', m);
       for (const d of state.in) body.append('in', d);
       for (const l of state.label) body.append('label', l);
+      for (const [k, v] of photoPairs()) body.append(k, v);
       return { path: '/search', opts: { method: 'POST', body } };
     }
     if (state.like == null && terms.length === 1 && terms[0].weight > 0) {
@@ -379,6 +402,7 @@
       for (const m of state.modality) p.append('modality', m);
       for (const d of state.in) p.append('in', d);
       for (const l of state.label) p.append('label', l);
+      for (const [k, v] of photoPairs()) p.append(k, v);
       return { path: `/search?${p}`, opts: {} };
     }
     const jsonTerms = [];
@@ -713,7 +737,16 @@
     fill(meta,
       el('span', { class: 'score big', title: 'Similarity (cosine)' }, fmtScore(r.score)),
       el('span', { class: 'meta-item', html: icon(ICONS[modality] ? modality : 'file') }, MODALITY_NAMES[modality] || modality),
-      part.time ? el('span', { class: 'meta-item', html: icon('clock') }, `matched ${fmtRange(part.time)}`) : null);
+      part.time ? el('span', { class: 'meta-item', html: icon('clock') }, `matched ${fmtRange(part.time)}`) : null,
+      // A photo's date taken (a modification time is shown with the file's details below).
+      r.date && r.date.source === 'taken' ? el('span', { class: 'meta-item', html: icon('calendar'), title: r.date.value },
+        `Taken ${fmtWallClock(r.date.value)}`) : null,
+      r.camera ? el('span', { class: 'meta-item', html: icon('camera') }, r.camera) : null,
+      r.position ? el('button', {
+        type: 'button', class: 'meta-item linkish', html: icon('pin'),
+        title: 'Show photos taken near here',
+        onclick: () => { state.near = `${r.position.latitude},${r.position.longitude}`; closeDetail(); runSearch({ push: true }); },
+      }, fmtPlace(r.position)) : null);
     renderDetailLabels(r.labels || []);
 
     const media = $('#detail-media');
@@ -1000,14 +1033,34 @@
           })));
       }
     }
+    const PHOTO_CHIPS = {
+      after: ['calendar', (v) => `from ${v}`, 'date from'], before: ['calendar', (v) => `before ${v}`, 'date before'],
+      camera: ['camera', (v) => v, 'camera'], near: ['pin', (v) => `near ${v}`, 'place'],
+    };
+    for (const [kind, [iconName, text, what]] of Object.entries(PHOTO_CHIPS)) {
+      const value = state[kind];
+      if (!value) continue;
+      box.append(el('span', { class: 'chip active filter', title: `${what}: ${value}` },
+        el('span', { class: 'icon-wrap', html: icon(iconName) }),
+        el('span', { class: 'filter-text' }, text(value)),
+        el('button', {
+          type: 'button', class: 'chip-x', html: icon('x'), 'aria-label': `Remove filter ${what} ${value}`,
+          onclick: () => { state[kind] = ''; runSearch({ push: true }); },
+        })));
+    }
+    sortSelect.value = state.sort;
   }
 
   function addFilter(kind, value) {
     value = String(value || '').trim();
     if (!value) return;
-    if (!state[kind].includes(value)) state[kind] = [...state[kind], value];
+    if (PHOTO_KEYS.includes(kind)) state[kind] = value;
+    else if (!state[kind].includes(value)) state[kind] = [...state[kind], value];
     runSearch({ push: true });
   }
+
+  const sortSelect = $('#sort');
+  sortSelect.addEventListener('change', () => { state.sort = sortSelect.value; runSearch({ push: true }); });
 
   $('#modality-group').addEventListener('click', (e) => {
     const b = e.target.closest('.chip');
@@ -1024,18 +1077,24 @@
     $('#label-options').replaceChildren(...Array.from(knownLabels).sort().map((l) => el('option', { value: l })));
   }
 
-  // "+ Folder" / "+ Label" turn into a small input with suggestions.
-  for (const button of [$('#add-folder'), $('#add-label')]) {
+  // "+ Folder", "+ Label", "+ Date", "+ Camera" turn into a small input (with suggestions).
+  const CHIP_INPUTS = {
+    in: { list: 'folder-options', placeholder: 'Folder path…', label: 'Only files in folder', icon: 'folder' },
+    label: { list: 'label-options', placeholder: 'Label…', label: 'Only files with label', icon: 'tag' },
+    after: { placeholder: 'From 2024 or 2024-06…', label: 'Only files dated from (a year, month or day)', icon: 'calendar' },
+    camera: { placeholder: 'Camera make or model…', label: 'Only photos taken with this camera', icon: 'camera' },
+  };
+  for (const button of [$('#add-folder'), $('#add-label'), $('#add-date'), $('#add-camera')]) {
     button.addEventListener('click', () => {
       const kind = button.dataset.kind;
+      const config = CHIP_INPUTS[kind];
       refreshDatalists();
       const box = el('span', { class: 'chip-input-wrap' });
       const field2 = el('input', {
-        type: 'text', class: 'chip-input', list: kind === 'in' ? 'folder-options' : 'label-options',
-        placeholder: kind === 'in' ? 'Folder path…' : 'Label…', 'aria-label': kind === 'in' ? 'Only files in folder' : 'Only files with label',
+        type: 'text', class: 'chip-input', list: config.list, placeholder: config.placeholder, 'aria-label': config.label,
         spellcheck: 'false', autocomplete: 'off',
       });
-      box.append(el('span', { class: 'icon-wrap', html: icon(kind === 'in' ? 'folder' : 'tag') }), field2);
+      box.append(el('span', { class: 'icon-wrap', html: icon(config.icon) }), field2);
       let done = false;
       const finish = (apply) => {
         if (done) return;
@@ -1064,13 +1123,13 @@
     emptyBox.hidden = false;
     emptyBox.dataset.kind = kind;
     if (kind === 'none') {
-      const filtered = state.modality.length || state.in.length || state.label.length;
+      const filtered = state.modality.length || state.in.length || state.label.length || photoPairs().some(([k]) => k !== 'sort');
       fill(emptyBox,
         el('div', { class: 'empty-art small', html: icon('search') }),
         el('h2', {}, 'No matches'),
         el('p', {}, filtered ? 'Nothing matched with these filters. Try removing one.' : 'Nothing in the library matched. Try other words, or drop an image to search by example.'),
         filtered ? el('button', {
-          type: 'button', class: 'btn', onclick: () => { state.modality = []; state.in = []; state.label = []; runSearch({ push: true }); },
+          type: 'button', class: 'btn', onclick: () => { clearFilters(); runSearch({ push: true }); },
         }, 'Clear filters') : null);
       return;
     }
@@ -1313,7 +1372,8 @@
   moreBtn.addEventListener('click', () => { state.top = Math.min(1000, state.top + PAGE); runSearch({ push: false, keepTop: true }); });
   $('.brand').addEventListener('click', (e) => {
     e.preventDefault();
-    state.modality = []; state.in = []; state.label = [];
+    clearFilters();
+    state.sort = '';
     clearQuery();
     input.focus();
   });
