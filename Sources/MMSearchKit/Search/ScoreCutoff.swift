@@ -27,7 +27,7 @@ public struct AutomaticCutoff: Sendable, Equatable {
     /// The lowest cosine a kept result may have.
     public var floor: Float
 
-    public init(deviations: Float = 3, spread: Float = 1.5, floor: Float = 0.3) {
+    public init(deviations: Float = 3, spread: Float = 1.5, floor: Float = 0.42) {
         self.deviations = deviations
         self.spread = spread
         self.floor = floor
@@ -55,7 +55,8 @@ public struct RobustSpread: Sendable, Equatable {
 
     public init(_ values: [Float]) {
         precondition(!values.isEmpty, "a spread of no values")
-        median = Self.median(values)
+        let median = Self.median(values)
+        self.median = median
         // A flat sample (every score equal) spreads by nothing; a tiny sigma keeps the
         // z-scores finite and the rules meaningful (only the equals of the best pass).
         sigma = max(1.4826 * Self.median(values.map { abs($0 - median) }), 1e-6)
