@@ -25,6 +25,7 @@ public struct SearchClient: Sendable {
         for folder in options.directories ?? [] { fields.append(("in", folder)) }
         for label in options.labels ?? [] { fields.append(("label", label)) }
         if let minimum = options.minimumScore { fields.append(("min_score", String(minimum))) }
+        if options.cutoff != nil { fields.append(("cutoff", "auto")) }
         if options.hybrid { fields.append(("hybrid", "1")) }
         if options.allChunks { fields.append(("all_chunks", "1")) }
         if let after = options.dates?.after { fields.append(("after", WallClock.iso8601(after))) }

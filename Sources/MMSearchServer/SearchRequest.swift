@@ -18,6 +18,7 @@ struct SearchRequest: Sendable {
     var folders: [String] = []
     var labels: [String] = []
     var minScore: Float?
+    var cutoff: AutomaticCutoff?
     var hybrid = false
     var allChunks = false
     var dates: DateWindow?
@@ -47,6 +48,7 @@ struct SearchRequest: Sendable {
         let `in`: [String]?
         let label: [String]?
         let min_score: Float?
+        var cutoff: String? = nil
         let hybrid: Bool?
         let all_chunks: Bool?
         var after: String? = nil
@@ -56,7 +58,7 @@ struct SearchRequest: Sendable {
         var sort: String? = nil
     }
 
-    /// `GET /api/v1/search?q=…&top=…&modality=…&in=…&label=…&min_score=…&hybrid=1&all_chunks=1`
+    /// `GET /api/v1/search?q=…&top=…&modality=…&in=…&label=…&min_score=…&cutoff=auto&hybrid=1&all_chunks=1`
     /// `&after=2024-06&before=2024-09&camera=canon&near=48.85,2.29:2km&sort=-date`.
     init(query: QueryString) throws {
         guard let text = query.first("q"), !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
@@ -94,6 +96,7 @@ struct SearchRequest: Sendable {
         folders = try (json.in ?? []).map(Self.folder)
         labels = json.label ?? []
         if let minScore = json.min_score { self.minScore = try Self.checkedScore(minScore) }
+        try readCutoff(json.cutoff)
         hybrid = json.hybrid ?? false
         allChunks = json.all_chunks ?? false
         try readPhotoFilters(after: json.after, before: json.before, camera: json.camera, near: json.near, sort: json.sort)
@@ -159,10 +162,26 @@ struct SearchRequest: Sendable {
             guard let value = Float(text) else { throw APIError.badRequest("min_score: not a number: \(text)") }
             minScore = try Self.checkedScore(value)
         }
+        try readCutoff(first("cutoff"))
         hybrid = try Self.flag(first("hybrid"), name: "hybrid")
         allChunks = try Self.flag(first("all_chunks"), name: "all_chunks")
         try readPhotoFilters(after: first("after"), before: first("before"), camera: first("camera"),
                              near: first("near"), sort: first("sort"))
+    }
+
+    /// `cutoff`: `auto` (`AutomaticCutoff`), `none`, or a score (as `min_score`, not with it).
+    private mutating func readCutoff(_ text: String?) throws {
+        guard let text, !text.isEmpty else { return }
+        switch text.lowercased() {
+        case "auto": cutoff = AutomaticCutoff()
+        case "none": cutoff = nil
+        default:
+            guard let value = Float(text), value.isFinite else {
+                throw APIError.badRequest("cutoff: auto, none or a score, not \"\(text)\"")
+            }
+            guard minScore == nil else { throw APIError.badRequest("cutoff: a score and min_score say the same: give one") }
+            minScore = value
+        }
     }
 
     private static func checkedTop(_ top: Int) throws -> Int {
@@ -202,6 +221,7 @@ struct SearchRequest: Sendable {
         options.directories = folders.isEmpty ? nil : folders
         options.labels = labels.isEmpty ? nil : labels
         options.minimumScore = minScore
+        options.cutoff = cutoff
         options.hybrid = hybrid
         options.allChunks = allChunks
         options.dates = dates

@@ -121,6 +121,11 @@ struct SearchFilterOptions: ParsableArguments {
     var minScore: Float?
 
     @Option(help: ArgumentHelp(
+        "When to stop: auto (only results that stand out from the query's scores over the whole index), none, or a score (as --min-score).",
+        valueName: "auto|none|score"))
+    var cutoff: Cutoff?
+
+    @Option(help: ArgumentHelp(
         "Only files dated from the start of DATE on (2024, 2024-06, 2024-06-15 or 2024-06-15T14:30): a photo's date taken, else the file's modification time.",
         valueName: "date"))
     var after: String?
@@ -151,6 +156,9 @@ struct SearchFilterOptions: ParsableArguments {
 
     func validate() throws {
         if let minScore, !minScore.isFinite { throw ValidationError("--min-score must be a number") }
+        if case .score = cutoff, minScore != nil {
+            throw ValidationError("--cutoff SCORE and --min-score say the same: give one")
+        }
         do {
             _ = try DateWindow(after: after, before: before)
         } catch let error as MMSearchError {
@@ -174,6 +182,11 @@ struct SearchFilterOptions: ParsableArguments {
         options.directories = directories.isEmpty ? nil : directories.map { locations.absolutePath($0) }
         options.labels = labels.isEmpty ? nil : labels
         options.minimumScore = minScore
+        switch cutoff {
+        case .automatic: options.cutoff = AutomaticCutoff()
+        case .score(let score): options.minimumScore = score
+        case .none?, nil: break
+        }
         options.hybrid = hybrid
         let dates = try DateWindow(after: after, before: before)
         options.dates = dates.isEmpty ? nil : dates
@@ -183,6 +196,26 @@ struct SearchFilterOptions: ParsableArguments {
         // The int8 scan with exact rescoring: exact results, the fastest way.
         if exact { options.method = .quantized }
         return options
+    }
+}
+
+/// `--cutoff`: where a query's results stop.
+enum Cutoff: Equatable, ExpressibleByArgument {
+    /// `auto`: `AutomaticCutoff`.
+    case automatic
+    /// `none`: every result up to -t.
+    case none
+    /// A score: as `--min-score`.
+    case score(Float)
+
+    init?(argument: String) {
+        switch argument.lowercased() {
+        case "auto": self = .automatic
+        case "none": self = .none
+        default:
+            guard let score = Float(argument), score.isFinite else { return nil }
+            self = .score(score)
+        }
     }
 }
 

@@ -142,6 +142,22 @@ struct LiteSearchFeaturesTests {
         #expect(words.map(\.word).contains("zebra"))
     }
 
+    @Test(arguments: TestStore.allCases) func cutoffAutoKeepsClearMatchesAndStopsEarlyForAVagueQuery(store: TestStore) throws {
+        let engine = try Self.indexed(store).engine
+        var options = SearchOptions()
+        options.modalities = [.image]
+        options.cutoff = AutomaticCutoff()
+        let zebra = try engine.search(.text("a zebra"), limit: 10, options: options)
+        print("--cutoff auto \"a zebra\": " + zebra.map { "\(URL(fileURLWithPath: $0.path).lastPathComponent) \($0.score)" }.joined(separator: ", "))
+        #expect(!zebra.isEmpty && zebra.first?.path.hasSuffix("/zebra.jpg") == true)
+        #expect(zebra.count <= 2)
+        let vague = try engine.search(.text("weather tomorrow"), limit: 10, options: options)
+        options.cutoff = nil
+        let plain = try engine.search(.text("weather tomorrow"), limit: 10, options: options)
+        print("--cutoff auto \"weather tomorrow\": \(vague.count) results, top 10 without: \(plain.count)")
+        #expect(plain.count == 10 && vague.count < plain.count)
+    }
+
     @Test(arguments: TestStore.allCases) func theMediaQrelsGiveTheLitePacksNumbers(store: TestStore) throws {
         let engine = try Self.indexed(store).engine
         let qrels = try Qrels.read(TestPaths.fixture("lite/media-qrels.tsv"))

@@ -75,8 +75,12 @@ struct PostgresCommandLineTests {
         #expect(try Self.results(vehiclesB).contains { $0.path.hasSuffix("fire-truck.jpg") })
         let (unknownA, unknownB) = try both(["query", "x", "--label", "unicorn"])
         #expect(unknownA.status == 2 && unknownB.status == 2 && unknownA.stderr == unknownB.stderr)
+        let (cutA, cutB) = try both(["query", "a big cat", "--cutoff", "auto", "--modality", "image", "-t", "30", "--json"])
+        #expect(try Self.results(cutA).map(\.path) == Self.results(cutB).map(\.path))
+        #expect(try (1...29).contains(Self.results(cutB).count))
         for arguments in [["dupes", "--threshold", "0.8", "--json"], ["stats"],
-                          ["eval", "--qrels", "Tests/Fixtures/lite/media-qrels.tsv", "--modality", "image"]] {
+                          ["eval", "--qrels", "Tests/Fixtures/lite/media-qrels.tsv", "--modality", "image"],
+                          ["eval", "--qrels", "Tests/Fixtures/lite/media-qrels.tsv", "--modality", "image", "--cutoff", "auto"]] {
             let (a, b) = try both(arguments)
             #expect(a.status == 0 && b.status == 0, "\(arguments): \(b.stderr)")
             // Scores may differ in the last float digit; what is printed to 4 places does not.

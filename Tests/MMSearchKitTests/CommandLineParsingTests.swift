@@ -27,6 +27,21 @@ import Testing
         #expect(Advice.message(for: .indexMissing("/x")) == "no index in /x: run `mmsearch index FOLDER` first (or pass --index DIR)")
     }
 
+    @Test func cutoffAutoNoneOrAScoreParseIntoSearchOptions() throws {
+        let locations = Locations(environment: [:], homeDirectory: "/home/u", currentDirectory: "/work/here")
+        let auto = try QueryCommand.parse(["a dog", "--cutoff", "auto"]).filters.options(locations)
+        #expect(auto.cutoff == AutomaticCutoff() && auto.minimumScore == nil)
+        let none = try QueryCommand.parse(["a dog", "--cutoff", "none"]).filters.options(locations)
+        #expect(none.cutoff == nil && none.minimumScore == nil)
+        let score = try QueryCommand.parse(["a dog", "--cutoff", "0.35"]).filters.options(locations)
+        #expect(score.cutoff == nil && score.minimumScore == 0.35)
+        let both = try EvalCommand.parse(["--qrels", "q.tsv", "--cutoff", "auto", "--min-score", "0.2", "-t", "100"])
+        #expect(try both.filters.options(locations).cutoff == AutomaticCutoff())
+        #expect(try both.filters.options(locations).minimumScore == 0.2 && both.top == 100)
+        #expect(throws: (any Error).self) { try QueryCommand.parse(["a dog", "--cutoff", "soon"]) }
+        #expect(throws: (any Error).self) { try QueryCommand.parse(["a dog", "--cutoff", "0.3", "--min-score", "0.2"]) }
+    }
+
     @Test func photoFiltersParseIntoSearchOptionsAndBadOnesAreUsageErrors() throws {
         let locations = Locations(environment: [:], homeDirectory: "/home/u", currentDirectory: "/work/here")
         let parsed = try QueryCommand.parse(["a dog", "--after", "2024-06", "--before", "2024-09", "--camera", " canon ",

@@ -30,6 +30,7 @@ struct ServiceAPITests {
             ("mountains and snow", []), ("an insect on a flower", []), ("weather tomorrow", []),
             ("a big cat", ["top=3"]), ("a bird", ["modality=image", "top=5"]),
             ("an animal", ["min_score=0.3"]), ("safari", ["hybrid=1"]), ("kitchen", ["modality=text", "all_chunks=1"]),
+            ("a dog", ["cutoff=auto"]), ("a vehicle on the road", ["cutoff=auto", "top=20"]),
             ("a dog", ["sort=-date", "after=2001-02"]), ("a cat", ["sort=date", "before=2100"]),
             ("an animal", ["camera=canon"]), ("a bird", ["near=48.85,2.35:20km"]),
         ]
@@ -45,7 +46,7 @@ struct ServiceAPITests {
                 case "min_score": arguments += ["--min-score", pair[1]]
                 case "hybrid": arguments += ["--hybrid"]
                 case "all_chunks": arguments += ["--all-chunks"]
-                case "sort", "after", "before", "camera", "near": arguments += ["--" + pair[0], pair[1]]
+                case "sort", "after", "before", "camera", "near", "cutoff": arguments += ["--" + pair[0], pair[1]]
                 default: Issue.record("unknown parameter \(parameter)")
                 }
             }
@@ -212,6 +213,8 @@ struct ServiceAPITests {
             ("/api/v1/search?q=dog&top=0", 400, "bad_request"),
             ("/api/v1/search?q=dog&top=many", 400, "bad_request"),
             ("/api/v1/search?q=dog&min_score=nan", 400, "bad_request"),
+            ("/api/v1/search?q=dog&cutoff=soon", 400, "bad_request"),
+            ("/api/v1/search?q=dog&cutoff=0.4&min_score=0.3", 400, "bad_request"),
             ("/api/v1/search?q=dog&in=relative/folder", 400, "bad_request"),
             ("/api/v1/search?q=dog&label=nosuchlabel", 400, "bad_request"),
             ("/api/v1/search?q=dog&after=2024-13", 400, "bad_request"),

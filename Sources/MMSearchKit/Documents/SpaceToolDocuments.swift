@@ -25,20 +25,29 @@ public struct DupesDocument: Codable, Sendable, Equatable {
 ///
 ///     {"queries": N, "mean": METRICS, "per_query": [{"query": Q, …METRICS}, …]}
 ///
-/// with METRICS = `{"recall@1", "recall@5", "recall@10", "mrr", "ndcg@10"}`.
+/// with METRICS = `{"recall@1", "recall@5", "recall@10", "mrr", "ndcg@10", "returned",
+/// "precision", "recall", "f1"}` (the last four: the set of results returned, `SetMetrics`;
+/// the mean's ranking metrics are over the queries with relevant files, its set metrics over all).
 public struct EvalDocument: Codable, Sendable, Equatable {
     public struct Metrics: Codable, Sendable, Equatable {
         public let recall1, recall5, recall10, mrr, ndcg10: Double
+        public var returned: Double? = nil
+        public var precision, recall, f1: Double?
         public var query: String? = nil
         enum CodingKeys: String, CodingKey {
-            case recall1 = "recall@1", recall5 = "recall@5", recall10 = "recall@10", mrr, ndcg10 = "ndcg@10", query
+            case recall1 = "recall@1", recall5 = "recall@5", recall10 = "recall@10", mrr, ndcg10 = "ndcg@10",
+                 returned, precision, recall, f1, query
         }
-        init(_ m: RankingMetrics, query: String? = nil) {
+        init(_ m: RankingMetrics, set: SetMetrics, query: String? = nil) {
             recall1 = m.recallAt1
             recall5 = m.recallAt5
             recall10 = m.recallAt10
             mrr = m.reciprocalRank
             ndcg10 = m.ndcgAt10
+            returned = set.returned
+            precision = set.precision
+            recall = set.recall
+            f1 = set.f1
             self.query = query
         }
     }
@@ -49,8 +58,8 @@ public struct EvalDocument: Codable, Sendable, Equatable {
 
     public init(_ report: EvaluationReport) {
         queries = report.perQuery.count
-        mean = Metrics(report.mean)
-        perQuery = report.perQuery.map { Metrics($0.metrics, query: $0.query) }
+        mean = Metrics(report.mean, set: report.meanSet)
+        perQuery = report.perQuery.map { Metrics($0.metrics, set: $0.set, query: $0.query) }
     }
 }
 

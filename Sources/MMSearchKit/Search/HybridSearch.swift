@@ -62,7 +62,8 @@ public enum HybridSearch {
 extension IndexReader {
     /// The `limit` best results of the vector ranking for `vector` fused with the keyword
     /// ranking of `texts`' words (see `HybridSearch`), each with its cosine score and its ranks.
-    /// The filters of `options` apply to both rankings; `minimumScore` to the vector ranking only.
+    /// The filters of `options` apply to both rankings; `minimumScore` and `cutoff` to the vector
+    /// ranking only.
     public func hybridSearch(_ vector: [Float], texts: [String], limit: Int,
                              options: SearchOptions = SearchOptions()) throws -> [SearchHit] {
         try checkDimension(vector)
@@ -70,7 +71,9 @@ extension IndexReader {
         let depth = HybridSearch.depth(limit: limit)
         return try reader.read { snapshot in
             var (dense, _) = try snapshot.nearest(vector, k: depth, options: options)
-            if let minimum = options.minimumScore { dense.removeAll { $0.score < minimum } }
+            if let minimum = try leastScore(vector, best: dense.first?.score, options: options, in: snapshot) {
+                dense.removeAll { $0.score < minimum }
+            }
             let keyword = try snapshot.keywordMatches(texts, limit: depth, options: options)
             // Rows are fused, then each file keeps its best-fused part (unless `allChunks`).
             let fused = HybridSearch.fuse(vector: dense.map(\.row), keyword: keyword,

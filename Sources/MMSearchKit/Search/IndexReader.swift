@@ -21,6 +21,7 @@ public struct VectorSearchQuery: Sendable {
 public final class IndexReader: Sendable {
     public let space: SpaceRecord
     let reader: any SpaceReader
+    let cutoffSamples = CutoffSampleCache()
 
     public init(_ reader: any SpaceReader) {
         self.reader = reader
@@ -77,10 +78,12 @@ public final class IndexReader: Sendable {
                 results[member.index] = Result {
                     var k = member.query.k
                     var scanned = try scanned.get()
+                    let least = try leastScore(query.vector, best: scanned.rows.first?.score,
+                                               options: query.options, in: snapshot)
                     while true {
                         var (best, statistics) = scanned
                         var exhausted = best.count < k || k >= rowCount
-                        if let minimum = query.options.minimumScore {
+                        if let minimum = least {
                             let before = best.count
                             best.removeAll { $0.score < minimum }
                             exhausted = exhausted || best.count < before
@@ -146,6 +149,60 @@ public final class IndexReader: Sendable {
         return best
     }
 
+    // MARK: Cutoffs
+
+    /// The least score a result of `vector` keeps under `options`' minimum and automatic cutoff
+    /// (the higher of the two); nil when neither is set. `best` is the query's best score
+    /// through the filters (nil when nothing passes them).
+    func leastScore(_ vector: [Float], best: Float?, options: SearchOptions,
+                    in snapshot: any SpaceSnapshot) throws -> Float? {
+        guard let cutoff = options.cutoff else { return options.minimumScore }
+        guard let best else { return options.minimumScore ?? cutoff.floor }
+        let sample = try cutoffSample(modalities: options.modalities, in: snapshot)
+        let scores = sample.map { rows in
+            rows.reduce(-Float.infinity) { top, row in
+                var score: Float = 0
+                for i in vector.indices { score += vector[i] * row[i] }
+                return max(top, score)
+            }
+        }
+        let threshold = cutoff.threshold(sample: scores, best: best)
+        return max(threshold, options.minimumScore ?? -.infinity)
+    }
+
+    /// The lowest score `AutomaticCutoff` keeps for `vector` through `options`' filters: what
+    /// `search` applies, for diagnostics and evaluation. nil without `options.cutoff` and
+    /// `options.minimumScore`.
+    public func leastScore(_ vector: [Float], options: SearchOptions) throws -> Float? {
+        try checkDimension(vector)
+        return try reader.read { snapshot in
+            let best = try snapshot.nearest(vector, k: 1, options: options).rows.first?.score
+            return try leastScore(vector, best: best, options: options, in: snapshot)
+        }
+    }
+
+    /// The vectors of the files that give each query its background for `AutomaticCutoff`: at
+    /// most `AutomaticCutoff.sampleSize` files of `modalities` (all when nil), chosen by a
+    /// seeded shuffle of the files in path order, so every store picks the same files for the
+    /// same index; each file's rows. Kept while the space's row count stays the same.
+    func cutoffSample(modalities: Set<Modality>?, in snapshot: any SpaceSnapshot) throws -> [[[Float]]] {
+        let key = CutoffSampleCache.Key(rows: snapshot.rowCount,
+                                        modalities: (modalities ?? []).map(\.rawValue).sorted())
+        if let cached = cutoffSamples.sample(for: key) { return cached }
+        let items = try snapshot.items()
+            .filter { modalities?.contains($0.modality) ?? true }
+            .sorted { $0.path < $1.path }
+        let chosen = SpaceStatistics.sample(items.count, size: AutomaticCutoff.sampleSize)
+        var sample: [[[Float]]] = []
+        sample.reserveCapacity(chosen.count)
+        for index in chosen {
+            guard let rows = try snapshot.vectors(of: items[index]), !rows.isEmpty else { continue }
+            sample.append(rows)
+        }
+        cutoffSamples.keep(sample, for: key)
+        return sample
+    }
+
     func checkDimension(_ vector: [Float]) throws {
         guard vector.count == space.dimension else {
             throw MMSearchError(.fatal, "query vector has \(vector.count) values, the index's space "
@@ -208,5 +265,29 @@ public final class IndexReader: Sendable {
             }
             return SpaceMatrix(items: items, dimension: space.dimension, values: values)
         }
+    }
+}
+
+/// The last sample `IndexReader.cutoffSample` read, by row count and modalities: a service's
+/// queries share it until the space changes.
+final class CutoffSampleCache: @unchecked Sendable {
+    struct Key: Equatable {
+        let rows: Int
+        let modalities: [String]
+    }
+
+    private let lock = NSLock()
+    private var kept: (key: Key, sample: [[[Float]]])?
+
+    func sample(for key: Key) -> [[[Float]]]? {
+        lock.lock()
+        defer { lock.unlock() }
+        return kept?.key == key ? kept?.sample : nil
+    }
+
+    func keep(_ sample: [[[Float]]], for key: Key) {
+        lock.lock()
+        defer { lock.unlock() }
+        kept = (key, sample)
     }
 }

@@ -41,6 +41,10 @@ public struct SearchOptions: Sendable, Equatable {
     /// Only results whose score (cosine similarity) is at least this; nil for all. With
     /// `hybrid`, results found by their words are kept whatever their score.
     public var minimumScore: Float?
+    /// Only results that stand out from the query's scores over the whole space
+    /// (`AutomaticCutoff`); nil for all. Applies with `minimumScore` (the higher of the two
+    /// wins). With `hybrid`, results found by their words are kept whatever their score.
+    public var cutoff: AutomaticCutoff?
     /// Fuse the vector ranking with a BM25 ranking of the query's words over path names,
     /// stored labels and text chunks by reciprocal rank fusion (`HybridSearch`), so exact words
     /// (file names, codes) are found even when the vectors miss them. Only `Engine.search`
@@ -67,7 +71,8 @@ public struct SearchOptions: Sendable, Equatable {
                 rowsPerThread: Int = 32_768, modalities: Set<Modality>? = nil,
                 directories: [String]? = nil, labels: [String]? = nil, minimumScore: Float? = nil,
                 hybrid: Bool = false, allChunks: Bool = false, searchWidth: Int = SearchOptions.defaultSearchWidth,
-                dates: DateWindow? = nil, camera: String? = nil, near: GeoCircle? = nil, order: ResultOrder = .score) {
+                dates: DateWindow? = nil, camera: String? = nil, near: GeoCircle? = nil, order: ResultOrder = .score,
+                cutoff: AutomaticCutoff? = nil) {
         self.method = method
         self.searchWidth = max(1, searchWidth)
         self.threads = max(1, threads)
@@ -82,6 +87,7 @@ public struct SearchOptions: Sendable, Equatable {
         self.camera = camera
         self.near = near
         self.order = order
+        self.cutoff = cutoff
     }
 
     /// Whether a photo filter (dates, camera, position) is set: what stores read from their

@@ -8,7 +8,8 @@ import Foundation
 ///     a dog<TAB>photos/dog-2.jpg          ← several lines per query: several relevant files
 ///
 /// One judgement per line: the query (text, or a file as `Query.parse` reads it: `./x.jpg`),
-/// a tab, and a path relevant to it. Blank lines and lines starting with `#` are skipped, and
+/// a tab, and a path relevant to it, or `-` for a query with no relevant file (one that an
+/// answer which knows when to stop, `SearchOptions.cutoff`, should answer with nothing). Blank lines and lines starting with `#` are skipped, and
 /// so is a first line whose first field is `query` (a header). Relative paths are resolved
 /// against `root` (the qrels file's folder unless given). Queries keep their first-seen order.
 public struct Qrels: Sendable, Equatable {
@@ -44,7 +45,11 @@ public struct Qrels: Sendable, Equatable {
                 throw MMSearchError(.usage, "\(source):\(number + 1): the query or the path is empty")
             }
             if relevant[query] == nil { order.append(query) }
-            relevant[query, default: []].insert(FilePaths.absolute(path, relativeTo: root))
+            if path == "-" {
+                relevant[query, default: []].formUnion([])
+            } else {
+                relevant[query, default: []].insert(FilePaths.absolute(path, relativeTo: root))
+            }
         }
         guard !order.isEmpty else { throw MMSearchError(.usage, "\(source): has no judgements") }
         return Qrels(entries: order.map { Entry(query: $0, relevant: relevant[$0] ?? []) })
@@ -110,22 +115,74 @@ public struct RankingMetrics: Sendable, Equatable {
     }
 }
 
-/// What `Engine.evaluate` measured: each query's metrics and the means.
+/// How well the set of results a search returned (all of them, whatever their order) matches
+/// the relevant set: precision |returned ∩ relevant| / |returned| (1 when nothing is returned:
+/// nothing wrong was), recall |returned ∩ relevant| / |relevant| (1 when nothing is relevant),
+/// and F1 = 2 |returned ∩ relevant| / (|returned| + |relevant|) (1 when both are empty). What a
+/// cutoff (`SearchOptions.cutoff`, `minimumScore`) is measured by.
+public struct SetMetrics: Sendable, Equatable {
+    /// How many files were returned (a mean: its mean).
+    public var returned: Double
+    public var precision: Double
+    public var recall: Double
+    public var f1: Double
+
+    public init(returned paths: [String], relevant: Set<String>) {
+        let set = Set(paths)
+        let found = Double(set.intersection(relevant).count)
+        returned = Double(set.count)
+        precision = set.isEmpty ? 1 : found / Double(set.count)
+        recall = relevant.isEmpty ? 1 : found / Double(relevant.count)
+        f1 = set.isEmpty && relevant.isEmpty ? 1 : 2 * found / Double(set.count + relevant.count)
+    }
+
+    init(returned: Double, precision: Double, recall: Double, f1: Double) {
+        self.returned = returned
+        self.precision = precision
+        self.recall = recall
+        self.f1 = f1
+    }
+
+    /// The mean of each metric over `all`.
+    public static func mean(_ all: [SetMetrics]) -> SetMetrics {
+        let n = Double(max(1, all.count))
+        func m(_ f: (SetMetrics) -> Double) -> Double { all.reduce(0) { $0 + f($1) } / n }
+        return SetMetrics(returned: m(\.returned), precision: m(\.precision),
+                          recall: m(\.recall), f1: m(\.f1))
+    }
+}
+
+/// What `Engine.evaluate` measured: each query's metrics and the means. The ranking means are
+/// over the queries with relevant files; the set means over every query.
 public struct EvaluationReport: Sendable {
-    public let perQuery: [(query: String, metrics: RankingMetrics)]
+    public let perQuery: [(query: String, metrics: RankingMetrics, set: SetMetrics)]
     public let mean: RankingMetrics
+    public let meanSet: SetMetrics
 }
 
 extension Engine {
-    /// Runs every query of `qrels` (top 10, through `options`' filters) and scores the rankings.
-    public func evaluate(_ qrels: Qrels, options: SearchOptions = SearchOptions(),
+    /// Runs every query of `qrels` (at most `limit` results each, through `options`' filters
+    /// and cutoff) and scores the rankings (their first 10) and the returned sets.
+    public func evaluate(_ qrels: Qrels, options: SearchOptions = SearchOptions(), limit: Int = 30,
                          locations: Locations) throws -> EvaluationReport {
-        var perQuery: [(query: String, metrics: RankingMetrics)] = []
+        var perQuery: [(query: String, metrics: RankingMetrics, set: SetMetrics)] = []
+        let reader = try reader()
         for entry in qrels.entries {
             let expression = QueryExpression(Query.parse(entry.query, locations: locations))
-            let hits = try search(expression, limit: 30, options: options)
-            perQuery.append((entry.query, RankingMetrics(ranking: hits.map(\.path), relevant: entry.relevant)))
+            let hits = try search(expression, limit: limit, options: options, in: reader)
+            let paths = hits.map(\.path)
+            perQuery.append((entry.query, RankingMetrics(ranking: paths, relevant: entry.relevant),
+                             SetMetrics(returned: paths, relevant: entry.relevant)))
         }
-        return EvaluationReport(perQuery: perQuery, mean: RankingMetrics.mean(perQuery.map(\.metrics)))
+        let judged = perQuery.filter { !qrels.relevant(to: $0.query).isEmpty }
+        return EvaluationReport(perQuery: perQuery, mean: RankingMetrics.mean(judged.map(\.metrics)),
+                                meanSet: SetMetrics.mean(perQuery.map(\.set)))
+    }
+}
+
+extension Qrels {
+    /// The relevant paths of `query` (empty for a query judged to have none, or not judged).
+    func relevant(to query: String) -> Set<String> {
+        entries.first { $0.query == query }?.relevant ?? []
     }
 }
