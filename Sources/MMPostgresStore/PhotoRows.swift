@@ -103,7 +103,7 @@ enum PhotoRows {
         }
         if options.camera != nil || options.near != nil, !photos { return [] }
         if let camera = options.camera {
-            conditions.append("(coalesce(p.camera_make, '') || ' ' || coalesce(p.camera_model, '')) ILIKE \(bind(likePattern(camera)))")
+            conditions.append("(coalesce(p.camera_make, '') || ' ' || coalesce(p.camera_model, '')) ILIKE \(bind(LikePattern.containing(camera)))")
         }
         if let near = options.near {
             conditions.append("p.latitude BETWEEN \(bind(near.latitudes.lowerBound)) AND \(bind(near.latitudes.upperBound)) "
@@ -124,16 +124,6 @@ enum PhotoRows {
             passing.insert(id)
         }
         return passing
-    }
-
-    /// An ILIKE pattern matching `text` anywhere, its `%`, `_` and `\` taken literally.
-    static func likePattern(_ text: String) -> String {
-        var escaped = ""
-        for character in text {
-            if character == "%" || character == "_" || character == "\\" { escaped.append("\\") }
-            escaped.append(character)
-        }
-        return "%" + escaped + "%"
     }
 
     /// When and where `space`'s indexed files were made (see `DateCounts`).

@@ -71,23 +71,33 @@ struct SpacesListCommand: ParsableCommand {
     }
 }
 
+/// The space a `spaces` subcommand acts on, and the index holding it.
+struct SpaceArgument: ParsableArguments {
+    @Argument(help: ArgumentHelp("The space: a pack's name, or NAME@FINGERPRINT-START.", valueName: "space"))
+    var space: String
+
+    @OptionGroup var index: IndexLocationOptions
+
+    /// The index, the space it names and the space's file count.
+    func resolve() throws -> (index: Index, space: SpaceRecord, files: Int) {
+        let index = try index.index(Locations.current())
+        let chosen = try index.space(named: space)
+        return (index, chosen, try index.store.counts(of: chosen).ok)
+    }
+}
+
 /// `mmsearch spaces use NAME`
 struct SpacesUseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "use",
         abstract: "Make every later query search this space (one write; a query running now finishes where it began).")
 
-    @Argument(help: ArgumentHelp("The space: a pack's name, or NAME@FINGERPRINT-START.", valueName: "space"))
-    var space: String
-
-    @OptionGroup var index: IndexLocationOptions
+    @OptionGroup var target: SpaceArgument
 
     func run() throws {
-        let index = try index.index(Locations.current())
-        let chosen = try index.space(named: space)
-        let counts = try index.store.counts(of: chosen)
-        try index.use(chosen)
-        Console.error("queries now search \(chosen.spaceID) (\(counts.ok) files)")
+        let (index, space, files) = try target.resolve()
+        try index.use(space)
+        Console.error("queries now search \(space.spaceID) (\(files) files)")
     }
 }
 
@@ -97,17 +107,12 @@ struct SpacesDropCommand: ParsableCommand {
         commandName: "drop",
         abstract: "Remove a space that queries do not use, with its vectors.")
 
-    @Argument(help: ArgumentHelp("The space: a pack's name, or NAME@FINGERPRINT-START.", valueName: "space"))
-    var space: String
-
-    @OptionGroup var index: IndexLocationOptions
+    @OptionGroup var target: SpaceArgument
 
     func run() throws {
-        let index = try index.index(Locations.current())
-        let chosen = try index.space(named: space)
-        let counts = try index.store.counts(of: chosen)
-        try index.drop(chosen)
-        Console.error("dropped \(chosen.spaceID) (\(counts.ok) files)")
+        let (index, space, files) = try target.resolve()
+        try index.drop(space)
+        Console.error("dropped \(space.spaceID) (\(files) files)")
     }
 }
 

@@ -47,16 +47,6 @@ enum PhotoTable {
                              orientation: row[first + 6])
     }
 
-    /// A LIKE pattern matching `text` anywhere, its `%`, `_` and `\` taken literally.
-    static func containing(_ text: String) -> String {
-        var escaped = ""
-        for character in text {
-            if character == "%" || character == "_" || character == "\\" { escaped.append("\\") }
-            escaped.append(character)
-        }
-        return "%" + escaped + "%"
-    }
-
     /// When and where `space`'s indexed files were made (see `DateCounts`).
     static func dateCounts(space: Int64, in db: Database) throws -> DateCounts {
         var counts = DateCounts()
@@ -111,7 +101,7 @@ extension Catalog {
         }
         if let camera = options.camera {
             sql += "\n  AND (COALESCE(p.camera_make, '') || ' ' || COALESCE(p.camera_model, '')) LIKE ? ESCAPE '\\'"
-            arguments += [PhotoTable.containing(camera)]
+            arguments += [LikePattern.containing(camera)]
         }
         if let near = options.near {
             sql += "\n  AND p.latitude BETWEEN ? AND ? AND p.longitude IS NOT NULL"

@@ -129,6 +129,20 @@ public struct DateWindow: Sendable, Equatable, Hashable {
     }
 }
 
+/// SQL LIKE patterns, as both stores match a camera's name (backslash as the escape character:
+/// `LIKE ? ESCAPE '\'` in SQLite, PostgreSQL's default).
+public enum LikePattern {
+    /// A pattern matching `text` anywhere, its `%`, `_` and `\` taken literally.
+    public static func containing(_ text: String) -> String {
+        var escaped = ""
+        for character in text {
+            if character == "%" || character == "_" || character == "\\" { escaped.append("\\") }
+            escaped.append(character)
+        }
+        return "%" + escaped + "%"
+    }
+}
+
 /// The order of a search's results.
 public enum ResultOrder: String, Sendable, CaseIterable, Codable {
     /// Best match first (the default).
