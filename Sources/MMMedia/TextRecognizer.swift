@@ -231,7 +231,11 @@ public final class TextRecognizer: @unchecked Sendable {
             guard TessPageIteratorBoundingBox(page, RIL_WORD, &l, &t, &r, &b) != 0 else { continue }
             lines[lines.count - 1].append(word)
             confidences.append(confidence)
-            box = box.map { (min($0.left, l), min($0.top, t), max($0.right, r), max($0.bottom, b)) } ?? (l, t, r, b)
+            if let current = box {
+                box = (min(current.left, l), min(current.top, t), max(current.right, r), max(current.bottom, b))
+            } else {
+                box = (l, t, r, b)
+            }
         } while TessResultIteratorNext(results, RIL_WORD) != 0
         finish()
         return blocks

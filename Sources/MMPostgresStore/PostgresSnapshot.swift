@@ -147,7 +147,7 @@ final class PostgresSnapshot: SpaceSnapshot {
         let approximate = approximate(options)
         if approximate { try Self.prepareApproximateSearch(k: k, in: session) }
         let sql = try Self.searchStatement(space, approximate: approximate, partitions: try store.partitions(of: space),
-                                           photos: photos)
+                                           photos: photos, regions: regions)
         let binds = Self.searchBinds(query, k: k, modalities: scope.modalities, files: scope.files)
         var rows: [ScoredRow] = []
         for row in try fetch(PostgresQuery(unsafeSQL: sql, binds: binds)).prefix(k) {
@@ -172,7 +172,7 @@ final class PostgresSnapshot: SpaceSnapshot {
     /// all shards at once (an Async Append over async foreign scans); the final ORDER BY merges
     /// them, and the caller keeps the first `$4`.
     static func searchStatement(_ space: SpaceRecord, approximate: Bool, partitions: [String] = [],
-                                photos: Bool = true) throws -> String {
+                                photos: Bool = true, regions: Bool = true) throws -> String {
         let distance = "r.v <#> $1\(VectorTables.cast(space))"
         let order = approximate ? distance : "(\(distance)) + 0"
         func branch(_ table: String) -> String {

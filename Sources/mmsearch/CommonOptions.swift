@@ -233,7 +233,7 @@ struct IndexingOptions: ParsableArguments {
     var maxTextSeconds: Double?
 
     @Option(help: ArgumentHelp(
-        "Read the text inside images (OCR, Tesseract) so that it is searchable by meaning and with --hybrid: auto (default: images in which a quick layout analysis of a shrunk copy finds text), on (every image), off. Changing it reads images again.",
+        "Read the text inside images (OCR, Tesseract) so that it is searchable by meaning and with --hybrid: auto reads images in which a quick layout analysis of a shrunk copy finds text, on reads every image, off none. Changing it reads images again.",
         valueName: "mode"))
     var ocr: ImageTextMode = .auto
 

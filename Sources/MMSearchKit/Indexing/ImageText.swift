@@ -52,7 +52,7 @@ struct ImageTextReader: Sendable {
               let reading = try? recognizer.read(contentsOf: URL(fileURLWithPath: path),
                                                  gated: mode == .auto, budget: budget),
               !reading.blocks.isEmpty else { return embedded }
-        let outputs = textEncoder.embed(batch: reading.blocks.map { .text($0.text) })
+        let outputs = textEncoder.embed(batch: reading.blocks.map { EncoderInput.text($0.text) })
         guard outputs.count == reading.blocks.count else { return embedded }
         var parts = [FilePart(index: 0, vector: vector)]
         var offset = 0
