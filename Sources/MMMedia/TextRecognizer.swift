@@ -79,13 +79,16 @@ public struct TextRecognizerError: Error, Sendable, CustomStringConvertible {
 /// given to Tesseract's layout analysis alone (`TessBaseAPIAnalyseLayout`, no recognition). Only
 /// when that finds a text block is the image recognised at full size. Measured on `Media/` (34
 /// photos, one thread): layout analysis of the shrunk image takes 1–100 ms (median ≈ 40 ms) and
-/// finds no text block in any photo, while full recognition takes up to 0.86 s (boats-on-lake,
-/// 1600 × 1000) and finds nothing either; the receipt, sign and screenshot of
-/// `Tests/Fixtures/ocr` give 3–4 text blocks each (receipt: layout 0.05–0.09 s, full read 0.5–0.9 s).
+/// finds a text block in one photo only (bridge-at-night: a row of city lights), while full
+/// recognition takes up to 0.86 s (boats-on-lake, 1600 × 1000) and finds no word in any; the
+/// receipt, sign and screenshot of `Tests/Fixtures/ocr` give 3–4 text blocks each (receipt:
+/// layout 0.05–0.09 s, full read 0.5–0.9 s).
 ///
 /// **Budget.** Recognition runs under a deadline (an `ETEXT_DESC` monitor): it stops after
-/// `budget` seconds, keeping the words read by then. The gate works on a bounded image, so it
-/// stays well under it.
+/// `budget` seconds, keeping the words read by then. The deadline does not cover Tesseract's page
+/// layout, whose cost grows with the image (a 30 000 x 300 strip of words: over 4 s before the
+/// first word), so a large image is read in tiles of at most `tileSide` pixels a side, the
+/// budget checked between them. The gate works on a bounded image, so it stays well under it.
 ///
 /// One Tesseract handle per thread at a time: a pool of handles, each opened once (≈ 0.1 s).
 /// Safe to call from several threads.
@@ -96,8 +99,8 @@ public final class TextRecognizer: @unchecked Sendable {
     /// Words below this confidence (0…100) are dropped: on photos Tesseract reads texture as
     /// short words of low confidence.
     public static let minimumConfidence: Float = 60
-    /// The longest side Tesseract reads (its coordinates are 16-bit).
-    static let maxSide = 32_000
+    /// The largest tile read at once: a 12 MP photo is one tile; a 30 000 x 300 strip is eight.
+    static let tileSide = 4096
 
     private let lock = NSLock()
     /// Handles not in use; guarded by `lock`.
@@ -110,6 +113,7 @@ public final class TextRecognizer: @unchecked Sendable {
                                       + "Debian: tesseract-ocr-eng, or set TESSDATA_PREFIX)")
         }
         self.data = data
+        setMsgSeverity(MM_LEPTONICA_SEVERITY_NONE)
         // Opened once here, so a broken model is told before any image is read.
         checkIn(try open())
     }
@@ -147,30 +151,41 @@ public final class TextRecognizer: @unchecked Sendable {
             }
             guard hasText else { return ImageReading(blocks: [], read: false, stoppedAtBudget: false) }
         }
-        // Tesseract takes at most 32 767 pixels a side: a longer image is read shrunk, its
-        // boxes scaled back.
-        let side = Self.maxSide
-        let factor = (max(image.width, image.height) + side - 1) / side
-        let (pixels, width, height) = factor > 1
-            ? Self.shrunk(grey, width: image.width, height: image.height,
-                          toPixels: image.width * image.height / (factor * factor))
-            : (grey, image.width, image.height)
+        // Read in tiles of at most `tileSide` pixels a side (one tile for most photos): the
+        // deadline covers recognition but not Tesseract's page layout, whose cost grows with the
+        // image, so the budget is checked between tiles and each tile gets what is left.
         let started = Date()
-        let blocks = pixels.withUnsafeBufferPointer { pixels -> [RecognizedText] in
-            setImage(handle, pixels.baseAddress!, width: width, height: height)
-            let monitor = TessMonitorCreate()
-            defer { TessMonitorDelete(monitor) }
-            TessMonitorSetDeadlineMSecs(monitor, Int32(max(1, min(budget * 1000, Double(Int32.max)))))
-            guard TessBaseAPIRecognize(handle, monitor) == 0 else { return [] }
-            return Self.blocks(handle).map { block in
-                guard factor > 1 else { return block }
-                return RecognizedText(text: block.text, x: block.x * factor, y: block.y * factor,
-                                      width: block.width * factor, height: block.height * factor,
-                                      confidence: block.confidence)
+        var blocks: [RecognizedText] = []
+        var stopped = false
+        grey.withUnsafeBufferPointer { pixels in
+            tiles: for top in stride(from: 0, to: image.height, by: Self.tileSide) {
+                for left in stride(from: 0, to: image.width, by: Self.tileSide) {
+                    let remaining = budget - Date().timeIntervalSince(started)
+                    guard remaining > 0 else {
+                        stopped = true
+                        break tiles
+                    }
+                    let width = min(Self.tileSide, image.width - left), height = min(Self.tileSide, image.height - top)
+                    guard width >= 3, height >= 3 else { continue }
+                    TessBaseAPISetPageSegMode(handle, PSM_AUTO)
+                    TessBaseAPISetImage(handle, pixels.baseAddress! + top * image.width + left, Int32(width),
+                                        Int32(height), 1, Int32(image.width))
+                    TessBaseAPISetSourceResolution(handle, 96)
+                    let monitor = TessMonitorCreate()
+                    TessMonitorSetDeadlineMSecs(monitor, Int32(max(1, min(remaining * 1000, Double(Int32.max)))))
+                    if TessBaseAPIRecognize(handle, monitor) == 0 {
+                        blocks += Self.blocks(handle).map { block in
+                            RecognizedText(text: block.text, x: block.x + left, y: block.y + top,
+                                           width: block.width, height: block.height, confidence: block.confidence)
+                        }
+                    }
+                    TessMonitorDelete(monitor)
+                }
             }
         }
+        if Date().timeIntervalSince(started) >= budget { stopped = true }
         TessBaseAPIClear(handle)
-        return ImageReading(blocks: blocks, read: true, stoppedAtBudget: Date().timeIntervalSince(started) >= budget)
+        return ImageReading(blocks: blocks, read: true, stoppedAtBudget: stopped)
     }
 
     private func setImage(_ handle: OpaquePointer, _ pixels: UnsafePointer<UInt8>, width: Int, height: Int) {
