@@ -34,9 +34,9 @@ struct TextRecognizerTests {
                 "blocks: \(reading.blocks.map(\.text))")
     }
 
-    /// The gate: layout analysis of a shrunk copy finds a text block in almost no photo of
-    /// Media/ (one: bridge-at-night, whose row of city lights looks like a line), so nearly none
-    /// is read at full size; and no photo gains text.
+    /// The gate: layout analysis of a shrunk copy finds a text block in no photo of Media/ (at
+    /// 640 x 640 it passed one, bridge-at-night, whose row of city lights looks like a line; one
+    /// is allowed), so none is read at full size; and no photo gains text.
     @Test func photosWithoutTextAreNotReadAtFullSize() throws {
         let media = TestPaths.repository.appendingPathComponent("Media")
         let photos = try FileManager.default.contentsOfDirectory(atPath: media.path)
@@ -50,7 +50,7 @@ struct TextRecognizerTests {
             if reading.read { read.append(photo) }
         }
         print("read at full size after the gate: \(read.count) of \(photos.count): \(read)")
-        #expect(read.count <= 2, "\(read)")
+        #expect(read.count <= 1, "\(read)")
     }
 
     /// Bad input: a 30 000 × 300 strip full of words stops at its budget (2 s; the bound allows
