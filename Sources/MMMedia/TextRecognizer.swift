@@ -82,7 +82,8 @@ public struct TextRecognizerError: Error, Sendable, CustomStringConvertible {
 /// being the gate's: at 640 × 640 the layout analysis of the 34 photos takes 0.37 s in all and
 /// finds a text block in one (bridge-at-night: a row of city lights); at 512 × 512, 0.21 s and
 /// none; at 480, none; at 320, one (mountains). The three pictures with text give 2–4 text blocks
-/// at every size down to 320. Full recognition, which the gate spares, takes up to 0.86 s a photo
+/// at every size down to 320. (That probe used leptonica's grey and area scaling; this code's
+/// own grey and box filter pass bridge-at-night at 512 too: 1 photo of 34.) Full recognition, which the gate spares, takes up to 0.86 s a photo
 /// (boats-on-lake, 1600 × 1000) and finds no word in any of them.
 ///
 /// **Budget.** Recognition runs under a deadline (an `ETEXT_DESC` monitor): it stops after

@@ -34,9 +34,9 @@ struct TextRecognizerTests {
                 "blocks: \(reading.blocks.map(\.text))")
     }
 
-    /// The gate: layout analysis of a shrunk copy finds a text block in no photo of Media/ (at
-    /// 640 x 640 it passed one, bridge-at-night, whose row of city lights looks like a line; one
-    /// is allowed), so none is read at full size; and no photo gains text.
+    /// The gate: layout analysis of a shrunk copy finds a text block in at most one photo of
+    /// Media/ (bridge-at-night, whose row of city lights looks like a line), so nearly none is
+    /// read at full size; and no photo gains text.
     @Test func photosWithoutTextAreNotReadAtFullSize() throws {
         let media = TestPaths.repository.appendingPathComponent("Media")
         let photos = try FileManager.default.contentsOfDirectory(atPath: media.path)
