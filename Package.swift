@@ -64,7 +64,10 @@ let package = Package(
         .systemLibrary(name: "CExif", path: "Sources/CExif", pkgConfig: "libexif", providers: [.apt(["libexif-dev"])]),
         // libsixel: pictures for terminals that speak sixel (`mmsearch query --preview`).
         .systemLibrary(name: "CSixel", path: "Sources/CSixel", pkgConfig: "libsixel", providers: [.apt(["libsixel-dev"])]),
-        .target(name: "MMMedia", dependencies: ["CCodecs", "CAudio", "CExif", "CSixel"]),
+        // Tesseract (C API): text inside images, read at index time (`TextRecognizer`).
+        .systemLibrary(name: "CTesseract", path: "Sources/CTesseract", pkgConfig: "tesseract",
+                       providers: [.apt(["libtesseract-dev", "tesseract-ocr-eng"])]),
+        .target(name: "MMMedia", dependencies: ["CCodecs", "CAudio", "CExif", "CSixel", "CTesseract"]),
 
         // The C ABI of shared-library plugins: the public header (Plugins/ABI/include) and
         // compile-time checks of its layout.

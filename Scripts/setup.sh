@@ -25,6 +25,9 @@ PACKAGES=(pkg-config libjpeg-dev libpng-dev libopenblas-dev libsqlite3-dev libsn
           make gcc libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg
           libpocketsphinx-dev pocketsphinx-en-us pocketsphinx-testdata espeak-ng time libexif-dev
           libsixel-dev
+          # text inside images (OCR): Tesseract's C API and its English model; fonts and
+          # Pillow for Scripts/fixtures/make_ocr_fixtures.py
+          libtesseract-dev tesseract-ocr-eng fonts-dejavu-core fonts-liberation2 python3-pil
           chromium chromium-driver python3-selenium)
 missing=()
 for p in "${PACKAGES[@]}"; do

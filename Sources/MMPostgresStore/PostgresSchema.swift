@@ -14,7 +14,8 @@ import PostgresNIO
 ///     file           one row per file and space: path (C collation: byte order, as the
 ///                    embedded catalog), size, mtime_ns, modality, vector_row, vector_count,
 ///                    content_hash, status ok|failed, error, indexed_at, note, encoder
-///     chunk          the parts of a file that are rows of their own (text chunks, passages)
+///     chunk          the parts of a file that are rows of their own (text chunks, passages,
+///                    text read in images with its region_x, region_y, region_width, region_height)
 ///     media_segment  the parts under a file's one row (video frames), vectors as real[]
 ///     label          zero-shot labels (file_id, name, probability)
 ///     keyword_doc    the keyword index: a tsvector per file (path words, labels) and per
@@ -130,6 +131,12 @@ enum PostgresSchema {
             orientation smallint
         );
         CREATE INDEX photo_by_taken ON mmsearch.photo (taken_local);
+        """),
+        // Text read in images: each block's box in pixels of the upright image (NULL for other
+        // chunks). Readers work without it (`ChunkRegions.exist`).
+        ("pg-4: regions of text read in images", """
+        ALTER TABLE mmsearch.chunk ADD COLUMN region_x integer, ADD COLUMN region_y integer,
+            ADD COLUMN region_width integer, ADD COLUMN region_height integer;
         """),
     ]
 

@@ -40,6 +40,8 @@ final class PostgresSnapshot: SpaceSnapshot {
     private var liveRows: Int?
     /// Whether the schema has photo details (pg-3), asked once.
     private lazy var photos: Bool = (try? PhotoRows.exist(in: session)) ?? false
+    /// Whether the schema has regions of text read in images (pg-4), asked once.
+    private lazy var regions: Bool = (try? ChunkRegions.exist(in: session)) ?? false
     /// Each file's vectors, read at once when a walk over `items()` asks for them.
     private var walking = false
     private var allVectors: [Int64: [[Float]]]?
@@ -145,7 +147,7 @@ final class PostgresSnapshot: SpaceSnapshot {
         let approximate = approximate(options)
         if approximate { try Self.prepareApproximateSearch(k: k, in: session) }
         let sql = try Self.searchStatement(space, approximate: approximate, partitions: try store.partitions(of: space),
-                                           photos: photos)
+                                           photos: photos, regions: regions)
         let binds = Self.searchBinds(query, k: k, modalities: scope.modalities, files: scope.files)
         var rows: [ScoredRow] = []
         for row in try fetch(PostgresQuery(unsafeSQL: sql, binds: binds)).prefix(k) {
@@ -170,7 +172,7 @@ final class PostgresSnapshot: SpaceSnapshot {
     /// all shards at once (an Async Append over async foreign scans); the final ORDER BY merges
     /// them, and the caller keeps the first `$4`.
     static func searchStatement(_ space: SpaceRecord, approximate: Bool, partitions: [String] = [],
-                                photos: Bool = true) throws -> String {
+                                photos: Bool = true, regions: Bool = true) throws -> String {
         let distance = "r.v <#> $1\(VectorTables.cast(space))"
         let order = approximate ? distance : "(\(distance)) + 0"
         func branch(_ table: String) -> String {
@@ -188,7 +190,7 @@ final class PostgresSnapshot: SpaceSnapshot {
             : partitions.map { "(" + branch($0) + ")" }.joined(separator: "\nUNION ALL ")
         return """
             WITH best AS MATERIALIZED (\(best))
-            SELECT b.id, b.distance, \(hitColumns(photos: photos))
+            SELECT b.id, b.distance, \(hitColumns(photos: photos, regions: regions))
             FROM best b
             \(hitJoins(photos: photos))
             ORDER BY b.distance, b.id
@@ -231,9 +233,10 @@ final class PostgresSnapshot: SpaceSnapshot {
     /// its file, its chunk (for a file searched by its parts), the file's labels, whether it
     /// has parts under its row (a video's frames), its modification time and photo details (NULLs
     /// on a schema without them: `photos` false), read by `hit(_:)`; with `hitJoins`.
-    static func hitColumns(photos: Bool) -> String {
+    static func hitColumns(photos: Bool, regions: Bool) -> String {
         hitColumns + ", f.mtime_ns, " + (photos ? "p.file_id IS NOT NULL, " + PhotoRows.columns(of: "p")
                                                 : "false, " + PhotoRows.nullColumns)
+            + ", " + (regions ? ChunkRegions.columns(of: "c") : ChunkRegions.nullColumns)
     }
 
     static func hitJoins(photos: Bool) -> String {
@@ -261,8 +264,8 @@ final class PostgresSnapshot: SpaceSnapshot {
                             [String], [Double], Bool).self)
         // The columns after those: decoded by position (a tuple of 22 is past what decode takes).
         let cells = Array(row)
-        guard cells.count == 23 else {
-            throw MMSearchError(.fatal, "a search row has \(cells.count) columns, not 23")
+        guard cells.count == 27 else {
+            throw MMSearchError(.fatal, "a search row has \(cells.count) columns, not 27")
         }
         let mtime = try cells[14].decode(Int64.self)
         let photo = try cells[15].decode(Bool.self) ? PhotoRows.metadata((
@@ -272,8 +275,10 @@ final class PostgresSnapshot: SpaceSnapshot {
         var part: MatchedPart?
         if let idx {
             let time = startS.flatMap { s in endS.map { TimeSpan(start: s, end: $0) } }
-            let bytes = Int(start ?? 0)..<max(Int(start ?? 0), Int(end ?? 0))
-            part = MatchedPart(part: FilePart(index: Int(idx), bytes: bytes, time: time, text: text), score: 0)
+            let found = ChunkRegions.part(index: Int(idx), start: Int(start ?? 0), end: Int(end ?? 0), text: text ?? "",
+                                          time: time, region: try ChunkRegions.region(cells[23...26]))
+            // An image's own row among the rows of its text is the whole file: no part.
+            part = found.isWholeFile ? nil : MatchedPart(part: found, score: 0)
         }
         let hit = SearchHit(fileID: file, path: path, score: 0, modality: Modality(rawValue: modality), part: part,
                             labels: zip(labels, probabilities).map { LabelScore(label: $0, probability: Float($1)) },
@@ -312,7 +317,7 @@ final class PostgresSnapshot: SpaceSnapshot {
         var binds = PostgresBindings()
         binds.append(Int64(row))
         let sql = """
-            SELECT b.id, 0::float8, \(Self.hitColumns(photos: photos))
+            SELECT b.id, 0::float8, \(Self.hitColumns(photos: photos, regions: regions))
             FROM \(try table) b
             \(Self.hitJoins(photos: photos))
             WHERE b.id = $1
@@ -348,8 +353,9 @@ final class PostgresSnapshot: SpaceSnapshot {
             WHERE id = \(id) AND space_id = \(space.id) AND status = 'ok' AND vector_count > 0
             """).first.map(FileRows.record) else { return nil }
         var parts = try fetch("""
-            SELECT file_id, idx, byte_start, byte_end, text, start_s, end_s FROM mmsearch.chunk
-            WHERE file_id = \(id) ORDER BY idx
+            SELECT file_id, idx, byte_start, byte_end, text, start_s, end_s,
+                   \(unescaped: regions ? ChunkRegions.columns : ChunkRegions.nullColumns)
+            FROM mmsearch.chunk WHERE file_id = \(id) ORDER BY idx
             """).map { try PostgresWriter.chunk($0).part }
         if parts.isEmpty { parts = try partsUnderRow(ofFile: record.path).map(\.withoutVector) }
         let labels = try fetch("""

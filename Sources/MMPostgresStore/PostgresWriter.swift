@@ -207,8 +207,8 @@ final class PostgresWriter: SpaceWriter {
             }
             var chunks: [Int64: [FilePart]] = [:]
             for row in try session.query("""
-                SELECT file_id, idx, byte_start, byte_end, text, start_s, end_s FROM mmsearch.chunk
-                WHERE file_id = ANY(\(sources)) ORDER BY file_id, idx
+                SELECT file_id, idx, byte_start, byte_end, text, start_s, end_s, \(unescaped: ChunkRegions.columns)
+                FROM mmsearch.chunk WHERE file_id = ANY(\(sources)) ORDER BY file_id, idx
                 """) {
                 let (file, part) = try Self.chunk(row)
                 chunks[file, default: []].append(part)
@@ -234,10 +234,17 @@ final class PostgresWriter: SpaceWriter {
     }
 
     static func chunk(_ row: PostgresRow) throws -> (file: Int64, part: FilePart) {
-        let (file, idx, start, end, text, startS, endS) =
-            try row.decode((Int64, Int32, Int32, Int32, String, Double?, Double?).self)
+        let cells = Array(row)
+        guard cells.count >= 7 else { throw MMSearchError(.fatal, "a chunk row has \(cells.count) columns, not 7") }
+        let file = try cells[0].decode(Int64.self), idx = try cells[1].decode(Int32.self)
+        let start = try cells[2].decode(Int32.self), end = try cells[3].decode(Int32.self)
+        let text = try cells[4].decode(String.self)
+        let startS = try cells[5].decode(Double?.self), endS = try cells[6].decode(Double?.self)
         let time = startS.flatMap { s in endS.map { TimeSpan(start: s, end: $0) } }
-        return (file, FilePart(index: Int(idx), bytes: Int(start)..<max(Int(start), Int(end)), time: time, text: text))
+        let region = cells.count >= 11 ? try ChunkRegions.region(cells[7...10]) : nil
+        let part = ChunkRegions.part(index: Int(idx), start: Int(start), end: Int(end), text: text, time: time,
+                                     region: region)
+        return (file, part)
     }
 
     /// Records `entries` inside the caller's transaction: a path seen again replaces its old
@@ -311,6 +318,8 @@ final class PostgresWriter: SpaceWriter {
         rows.values.reserveCapacity(newRows * space.dimension)
         var chunkFiles: [Int64] = [], chunkIndexes: [Int32] = [], chunkStarts: [Int32] = [], chunkEnds: [Int32] = []
         var chunkTexts: [String] = [], chunkTimes: [Double] = [], chunkTimeEnds: [Double] = []
+        // A chunk's region as four arrays, -1 for none (NULL in the table).
+        var chunkRegions: [[Int32]] = [[], [], [], []]
         var segmentFiles: [Int64] = [], segmentOrdinals: [Int32] = [], segmentStarts: [Double] = []
         var segmentEnds: [Double] = [], segmentValues: [Float] = []
         var documents = KeywordIndex.Documents()
@@ -333,6 +342,8 @@ final class PostgresWriter: SpaceWriter {
                 chunkTexts.append(chunk.text ?? "")
                 chunkTimes.append(chunk.time?.start ?? .nan)
                 chunkTimeEnds.append(chunk.time?.end ?? .nan)
+                let region = chunk.region.map { [$0.x, $0.y, $0.width, $0.height].map { Int32(clamping: $0) } }
+                for i in 0..<4 { chunkRegions[i].append(region?[i] ?? -1) }
                 documents.add(file: file, part: chunk.index + 1, words: KeywordIndex.bodyWords(chunk.text ?? ""))
             }
             for (ordinal, part) in stored.partsUnderRow.enumerated() {
@@ -348,11 +359,15 @@ final class PostgresWriter: SpaceWriter {
         try VectorTables.insert(rows, into: space, session: session)
         if !chunkFiles.isEmpty {
             try session.run("""
-                INSERT INTO mmsearch.chunk (file_id, idx, byte_start, byte_end, text, start_s, end_s)
-                SELECT f, i, s, e, t, NULLIF(a, 'NaN'::float8), NULLIF(b, 'NaN'::float8)
+                INSERT INTO mmsearch.chunk (file_id, idx, byte_start, byte_end, text, start_s, end_s,
+                                            region_x, region_y, region_width, region_height)
+                SELECT f, i, s, e, t, NULLIF(a, 'NaN'::float8), NULLIF(b, 'NaN'::float8),
+                       NULLIF(rx, -1), NULLIF(ry, -1), NULLIF(rw, -1), NULLIF(rh, -1)
                 FROM unnest(\(chunkFiles)::bigint[], \(chunkIndexes)::integer[], \(chunkStarts)::integer[],
                             \(chunkEnds)::integer[], \(chunkTexts)::text[], \(chunkTimes)::float8[],
-                            \(chunkTimeEnds)::float8[]) AS c(f, i, s, e, t, a, b)
+                            \(chunkTimeEnds)::float8[], \(chunkRegions[0])::integer[], \(chunkRegions[1])::integer[],
+                            \(chunkRegions[2])::integer[], \(chunkRegions[3])::integer[])
+                     AS c(f, i, s, e, t, a, b, rx, ry, rw, rh)
                 """)
         }
         if !segmentFiles.isEmpty {

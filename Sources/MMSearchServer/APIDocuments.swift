@@ -72,6 +72,8 @@ struct FileDocument: Encodable {
         let index: Int
         let bytes: QueryResultsDocument.PartPart.Bytes?
         let time: TimeSpan?
+        /// Where text read in an image lies in it.
+        let region: ImageRegion?
         let snippet: String?
     }
     let id: Int64
@@ -109,7 +111,7 @@ struct FileDocument: Encodable {
         parts = details.parts.map { part in
             Part(index: part.index,
                  bytes: part.bytes.map { .init(start: $0.lowerBound, end: $0.upperBound) },
-                 time: part.time, snippet: part.text == nil ? nil : part.snippet())
+                 time: part.time, region: part.region, snippet: part.text == nil ? nil : part.snippet())
         }
         note = record.note
         thumbnail = record.modality == .image ? "/api/v1/files/\(record.id)/thumbnail" : nil

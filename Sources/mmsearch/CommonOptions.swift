@@ -229,6 +229,8 @@ extension Modality: ExpressibleByArgument {
 
 extension VectorStorage: ExpressibleByArgument {}
 
+extension ImageTextMode: ExpressibleByArgument {}
+
 extension ResultOrder: ExpressibleByArgument {}
 
 /// How an index run scans and embeds (threads, excludes, hidden files, vector storage, text
@@ -263,7 +265,20 @@ struct IndexingOptions: ParsableArguments {
         valueName: "s"))
     var maxTextSeconds: Double?
 
+    @Option(help: ArgumentHelp(
+        "Read the text inside images (OCR, Tesseract) so that it is searchable by meaning and with --hybrid: auto reads images in which a quick layout analysis of a shrunk copy finds text, on reads every image, off none. Changing it reads images again.",
+        valueName: "mode"))
+    var ocr: ImageTextMode = .auto
+
+    @Option(name: .customLong("ocr-seconds"), help: ArgumentHelp(
+        "Stop reading the text of one image after this many seconds (default 5); the words read by then are kept.",
+        valueName: "s"))
+    var ocrSeconds: Double?
+
     func validate() throws {
+        if let ocrSeconds, !(ocrSeconds > 0 && ocrSeconds.isFinite) {
+            throw ValidationError("--ocr-seconds must be a positive number of seconds")
+        }
         if let maxTextChunks, maxTextChunks < 1 { throw ValidationError("--max-text-chunks must be at least 1") }
         if let maxTextSeconds, !(maxTextSeconds > 0 && maxTextSeconds.isFinite) {
             throw ValidationError("--max-text-seconds must be a positive number of seconds")
@@ -287,6 +302,8 @@ struct IndexingOptions: ParsableArguments {
         if let storage { options.storage = storage }
         options.textBudget = TextBudget(maxChunks: maxTextChunks ?? TextBudget.defaultMaxChunks,
                                         maxSeconds: maxTextSeconds ?? TextBudget.defaultMaxSeconds)
+        options.imageText = ocr
+        if let ocrSeconds { options.imageTextBudget = ocrSeconds }
         return options
     }
 }

@@ -14,7 +14,8 @@ struct QueryCommand: ParsableCommand {
             first, paths relative to the current directory when inside it. Scores are \
             cosine similarities. Each file is one result: a text file (or a recording, by \
             its transcript) by its best-matching part, shown after the path ("@ bytes \
-            120–480" of a text file, "@ 12.0s–15.5s" of a recording or a video) with its \
+            120–480" of a text file, "@ 12.0s–15.5s" of a recording or a video, "@ region \
+            120,40 300×60" of text read in an image: x,y width×height in pixels) with its \
             text on the next line, indented; --all-chunks lists every matching part instead.
 
             COMBINING QUERIES (as rclip): "+ TERM" (or --add TERM) adds a term, \
@@ -41,6 +42,8 @@ struct QueryCommand: ParsableCommand {
                             "part": {"index": N, "score": FLOAT,
                                      "bytes": {"start": BYTE, "end": BYTE},
                                      "time": {"start": S, "end": S},
+                                     "region": {"x": PX, "y": PX, "width": PX,
+                                                "height": PX},
                                      "snippet": TEXT},
                             "segment": {"start": S, "end": S, "score": FLOAT},
                             "chunk": {"index": N, "start": BYTE, "end": BYTE,
@@ -50,7 +53,8 @@ struct QueryCommand: ParsableCommand {
                                        "keyword_rank": N}}, …]}
             "terms" is there for combined queries only; "part" for files with parts \
             ("bytes": offsets into a text file, or into a recording's transcript; "time": \
-            a recording's passage or a video's frame); "chunk" (a part with text) and \
+            a recording's passage or a video's frame; "region": where text read in an \
+            image lies in it, pixels of the upright image); "chunk" (a part with text) and \
             "segment" (a video's frame) say the same as "part" in schema 1's words; \
             "labels" for files labelled by `mmsearch label --all`; "fusion" with --hybrid.
 

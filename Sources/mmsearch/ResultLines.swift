@@ -1,7 +1,8 @@
 import MMSearchKit
 
 /// How plain output shows a search result: `score  path`, with where its matching part lies
-/// (`@ bytes 120–480` in a text file, `@ 12.0s–15.5s` in a recording or a video), and the part's
+/// (`@ bytes 120–480` in a text file, `@ 12.0s–15.5s` in a recording or a video, `@ region
+/// 120,40 300×60` for text read in an image), and the part's
 /// text on the next line, indented. With `dated`, the file's date comes before the path: `taken
 /// 2024-06-15 14:30` (a photo's EXIF) or `modified 2024-06-15 14:30`.
 enum ResultLines {
@@ -17,6 +18,8 @@ enum ResultLines {
         if let part = hit.part {
             if let time = part.time {
                 first += " @ " + time.description
+            } else if let region = part.region {
+                first += " @ region " + region.description
             } else if let bytes = part.bytes {
                 first += " @ bytes \(bytes.lowerBound)–\(bytes.upperBound)"
             }

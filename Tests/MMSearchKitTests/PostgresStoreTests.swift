@@ -192,4 +192,35 @@ import PostgresNIO
         #expect(canon.map(\.path) == [paris])
         #expect(canon.first?.date?.iso8601 == "2024-06-15T14:30:05+02:00")
     }
+    /// An index from before the regions of text read in images (migration pg-4) answers
+    /// searches (a text file's chunks included) and file details; the next writer adds the
+    /// columns.
+    @Test func anIndexFromBeforeImageTextRegionsIsRead() throws {
+        let f = try Fixture(store: .postgres)
+        try f.photo("p1.jpg", "photo 1")
+        try f.photo("notes.txt", "harbour lights and ships")
+        _ = try f.index()
+        let store = try #require(f.index.store as? PostgresStore)
+        _ = try store.pool.withSession { session in
+            try session.run("""
+                ALTER TABLE mmsearch.chunk DROP COLUMN region_x, DROP COLUMN region_y,
+                    DROP COLUMN region_width, DROP COLUMN region_height
+                """)
+            try session.run("DELETE FROM mmsearch.migration WHERE name = 'pg-4: regions of text read in images'")
+        }
+        let older = Index(store: PostgresStore(store.server))
+        let engine = Engine(pack: f.engine.pack, index: older)
+        var options = SearchOptions()
+        options.hybrid = true
+        let hits = try engine.search(vector: hashVector(Array("photo 1".utf8), dimension: 24), texts: ["harbour"],
+                                     limit: 10, options: options, in: try engine.reader())
+        #expect(hits.count == 2)
+        let note = try #require(hits.first { $0.path.hasSuffix("/notes.txt") })
+        #expect(note.part?.text == "harbour lights and ships" && note.part?.region == nil)
+        #expect(try engine.reader().file(id: note.fileID)?.parts.count == 1)
+
+        _ = try engine.index(roots: [f.photos])
+        let migrated = try engine.reader().search(hashVector(Array("photo 1".utf8), dimension: 24), limit: 10)
+        #expect(migrated.count == 2 && migrated.first?.path.hasSuffix("/p1.jpg") == true)
+    }
 }

@@ -152,7 +152,8 @@ import Glibc
         #expect(migrations == ["v1: spaces, files, meta", CatalogSchema.partsMigration,
                                "store-1: content hashes, row ranges, tombstones, chunks",
                                "passages-1: chunk time ranges, file notes",
-                               CatalogSchema.labelsMigration, CatalogSchema.keywordsMigration, CatalogSchema.photosMigration])
+                               CatalogSchema.labelsMigration, CatalogSchema.keywordsMigration, CatalogSchema.photosMigration,
+                               CatalogSchema.imageTextMigration])
         #expect(migrations == CatalogSchema.migrator.migrations)
     }
 

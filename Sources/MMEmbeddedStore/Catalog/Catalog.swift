@@ -198,18 +198,29 @@ public final class Catalog: Sendable {
 
     static func chunks(fileID: Int64, in db: Database) throws -> [FilePart] {
         try Row.fetchAll(db, sql: """
-            SELECT idx, byte_start, byte_end, text, start_s, end_s FROM chunk WHERE file_id = ? ORDER BY idx
+            SELECT idx, byte_start, byte_end, text, start_s, end_s, region_x, region_y, region_width, region_height
+            FROM chunk WHERE file_id = ? ORDER BY idx
             """, arguments: [fileID]).map(chunk)
     }
 
-    /// A `chunk` row (`idx, byte_start, byte_end, text, start_s, end_s`) as a part.
+    /// A `chunk` row (`idx, byte_start, byte_end, text, start_s, end_s, region_x, region_y,
+    /// region_width, region_height`) as a part. An image's own row (no text, no time, no
+    /// region) has no byte offsets.
     static func chunk(_ row: Row) -> FilePart {
         let start: Int = row["byte_start"]
         let end: Int = row["byte_end"]
         let time: TimeSpan? = (row["start_s"] as Double?).flatMap { s in
             (row["end_s"] as Double?).map { TimeSpan(start: s, end: $0) }
         }
-        return FilePart(index: row["idx"], bytes: start..<max(start, end), time: time, text: row["text"])
+        var region: ImageRegion?
+        if let x = row["region_x"] as Int?, let y = row["region_y"] as Int?,
+           let width = row["region_width"] as Int?, let height = row["region_height"] as Int? {
+            region = ImageRegion(x: x, y: y, width: width, height: height)
+        }
+        let text: String = row["text"]
+        let whole = text.isEmpty && time == nil && region == nil && start == end
+        return FilePart(index: row["idx"], bytes: whole ? nil : start..<max(start, end), time: time,
+                        text: whole ? nil : text, region: region)
     }
 
     /// The indexed files of `space` whose encoder left a note (`FileRecord.note`: `no speech`,

@@ -45,7 +45,8 @@ extension Catalog {
         -> (fileID: Int64, path: String, modality: Modality, part: FilePart?, mtimeNs: Int64, photo: PhotoMetadata?)? {
         let statement = try db.cachedStatement(sql: """
             SELECT f.path, f.modality, f.vector_row, f.vector_count, c.byte_start, c.byte_end, c.text,
-                   c.start_s, c.end_s, f.id, c.idx, f.mtime_ns, p.file_id, \(PhotoTable.columns(of: "p"))
+                   c.start_s, c.end_s, f.id, c.idx, f.mtime_ns, p.file_id, \(PhotoTable.columns(of: "p")),
+                   c.region_x, c.region_y, c.region_width, c.region_height
             FROM (SELECT id, path, modality, vector_row, vector_count, mtime_ns FROM file
                   WHERE space_id = ? AND status = 'ok' AND vector_row <= ? AND vector_row IS NOT NULL
                   ORDER BY vector_row DESC LIMIT 1) AS f
@@ -56,7 +57,8 @@ extension Catalog {
         let first: Int = found[2]
         let count: Int = found[3]
         guard Catalog.rows(first: first, count: count).contains(row) else { return nil }
-        let part = (found[10] as Int?) == nil ? nil : chunk(found)
+        // An image's own row among the rows of its text is the whole file: no part.
+        let part = (found[10] as Int?) == nil ? nil : Optional(chunk(found)).flatMap { $0.isWholeFile ? nil : $0 }
         // A LEFT JOIN that found no photo row: never read (not an image).
         let photo = (found[12] as Int64?) == nil ? nil : PhotoTable.metadata(found, from: 13)
         return (found[9], found[0], Modality(rawValue: found[1]), part, found[11], photo)

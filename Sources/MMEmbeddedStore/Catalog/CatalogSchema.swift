@@ -15,7 +15,8 @@ import GRDB
 ///                    vector_count, content_hash, status ok|failed, error, indexed_at, note
 ///     tombstone      dead row ranges of a space's vector file (seq, first_row, row_count)
 ///     chunk          the parts of a file that are rows of their own: text chunks, transcript
-///                    passages (file_id, idx, byte_start, byte_end, text, start_s, end_s)
+///                    passages, text read in images (file_id, idx, byte_start, byte_end, text,
+///                    start_s, end_s, region_x, region_y, region_width, region_height)
 ///     media_segment  the parts of a file under its one row: video frames (file_id, ordinal,
 ///                    start_s, end_s, vector)
 ///     file_encoder   which encoder made a file's vectors (file_id, fingerprint)
@@ -33,6 +34,7 @@ enum CatalogSchema {
     static let labelsMigration = "labels-1: zero-shot labels"
     static let keywordsMigration = "search-1: full-text index of paths, labels and text chunks"
     static let photosMigration = "photos-1: date taken, camera, position"
+    static let imageTextMigration = "ocr-1: regions of text read in images"
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -239,6 +241,17 @@ enum CatalogSchema {
             }
             try db.create(index: "photo_by_taken", on: "photo", columns: ["taken_local"])
             try db.create(index: "photo_by_latitude", on: "photo", columns: ["latitude"])
+        }
+        // Text read in images (OCR): an image with text has its own row (a chunk without text)
+        // and one chunk per block of text, with the block's box in pixels of the upright image.
+        // NULL for every other chunk.
+        migrator.registerMigration(imageTextMigration) { db in
+            try db.alter(table: "chunk") { t in
+                t.add(column: "region_x", .integer)
+                t.add(column: "region_y", .integer)
+                t.add(column: "region_width", .integer)
+                t.add(column: "region_height", .integer)
+            }
         }
         return migrator
     }

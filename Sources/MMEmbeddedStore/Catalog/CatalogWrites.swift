@@ -86,7 +86,9 @@ extension Catalog {
                   indexed_at = excluded.indexed_at, note = excluded.note
                 """)
             let addChunk = try db.cachedStatement(sql: """
-                INSERT INTO chunk (file_id, idx, byte_start, byte_end, text, start_s, end_s) VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO chunk (file_id, idx, byte_start, byte_end, text, start_s, end_s,
+                                   region_x, region_y, region_width, region_height)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for outcome in outcomes {
                 if let old = try Self.record(path: outcome.path, space: space, in: db) {
@@ -120,7 +122,9 @@ extension Catalog {
                     for chunk in chunks {
                         try addChunk.execute(arguments: [id, chunk.index, chunk.bytes?.lowerBound ?? 0,
                                                          chunk.bytes?.upperBound ?? 0, chunk.text ?? "",
-                                                         chunk.time?.start, chunk.time?.end])
+                                                         chunk.time?.start, chunk.time?.end,
+                                                         chunk.region?.x, chunk.region?.y,
+                                                         chunk.region?.width, chunk.region?.height])
                     }
                 }
                 try PartTables.recordDetails(of: outcome, space: space, in: db)

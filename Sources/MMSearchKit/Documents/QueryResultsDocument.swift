@@ -17,7 +17,8 @@ import Foundation
 /// - `results[].part`: the part of the file that matched, `{"index": N, "score": S,
 ///   "bytes": {"start": BYTE, "end": BYTE}, "time": {"start": S, "end": S}, "snippet": TEXT}`
 ///   (`bytes` for a text file's chunk and a transcript passage, `time` for a passage and a
-///   video's frame, `snippet` for parts with text);
+///   video's frame, `snippet` for parts with text), and `"region": {"x", "y", "width",
+///   "height"}` for text read in an image (pixels of the upright image);
 /// - `results[].chunk`: for a part with text (a text file's chunk, a transcript passage), the
 ///   same as `{"index": N, "start": BYTE, "end": BYTE, "snippet": TEXT}` (kept from schema 1);
 /// - `results[].segment`: for a video's frame (a part without text), `{"start", "end",
@@ -81,6 +82,8 @@ public struct QueryResultsDocument: Codable, Sendable, Equatable {
         public let score: Float
         public let bytes: Bytes?
         public let time: TimeSpan?
+        /// Where text read in an image lies in it.
+        public let region: ImageRegion?
         public let snippet: String?
 
         public init(_ match: MatchedPart) {
@@ -88,6 +91,7 @@ public struct QueryResultsDocument: Codable, Sendable, Equatable {
             score = match.score
             bytes = match.bytes.map { Bytes(start: $0.lowerBound, end: $0.upperBound) }
             time = match.time
+            region = match.region
             snippet = match.text == nil ? nil : match.part.snippet()
         }
     }
@@ -263,7 +267,7 @@ extension QueryResultsDocument.Result {
     public var hit: SearchHit {
         let matched = part.map { part in
             MatchedPart(part: FilePart(index: part.index, bytes: part.bytes.map { $0.start..<$0.end },
-                                       time: part.time, text: part.snippet),
+                                       time: part.time, text: part.snippet, region: part.region),
                         score: part.score)
         }
         let photo = camera != nil || position != nil

@@ -14,6 +14,25 @@ public struct TimeSpan: Sendable, Equatable, Hashable, Codable {
     public var description: String { String(format: "%.1fs–%.1fs", start, end) }
 }
 
+/// Where a part lies in an image: a box in pixels of the upright image (a block of text the
+/// image shows).
+public struct ImageRegion: Sendable, Equatable, Hashable, Codable {
+    public let x: Int
+    public let y: Int
+    public let width: Int
+    public let height: Int
+
+    public init(x: Int, y: Int, width: Int, height: Int) {
+        self.x = x
+        self.y = y
+        self.width = width
+        self.height = height
+    }
+
+    /// `120,40 300×60`: how plain output shows a region.
+    public var description: String { "\(x),\(y) \(width)×\(height)" }
+}
+
 /// One span inside a file with a vector of its own: a text file's chunk, a recording's
 /// transcript passage, a video's frame, an audio window. Every kind of part is this one type;
 /// what differs is which of span, time and text it has.
@@ -31,18 +50,28 @@ public struct FilePart: Sendable, Equatable, Hashable {
     public var bytes: Range<Int>?
     /// Where the part lies in a recording or a video; nil for a text file's chunk.
     public var time: TimeSpan?
-    /// The text that was embedded (a chunk, a passage's words); nil for a frame.
+    /// The text that was embedded (a chunk, a passage's words, the words read in an image);
+    /// nil for a frame.
     public var text: String?
+    /// Where the part lies in an image: the box around text read in it; nil for other parts.
+    public var region: ImageRegion?
     /// The part's unit vector; nil where only where the part lies is wanted (a search hit's part).
     public var vector: [Float]?
 
     public init(index: Int, bytes: Range<Int>? = nil, time: TimeSpan? = nil, text: String? = nil,
-                vector: [Float]? = nil) {
+                region: ImageRegion? = nil, vector: [Float]? = nil) {
         self.index = index
         self.bytes = bytes
         self.time = time
         self.text = text
+        self.region = region
         self.vector = vector
+    }
+
+    /// Whether the part says nothing about where it lies or what it holds: an image's own row
+    /// among the rows of the text read in it. A hit on such a row is the whole file.
+    public var isWholeFile: Bool {
+        (text ?? "").isEmpty && time == nil && region == nil
     }
 
     /// The part without its vector.

@@ -64,6 +64,11 @@ enum EmbeddingWorkers {
         case .file:
             if let passages = encoder as? any PassageEncoder {
                 results = embedPassages(job.files, encoder: passages, dimension: dimension)
+            } else if let images = encoder as? ImageTextEncoder {
+                // The image's vector first; then, on the same worker, the text read in it.
+                results = zip(job.files, embedFiles(job.files, encoder: encoder, dimension: dimension)).map { file, result in
+                    result.map { images.reader.adding(textOf: file.path, to: $0, dimension: dimension) }
+                }
             } else {
                 results = embedFiles(job.files, encoder: encoder, dimension: dimension)
             }

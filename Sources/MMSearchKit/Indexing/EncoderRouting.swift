@@ -21,10 +21,13 @@ struct EncoderRouting: Sendable {
 
     let pack: ModelPack
     private let documentEncoder: (any Encoder)?
+    /// Reads the text inside images, for an index run that asks for it.
+    private let imageText: ImageTextReader?
 
-    init(pack: ModelPack) {
+    init(pack: ModelPack, imageText: ImageTextReader? = nil) {
         self.pack = pack
         documentEncoder = pack.encoder(for: .text)
+        self.imageText = imageText
     }
 
     /// Every extension some route reads, lower-case.
@@ -48,7 +51,12 @@ struct EncoderRouting: Sendable {
 
     /// How the file at `path` is embedded; nil when nothing reads it.
     func route(_ path: String) -> Route? {
-        if let encoder = pack.encoder(forFile: path) { return .file(encoder) }
+        if let encoder = pack.encoder(forFile: path) {
+            if let imageText, encoder.info.modality == .image {
+                return .file(ImageTextEncoder(image: encoder, reader: imageText))
+            }
+            return .file(encoder)
+        }
         if let encoder = documentEncoder, TextDocument.extensions.contains(FilePaths.fileExtension(path)) {
             return .document(encoder, encoder.textChunking ?? .approximate)
         }

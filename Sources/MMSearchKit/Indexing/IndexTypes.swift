@@ -28,6 +28,11 @@ public struct IndexOptions: Sendable {
     /// change: the new space is built beside the old one, which keeps answering queries until
     /// `Index.use` switches). Without it such a run is refused (`MMSearchError.spaceMismatch`).
     public var besideOtherSpaces = false
+    /// Whether the text inside images is read (OCR) and searched: `.auto` (the default) reads
+    /// images in which a quick look finds text, `.on` every image, `.off` none.
+    public var imageText: ImageTextMode
+    /// Seconds the recognition of one image may take; the text read by then is kept.
+    public var imageTextBudget: TimeInterval
 
     /// The names of files and folders an index run never looks at (see `SkippedNames`).
     public var skippedNames: SkippedNames {
@@ -43,7 +48,8 @@ public struct IndexOptions: Sendable {
     public init(threads: Int = Cores.available, batchSize: Int = 16,
                 commitEvery: Int = 256, commitInterval: TimeInterval = 1,
                 excludedNames: [String] = IndexOptions.defaultExcludedNames, excludedPaths: [String] = [],
-                includeHidden: Bool = false, storage: VectorStorage = .f32, textBudget: TextBudget = TextBudget()) {
+                includeHidden: Bool = false, storage: VectorStorage = .f32, textBudget: TextBudget = TextBudget(),
+                imageText: ImageTextMode = .auto, imageTextBudget: TimeInterval = 5) {
         self.threads = max(1, threads)
         self.batchSize = max(1, batchSize)
         self.commitEvery = max(1, commitEvery)
@@ -53,7 +59,19 @@ public struct IndexOptions: Sendable {
         self.includeHidden = includeHidden
         self.storage = storage
         self.textBudget = textBudget
+        self.imageText = imageText
+        self.imageTextBudget = imageTextBudget
     }
+}
+
+/// Whether indexing reads the text inside images (see `ImageTextReader`).
+public enum ImageTextMode: String, Sendable, CaseIterable, Codable {
+    /// Images in which Tesseract's layout analysis of a shrunk copy finds a block of text.
+    case auto
+    /// Every image, at full size.
+    case on
+    /// None: an image is one row, as before.
+    case off
 }
 
 /// Names of files and folders indexing never looks at, wherever they are: hidden ones (starting

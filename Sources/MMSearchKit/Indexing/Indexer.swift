@@ -24,7 +24,7 @@ struct Indexer {
     private func run(roots: [String], cancel: CancellationFlag?, state: RunState) throws -> IndexSummary {
         var run = state
         let clock = Date()
-        let routing = EncoderRouting(pack: pack)
+        let routing = EncoderRouting(pack: pack, imageText: try ImageTextReader.make(options, pack: pack))
         // The next run (and `stats`) reads the precision this one embeds at.
         try writer.record(.precision(of: pack.name), pack.precision.rawValue)
 
