@@ -98,18 +98,9 @@ final class EmbeddedSnapshot: SpaceSnapshot {
     private let space: SpaceRecord
     private let search: VectorSearch
     /// The filters' rows, read once per snapshot for each set of options.
-    private var scopes: [ScopeKey: SearchScope] = [:]
+    private var scopes: [SearchOptions.Filters: SearchScope] = [:]
     /// Each file's rows, as `items()` read them.
     private var rowsByFile: [Int64: Range<Int>] = [:]
-
-    private struct ScopeKey: Hashable {
-        let modalities: Set<Modality>?
-        let directories: [String]?
-        let labels: [String]?
-        let dates: DateWindow?
-        let camera: String?
-        let near: GeoCircle?
-    }
 
     init(db: Database, space: SpaceRecord, search: VectorSearch) {
         self.db = db
@@ -124,8 +115,7 @@ final class EmbeddedSnapshot: SpaceSnapshot {
     }
 
     private func scope(_ options: SearchOptions) throws -> SearchScope {
-        let key = ScopeKey(modalities: options.modalities, directories: options.directories, labels: options.labels,
-                           dates: options.dates, camera: options.camera, near: options.near)
+        let key = options.filters
         if let known = scopes[key] { return known }
         let scope = try SearchScope(options, space: space.id, rowCount: search.live.rowCount, in: db)
         scopes[key] = scope

@@ -12,13 +12,7 @@ import PostgresNIO
 /// pg-1: on an index a writer has not migrated yet, every file is dated by its modification
 /// time and no photo passes a camera or position filter.
 enum PhotoRows {
-    static let columns = "taken_local, taken_offset, camera_make, camera_model, latitude, longitude, orientation"
-
-    /// `columns` of the table named `alias` (`p.taken_local, …`).
-    static func columns(of alias: String) -> String {
-        columns.split(separator: ",").map { alias + "." + $0.trimmingCharacters(in: .whitespaces) }
-            .joined(separator: ", ")
-    }
+    static let columns = PhotoColumns.list()
 
     /// `columns` as NULLs of their types, for a schema without the table.
     static let nullColumns = "NULL::bigint, NULL::integer, NULL::text, NULL::text, NULL::float8, NULL::float8, NULL::smallint"

@@ -36,7 +36,7 @@ final class PostgresSnapshot: SpaceSnapshot {
     /// Files of hits known to have no parts under their row (most files): `partsUnderRow`
     /// answers them without a round trip.
     private var withoutParts: Set<String> = []
-    private var scopes: [ScopeKey: Scope] = [:]
+    private var scopes: [SearchOptions.Filters: Scope] = [:]
     private var liveRows: Int?
     /// Whether the schema has photo details (pg-3), asked once.
     private lazy var photos: Bool = (try? PhotoRows.exist(in: session)) ?? false
@@ -45,15 +45,6 @@ final class PostgresSnapshot: SpaceSnapshot {
     /// Each file's vectors, read at once when a walk over `items()` asks for them.
     private var walking = false
     private var allVectors: [Int64: [[Float]]]?
-
-    private struct ScopeKey: Hashable {
-        let modalities: Set<Modality>?
-        let directories: [String]?
-        let labels: [String]?
-        let dates: DateWindow?
-        let camera: String?
-        let near: GeoCircle?
-    }
 
     /// What a search's filters let through: rows of these modalities, of these files.
     private struct Scope {
@@ -94,8 +85,7 @@ final class PostgresSnapshot: SpaceSnapshot {
     }
 
     private func scope(_ options: SearchOptions) throws -> Scope {
-        let key = ScopeKey(modalities: options.modalities, directories: options.directories, labels: options.labels,
-                           dates: options.dates, camera: options.camera, near: options.near)
+        let key = options.filters
         if let known = scopes[key] { return known }
         var files: Set<Int64>?
         if let directories = options.directories {
@@ -234,7 +224,7 @@ final class PostgresSnapshot: SpaceSnapshot {
     /// has parts under its row (a video's frames), its modification time and photo details (NULLs
     /// on a schema without them: `photos` false), read by `hit(_:)`; with `hitJoins`.
     static func hitColumns(photos: Bool, regions: Bool) -> String {
-        hitColumns + ", f.mtime_ns, " + (photos ? "p.file_id IS NOT NULL, " + PhotoRows.columns(of: "p")
+        hitColumns + ", f.mtime_ns, " + (photos ? "p.file_id IS NOT NULL, " + PhotoColumns.list(of: "p")
                                                 : "false, " + PhotoRows.nullColumns)
             + ", " + (regions ? ChunkRegions.columns(of: "c") : ChunkRegions.nullColumns)
     }

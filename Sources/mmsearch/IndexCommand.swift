@@ -79,7 +79,8 @@ struct IndexCommand: ParsableCommand {
         }
         Console.error(summary.description)
         if let active = try? index.activeSpace(), active.spaceID != engine.pack.space {
-            let counts = try index.store.counts(of: try index.space(named: engine.pack.name + "@" + engine.pack.space.fingerprint))
+            let built = try index.store.spaces().first { $0.spaceID == engine.pack.space }
+            let counts = try built.map(index.store.counts(of:)) ?? SpaceCounts()
             Console.error("\(engine.pack.name): \(counts.ok) files in its space; queries use \(active.name) until "
                           + "`mmsearch spaces use \(engine.pack.name)`")
         }

@@ -10,13 +10,7 @@ import GRDB
 /// images indexed before this table existed still need reading. It describes the file's bytes:
 /// it goes when the file's vectors are replaced (new content) and travels with a copy's vectors.
 enum PhotoTable {
-    static let columns = "taken_local, taken_offset, camera_make, camera_model, latitude, longitude, orientation"
-
-    /// `columns` of the table named `alias` in a query (`p.taken_local, p.taken_offset, …`).
-    static func columns(of alias: String) -> String {
-        columns.split(separator: ",").map { alias + "." + $0.trimmingCharacters(in: .whitespaces) }
-            .joined(separator: ", ")
-    }
+    static let columns = PhotoColumns.list()
 
     /// Stores `photo` as file `id`'s details, replacing any.
     static func record(_ photo: PhotoMetadata, fileID id: Int64, in db: Database) throws {

@@ -45,7 +45,7 @@ extension Catalog {
         -> (fileID: Int64, path: String, modality: Modality, part: FilePart?, mtimeNs: Int64, photo: PhotoMetadata?)? {
         let statement = try db.cachedStatement(sql: """
             SELECT f.path, f.modality, f.vector_row, f.vector_count, c.byte_start, c.byte_end, c.text,
-                   c.start_s, c.end_s, f.id, c.idx, f.mtime_ns, p.file_id, \(PhotoTable.columns(of: "p")),
+                   c.start_s, c.end_s, f.id, c.idx, f.mtime_ns, p.file_id, \(PhotoColumns.list(of: "p")),
                    c.region_x, c.region_y, c.region_width, c.region_height
             FROM (SELECT id, path, modality, vector_row, vector_count, mtime_ns FROM file
                   WHERE space_id = ? AND status = 'ok' AND vector_row <= ? AND vector_row IS NOT NULL

@@ -129,6 +129,19 @@ public struct DateWindow: Sendable, Equatable, Hashable {
     }
 }
 
+/// The columns of both stores' photo tables (embedded `photos-1`, PostgreSQL `pg-3`), in the
+/// order their reads decode them.
+public enum PhotoColumns {
+    public static let names = ["taken_local", "taken_offset", "camera_make", "camera_model", "latitude", "longitude",
+                               "orientation"]
+
+    /// `taken_local, taken_offset, …`, each prefixed by `alias.` when given.
+    public static func list(of alias: String? = nil) -> String {
+        let prefix = alias.map { $0 + "." } ?? ""
+        return names.map { prefix + $0 }.joined(separator: ", ")
+    }
+}
+
 /// SQL LIKE patterns, as both stores match a camera's name (backslash as the escape character:
 /// `LIKE ? ESCAPE '\'` in SQLite, PostgreSQL's default).
 public enum LikePattern {

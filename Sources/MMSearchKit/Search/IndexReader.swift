@@ -21,7 +21,9 @@ public struct VectorSearchQuery: Sendable {
 public final class IndexReader: Sendable {
     public let space: SpaceRecord
     let reader: any SpaceReader
-    let cutoffSamples = CutoffSampleCache()
+    /// The last sample `cutoffSample` read, with its key: a service's queries share it until
+    /// the space changes.
+    private let cutoffSamples = Locked<(key: CutoffSampleKey, sample: [[[Float]]])?>(nil)
 
     public init(_ reader: any SpaceReader) {
         self.reader = reader
@@ -140,8 +142,7 @@ public final class IndexReader: Sendable {
         var best: MatchedPart?
         for part in parts {
             guard let vector = part.vector, vector.count == query.count else { continue }
-            var score: Float = 0
-            for i in query.indices { score += query[i] * vector[i] }
+            let score = dot(query, vector)
             if best.map({ score > $0.score }) ?? true {
                 best = MatchedPart(part: part, score: score)
             }
@@ -159,13 +160,7 @@ public final class IndexReader: Sendable {
         guard let cutoff = options.cutoff else { return options.minimumScore }
         guard let best else { return options.minimumScore ?? cutoff.floor }
         let sample = try cutoffSample(modalities: options.modalities, in: snapshot)
-        let scores = sample.map { rows in
-            rows.reduce(-Float.infinity) { top, row in
-                var score: Float = 0
-                for i in vector.indices { score += vector[i] * row[i] }
-                return max(top, score)
-            }
-        }
+        let scores = sample.map { rows in rows.reduce(-Float.infinity) { max($0, dot(vector, $1)) } }
         let threshold = cutoff.threshold(sample: scores, best: best)
         return max(threshold, options.minimumScore ?? -.infinity)
     }
@@ -186,9 +181,8 @@ public final class IndexReader: Sendable {
     /// seeded shuffle of the files in path order, so every store picks the same files for the
     /// same index; each file's rows. Kept while the space's row count stays the same.
     func cutoffSample(modalities: Set<Modality>?, in snapshot: any SpaceSnapshot) throws -> [[[Float]]] {
-        let key = CutoffSampleCache.Key(rows: snapshot.rowCount,
-                                        modalities: (modalities ?? []).map(\.rawValue).sorted())
-        if let cached = cutoffSamples.sample(for: key) { return cached }
+        let key = CutoffSampleKey(rows: snapshot.rowCount, modalities: (modalities ?? []).map(\.rawValue).sorted())
+        if let cached = cutoffSamples.withLock({ $0?.key == key ? $0?.sample : nil }) { return cached }
         let items = try snapshot.items()
             .filter { modalities?.contains($0.modality) ?? true }
             .sorted { $0.path < $1.path }
@@ -199,7 +193,7 @@ public final class IndexReader: Sendable {
             guard let rows = try snapshot.vectors(of: items[index]), !rows.isEmpty else { continue }
             sample.append(rows)
         }
-        cutoffSamples.keep(sample, for: key)
+        cutoffSamples.withLock { $0 = (key, sample) }
         return sample
     }
 
@@ -268,26 +262,15 @@ public final class IndexReader: Sendable {
     }
 }
 
-/// The last sample `IndexReader.cutoffSample` read, by row count and modalities: a service's
-/// queries share it until the space changes.
-final class CutoffSampleCache: @unchecked Sendable {
-    struct Key: Equatable {
-        let rows: Int
-        let modalities: [String]
-    }
+/// What a cutoff sample was read for: the space's row count and the modalities searched.
+struct CutoffSampleKey: Equatable {
+    let rows: Int
+    let modalities: [String]
+}
 
-    private let lock = NSLock()
-    private var kept: (key: Key, sample: [[[Float]]])?
-
-    func sample(for key: Key) -> [[[Float]]]? {
-        lock.lock()
-        defer { lock.unlock() }
-        return kept?.key == key ? kept?.sample : nil
-    }
-
-    func keep(_ sample: [[[Float]]], for key: Key) {
-        lock.lock()
-        defer { lock.unlock() }
-        kept = (key, sample)
-    }
+/// The dot product of two vectors of one length (the cosine of unit vectors).
+private func dot(_ a: [Float], _ b: [Float]) -> Float {
+    var sum: Float = 0
+    for i in a.indices { sum += a[i] * b[i] }
+    return sum
 }

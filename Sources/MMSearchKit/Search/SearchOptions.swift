@@ -93,6 +93,21 @@ public struct SearchOptions: Sendable, Equatable {
     /// Whether a photo filter (dates, camera, position) is set: what stores read from their
     /// photo tables.
     public var filtersPhotos: Bool { !(dates?.isEmpty ?? true) || camera != nil || near != nil }
+
+    /// What the rows a search may return depend on (not its method, threads, order or scores):
+    /// a store reads the rows of one set of filters once per snapshot, keyed by it.
+    public struct Filters: Hashable, Sendable {
+        public let modalities: Set<Modality>?
+        public let directories: [String]?
+        public let labels: [String]?
+        public let dates: DateWindow?
+        public let camera: String?
+        public let near: GeoCircle?
+    }
+
+    public var filters: Filters {
+        Filters(modalities: modalities, directories: directories, labels: labels, dates: dates, camera: camera, near: near)
+    }
 }
 
 extension SearchOptions {

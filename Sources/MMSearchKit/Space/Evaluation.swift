@@ -174,15 +174,9 @@ extension Engine {
             perQuery.append((entry.query, RankingMetrics(ranking: paths, relevant: entry.relevant),
                              SetMetrics(returned: paths, relevant: entry.relevant)))
         }
-        let judged = perQuery.filter { !qrels.relevant(to: $0.query).isEmpty }
-        return EvaluationReport(perQuery: perQuery, mean: RankingMetrics.mean(judged.map(\.metrics)),
+        // `perQuery` follows `qrels.entries` one for one.
+        let judged = zip(qrels.entries, perQuery).filter { !$0.0.relevant.isEmpty }.map(\.1.metrics)
+        return EvaluationReport(perQuery: perQuery, mean: RankingMetrics.mean(judged),
                                 meanSet: SetMetrics.mean(perQuery.map(\.set)))
-    }
-}
-
-extension Qrels {
-    /// The relevant paths of `query` (empty for a query judged to have none, or not judged).
-    func relevant(to query: String) -> Set<String> {
-        entries.first { $0.query == query }?.relevant ?? []
     }
 }
